@@ -1,0 +1,23 @@
+"""The Celery application. Settings come from Django's ``CELERY_*`` settings.
+
+Periodic work is declared here, in one place: crontab schedules only, each with ``expires`` so a
+backlog after downtime is dropped rather than run late in a burst.
+"""
+import os
+
+from celery import Celery
+from celery.schedules import crontab
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "contactmis.settings")
+
+app = Celery("contactmis")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+app.conf.beat_schedule = {
+    "worker-heartbeat": {
+        "task": "contactmis.tasks.worker_heartbeat",
+        "schedule": crontab(minute="*"),
+        "options": {"expires": 50},
+    },
+}

@@ -1,0 +1,40 @@
+"""Prepare the demonstration centre and its logins (called by ``make demo``)."""
+from django.core.management import call_command, get_commands
+from django.core.management.base import BaseCommand
+
+from contactmis.roles import ANALYST, MANAGER, VIEWER
+from contactmis.selectors import centre_get_or_create_default
+from contactmis.services import user_create_with_role
+
+DEMO_LOGINS = (
+    ("manager", "contactmis-manager", MANAGER, "Morgan", "Manager"),
+    ("analyst", "contactmis-analyst", ANALYST, "Alex", "Analyst"),
+    ("vendor", "contactmis-vendor", VIEWER, "Vera", "Vendor"),
+)
+
+
+class Command(BaseCommand):
+    help = "Create the demonstration centre and its logins, and print the logins."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--skip-data", action="store_true",
+                            help="Only the centre and logins; no simulated data.")
+
+    def handle(self, *args, skip_data=False, **options):
+        centre = centre_get_or_create_default()
+        for username, password, role, first, last in DEMO_LOGINS:
+            user = user_create_with_role(username=username, password=password, role=role,
+                                         first_name=first, last_name=last,
+                                         email=f"{username}@demo.contactmis.invalid")
+            if role == MANAGER:
+                user.is_staff = user.is_superuser = True
+                user.save(update_fields=["is_staff", "is_superuser"])
+        # The simulated centre arrives with the demo-data command; until then the site is empty.
+        if not skip_data and "demo_load" in get_commands():
+            call_command("demo_load", stdout=self.stdout, stderr=self.stderr)
+        self.stdout.write("")
+        banner = f"ContactMIS demo: {centre.name} ({centre.time_zone})"
+        self.stdout.write(self.style.SUCCESS(banner))
+        self.stdout.write("Open http://127.0.0.1:8000 and sign in as:")
+        for username, password, role, _first, _last in DEMO_LOGINS:
+            self.stdout.write(f"  {role:<8} user {username:<8} password {password}")

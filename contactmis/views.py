@@ -1,0 +1,32 @@
+"""Base pages: home and health."""
+from django.contrib.auth.decorators import login_not_required
+from django.http import JsonResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+from django.views.generic import TemplateView
+
+from .health import health_report
+from .home import home_panels
+from .selectors import centre_current
+
+
+class HomeView(TemplateView):
+    """The centre's state at a glance, with next steps for a new manager."""
+
+    template_name = "contactmis/home.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["centre"] = centre_current()
+        context["panels"] = home_panels(self.request)
+        return context
+
+
+@never_cache
+@require_GET
+@login_not_required
+def healthz(request):
+    """States of database, broker and workers as JSON; 503 naming the failing part."""
+    healthy, parts = health_report()
+    return JsonResponse({"status": "ok" if healthy else "fail", **parts},
+                        status=200 if healthy else 503)

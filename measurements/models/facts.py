@@ -1,0 +1,301 @@
+"""The canonical contact model every adapter maps into, and the interval rollups.
+
+All timestamps are UTC (tz-aware). Durations are whole seconds (``*_s``).
+"""
+from django.db import models
+
+from contactmis.models import Centre
+from contactmis.scope import ScopedQuerySet
+from pathways.constants import Channel
+from pathways.models import Agent, Pathway, Queue, Step
+
+from ..constants import (
+    WAIT_BUCKETS_S,
+    AgentStateKind,
+    ContactOutcome,
+    SegmentKind,
+    SegmentOutcome,
+)
+from .sources import DataSource, ImportBatch
+
+
+class ContactQuerySet(ScopedQuerySet):
+    scope_paths = {"queue": "queue_id", "channel": "channel", "site": "queue__site",
+                   "pathway": "pathway_id"}
+
+
+class Contact(models.Model):
+    """One customer contact end to end, unique per (source, external id).
+
+    ``queue`` is the first ACD/digital queue the contact reached (``None`` when it never queued);
+    it decides which scope the contact belongs to.
+    """
+
+    centre = models.ForeignKey(Centre, on_delete=models.CASCADE, related_name="contacts")
+    source = models.ForeignKey(DataSource, on_delete=models.PROTECT, related_name="contacts")
+    batch = models.ForeignKey(ImportBatch, null=True, on_delete=models.SET_NULL,
+                              related_name="contacts")
+    external_id = models.CharField(max_length=200)
+    channel = models.CharField(max_length=16, choices=Channel.choices, default=Channel.VOICE)
+    pathway = models.ForeignKey(Pathway, null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="contacts")
+    queue = models.ForeignKey(Queue, null=True, blank=True, on_delete=models.PROTECT,
+                              related_name="contacts")
+    arrived_at = models.DateTimeField(db_index=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    customer_ref = models.CharField(max_length=200, blank=True)
+    customer_segment = models.CharField(max_length=60, blank=True)
+    contact_type = models.CharField(max_length=60, blank=True)
+    outcome = models.CharField(max_length=16, choices=ContactOutcome.choices)
+
+    objects = ContactQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["arrived_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["source", "external_id"],
+                                    name="contact_unique_external_id"),
+        ]
+        indexes = [models.Index(fields=["centre", "arrived_at"])]
+
+    def __str__(self):
+        return f"{self.source}:{self.external_id}"
+
+
+class SegmentQuerySet(ScopedQuerySet):
+    scope_paths = {"queue": "contact__queue_id", "channel": "contact__channel",
+                   "site": "contact__queue__site", "pathway": "contact__pathway_id"}
+
+
+class Segment(models.Model):
+    """One leg of a contact at one pathway step: IVR, queue, agent, transfer, escalation, ...
+
+    ``wait_s`` is the time queued before answer or abandonment; ``talk_s``/``hold_s``/``acw_s``
+    are the handling parts. A contact counts in the interval in which it entered the step.
+    """
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="segments")
+    seq = models.PositiveSmallIntegerField(help_text="Order of the leg within the contact.")
+    kind = models.CharField(max_length=12, choices=SegmentKind.choices)
+    step = models.ForeignKey(Step, null=True, blank=True, on_delete=models.SET_NULL,
+                             related_name="segments")
+    queue = models.ForeignKey(Queue, null=True, blank=True, on_delete=models.PROTECT,
+                              related_name="segments")
+    agent = models.ForeignKey(Agent, null=True, blank=True, on_delete=models.PROTECT,
+                              related_name="segments")
+    entered_at = models.DateTimeField()
+    answered_at = models.DateTimeField(null=True, blank=True)
+    left_at = models.DateTimeField(null=True, blank=True)
+    wait_s = models.IntegerField(default=0)
+    talk_s = models.IntegerField(default=0)
+    hold_s = models.IntegerField(default=0)
+    acw_s = models.IntegerField(default=0)
+    outcome = models.CharField(max_length=12, choices=SegmentOutcome.choices)
+
+    objects = SegmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["contact", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["contact", "seq"], name="segment_unique_seq"),
+        ]
+        indexes = [models.Index(fields=["queue", "entered_at"])]
+
+    def __str__(self):
+        return f"{self.contact} #{self.seq} {self.kind}"
+
+
+class SurveyResponseQuerySet(ScopedQuerySet):
+    scope_paths = {"queue": "contact__queue_id", "channel": "contact__channel",
+                   "site": "contact__queue__site", "pathway": "contact__pathway_id"}
+
+
+class SurveyResponse(models.Model):
+    """A post-contact survey answer. ``contact`` is set when ``contact_ref`` matched a contact;
+    unmatched responses are kept (and counted) rather than dropped."""
+
+    centre = models.ForeignKey(Centre, on_delete=models.CASCADE, related_name="survey_responses")
+    source = models.ForeignKey(DataSource, on_delete=models.PROTECT, related_name="surveys")
+    batch = models.ForeignKey(ImportBatch, null=True, on_delete=models.SET_NULL,
+                              related_name="surveys")
+    external_id = models.CharField(max_length=200)
+    contact = models.ForeignKey(Contact, null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="surveys")
+    contact_ref = models.CharField(max_length=200, blank=True)
+    responded_at = models.DateTimeField(null=True, blank=True)
+    csat = models.PositiveSmallIntegerField(null=True, blank=True, help_text="1 (worst) to 5.")
+    nps = models.PositiveSmallIntegerField(null=True, blank=True, help_text="0 to 10.")
+    resolved_first_time = models.BooleanField(null=True, blank=True)
+    comment = models.TextField(blank=True)
+    tags = models.JSONField(default=list, blank=True)
+
+    objects = SurveyResponseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["responded_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["source", "external_id"],
+                                    name="survey_unique_external_id"),
+        ]
+
+    def __str__(self):
+        return f"survey {self.external_id}"
+
+
+class AgentStateQuerySet(ScopedQuerySet):
+    scope_paths = {"queue": "queue_id", "site": "agent__site"}
+
+
+class AgentState(models.Model):
+    """A span of time an agent spent in one state (staffed, available, busy, paused)."""
+
+    centre = models.ForeignKey(Centre, on_delete=models.CASCADE, related_name="agent_states")
+    source = models.ForeignKey(DataSource, on_delete=models.PROTECT, related_name="agent_states")
+    batch = models.ForeignKey(ImportBatch, null=True, on_delete=models.SET_NULL,
+                              related_name="agent_states")
+    agent = models.ForeignKey(Agent, on_delete=models.PROTECT, related_name="states")
+    queue = models.ForeignKey(Queue, null=True, blank=True, on_delete=models.PROTECT,
+                              related_name="agent_states")
+    state = models.CharField(max_length=10, choices=AgentStateKind.choices)
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField()
+    reason = models.CharField(max_length=120, blank=True)
+
+    objects = AgentStateQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["started_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["source", "agent", "state", "started_at"],
+                                    name="agentstate_unique_start"),
+        ]
+
+    def __str__(self):
+        return f"{self.agent} {self.state} {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class IntervalStatQuerySet(ScopedQuerySet):
+    scope_paths = {"queue": "queue_id", "channel": "channel", "site": "queue__site",
+                   "pathway": "step__pathway_id"}
+
+
+class IntervalStat(models.Model):
+    """Additive quantities for one 15-minute interval (or the source's interval length) of one
+    routing point and segment. Every KPI at every granularity is a ratio of sums of these.
+
+    ``interval_start`` is UTC; ``local_date``, ``local_minute`` (minutes after local midnight)
+    and ``weekday`` (0 = Monday) are the same instant in the centre's time zone, stored so that
+    days, weeks and months group in SQL. Rows for an IVR routing point count IVR sessions in
+    ``offered`` and self-service endings in ``contained``; ``flowed_out`` is contacts passed on
+    without being answered or abandoned here (to a queue from the IVR, overflow from a queue).
+    Staffing seconds are carried on rows with empty contact type and customer segment.
+    """
+
+    centre = models.ForeignKey(Centre, on_delete=models.CASCADE, related_name="interval_stats")
+    source = models.ForeignKey(DataSource, null=True, on_delete=models.CASCADE,
+                               related_name="interval_stats")
+    batch = models.ForeignKey(ImportBatch, null=True, blank=True, on_delete=models.SET_NULL,
+                              related_name="+")
+    interval_start = models.DateTimeField()
+    interval_s = models.PositiveIntegerField(default=900)
+    local_date = models.DateField()
+    local_minute = models.PositiveSmallIntegerField()
+    weekday = models.PositiveSmallIntegerField()
+    queue = models.ForeignKey(Queue, null=True, blank=True, on_delete=models.CASCADE,
+                              related_name="interval_stats")
+    step = models.ForeignKey(Step, null=True, blank=True, on_delete=models.SET_NULL,
+                             related_name="interval_stats")
+    channel = models.CharField(max_length=16, choices=Channel.choices, default=Channel.VOICE)
+    contact_type = models.CharField(max_length=60, blank=True)
+    customer_segment = models.CharField(max_length=60, blank=True)
+
+    offered = models.PositiveIntegerField(default=0)
+    answered = models.PositiveIntegerField(default=0)
+    abandoned = models.PositiveIntegerField(default=0)
+    flowed_out = models.PositiveIntegerField(default=0)
+    contained = models.PositiveIntegerField(default=0)
+    handled = models.PositiveIntegerField(default=0)
+    transfers = models.PositiveIntegerField(default=0)
+    escalations = models.PositiveIntegerField(default=0)
+    wait_answered_s = models.BigIntegerField(default=0, help_text="Σ wait of answered contacts.")
+    wait_abandoned_s = models.BigIntegerField(default=0, help_text="Σ wait of abandons.")
+    wait_max_s = models.PositiveIntegerField(default=0)
+    talk_s = models.BigIntegerField(default=0)
+    hold_s = models.BigIntegerField(default=0)
+    acw_s = models.BigIntegerField(default=0)
+    staffed_s = models.BigIntegerField(default=0)
+    available_s = models.BigIntegerField(default=0)
+    busy_s = models.BigIntegerField(default=0)
+
+    objects = IntervalStatQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["interval_start", "pk"]
+        indexes = [
+            models.Index(fields=["centre", "local_date"]),
+            models.Index(fields=["source", "interval_start"]),
+            models.Index(fields=["queue", "local_date"]),
+        ]
+
+    def __str__(self):
+        return f"{self.queue or '-'} {self.interval_start:%Y-%m-%d %H:%M}"
+
+
+for _b in WAIT_BUCKETS_S:
+    IntervalStat.add_to_class(
+        f"answered_le_{_b}s",
+        models.PositiveIntegerField(default=0, help_text=f"Answered with wait ≤ {_b} s."),
+    )
+    IntervalStat.add_to_class(
+        f"abandoned_le_{_b}s",
+        models.PositiveIntegerField(default=0, help_text=f"Abandoned with wait ≤ {_b} s."),
+    )
+
+# Quantities that add up across intervals and segments (``wait_max_s`` combines by max instead).
+ADDITIVE_FIELDS = (
+    "offered", "answered", "abandoned", "flowed_out", "contained", "handled", "transfers",
+    "escalations", "wait_answered_s", "wait_abandoned_s", "talk_s", "hold_s", "acw_s",
+    "staffed_s", "available_s", "busy_s",
+    *(f"answered_le_{b}s" for b in WAIT_BUCKETS_S),
+    *(f"abandoned_le_{b}s" for b in WAIT_BUCKETS_S),
+)
+
+
+class AgentIntervalStatQuerySet(ScopedQuerySet):
+    scope_paths = {"queue": "queue_id", "site": "agent__site"}
+
+
+class AgentIntervalStat(models.Model):
+    """Additive per-agent quantities per interval: handled contacts, handling seconds, and the
+    agent's staffed/available/busy seconds (for occupancy and team/agent performance)."""
+
+    centre = models.ForeignKey(Centre, on_delete=models.CASCADE, related_name="+")
+    source = models.ForeignKey(DataSource, null=True, on_delete=models.CASCADE, related_name="+")
+    interval_start = models.DateTimeField()
+    local_date = models.DateField()
+    local_minute = models.PositiveSmallIntegerField()
+    weekday = models.PositiveSmallIntegerField()
+    agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="interval_stats")
+    queue = models.ForeignKey(Queue, null=True, blank=True, on_delete=models.CASCADE,
+                              related_name="+")
+    handled = models.PositiveIntegerField(default=0)
+    transfers = models.PositiveIntegerField(default=0)
+    escalations = models.PositiveIntegerField(default=0)
+    talk_s = models.BigIntegerField(default=0)
+    hold_s = models.BigIntegerField(default=0)
+    acw_s = models.BigIntegerField(default=0)
+    staffed_s = models.BigIntegerField(default=0)
+    available_s = models.BigIntegerField(default=0)
+    busy_s = models.BigIntegerField(default=0)
+
+    objects = AgentIntervalStatQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["interval_start", "pk"]
+        indexes = [
+            models.Index(fields=["centre", "local_date"]),
+            models.Index(fields=["source", "interval_start"]),
+        ]
+
+    def __str__(self):
+        return f"{self.agent} {self.interval_start:%Y-%m-%d %H:%M}"

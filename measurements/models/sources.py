@@ -1,0 +1,97 @@
+"""Data sources and import batches."""
+from django.conf import settings
+from django.db import models
+
+from contactmis.models import Centre, validate_time_zone
+
+from ..constants import BatchStatus, Cadence, ExportFormat, SourceKind
+
+
+class DataSource(models.Model):
+    """A registered system that exports data to ContactMIS (ACD, IVR, CRM, web, survey, WFM).
+
+    ``time_zone`` is the zone of the naive timestamps in its exports; ``column_mapping`` is the
+    saved mapping for generic CSV/XLSX exports; ``drop_folder`` is watched for new files.
+    """
+
+    centre = models.ForeignKey(Centre, on_delete=models.CASCADE, related_name="sources")
+    name = models.CharField(max_length=120)
+    kind = models.CharField(max_length=10, choices=SourceKind.choices)
+    export_format = models.CharField(max_length=24, choices=ExportFormat.choices,
+                                     default=ExportFormat.AUTO)
+    time_zone = models.CharField(max_length=64, validators=[validate_time_zone],
+                                 help_text="Time zone of naive timestamps in its exports.")
+    column_mapping = models.JSONField(default=dict, blank=True)
+    drop_folder = models.CharField(max_length=500, blank=True)
+    expected_cadence = models.CharField(max_length=8, choices=Cadence.choices,
+                                        default=Cadence.DAILY)
+    description = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["centre", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["centre", "name"], name="source_unique_name"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class ImportBatch(models.Model):
+    """One file received from a data source, and what processing it did.
+
+    Counts are filled as the ingest task runs so the browser can show progress; ``notes`` lists
+    the defects the adapter found and what it did about each (``[{"code", "count", "action"}]``).
+    """
+
+    source = models.ForeignKey(DataSource, on_delete=models.PROTECT, related_name="batches")
+    export_format = models.CharField(max_length=24, choices=ExportFormat.choices)
+    file = models.FileField(upload_to="imports/%Y/%m/", max_length=500)
+    original_name = models.CharField(max_length=500)
+    sha256 = models.CharField(max_length=64, db_index=True)
+    size_bytes = models.BigIntegerField(default=0)
+    status = models.CharField(max_length=10, choices=BatchStatus.choices,
+                              default=BatchStatus.PENDING, db_index=True)
+    rows_read = models.PositiveIntegerField(default=0)
+    contacts_loaded = models.PositiveIntegerField(default=0)
+    segments_loaded = models.PositiveIntegerField(default=0)
+    surveys_loaded = models.PositiveIntegerField(default=0)
+    agent_states_loaded = models.PositiveIntegerField(default=0)
+    intervals_loaded = models.PositiveIntegerField(default=0)
+    rows_rejected = models.PositiveIntegerField(default=0)
+    duplicates_skipped = models.PositiveIntegerField(default=0)
+    rows_skipped = models.PositiveIntegerField(default=0)
+    notes = models.JSONField(default=list, blank=True)
+    period_start = models.DateTimeField(null=True, blank=True)
+    period_end = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name_plural = "import batches"
+
+    def __str__(self):
+        return f"{self.original_name} ({self.get_status_display()})"
+
+
+class RejectedRow(models.Model):
+    """A row of an import file that could not be used: where it is and why."""
+
+    batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="rejects")
+    line = models.PositiveIntegerField(help_text="1-based line number in the file.")
+    field = models.CharField(max_length=120, blank=True)
+    reason = models.CharField(max_length=500)
+    raw = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["batch", "line"]
+
+    def __str__(self):
+        return f"line {self.line}: {self.reason}"

@@ -1,0 +1,1 @@
+"""Stakeholder models (register, data scopes, dashboards, report schedules)."""

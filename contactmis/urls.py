@@ -17,4 +17,8 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/", include(api_patterns)),
+    path("pathways/", include("pathways.urls")),
+    path("measurements/", include("measurements.urls")),
+    path("analysis/", include("reports.urls")),
+    path("present/", include("stakeholders.urls")),
 ]

@@ -1,8 +1,8 @@
 """REST endpoints of the pathways app, mounted under /api/v1/."""
 from django.urls import path  # noqa: F401
-from rest_framework.routers import DefaultRouter
+from rest_framework.routers import SimpleRouter
 
-router = DefaultRouter(trailing_slash=True)
+router = SimpleRouter(trailing_slash=True)
 # Each feature registers its viewsets here: router.register("things", ThingViewSet, "thing")
 
 urlpatterns = [*router.urls]

@@ -185,10 +185,17 @@ class IntervalStat(models.Model):
 
     ``interval_start`` is UTC; ``local_date``, ``local_minute`` (minutes after local midnight)
     and ``weekday`` (0 = Monday) are the same instant in the centre's time zone, stored so that
-    days, weeks and months group in SQL. Rows for an IVR routing point count IVR sessions in
-    ``offered`` and self-service endings in ``contained``; ``flowed_out`` is contacts passed on
-    without being answered or abandoned here (to a queue from the IVR, overflow from a queue).
-    Staffing seconds are carried on rows with empty contact type and customer segment.
+    days, weeks and months group in SQL. A contact counts in the interval in which it arrived at
+    the step.
+
+    Queue quantities (``offered`` … ``wait_*``, wait buckets) come from queue segments:
+    ``offered`` = entered the queue; ``answered``/``abandoned`` there; ``flowed_out`` = left the
+    queue unanswered without abandoning (overflow, timeout, transfer out of queue). Handling
+    quantities (``handled``, ``talk_s``, ``hold_s``, ``acw_s``, ``transfers``, ``escalations``)
+    come from the agent legs that answered those queue contacts and sit on the same row. IVR
+    quantities (``ivr_*``) come from IVR segments and sit on rows of the IVR routing point, whose
+    queue quantities stay zero — so any sum over any rows is correct. Staffing seconds are carried
+    on rows with empty contact type and customer segment.
     """
 
     centre = models.ForeignKey(Centre, on_delete=models.CASCADE, related_name="interval_stats")
@@ -213,7 +220,6 @@ class IntervalStat(models.Model):
     answered = models.PositiveIntegerField(default=0)
     abandoned = models.PositiveIntegerField(default=0)
     flowed_out = models.PositiveIntegerField(default=0)
-    contained = models.PositiveIntegerField(default=0)
     handled = models.PositiveIntegerField(default=0)
     transfers = models.PositiveIntegerField(default=0)
     escalations = models.PositiveIntegerField(default=0)
@@ -226,6 +232,10 @@ class IntervalStat(models.Model):
     staffed_s = models.BigIntegerField(default=0)
     available_s = models.BigIntegerField(default=0)
     busy_s = models.BigIntegerField(default=0)
+    ivr_sessions = models.PositiveIntegerField(default=0)
+    ivr_contained = models.PositiveIntegerField(default=0, help_text="Ended in self-service.")
+    ivr_to_queue = models.PositiveIntegerField(default=0, help_text="Passed to a queue/agent.")
+    ivr_abandoned = models.PositiveIntegerField(default=0, help_text="Hung up in the IVR.")
 
     objects = IntervalStatQuerySet.as_manager()
 
@@ -253,9 +263,10 @@ for _b in WAIT_BUCKETS_S:
 
 # Quantities that add up across intervals and segments (``wait_max_s`` combines by max instead).
 ADDITIVE_FIELDS = (
-    "offered", "answered", "abandoned", "flowed_out", "contained", "handled", "transfers",
+    "offered", "answered", "abandoned", "flowed_out", "handled", "transfers",
     "escalations", "wait_answered_s", "wait_abandoned_s", "talk_s", "hold_s", "acw_s",
-    "staffed_s", "available_s", "busy_s",
+    "staffed_s", "available_s", "busy_s", "ivr_sessions", "ivr_contained", "ivr_to_queue",
+    "ivr_abandoned",
     *(f"answered_le_{b}s" for b in WAIT_BUCKETS_S),
     *(f"abandoned_le_{b}s" for b in WAIT_BUCKETS_S),
 )

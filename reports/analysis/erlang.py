@@ -15,9 +15,9 @@ space. Definitions used by Erlang A here:
 
 * ``prob_wait`` = P(an arriving call finds all agents busy);
 * ``abandon_prob`` = P(an arriving call abandons);
-* ``service_level`` = P(V ≤ T): the share of offered calls whose *offered wait* V (the wait a
-  caller with unlimited patience would have) is at most T — i.e. "answered within T / offered",
-  counting callers who abandon before T as within T only if an agent would have been free by T;
+* ``service_level`` = answered within T / offered: P(V ≤ T and patience > V), where V is the
+  *offered wait* (the wait a caller with unlimited patience would have); callers who abandon
+  count against it whenever they abandon (the "offered" variant of DESIGN.md);
 * ``asa_s`` = E[W], the mean wait of all offered calls (answered and abandoned), which by Little's
   law equals ``abandon_prob × patience_s``.
 """
@@ -162,13 +162,35 @@ def scheduled_agents(required, shrinkage):
 # ---------------------------------------------------------------- Erlang A (M/M/N+M)
 
 def _log_j(x, y):
-    """log J(x, y) = log(x) + y − x·log(y) + log γ(x, y) with γ the lower incomplete gamma."""
-    return np.log(x) + y - x * np.log(y) + np.log(gammainc(x, y)) + gammaln(x)
+    """log J(x, y), J(x, y) = x·e^y·y^(−x)·γ(x, y) = Σ_k y^k / ((x+1)…(x+k)), γ the lower
+    incomplete gamma.
+
+    Where the regularised γ does not underflow it is used directly (log space); where it does
+    (far more agents than traffic, y ≪ x) the series converges fast and is summed instead.
+    """
+    x, y = (np.atleast_1d(v) for v in np.broadcast_arrays(np.asarray(x, float),
+                                                          np.asarray(y, float)))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = gammainc(x, y)
+        out = np.log(x) + y - x * np.log(y) + np.log(p) + gammaln(x)
+    small = ~(p > 1e-250) & (y > 0)
+    if small.any():
+        xs, ys = x[small], y[small]
+        term = np.ones_like(xs)
+        total = np.ones_like(xs)
+        for k in range(1, 2000):
+            term = term * ys / (xs + k)
+            total += term
+            if np.all(term < 1e-17 * total):
+                break
+        out = out.copy()
+        out[small] = np.log(total)
+    return np.where(y <= 0, 0.0, out)
 
 
 def erlang_a(agents, calls, interval_s, aht_s, patience_s, threshold_s=20):
     """Erlang A measures, elementwise. Returns a dict of arrays: ``prob_wait``,
-    ``abandon_prob``, ``service_level`` (P(V ≤ T)), ``asa_s`` (E[W] over all offered calls),
+    ``abandon_prob``, ``service_level`` (answered within T / offered), ``asa_s`` (E[W] over all offered calls),
     ``occupancy`` (carried traffic / N). Definitions in the module docstring."""
     n, calls, interval, aht, pat, t = np.broadcast_arrays(
         *(np.asarray(v, float) for v in (agents, calls, interval_s, aht_s, patience_s,
@@ -190,19 +212,35 @@ def erlang_a(agents, calls, interval_s, aht_s, patience_s, threshold_s=20):
         rho = lam / (n * mu)
         ab_given_wait = np.where(n > 0, 1.0 / (rho * np.exp(log_j)) + 1.0 - 1.0 / rho, 1.0)
         abandon = np.clip(prob_wait * ab_given_wait, 0.0, 1.0)
-        # P(V > t | V > 0) = γ(x, y·e^(−θt)) / γ(x, y) (regularised ratio); n = 0: e^(−θ·∞)…
-        tail = np.where(n > 0, gammainc(x, y * np.exp(-theta * t)) / gammainc(x, y), 1.0)
-        sl = 1.0 - prob_wait * tail
+        # Offered-wait tail P(V > s | V > 0) = γ(x, y·e^(−θs)) / γ(x, y), in logs via J:
+        # log γ(x, y) = log J(x, y) + x·log y − y − log x.
+        def tail(s):
+            y_s = y * np.exp(-theta * s)
+            log_tail = _log_j(x, y_s).reshape(y.shape) - log_j - x * theta * s - y_s + y
+            return np.where(n > 0, np.exp(np.minimum(log_tail, 0.0)), 1.0)
+
+        def cdf(s):
+            return 1.0 - prob_wait * tail(s)
+
+        # P(answered within T) = P(V ≤ T, patience > V)
+        #   = e^(−θT)·F(T) + θ·∫₀ᵀ e^(−θs)·F(s) ds   (integration by parts, F the cdf of V).
+        nodes, weights = np.polynomial.legendre.leggauss(24)
+        integral = np.zeros_like(y)
+        for node, weight in zip(nodes, weights, strict=True):
+            s_k = t * (node + 1) / 2
+            integral = integral + weight * t / 2 * np.exp(-theta * s_k) * cdf(s_k)
+        sl = np.exp(-theta * t) * cdf(t) + theta * integral
         asa = abandon / theta
         occupancy = np.where(n > 0, lam * (1.0 - abandon) / (n * mu), np.nan)
     zero = lam <= 0
-    return {
+    out = {
         "prob_wait": np.where(zero, 0.0, prob_wait),
         "abandon_prob": np.where(zero, 0.0, abandon),
         "service_level": np.where(zero, 1.0, sl),
         "asa_s": np.where(zero, 0.0, asa),
         "occupancy": np.where(zero, 0.0, occupancy),
     }
+    return {k: np.reshape(v, lam.shape) for k, v in out.items()}
 
 
 def erlang_a_agents(calls, interval_s, aht_s, patience_s, threshold_s=20, target_sl=None,

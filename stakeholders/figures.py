@@ -77,12 +77,12 @@ def trend_arrow(metric, value, previous) -> dict:
 
 
 def _layout(fig, height=320, **extra):
-    fig.update_layout(
+    settings = dict(
         template="plotly_white", font=FONT, height=height, colorway=PALETTE,
         margin=dict(l=56, r=16, t=12, b=48), hovermode="x unified",
         legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0),
-        **extra,
     )
+    fig.update_layout(**{**settings, **extra})
     return fig
 
 

@@ -154,6 +154,10 @@ def _agent_sums(scope, period, granularity, breakdown, queue, tz):
     qs = qs.annotate(key=F(AGENT_BREAKDOWN_LOOKUPS[breakdown]))
     rows = list(qs.order_by().values(*group).annotate(**{f: Sum(f) for f in AGENT_ADDITIVE}))
     frame = pd.DataFrame(rows, columns=[*group, *AGENT_ADDITIVE])
+    # Agent rows carry handling and state time only; queue quantities are zero on them.
+    for name in ADDITIVE_FIELDS:
+        if name not in frame.columns:
+            frame[name] = 0
     return _finish(frame, granularity, breakdown, tz)
 
 

@@ -247,7 +247,7 @@ def _heatmap(result, widget, scope, period, params, queue, tz, now_local):
         result.empty = "No data in this period."
         return
     ts = pd.to_datetime(sums["period_start"])
-    frame = sums.assign(local_date=ts.dt.date, weekday=ts.dt.weekday,
+    frame = sums.assign(local_date=ts.dt.date, weekday=ts.dt.day_of_week,
                         local_minute=ts.dt.hour * 60 + ts.dt.minute)
     if metric.unit == "count":
         grid = patterns.weekday_hour_heatmap(frame, metric.key)

@@ -263,6 +263,9 @@ class WallboardView(View):
                 scope = Scope.everything()
         else:
             stakeholder = stakeholder_of_user(request.user)
+            asked = request.GET.get("stakeholder")
+            if asked and (stakeholder is None or asked != str(stakeholder.pk)):
+                raise Http404("No such stakeholder.")
             scope = stakeholder_scope(stakeholder) if stakeholder else Scope.nothing()
         queue = _queue_filter(request, scope)
         now = timezone.now()

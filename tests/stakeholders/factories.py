@@ -6,7 +6,7 @@ from measurements.constants import WAIT_BUCKETS_S
 
 
 def interval_rows(centre, queue, days, today, open_h=8, close_h=18, seed=1, agent=None,
-                  contact_type="billing", segment="retail", channel=None):
+                  contact_type="billing", segment="retail", channel=None, pk_start=None):
     """IntervalStat rows every 15 minutes of opening hours for ``days`` days up to ``today``
     (local), with volumes varying by hour and day so patterns and charts have shape."""
     from measurements.models import AgentIntervalStat, IntervalStat
@@ -35,6 +35,8 @@ def interval_rows(centre, queue, days, today, open_h=8, close_h=18, seed=1, agen
             for b in WAIT_BUCKETS_S:
                 fields[f"answered_le_{b}s"] = answered if b >= 20 else max(0, answered - 2)
                 fields[f"abandoned_le_{b}s"] = int(abandoned) if b >= 30 else 0
+            if pk_start is not None:
+                fields["pk"] = pk_start + len(rows)
             rows.append(IntervalStat(**fields))
             if agent is not None:
                 agent_rows.append(AgentIntervalStat(
@@ -48,14 +50,15 @@ def interval_rows(centre, queue, days, today, open_h=8, close_h=18, seed=1, agen
     return len(rows)
 
 
-def contacts(centre, source, queue, today, n=5, prefix="C"):
+def contacts(centre, source, queue, today, n=5, prefix="C", pk_start=None):
     from measurements.models import Contact
 
     tz = ZoneInfo(centre.time_zone)
     out = []
     for i in range(n):
         arrived = datetime.combine(today, time(9, 5 + i), tzinfo=tz)
-        out.append(Contact(centre=centre, source=source, external_id=f"{prefix}-{i}",
+        out.append(Contact(pk=None if pk_start is None else pk_start + i,
+                           centre=centre, source=source, external_id=f"{prefix}-{i}",
                            channel=queue.channel, queue=queue, arrived_at=arrived,
                            ended_at=arrived + timedelta(minutes=4), outcome="handled",
                            contact_type="billing", customer_segment="retail"))

@@ -184,9 +184,12 @@ def _finish(frame, granularity, breakdown, tz):
     keys = ["period_start", *(["key"] if breakdown else [])]
     if breakdown:
         frame["key"] = frame["key"].fillna("")
-    numeric = [c for c in frame.columns if c not in keys]
-    agg = {c: ("max" if c == "wait_max_s" else "sum") for c in numeric}
-    frame = frame.groupby(keys, as_index=False, sort=True).agg(agg) if len(frame) else frame
+    if len(frame):
+        grouped = frame.groupby(keys, sort=True)
+        summed = grouped[[c for c in frame.columns if c not in keys and c != "wait_max_s"]].sum()
+        if "wait_max_s" in frame.columns:
+            summed["wait_max_s"] = grouped["wait_max_s"].max()
+        frame = summed.reset_index()
     if breakdown:
         frame["key_label"] = breakdown_labels(breakdown, frame["key"])
     return frame.reset_index(drop=True)

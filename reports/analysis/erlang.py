@@ -190,8 +190,8 @@ def _log_j(x, y):
 
 def erlang_a(agents, calls, interval_s, aht_s, patience_s, threshold_s=20):
     """Erlang A measures, elementwise. Returns a dict of arrays: ``prob_wait``,
-    ``abandon_prob``, ``service_level`` (answered within T / offered), ``asa_s`` (E[W] over all offered calls),
-    ``occupancy`` (carried traffic / N). Definitions in the module docstring."""
+    ``abandon_prob``, ``service_level`` (answered within T / offered), ``asa_s`` (E[W] over all
+    offered calls), ``occupancy`` (carried traffic / N). Definitions in the module docstring."""
     n, calls, interval, aht, pat, t = np.broadcast_arrays(
         *(np.asarray(v, float) for v in (agents, calls, interval_s, aht_s, patience_s,
                                          threshold_s)))

@@ -98,7 +98,8 @@ def test_service_times_are_lognormal_after_removing_short_calls(calls):
 
 def test_weekday_intraday_profile_matches_opening_hours(calls):
     prof = intraday_profile(calls.assign(offered=1), "offered", interval_min=60)
-    wide = prof.pivot(index="local_minute", columns="weekday", values="mean_per_day").fillna(0)
+    wide = prof.pivot_table(index="local_minute", columns="weekday",
+                           values="mean_per_day", fill_value=0)
     # Sunday–Thursday (Python weekdays 6, 0–3): the classic two peaks, 10:00 in the morning and
     # 14:00–17:00 in the afternoon, with a lunchtime dip between them.
     for wd in (6, 0, 1, 2, 3):

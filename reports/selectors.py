@@ -295,9 +295,13 @@ def bucket_totals(scope, centre, start, end, by: list[str] | tuple = (), source=
     dims = {f"d_{d}": F(DIMENSIONS[d]) for d in by}
     buckets = [f"{k}_le_{b}s" for b in WAIT_BUCKETS_S for k in ("answered", "abandoned")]
     qs = _base(scope, centre, start, end, None, source)
-    rows = list(qs.annotate(**dims).values(*dims).annotate(
-        offered_sum=Sum("offered"), answered_sum=Sum("answered"),
-        abandoned_sum=Sum("abandoned"), **{f"{b}_sum": Sum(b) for b in buckets}).order_by(*dims))
+    sums = {"offered_sum": Sum("offered"), "answered_sum": Sum("answered"),
+            "abandoned_sum": Sum("abandoned"), **{f"{b}_sum": Sum(b) for b in buckets}}
+    if dims:
+        rows = list(qs.annotate(**dims).values(*dims).annotate(**sums).order_by(*dims))
+    else:
+        total = qs.aggregate(**sums)
+        rows = [total] if total["offered_sum"] is not None else []
     df = pd.DataFrame.from_records(rows)
     if df.empty:
         return df

@@ -36,7 +36,8 @@ TABLE_KPIS = ("offered", "answered", "abandoned", "short_abandoned", "service_le
 
 
 def _chart(chart_id, fig):
-    return {"id": chart_id, "title": fig.layout.title.text, "figure": charts.to_json(fig)}
+    title = (fig.layout.title.text or "").split("<br>")[0]
+    return {"id": chart_id, "title": title, "figure": charts.to_json(fig)}
 
 
 def _clean(value):
@@ -75,9 +76,12 @@ def kpi_report(scope, centre, start, end, granularity="day", by=(), params: KpiP
         return result
     series = by[0] if by else None
     used = frame.attrs["params"][-1]
+    shown = frame
+    if series:  # segments with nothing queued (IVR routing points) would only add flat lines
+        shown = frame[frame.groupby(series)["offered"].transform("sum") > 0]
     target_sl = float(DEFAULT_TARGETS.set_index("kpi").loc["service_level", "target"])
     result["charts"].append(_chart("sl", charts.kpi_time_series(
-        frame, "service_level", series=series, target=target_sl,
+        shown, "service_level", series=series, target=target_sl,
         band=(target_sl - 0.05, min(1.0, target_sl + 0.05)), definition=definition)))
     for kpi, label in (("offered", "Offered contacts (count)"),
                        ("abandon_rate", "Abandon rate = (abandoned − short) / (offered − short)"),
@@ -85,7 +89,7 @@ def kpi_report(scope, centre, start, end, granularity="day", by=(), params: KpiP
                        ("aht_s", "AHT = (talk + hold + ACW) / handled (s)")):
         target = 0.05 if kpi == "abandon_rate" else None
         result["charts"].append(_chart(kpi, charts.kpi_time_series(
-            frame, kpi, series=series, target=target, definition=label)))
+            shown, kpi, series=series, target=target, definition=label)))
     totals = bucket_totals(scope, centre, start, end)
     if not totals.empty:
         curve = service_level_curve(totals.iloc[0], used.short_abandon_s, used.sl_variant)
@@ -118,9 +122,22 @@ def kpi_report(scope, centre, start, end, granularity="day", by=(), params: KpiP
             *[c for c in frame.columns if c.startswith("service_level__")]]
     result["tables"]["kpis"] = records(frame[cols])
     pva = plan.plan_vs_actual(frame, DEFAULT_TARGETS, on=["period_start", *by])
-    found = interpret.breach_findings(
+    breaches = interpret.rank(interpret.breach_findings(
         pva.assign(period_start=pva["period_start"].astype(str).str[:16]),
-        ["period_start", *by], figure="KPIs by period")
+        ["period_start", *by], figure="KPIs by period"), limit=None)
+    found = breaches[:5]
+    for kpi in DEFAULT_TARGETS["kpi"]:
+        rows = pva[pva["kpi"] == kpi]
+        missed = int((rows["met"] == False).sum())  # noqa: E712
+        if missed > 0:
+            name = interpret.KPI_NAMES.get(kpi, kpi)
+            target = float(DEFAULT_TARGETS.set_index("kpi").loc[kpi, "target"])
+            found.append(interpret.Finding(
+                importance=55, kind="breach_summary", figure="KPIs by period",
+                text=(f"{name.capitalize()} missed its target of {interpret.fmt(kpi, target)} "
+                      f"in {missed} of {int(rows['met'].notna().sum())} periods and segments "
+                      "[figure: KPIs by period]."),
+                values={"kpi": kpi, "missed": missed}))
     span = end - start
     previous = kpi_frame(scope, centre, start - span, start, "year", by, params=params)
     current = kpi_frame(scope, centre, start, end, "year", by, params=params)

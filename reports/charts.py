@@ -35,19 +35,17 @@ def kpi_format(kpi: str) -> str:
 
 
 def _layout(fig: go.Figure, title: str, definition: str = "", height: int = 380) -> go.Figure:
+    """Common look; the metric definition is printed under the title so it is never cut off."""
+    text = title if not definition else (
+        f"{title}<br><span style='font-size:11px;color:#5f6b7a'>{definition}</span>")
     fig.update_layout(
-        title={"text": title, "x": 0, "font": {"size": 15}}, height=height,
-        margin={"l": 60, "r": 20, "t": 50, "b": 80 if definition else 50},
+        title={"text": text, "x": 0, "font": {"size": 15}}, height=height,
+        margin={"l": 60, "r": 20, "t": 70 if definition else 50, "b": 50},
         paper_bgcolor="white", plot_bgcolor="white", font={"family": "system-ui, sans-serif"},
-        legend={"orientation": "h", "y": -0.18 if definition else -0.12},
-        hovermode="x unified",
+        legend={"orientation": "h", "y": -0.15}, hovermode="x unified",
     )
     fig.update_xaxes(gridcolor=COLOURS["grid"])
     fig.update_yaxes(gridcolor=COLOURS["grid"])
-    if definition:
-        fig.add_annotation(text=definition, xref="paper", yref="paper", x=0, y=-0.32,
-                           showarrow=False, font={"size": 11, "color": "#5f6b7a"},
-                           xanchor="left", yanchor="top")
     return fig
 
 
@@ -114,7 +112,7 @@ def service_level_curve(curve: pd.DataFrame, threshold_s: int | None = None,
     if target is not None:
         fig.add_hline(y=target, line={"color": COLOURS["target"], "dash": "dash"},
                       annotation_text=f"target {target:.0%}")
-    fig.update_xaxes(title="Answer within (s)", type="log")
+    fig.update_xaxes(title="Answer within (s)")
     fig.update_yaxes(title="Service level", tickformat=".0%", range=[0, 1.02])
     return _layout(fig, "Service-level curve", definition)
 

@@ -18,6 +18,11 @@ THRESHOLD_CHOICES = [("", "From the metric catalogue")] + [(b, f"{b} s") for b i
 MAX_DAYS = 3 * 366
 
 
+def DateInput():  # noqa: N802 (reads like the widget class it builds)
+    """A browser date picker that shows ISO dates whatever the locale."""
+    return forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+
+
 def _today():
     return timezone.localdate()
 
@@ -25,9 +30,9 @@ def _today():
 class PeriodForm(forms.Form):
     """A period [start, end) in the centre's local dates."""
 
-    start = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}),
+    start = forms.DateField(widget=DateInput(),
                             help_text="First day (centre's local time).")
-    end = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}),
+    end = forms.DateField(widget=DateInput(),
                           help_text="Day after the last day (exclusive).")
 
     def __init__(self, data=None, *args, default_days=28, **kwargs):
@@ -80,6 +85,11 @@ class StaffingForm(PeriodForm):
                                  initial="none", required=False, label="Model")
 
     def __init__(self, data=None, *args, **kwargs):
+        if data is not None and any(k in data for k in ("start", "end")):
+            data = data.copy()
+            for name, value in self.DEFAULTS.items():
+                if value is not None and name not in data:
+                    data[name] = value  # a field not submitted shows (and uses) its default
         super().__init__(data, *args, default_days=1, **kwargs)
         for name, field in self.fields.items():
             if name not in self.initial and field.initial is not None:
@@ -96,8 +106,8 @@ class StaffingForm(PeriodForm):
 
 
 class ForecastIssueForm(forms.Form):
-    history_start = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
-    history_end = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}),
+    history_start = forms.DateField(widget=DateInput())
+    history_end = forms.DateField(widget=DateInput(),
                                   help_text="Exclusive; the forecast starts here.")
     horizon_days = forms.IntegerField(min_value=1, max_value=56, initial=7)
     method = forms.ChoiceField(choices=ForecastMethod.choices, initial="holt_winters")

@@ -54,7 +54,7 @@ def p_chart(frame: pd.DataFrame, numerator: str, denominator: str) -> pd.DataFra
     n = frame[denominator].to_numpy(float)
     out = frame.copy()
     total = n.sum()
-    pbar = x.sum() / total if total > 0 else np.nan
+    pbar = x[n > 0].sum() / total if total > 0 else np.nan
     with np.errstate(divide="ignore", invalid="ignore"):
         p = np.where(n > 0, x / n, np.nan)
         sigma = np.where(n > 0, np.sqrt(pbar * (1 - pbar) / n), np.nan)

@@ -4,10 +4,11 @@ All inputs broadcast as numpy arrays, so a year of 15-minute intervals for 50 qu
 problems) is solved in one call. Units: ``calls`` per interval, ``interval_s``, ``aht_s``,
 ``threshold_s``, ``patience_s`` in seconds; probabilities and service levels 0..1.
 
-Stability: Erlang B is evaluated in log space as ``B(N, A) = P(X = N) / P(X ≤ N)`` for
-``X ~ Poisson(A)`` (``gammaln`` and the regularised upper incomplete gamma), never with
-factorials or powers, so it is exact to double precision for thousands of agents. Erlang C follows
-as ``C = B / (1 − ρ(1 − B))`` with ``ρ = A/N``.
+Stability: Erlang B is never computed from factorials or powers. For given agent counts it is
+evaluated in log space as ``B(N, A) = P(X = N) / P(X ≤ N)`` for ``X ~ Poisson(A)`` (``gammaln``
+and the regularised upper incomplete gamma); the staffing search uses the recursion
+``B(k) = A·B(k−1) / (k + A·B(k−1))``, whose terms stay in (0, 1]. Both are exact to double
+precision for thousands of agents. Erlang C follows as ``C = B / (1 − ρ(1 − B))``, ``ρ = A/N``.
 
 Erlang A (M/M/N+M, Palm's model with exponential patience of mean ``patience_s``) uses the
 closed forms of Mandelbaum & Zeltyn (2004) with ``J(x, y) = x·e^y·y^(−x)·γ(x, y)`` evaluated in log
@@ -110,6 +111,33 @@ def _search(meets, lo, hi):
         lo = np.where(active & ~ok, mid, lo)
 
 
+def _erlang_b_at(n0, a):
+    """Erlang B at integer ``n0`` (≥ 1) for every element, by the stable recursion
+    ``B(k) = A·B(k−1) / (k + A·B(k−1))`` from B(0) = 1.
+
+    Problems are sorted by ``n0`` (descending) so that step k touches only the contiguous
+    prefix of problems that still need it: total work is Σ n0 cheap flops, with no masks.
+    """
+    order = np.argsort(-n0, kind="stable")
+    a_s = a[order]
+    n_s = n0[order]
+    b = np.ones_like(a_s)
+    tmp = np.empty_like(a_s)
+    den = np.empty_like(a_s)
+    # active[k] = number of problems with n0 ≥ k (a prefix, thanks to the sort).
+    top = int(n_s[0]) if n_s.size else 0
+    active = np.searchsorted(-n_s, -np.arange(1, top + 1), side="right")
+    for k in range(1, top + 1):
+        m = active[k - 1]
+        bm, tm, dm = b[:m], tmp[:m], den[:m]
+        np.multiply(a_s[:m], bm, out=tm)
+        np.add(tm, k, out=dm)
+        np.divide(tm, dm, out=bm)
+    out = np.empty_like(b)
+    out[order] = b
+    return out
+
+
 def erlang_c_agents(traffic, aht_s, threshold_s=20, target_sl=None, target_asa_s=None,
                     max_occupancy=None):
     """Fewest agents meeting every given target (Erlang C), elementwise.
@@ -118,14 +146,28 @@ def erlang_c_agents(traffic, aht_s, threshold_s=20, target_sl=None, target_asa_s
     caps A/N. With no target the result is the fewest agents that keep the queue stable (N > A).
     Zero traffic needs zero agents.
 
-    Method: Erlang B is evaluated once in log space at the first candidate N0 = ⌊A⌋ + 1 (or the
-    occupancy floor), then stepped up with the stable recursion
-    ``B(n) = A·B(n−1) / (n + A·B(n−1))`` only for the problems still short of their targets, so
-    the cost is one incomplete-gamma evaluation plus a few cheap vector steps per problem.
+    Method: Erlang B at the first candidate N0 = ⌊A⌋ + 1 (or the occupancy floor) by the stable
+    recursion for all problems at once (:func:`_erlang_b_at`), then stepped up one agent at a
+    time only for the problems still short of their targets. Exact (no approximation), and
+    stable for thousands of agents.
     """
     shape = np.shape(np.asarray(traffic))
     a, aht, t = (np.ravel(v).astype(float) for v in np.broadcast_arrays(
         np.asarray(traffic, float), np.asarray(aht_s, float), np.asarray(threshold_s, float)))
+    result = np.empty(a.size, dtype=np.int64)
+    # Chunks small enough for the CPU cache: the work is a few flops per element and step, so
+    # memory traffic, not arithmetic, would otherwise set the pace.
+    for lo in range(0, a.size, CHUNK):
+        hi = lo + CHUNK
+        result[lo:hi] = _erlang_c_agents_chunk(a[lo:hi], aht[lo:hi], t[lo:hi], target_sl,
+                                               target_asa_s, max_occupancy)
+    return result.reshape(shape) if shape else result[0]
+
+
+CHUNK = 32768
+
+
+def _erlang_c_agents_chunk(a, aht, t, target_sl, target_asa_s, max_occupancy):
     n0 = np.floor(a).astype(np.int64) + 1
     if max_occupancy is not None:
         n0 = np.maximum(n0, ceil_safe(a / max_occupancy))
@@ -133,7 +175,7 @@ def erlang_c_agents(traffic, aht_s, threshold_s=20, target_sl=None, target_asa_s
     idx = np.flatnonzero(a > 0)
     n = n0[idx].astype(float)
     aa, hh, tt = a[idx], aht[idx], t[idx]
-    b = np.exp(log_erlang_b(n, aa))
+    b = _erlang_b_at(n0[idx], aa)
     for _ in range(1_000_000):
         if idx.size == 0:
             break
@@ -144,11 +186,14 @@ def erlang_c_agents(traffic, aht_s, threshold_s=20, target_sl=None, target_asa_s
             ok &= 1.0 - c * np.exp(-(n - aa) * tt / hh) >= target_sl - 1e-12
         if target_asa_s is not None:
             ok &= c * hh / (n - aa) <= target_asa_s + 1e-12
+        if ok.all():
+            result[idx] = n.astype(np.int64)
+            break
         result[idx[ok]] = n[ok].astype(np.int64)
         keep = ~ok
         idx, n, aa, hh, tt, b = idx[keep], n[keep] + 1, aa[keep], hh[keep], tt[keep], b[keep]
         b = aa * b / (n + aa * b)
-    return result.reshape(shape) if shape else result[0]
+    return result
 
 
 def scheduled_agents(required, shrinkage):
@@ -190,8 +235,8 @@ def _log_j(x, y):
 
 def erlang_a(agents, calls, interval_s, aht_s, patience_s, threshold_s=20):
     """Erlang A measures, elementwise. Returns a dict of arrays: ``prob_wait``,
-    ``abandon_prob``, ``service_level`` (answered within T / offered), ``asa_s`` (E[W] over all offered calls),
-    ``occupancy`` (carried traffic / N). Definitions in the module docstring."""
+    ``abandon_prob``, ``service_level`` (answered within T / offered), ``asa_s`` (E[W] over all
+    offered calls), ``occupancy`` (carried traffic / N). Definitions in the module docstring."""
     n, calls, interval, aht, pat, t = np.broadcast_arrays(
         *(np.asarray(v, float) for v in (agents, calls, interval_s, aht_s, patience_s,
                                          threshold_s)))

@@ -103,7 +103,7 @@ def holt_winters_volume(grid: pd.DataFrame, horizon_days: int, column: str = "of
         fit = model.fit()
         day_fc = np.clip(fit.forecast(horizon_days).to_numpy(), 0, None)
     recent = values[-min(profile_weeks * 7, days) * per_day:].reshape(-1, per_day)
-    weekdays = pd.date_range(end=daily.index[-1], periods=len(recent), freq="D").weekday
+    weekdays = pd.date_range(end=daily.index[-1], periods=len(recent), freq="D").day_of_week
     shape = np.zeros((7, per_day))
     for wd in range(7):
         rows = recent[weekdays == wd]
@@ -111,7 +111,7 @@ def holt_winters_volume(grid: pd.DataFrame, horizon_days: int, column: str = "of
         shape[wd] = rows.sum(axis=0) / total if total > 0 else 0.0
     future_days = pd.date_range(daily.index[-1] + pd.Timedelta(days=1), periods=horizon_days,
                                 freq="D")
-    out = np.concatenate([day_fc[i] * shape[d.weekday()] for i, d in enumerate(future_days)])
+    out = np.concatenate([day_fc[i] * shape[d.day_of_week] for i, d in enumerate(future_days)])
     index = pd.date_range(future_days[0], periods=horizon_days * per_day,
                           freq=grid.index[1] - grid.index[0])
     return pd.Series(out, index=index, name=column)

@@ -94,12 +94,27 @@ def _bucket(frame: pd.DataFrame, kind: str, seconds: int) -> pd.Series:
     return frame[col]
 
 
+PRECOMPUTED = ("answered_within_threshold", "abandoned_within_threshold", "short_abandoned")
+
+
+def threshold_components(frame: pd.DataFrame, threshold_s: int, short_abandon_s: int):
+    """(answered within T, abandoned within T, short abandons) per row.
+
+    Taken from the columns ``answered_within_threshold``, ``abandoned_within_threshold`` and
+    ``short_abandoned`` when the frame already has them (a selector summed them in SQL with the
+    threshold in force on each day), otherwise from the wait buckets for ``threshold_s`` and
+    ``short_abandon_s``.
+    """
+    if all(c in frame.columns for c in PRECOMPUTED):
+        return tuple(frame[c] for c in PRECOMPUTED)
+    return (_bucket(frame, "answered", threshold_s), _bucket(frame, "abandoned", threshold_s),
+            _bucket(frame, "abandoned", short_abandon_s))
+
+
 def service_level(frame: pd.DataFrame, threshold_s: int, short_abandon_s: int,
                   variant: str = DEFAULT_SL_VARIANT) -> np.ndarray:
     """Service level (0..1) of each row of summed components, in ``variant`` (SL_VARIANTS)."""
-    ans_t = _bucket(frame, "answered", threshold_s)
-    ab_t = _bucket(frame, "abandoned", threshold_s)
-    short = _bucket(frame, "abandoned", short_abandon_s)
+    ans_t, ab_t, short = threshold_components(frame, threshold_s, short_abandon_s)
     offered = frame["offered"]
     if variant == "excl_short_abandons":
         return ratio(ans_t, offered - short)
@@ -133,18 +148,16 @@ def kpis_from_sums(sums: pd.DataFrame, params: KpiParams | None = None,
             f[col] = 0
     out = pd.DataFrame(index=f.index)
     keys = [c for c in f.columns if c not in ADDITIVE_COLUMNS and not _BUCKET_RE.match(str(c))
-            and c != "wait_max_s"]
+            and c != "wait_max_s" and c not in PRECOMPUTED]
     for key in keys:
         out[key] = f[key]
-    short = _bucket(f, "abandoned", params.short_abandon_s)
+    ans_t, ab_t, short = threshold_components(f, params.sl_threshold_s, params.short_abandon_s)
     out["offered"] = f["offered"].astype("int64")
     out["answered"] = f["answered"].astype("int64")
     out["abandoned"] = f["abandoned"].astype("int64")
     out["short_abandoned"] = np.asarray(short, dtype="int64")
-    out["answered_within_threshold"] = np.asarray(
-        _bucket(f, "answered", params.sl_threshold_s), dtype="int64")
-    out["abandoned_within_threshold"] = np.asarray(
-        _bucket(f, "abandoned", params.sl_threshold_s), dtype="int64")
+    out["answered_within_threshold"] = np.asarray(ans_t, dtype="int64")
+    out["abandoned_within_threshold"] = np.asarray(ab_t, dtype="int64")
     out["handled"] = f["handled"].astype("int64")
     out["service_level"] = service_level(f, params.sl_threshold_s, params.short_abandon_s,
                                          params.sl_variant)
@@ -170,7 +183,8 @@ def kpis_from_sums(sums: pd.DataFrame, params: KpiParams | None = None,
 
 def sum_components(frame: pd.DataFrame, by: list[str] | None = None) -> pd.DataFrame:
     """Sum the additive columns (and wait buckets; ``wait_max_s`` by max) per ``by`` group."""
-    additive = [c for c in frame.columns if c in ADDITIVE_COLUMNS or _BUCKET_RE.match(str(c))]
+    additive = [c for c in frame.columns if c in ADDITIVE_COLUMNS or _BUCKET_RE.match(str(c))
+                or c in PRECOMPUTED]
     agg = dict.fromkeys(additive, "sum")
     if "wait_max_s" in frame.columns:
         agg["wait_max_s"] = "max"

@@ -15,7 +15,7 @@ WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 def _days_per_weekday(frame: pd.DataFrame) -> pd.Series:
     dates = pd.to_datetime(pd.Series(frame["local_date"].unique()))
-    return dates.dt.weekday.value_counts()
+    return dates.dt.day_of_week.value_counts()
 
 
 def intraday_profile(frame: pd.DataFrame, value: str = "offered",
@@ -43,6 +43,8 @@ def weekday_hour_heatmap(frame: pd.DataFrame, value: str = "offered") -> pd.Data
     sums = f.pivot_table(index="weekday", columns="hour", values=value, aggfunc="sum")
     sums = sums.reindex(index=range(7), columns=range(24))
     days = _days_per_weekday(frame).reindex(range(7))
+    # An hour with no contacts on an observed weekday is 0; a weekday never observed stays empty.
+    sums = sums.where(sums.notna() | days.isna().to_numpy()[:, None], 0)
     return sums.div(days, axis=0)
 
 

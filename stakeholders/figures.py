@@ -12,9 +12,13 @@ import math
 import pandas as pd
 import plotly.graph_objects as go
 
-PALETTE = ["#0b5cad", "#e07b00", "#1a7f37", "#8e44ad", "#c62828", "#00838f", "#6d4c41",
-           "#5c6bc0", "#9e9d24", "#ad1457"]
-TARGET = "#1a7f37"
+from reports import charts
+
+# The analysis engine's colours first, so dashboards and analysis pages look alike.
+PALETTE = [charts.COLOURS["actual"], charts.COLOURS["forecast"], "#1a7f37",
+           charts.COLOURS["secondary"], "#c62828", "#00838f", "#6d4c41", "#5c6bc0", "#9e9d24",
+           "#ad1457"]
+TARGET = charts.COLOURS["target"]
 AMBER_BAND = "rgba(178, 106, 0, 0.12)"
 GREEN_BAND = "rgba(26, 127, 55, 0.08)"
 FONT = dict(family="system-ui, -apple-system, Segoe UI, Roboto, sans-serif", size=12,
@@ -83,7 +87,8 @@ AXIS = dict(gridcolor="#e8edf2", linecolor="#c9d3dd", zerolinecolor="#d9e0e7", a
 
 def _layout(fig, height=320, **extra):
     settings = dict(
-        paper_bgcolor="#fff", plot_bgcolor="#fff", xaxis=AXIS, yaxis=AXIS, font=FONT, height=height, colorway=PALETTE,
+        paper_bgcolor="#fff", plot_bgcolor="#fff", xaxis=AXIS, yaxis=AXIS, font=FONT,
+        height=height, colorway=PALETTE,
         margin=dict(l=56, r=16, t=12, b=48), hovermode="x unified",
         legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0),
     )
@@ -105,132 +110,82 @@ def sparkline(x, y, metric):
         x=pd.to_datetime(x).dt.strftime("%Y-%m-%dT%H:%M:%S").tolist(), y=list(y), mode="lines",
         line=dict(color=PALETTE[0], width=2), fill="tozeroy", fillcolor="rgba(11,92,173,.08)",
         hovertemplate=f"%{{x}}<br>%{{y:{hoverformat(metric)}}}<extra></extra>"))
-    fig.update_layout(paper_bgcolor="#fff", plot_bgcolor="#fff", height=60, margin=dict(l=0, r=0, t=0, b=0),
+    fig.update_layout(paper_bgcolor="#fff", plot_bgcolor="#fff", height=60,
+                      margin=dict(l=0, r=0, t=0, b=0),
                       showlegend=False, xaxis=dict(visible=False), yaxis=dict(visible=False))
+    return _json(fig)
+
+
+# --- figures from the analysis engine's charts (reports.charts) -------------------------------
+# Widgets draw with the same chart functions as the analysis pages; here they only lose the
+# in-figure title (the widget card carries it, with the definition underneath), gain the
+# dashboard's look and, for series split by queue, the queue id each trace stands for (drill-down).
+
+def _adapt(fig, height=320, hovermode=None):
+    fig.update_layout(title_text="", height=height)
+    _layout(fig, height=height, **({"hovermode": hovermode} if hovermode else {}))
     return _json(fig)
 
 
 def time_series(table, metrics, breakdown=False, target=None, amber_margin=None, tz="UTC",
                 granularity="day"):
-    """Lines per metric (or per breakdown value for one metric); a target line with a shaded
-    amber band between the target and the target ∓ margin."""
-    fig = go.Figure()
+    """A KPI over time (one line per breakdown value) with its target line and the amber band
+    between the target and the target ∓ margin (reports.charts.kpi_time_series)."""
     metric = metrics[0]
-    if breakdown:
-        for i, (label, part) in enumerate(table.groupby("key_label", sort=True)):
-            fig.add_trace(go.Scatter(
-                x=_x(part), y=part[metric.key].tolist(), name=str(label), mode="lines+markers",
-                marker=dict(size=4), line=dict(color=PALETTE[i % len(PALETTE)], width=2),
-                customdata=[[str(k)] for k in part["key"]],
-                hovertemplate=f"{label}: %{{y:{hoverformat(metric)}}}<extra></extra>"))
-    else:
-        for i, m in enumerate(metrics):
-            fig.add_trace(go.Scatter(
-                x=_x(table), y=table[m.key].tolist(), name=m.label, mode="lines+markers",
-                marker=dict(size=4), line=dict(color=PALETTE[i % len(PALETTE)], width=2),
-                hovertemplate=f"{m.label}: %{{y:{hoverformat(m)}}}<extra></extra>"))
-    if target is not None and len(table):
+    band = None
+    if target is not None:
         target = float(target)
         margin = float(amber_margin) if amber_margin is not None else (
             0.05 if metric.unit == "ratio" else abs(target) * 0.1)
         worse = -margin if metric.higher_is_better is not False else margin
-        x = _x(table)
-        lo, hi = sorted((target, target + worse))
-        fig.add_trace(go.Scatter(x=[x[0], x[-1], x[-1], x[0]], y=[lo, lo, hi, hi],
-                                 fill="toself", fillcolor=AMBER_BAND, line=dict(width=0),
-                                 name="Amber band", hoverinfo="skip"))
-        fig.add_trace(go.Scatter(x=[x[0], x[-1]], y=[target, target], mode="lines",
-                                 name=f"Target {fmt(metric, target)}",
-                                 line=dict(color=TARGET, dash="dash", width=2),
-                                 hoverinfo="skip"))
-    _layout(fig)
-    fig.update_yaxes(title_text=axis_title(metric), tickformat=tickformat(metric),
-                     rangemode="tozero")
+        band = tuple(sorted((target, target + worse)))
+    frame = table.assign(period_start=_x(table))
+    fig = charts.kpi_time_series(frame, metric.key, series="key_label" if breakdown else None,
+                                 target=target, band=band)
+    if breakdown:
+        keys = dict(zip(table["key_label"].astype(str), table["key"], strict=False))
+        for trace in fig.data:
+            if trace.name in keys:
+                trace.customdata = [[str(keys[trace.name])]] * len(trace.x)
+    fig.update_yaxes(title_text=axis_title(metric), tickformat=tickformat(metric))
     fig.update_xaxes(title_text=f"Local time ({tz})" if granularity in ("15min", "30min", "hour")
                      else f"Period start ({tz})")
-    return _json(fig)
-
-
-WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+    return _adapt(fig)
 
 
 def heatmap(grid, metric, note):
-    fig = go.Figure(go.Heatmap(
-        z=[[None if _nan(v) else float(v) for v in row] for row in grid.to_numpy()],
-        x=[f"{h:02d}:00" for h in grid.columns], y=list(WEEKDAYS), colorscale="Blues",
-        colorbar=dict(title=dict(text=note, side="right"), tickformat=tickformat(metric)),
-        hovertemplate=f"%{{y}} %{{x}}<br>{note}: %{{z:{hoverformat(metric)}}}<extra></extra>"))
-    _layout(fig, height=300, hovermode="closest")
-    fig.update_yaxes(autorange="reversed")
+    fig = charts.heatmap(grid, "", value_label=note)
+    fig.update_traces(colorbar=dict(tickformat=tickformat(metric)),
+                      hovertemplate=f"%{{y}} %{{x}}<br>{note}: "
+                                    f"%{{z:{hoverformat(metric)}}}<extra></extra>")
     fig.update_xaxes(title_text="Local hour")
-    return _json(fig)
+    return _adapt(fig, height=300, hovermode="closest")
 
 
 def sankey(flows):
-    nodes = list(dict.fromkeys([*flows["source"], *flows["target"]]))
-    index = {n: i for i, n in enumerate(nodes)}
-    fig = go.Figure(go.Sankey(
-        node=dict(label=nodes, pad=14, thickness=14,
-                  color=[PALETTE[i % len(PALETTE)] for i in range(len(nodes))]),
-        link=dict(source=[index[s] for s in flows["source"]],
-                  target=[index[t] for t in flows["target"]],
-                  value=flows["value"].tolist(), color="rgba(11,92,173,.18)",
-                  hovertemplate="%{source.label} → %{target.label}: %{value:,.0f}<extra></extra>"),
-    ))
-    _layout(fig, height=340, hovermode="closest")
-    return _json(fig)
+    return _adapt(charts.sankey(flows, ""), height=340, hovermode="closest")
 
 
 def staffing(table, tz):
-    x = _x(table)
-    fig = go.Figure()
-    fig.add_trace(go.Bar(x=x, y=table["actual_agents"].round(1).tolist(), name="Actual (staffed)",
-                         marker_color="rgba(11,92,173,.35)",
-                         hovertemplate="Actual: %{y:.1f}<extra></extra>"))
-    fig.add_trace(go.Scatter(x=x, y=table["required_agents"].tolist(), name="Required (Erlang C)",
-                             mode="lines", line=dict(color=PALETTE[1], width=2, shape="hv"),
-                             hovertemplate="Required: %{y:.0f}<extra></extra>"))
-    fig.add_trace(go.Scatter(x=x, y=table["scheduled_agents"].tolist(),
-                             name="Scheduled (with shrinkage)", mode="lines",
-                             line=dict(color=PALETTE[4], width=2, dash="dot", shape="hv"),
-                             hovertemplate="Scheduled: %{y:.0f}<extra></extra>"))
-    _layout(fig)
-    fig.update_yaxes(title_text="Agents", rangemode="tozero")
+    fig = charts.staffing_chart(table.assign(period_start=_x(table)))
     fig.update_xaxes(title_text=f"Local time ({tz})")
-    return _json(fig)
+    return _adapt(fig)
 
 
 def control_chart(chart, metric, tz):
-    x = _x(chart)
-    fig = go.Figure()
-    fig.add_trace(go.Scatter(x=x, y=chart["ucl"].tolist(), name="Upper limit", mode="lines",
-                             line=dict(color="#9aa7b4", dash="dot", width=1, shape="hv")))
-    fig.add_trace(go.Scatter(x=x, y=chart["lcl"].tolist(), name="Lower limit", mode="lines",
-                             line=dict(color="#9aa7b4", dash="dot", width=1, shape="hv")))
-    fig.add_trace(go.Scatter(x=x, y=chart["centre"].tolist(), name="Centre line", mode="lines",
-                             line=dict(color=TARGET, width=1.5)))
-    fig.add_trace(go.Scatter(
-        x=x, y=chart["value"].tolist(), name=metric.label, mode="lines+markers",
-        line=dict(color=PALETTE[0], width=2),
-        marker=dict(size=7, color=[PALETTE[4] if s else PALETTE[0]
-                                   for s in chart["special_cause"]]),
-        hovertemplate=f"%{{y:{hoverformat(metric)}}}<extra></extra>"))
-    _layout(fig)
+    fig = charts.control_chart(chart.assign(period_start=_x(chart)), "period_start", "value",
+                               metric.label, percent=metric.unit == "ratio")
     fig.update_yaxes(title_text=axis_title(metric), tickformat=tickformat(metric))
-    fig.update_xaxes(title_text=f"Period start ({tz}); red points: special causes")
-    return _json(fig)
+    fig.update_xaxes(title_text=f"Period start ({tz})")
+    return _adapt(fig)
 
 
 def forecast_vs_actual(table, metric, tz):
-    x = _x(table)
-    fig = go.Figure()
-    fig.add_trace(go.Bar(x=x, y=table["actual"].tolist(), name="Actual",
-                         marker_color="rgba(11,92,173,.55)",
-                         hovertemplate="Actual: %{y:,.0f}<extra></extra>"))
-    fig.add_trace(go.Scatter(x=x, y=table["forecast"].round(1).tolist(), name="Forecast",
-                             mode="lines+markers", line=dict(color=PALETTE[1], width=2),
-                             hovertemplate="Forecast: %{y:,.0f}<extra></extra>"))
-    _layout(fig)
-    fig.update_yaxes(title_text=axis_title(metric), rangemode="tozero")
+    actual = table[["period_start", "actual"]].rename(columns={"actual": metric.key})
+    forecasts = {"Forecast": table[["period_start", "forecast"]].rename(
+        columns={"forecast": f"{metric.key}_forecast"})}
+    fig = charts.forecast_chart(actual.assign(period_start=_x(actual)),
+                                {k: v.assign(period_start=_x(v)) for k, v in forecasts.items()},
+                                value=metric.key)
     fig.update_xaxes(title_text=f"Day ({tz})")
-    return _json(fig)
+    return _adapt(fig)

@@ -150,6 +150,9 @@ def time_series(table, metrics, breakdown=False, target=None, amber_margin=None,
     fig.update_yaxes(title_text=axis_title(metric), tickformat=tickformat(metric))
     fig.update_xaxes(title_text=f"Local time ({tz})" if granularity in ("15min", "30min", "hour")
                      else f"Period start ({tz})")
+    if granularity in ("month", "quarter", "year"):
+        fig.update_xaxes(dtick={"month": "M1", "quarter": "M3", "year": "M12"}[granularity],
+                         tickformat="%b %Y")
     return _adapt(fig)
 
 

@@ -370,7 +370,10 @@ def _forecast(result, widget, scope, period, params, queue, tz, now_local):
     fc = fc.rename(columns={"offered_forecast": "forecast"})[["period_start", "forecast"]]
     merged = fc.merge(actual[["period_start", metric.key]].rename(columns={metric.key: "actual"}),
                       on="period_start", how="left")
-    done = merged[merged["period_start"] < pd.Timestamp(now_local).normalize()]
+    # A day in the past with no rows had no contacts (closed), not unknown ones.
+    past = merged["period_start"] < pd.Timestamp(now_local).normalize()
+    merged.loc[past, "actual"] = merged.loc[past, "actual"].fillna(0)
+    done = merged[past]
     if metric.key != "offered":
         result.notes.append("The volume forecast is of offered contacts.")
     result.notes.append(

@@ -8,8 +8,9 @@ def stakeholder_scope(stakeholder) -> Scope:
     filled dimensions restrict (empty ones do not), and nothing at all when none is filled."""
     if stakeholder.sees_whole_centre:
         return Scope(label=f"{stakeholder.name}: whole centre")
-    queue_ids = frozenset(stakeholder.queues.values_list("pk", flat=True))
-    pathway_ids = frozenset(stakeholder.pathways.values_list("pk", flat=True))
+    # ``.all()`` so a prefetched register list costs no query per stakeholder.
+    queue_ids = frozenset(q.pk for q in stakeholder.queues.all())
+    pathway_ids = frozenset(p.pk for p in stakeholder.pathways.all())
     dims = {
         "queue_ids": queue_ids or None,
         "pathway_ids": pathway_ids or None,

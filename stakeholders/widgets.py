@@ -233,7 +233,11 @@ def _table(result, widget, scope, period, params, queue, tz, now_local):
     if _opt(widget, "plan_vs_actual") and targets:
         t = pd.DataFrame({"kpi": list(targets), "target": [float(v) for v in targets.values()]})
         pva = plan.plan_vs_actual(table, t, on=["key", "key_label"] if breakdown else [])
-        result.table = pva
+        if breakdown:
+            order = {k: i for i, k in enumerate(targets)}
+            pva = pva.sort_values(["key_label", "kpi"], key=lambda c: c.map(order)
+                                  if c.name == "kpi" else c, kind="stable")
+        result.table = pva.reset_index(drop=True)
         result.notes.append("Targets are those set on this widget (contract or plan).")
     else:
         result.table = table
@@ -432,6 +436,8 @@ def table_display(result: WidgetResult, breakdown_label: str = "") -> dict:
                 text = "–" if v is None or v is pd.NA else ("Met" if bool(v) else "Missed")
             elif c == "period_start":
                 text = pd.Timestamp(v).strftime("%d %b %Y %H:%M").replace(" 00:00", "")
+            elif c == "gap" and metric is not None and metric.unit == "ratio":
+                text = "–" if v is None or math.isnan(v) else f"{v * 100:+.1f} pts"
             elif c in ("actual", "target", "gap") and metric is not None:
                 text = figures.fmt(metric, v)
             elif c in METRICS:

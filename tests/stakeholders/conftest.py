@@ -52,8 +52,8 @@ def two_vendors(db, centre, viewer, outsider, today):
     agent_a = Agent.objects.create(centre=centre, code="A1", name="Alice", team="Team A")
     agent_b = Agent.objects.create(pk=9002, centre=centre, code="B1", name=f"Bob {SECRET}",
                                    team=f"Team {SECRET}")
-    interval_rows(centre, queue_a, 21, today, seed=1, agent=agent_a)
-    interval_rows(centre, queue_b, 21, today, seed=2, agent=agent_b,
+    interval_rows(centre, queue_a, 10, today, seed=1, agent=agent_a)
+    interval_rows(centre, queue_b, 10, today, seed=2, agent=agent_b,
                   contact_type=f"type-{SECRET}", segment=f"seg-{SECRET}", pk_start=900_000)
     contacts(centre, source, queue_a, today, prefix="A")
     contacts(centre, source, queue_b, today, prefix=f"B{SECRET}", pk_start=9401)

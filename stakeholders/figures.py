@@ -158,7 +158,8 @@ def time_series(table, metrics, breakdown=False, target=None, amber_margin=None,
 
 def heatmap(grid, metric, note):
     fig = charts.heatmap(grid, "", value_label=note)
-    fig.update_traces(colorbar=dict(tickformat=tickformat(metric)),
+    fig.update_traces(colorbar=dict(tickformat=tickformat(metric),
+                                    title=dict(text=note, side="right")),
                       hovertemplate=f"%{{y}} %{{x}}<br>{note}: "
                                     f"%{{z:{hoverformat(metric)}}}<extra></extra>")
     fig.update_xaxes(title_text="Local hour")

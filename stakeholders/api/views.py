@@ -76,6 +76,7 @@ QUEUE_PARAM = OpenApiParameter("queue", int, description="One queue inside the s
 
 class StakeholderViewSet(viewsets.ModelViewSet):
     """The stakeholder register. Creating one gives it its type's default dashboard."""
+    lookup_value_converter = "int"
 
     serializer_class = StakeholderSerializer
     permission_classes = [ManagerWritesOr404]
@@ -101,6 +102,7 @@ class StakeholderViewSet(viewsets.ModelViewSet):
 
 class DashboardViewSet(viewsets.ModelViewSet):
     """Dashboards; ``data`` computes every widget within the stakeholder's scope."""
+    lookup_value_converter = "int"
 
     serializer_class = DashboardSerializer
     permission_classes = [ManagerWritesOr404]
@@ -141,6 +143,7 @@ class DashboardViewSet(viewsets.ModelViewSet):
 
 class WidgetViewSet(viewsets.ModelViewSet):
     """Widgets; ``data`` is the widget's computed data, ``export`` the same as CSV or XLSX."""
+    lookup_value_converter = "int"
 
     serializer_class = WidgetSerializer
     permission_classes = [ManagerWritesOr404]

@@ -146,3 +146,11 @@ def test_viewer_cannot_write_through_the_api(api_client, viewer, queue):
                                                          "queues": [queue.pk]}, format="json")
     assert response.status_code == 403
     assert not Stakeholder.objects.exists()
+
+
+def test_home_panel_points_each_persona_to_its_place(two_vendors, client, viewer, manager):
+    client.force_login(viewer)
+    body = client.get("/").content.decode()
+    assert "Your dashboard" in body and "Contract performance" in body
+    client.force_login(manager)
+    assert "2 stakeholders registered" in client.get("/").content.decode()

@@ -167,6 +167,7 @@ def test_dashboards_p95_under_8_concurrent_users(centre, manager, tmp_path):
                          f"{stats['p95_ms']:.0f} | {stats['max_ms']:.0f} | "
                          f"{total / 1e6:.2f} MB (HTML {weight['html'] / 1e3:.0f} kB) |")
         lines += ["", "Targets: p95 < 300 ms, page weight < 1.5 MB."]
+        (REPO / "docs").mkdir(exist_ok=True)
         record("Stakeholder dashboards under load", lines)
         for kind, (stats, _) in results.items():
             assert stats["errors"] == 0, kind

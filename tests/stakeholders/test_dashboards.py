@@ -3,6 +3,7 @@ exports with formula injection neutralised, drill-down and the wallboard."""
 import csv
 import io
 import re
+from datetime import timedelta
 
 import pytest
 import time_machine
@@ -184,3 +185,35 @@ def test_dashboard_api_data_names_period_and_definitions(two_vendors, api_client
     assert tile["period"]["key"] == "last_7_days"
     assert any("Service level" in d for d in tile["definitions"])
     assert tile["tile"]["rag"] in ("green", "amber", "red")
+
+
+@pytest.mark.parametrize("kind,metrics,extra", [
+    ("kpi_tile", ["service_level"], {"options": {"target": 0.8}}),
+    ("time_series", ["asa_s"], {"breakdown": "channel"}),
+    ("heatmap", ["abandon_rate"], {}),
+    ("sankey", ["offered"], {}),
+    ("staffing", ["offered"], {"granularity": "15min", "period": "custom"}),
+    ("control_chart", ["abandon_rate"], {}),
+    ("forecast", ["offered"], {"period": "last_7_days"}),
+    ("table", ["offered", "occupancy"], {"breakdown": "agent"}),
+])
+def test_every_widget_kind_computes_within_the_scope(two_vendors, kind, metrics, extra):
+    from django.utils import timezone
+
+    from stakeholders.models import Widget
+    from stakeholders.scope import stakeholder_scope
+    from stakeholders.widgets import widget_result
+
+    fields = {"period": "last_7_days", "granularity": "day", **extra}
+    if fields["period"] == "custom":  # the latest day with data (the test data skips Sundays)
+        day = two_vendors["now"].date() - timedelta(days=1)
+        day -= timedelta(days=1) if day.weekday() == 6 else timedelta(0)
+        fields.update(custom_start=day, custom_end=day)
+    widget = Widget(dashboard=two_vendors["dashboard_a"], kind=kind, title=kind,
+                    metrics=metrics, **fields)
+    result = widget_result(widget, stakeholder_scope(two_vendors["a"]), timezone.now())
+    assert result.empty is None
+    assert len(result.table) > 0
+    assert result.figure is not None or kind == "table"
+    assert "ZZSECRETB" not in result.table.to_csv()
+    assert result.definitions

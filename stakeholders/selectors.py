@@ -102,6 +102,13 @@ def scope_queue_get(scope, queue_id) -> Queue:
     return queue
 
 
+def data_version():
+    """Changes whenever interval data is added or rebuilt (the highest rollup row ids): part
+    of every cached widget's key."""
+    return (IntervalStat.objects.aggregate(m=Max("pk"))["m"],
+            AgentIntervalStat.objects.aggregate(m=Max("pk"))["m"])
+
+
 def latest_data_day(scope):
     """The last local date with interval data in ``scope`` (``None`` when there is none)."""
     return IntervalStat.objects.restrict(scope).aggregate(d=Max("local_date"))["d"]

@@ -8,17 +8,21 @@ plan-versus-actual are its functions. This module only chooses the inputs and la
 from __future__ import annotations
 
 import calendar
+import hashlib
+import json
 import math
 from dataclasses import dataclass, field
 from datetime import datetime
 
 import numpy as np
 import pandas as pd
+from django.conf import settings
+from django.core.cache import cache
 
 from reports.analysis import control, erlang, forecast, patterns, plan
 from reports.analysis.kpis import KpiParams, kpis_from_sums, ratio, sum_components
 
-from . import figures
+from . import figures, selectors
 from .constants import METRICS, Metric
 from .periods import ResolvedPeriod, resolve_period
 from .selectors import centre_time_zone, interval_sums
@@ -111,18 +115,53 @@ def with_kpis(sums: pd.DataFrame, widget, params: KpiParams, period, now_local) 
     return table
 
 
-def widget_result(widget, scope, now: datetime, queue=None, tz: str | None = None
-                  ) -> WidgetResult:
+def _scope_key(scope):
+    return [None if v is None else sorted(v) for v in (
+        scope.queue_ids, scope.channels, scope.sites, scope.pathway_ids, scope.segments)]
+
+
+def _cache_key(widget, scope, period, queue, now, data_version):
+    """Everything a widget's figures depend on: its settings, the scope, the period's bounds,
+    the queue filter and the data version (and, for a running period, the minute)."""
+    spec = [widget.kind, widget.metrics, widget.granularity, widget.breakdown or "",
+            widget.options or {}, period.key, period.start.isoformat(), period.end.isoformat(),
+            _scope_key(scope), queue.pk if queue is not None else None, data_version,
+            now.replace(second=0, microsecond=0).isoformat() if period.partial else None]
+    digest = hashlib.sha1(json.dumps(spec, sort_keys=True, default=str).encode()).hexdigest()
+    return f"contactmis:widget:{digest}"
+
+
+def widget_result(widget, scope, now: datetime, queue=None, tz: str | None = None,
+                  data_version=None) -> WidgetResult:
     """Compute ``widget`` within ``scope`` at instant ``now`` (optionally one ``queue`` inside
     the scope). The single code path for a stakeholder's view, the manager's preview, exports
-    and drill-down links."""
+    and drill-down links.
+
+    Results are cached for ``settings.CONTACTMIS_DASHBOARD_CACHE_S`` seconds (default 60; 0
+    turns it off) under a key of everything they depend on, including the data version
+    (``selectors.data_version``), so an import shows at once and several people looking at
+    the same dashboard share one computation.
+    """
     tz = tz or centre_time_zone()
     period = resolve_period(widget.period, now, tz, widget.custom_start, widget.custom_end)
     params = kpi_params(widget)
     result = WidgetResult(widget=widget, period=period, definitions=definitions(widget, params))
+    timeout = getattr(settings, "CONTACTMIS_DASHBOARD_CACHE_S", 60)
+    key = None
+    if timeout:
+        version = data_version if data_version is not None else selectors.data_version()
+        key = _cache_key(widget, scope, period, queue, now, version)
+        cached = cache.get(key)
+        if cached is not None:
+            for name, value in cached.items():
+                setattr(result, name, value)
+            return result
     builder = _BUILDERS[widget.kind]
     now_local = now.astimezone(period.start.tzinfo).replace(tzinfo=None)
     builder(result, widget, scope, period, params, queue, tz, now_local)
+    if key:
+        cache.set(key, {name: getattr(result, name) for name in
+                        ("table", "figure", "tile", "empty", "notes")}, timeout)
     return result
 
 
@@ -398,7 +437,8 @@ _BUILDERS = {
 def dashboard_render(dashboard, scope, now: datetime, queue=None) -> list[WidgetResult]:
     """Every widget of ``dashboard`` in order, computed within ``scope``."""
     tz = centre_time_zone()
-    return [widget_result(w, scope, now, queue=queue, tz=tz)
+    version = selectors.data_version()
+    return [widget_result(w, scope, now, queue=queue, tz=tz, data_version=version)
             for w in dashboard.widgets.order_by("position", "pk")]
 
 

@@ -10,6 +10,13 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 KINDS = ["centre_staff", "executive", "vendor", "department", "own_team"]
 
 
+@pytest.fixture(autouse=True)
+def _fresh_widget_cache():
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def centre_data(db):
     from contactmis.models import Centre

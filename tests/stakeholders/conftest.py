@@ -69,3 +69,13 @@ def two_vendors(db, centre, viewer, outsider, today):
     return {"a": vendor_a, "b": vendor_b, "queue_a": queue_a, "queue_b": queue_b,
             "dashboard_a": dashboard_a, "dashboard_b": vendor_b.dashboards.get(),
             "source": source, "b_ids": sorted(b_ids), "now": datetime.now(tz=centre.tz)}
+
+
+@pytest.fixture(autouse=True)
+def _fresh_widget_cache():
+    """Widget results are cached by data version; ids repeat between tests, so start clean."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

@@ -104,11 +104,11 @@ def default_dashboard_spec(kind: str) -> tuple[str, str, list[dict]]:
             _w(K.TABLE, "Teams, week to date", ["handled", "aht_s", "occupancy",
                                                 "transfer_rate"],
                P.WEEK_TO_DATE, G.DAY, B.TEAM),
+            _w(K.CONTROL_CHART, "Daily AHT, control chart", ["aht_s"], P.QUARTER_TO_DATE,
+               G.DAY),
             _w(K.TABLE, "Agents, week to date", ["handled", "aht_s", "occupancy",
                                                  "transfer_rate"],
                P.WEEK_TO_DATE, G.DAY, B.AGENT, wide=True),
-            _w(K.CONTROL_CHART, "Daily AHT, control chart", ["aht_s"], P.QUARTER_TO_DATE,
-               G.DAY),
         ])
     raise ValueError(f"Unknown stakeholder type “{kind}”.")
 

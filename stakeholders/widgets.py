@@ -180,7 +180,9 @@ def _rag(metric: Metric, value, target, margin):
     target = float(target)
     if margin is None:
         margin = 0.05 if metric.unit == "ratio" else abs(target) * 0.1
-    better = metric.higher_is_better
+    # The analysis engine's direction of each target: "min" = at least, "max" = at most.
+    direction = plan.DIRECTION.get(metric.key)
+    better = metric.higher_is_better if direction is None else direction == "min"
     if better is None:
         better = True
     gap = value - target if better else target - value

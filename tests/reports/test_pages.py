@@ -86,3 +86,13 @@ def test_forecast_with_too_little_history_is_refused_by_field(manager_client, da
         "method": "holt_winters"}).content.decode()
     assert "Give at least 14 days of history." in html
     assert not Forecast.objects.exists()
+
+
+def test_home_panel_shows_the_last_seven_days(manager_client, centre, time_machine):
+    time_machine.move_to(dt.datetime(2026, 2, 20, 12, 0, tzinfo=dt.UTC))
+    queue = Queue.objects.create(centre=centre, code="Q1", name="Q1")
+    interval_row(centre, queue, dt.datetime(2026, 2, 18, 9, 0, tzinfo=centre.tz), talk_s=1600,
+                 wait_answered_s=80)
+    html = manager_client.get("/").content.decode()
+    assert "Last 7 days" in html
+    assert "10 contacts offered; service level 66.7 %" in html

@@ -213,6 +213,7 @@ def pattern_report(scope, centre, start, end) -> dict:
     result["charts"].append(_chart("trend", fig))
     season = patterns.seasonality(daily)
     result["tables"]["month_of_year"] = records(season["month_of_year"])
+    result["tables"]["week_of_year"] = records(season["week_of_year"])
     result["tables"]["peaks"] = records(patterns.peaks(daily, 5))
     result["tables"]["year_over_year"] = records(patterns.year_over_year(daily))
     anomalies = control.interval_of_week_anomalies(

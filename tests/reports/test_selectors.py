@@ -129,3 +129,27 @@ def test_other_time_zone_cuts_days_there(centre, rows):
                   tz="Asia/Tokyo")
     assert k["period_start"].iloc[0].isoformat() == "2026-03-02T00:00:00+09:00"
     assert k["offered"].sum() == 120
+
+
+def test_team_and_agent_kpis_come_from_the_agent_rollup(centre, queues):
+    from measurements.models import AgentIntervalStat
+    from pathways.models import Agent
+
+    sales, support = queues
+    ann = Agent.objects.create(centre=centre, code="A1", name="Ann", team="Red", site="Leeds")
+    bob = Agent.objects.create(centre=centre, code="B2", name="Bob", team="Red", site="York")
+    start = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
+    for agent, queue, handled, talk in ((ann, sales, 10, 2000), (bob, support, 30, 3000)):
+        AgentIntervalStat.objects.create(
+            centre=centre, interval_start=start, local_date=dt.date(2026, 3, 2),
+            local_minute=540, weekday=0, agent=agent, queue=queue, handled=handled,
+            talk_s=talk, busy_s=600, available_s=300)
+    team = kpi_frame(Scope.everything(), centre, dt.date(2026, 3, 1), dt.date(2026, 3, 8),
+                     granularity="week", by=["team"]).iloc[0]
+    assert team["team"] == "Red" and team["handled"] == 40
+    assert team["aht_s"] == pytest.approx(5000 / 40)  # not the mean of 200 and 100
+    assert team["occupancy"] == pytest.approx(1200 / 1800)
+    assert np.isnan(team["service_level"])
+    agents = kpi_frame(Scope(queue_ids=frozenset({sales.pk})), centre, dt.date(2026, 3, 1),
+                       dt.date(2026, 3, 8), by=["agent"])
+    assert agents["agent"].tolist() == ["Ann"]

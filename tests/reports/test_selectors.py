@@ -153,3 +153,22 @@ def test_team_and_agent_kpis_come_from_the_agent_rollup(centre, queues):
     agents = kpi_frame(Scope(queue_ids=frozenset({sales.pk})), centre, dt.date(2026, 3, 1),
                        dt.date(2026, 3, 8), by=["agent"])
     assert agents["agent"].tolist() == ["Ann"]
+
+
+def test_each_sub_period_uses_the_parameters_in_force(centre, rows, monkeypatch):
+    from reports import selectors
+
+    def two_versions(centre, start, end):
+        boundary = dt.date(2026, 3, 3)
+        return [selectors.ParamsPeriod(start, boundary, KpiParams(sl_threshold_s=5,
+                                                                  definition_version="v1")),
+                selectors.ParamsPeriod(boundary, end, KpiParams(sl_threshold_s=20,
+                                                                definition_version="v2"))]
+
+    monkeypatch.setattr(selectors, "kpi_params_for_period", two_versions)
+    week = kpi_frame(Scope.everything(), centre, dt.date(2026, 3, 1), dt.date(2026, 3, 8),
+                     granularity="week").iloc[0]
+    # Monday (v1, T = 5 s): 3 + 10 answered within 5 s; Tuesday (v2, T = 20 s): 20.
+    assert week["answered_within_threshold"] == 33
+    assert "2026-03-01–2026-03-03: SL 5 s" in kpi_frame(
+        Scope.everything(), centre, dt.date(2026, 3, 1), dt.date(2026, 3, 8)).attrs["definition"]

@@ -96,3 +96,20 @@ def test_home_panel_shows_the_last_seven_days(manager_client, centre, time_machi
     html = manager_client.get("/").content.decode()
     assert "Last 7 days" in html
     assert "10 contacts offered; service level 66.7 %" in html
+
+
+def test_staffing_with_erlang_a_estimates_patience_from_the_period(manager_client, data,
+                                                                  centre):
+    from measurements.models import Contact, DataSource, Segment
+
+    source = DataSource.objects.create(centre=centre, name="ACD")
+    at = dt.datetime(2026, 2, 2, 8, 5, tzinfo=centre.tz)
+    for i, (wait, abandoned) in enumerate([(30, True), (60, False), (90, True), (20, False)]):
+        contact = Contact.objects.create(centre=centre, source=source, external_id=str(i),
+                                         queue=data, arrived_at=at, outcome="handled")
+        Segment.objects.create(contact=contact, seq=1, kind="queue", queue=data, entered_at=at,
+                               wait_s=wait, outcome="abandoned" if abandoned else "answered")
+    html = manager_client.get(reverse("reports:staffing"), {
+        "start": "2026-02-02", "end": "2026-02-03", "patience": "estimate"}).content.decode()
+    # Patience = Σ wait / abandons = 200 / 2 = 100 s.
+    assert "Erlang A (patience 100 s estimated from the period" in html

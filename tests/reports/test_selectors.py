@@ -172,3 +172,16 @@ def test_each_sub_period_uses_the_parameters_in_force(centre, rows, monkeypatch)
     assert week["answered_within_threshold"] == 33
     assert "2026-03-01–2026-03-03: SL 5 s" in kpi_frame(
         Scope.everything(), centre, dt.date(2026, 3, 1), dt.date(2026, 3, 8)).attrs["definition"]
+
+
+def test_autumn_dst_night_keeps_both_quarter_hours_at_1_15(centre, queues):
+    sales, _ = queues
+    for fold in (0, 1):  # 01:15 BST, then 01:15 GMT an hour later
+        interval_row(centre, sales, dt.datetime(2026, 10, 25, 1, 15, fold=fold,
+                                                tzinfo=centre.tz))
+    q = kpi_frame(Scope.everything(), centre, dt.date(2026, 10, 25), dt.date(2026, 10, 26),
+                  granularity="15min")
+    assert [p.isoformat() for p in q["period_start"]] == ["2026-10-25T01:15:00+01:00",
+                                                          "2026-10-25T01:15:00+00:00"]
+    day = kpi_frame(Scope.everything(), centre, dt.date(2026, 10, 25), dt.date(2026, 10, 26))
+    assert day["offered"].tolist() == [20]

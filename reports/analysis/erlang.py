@@ -154,6 +154,9 @@ def erlang_c_agents(traffic, aht_s, threshold_s=20, target_sl=None, target_asa_s
     shape = np.shape(np.asarray(traffic))
     a, aht, t = (np.ravel(v).astype(float) for v in np.broadcast_arrays(
         np.asarray(traffic, float), np.asarray(aht_s, float), np.asarray(threshold_s, float)))
+    for name, values in (("traffic", a), ("aht_s", aht), ("threshold_s", t)):
+        if not np.all(np.isfinite(values)) or np.any(values < 0):
+            raise ValueError(f"{name} must be finite and ≥ 0 for every interval.")
     result = np.empty(a.size, dtype=np.int64)
     # Chunks small enough for the CPU cache: the work is a few flops per element and step, so
     # memory traffic, not arithmetic, would otherwise set the pace.

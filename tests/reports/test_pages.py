@@ -113,3 +113,19 @@ def test_staffing_with_erlang_a_estimates_patience_from_the_period(manager_clien
         "start": "2026-02-02", "end": "2026-02-03", "patience": "estimate"}).content.decode()
     # Patience = Σ wait / abandons = 200 / 2 = 100 s.
     assert "Erlang A (patience 100 s estimated from the period" in html
+
+
+@pytest.mark.parametrize("by", ["team", "agent", "site", "channel", "customer_segment"])
+def test_kpi_page_by_every_kind_of_dimension(manager_client, data, centre, by):
+    from measurements.models import AgentIntervalStat
+    from pathways.models import Agent
+
+    agent = Agent.objects.create(centre=centre, code="A1", name="Ann", team="Red")
+    AgentIntervalStat.objects.create(
+        centre=centre, interval_start=dt.datetime(2026, 2, 2, 8, 0, tzinfo=dt.UTC),
+        local_date=dt.date(2026, 2, 2), local_minute=480, weekday=0, agent=agent,
+        queue=data, handled=5, talk_s=1000, busy_s=600, available_s=300)
+    response = manager_client.get(reverse("reports:kpis"), {**PERIOD, "by": by,
+                                                            "granularity": "week"})
+    assert response.status_code == 200
+    assert "KPIs by period and segment" in response.content.decode()

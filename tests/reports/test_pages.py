@@ -129,3 +129,11 @@ def test_kpi_page_by_every_kind_of_dimension(manager_client, data, centre, by):
                                                             "granularity": "week"})
     assert response.status_code == 200
     assert "KPIs by period and segment" in response.content.decode()
+
+
+@pytest.mark.parametrize("granularity", ["15min", "30min", "hour", "month", "quarter", "year"])
+def test_kpi_page_at_every_granularity(manager_client, data, granularity):
+    response = manager_client.get(reverse("reports:kpis"), {**PERIOD,
+                                                            "granularity": granularity})
+    assert response.status_code == 200
+    assert "No data for this period" not in response.content.decode()

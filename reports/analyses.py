@@ -153,6 +153,15 @@ def kpi_report(scope, centre, start, end, granularity="day", by=(), params: KpiP
         found += interpret.change_findings(changes, ["offered", "service_level", "aht_s",
                                                      "abandon_rate"], keys,
                                            figure=f"Change versus {start - span}–{start}")
+    if granularity == "day":
+        present = set(frame["period_start"].dt.date)
+        days = [start + dt.timedelta(days=i) for i in range((end - start).days)]
+        missing = [d for d in days if d not in present]
+        if missing:
+            found += interpret.caveat_findings(
+                [f"{len(missing)} of {len(days)} days have no interval data (first: "
+                 f"{missing[0]}); totals for the period leave them out"],
+                figure="KPIs by period")
     result["findings"] = _findings(found)
     return result
 
@@ -204,10 +213,26 @@ def pattern_report(scope, centre, start, end) -> dict:
     result["charts"].append(_chart("trend", fig))
     season = patterns.seasonality(daily)
     result["tables"]["month_of_year"] = records(season["month_of_year"])
+    result["tables"]["week_of_year"] = records(season["week_of_year"])
     result["tables"]["peaks"] = records(patterns.peaks(daily, 5))
     result["tables"]["year_over_year"] = records(patterns.year_over_year(daily))
+    anomalies = control.interval_of_week_anomalies(
+        frame[["period_start", "weekday", "local_minute", "offered"]], "offered", 8)
+    flagged = anomalies[anomalies["anomaly"]].reindex(
+        anomalies.loc[anomalies["anomaly"], "robust_z"].abs().sort_values(ascending=False).index)
+    result["tables"]["anomalies"] = records(flagged.head(20)[
+        ["period_start", "offered", "baseline", "robust_z"]])
+    found = []
+    if not flagged.empty:
+        worst = flagged.iloc[0]
+        found.append(interpret.Finding(
+            importance=60, kind="anomaly", figure="Interval-of-week anomalies",
+            text=(f"{len(flagged)} intervals were unusual for their time of week; the largest: "
+                  f"{worst['offered']:,.0f} contacts at {worst['period_start']:%Y-%m-%d %H:%M} "
+                  f"against a usual {worst['baseline']:,.0f} [figure: Interval-of-week "
+                  "anomalies].")))
     top = patterns.peaks(daily, 1).iloc[0]
-    result["findings"] = _findings([interpret.Finding(
+    result["findings"] = _findings(found + [interpret.Finding(
         importance=40, kind="peak",
         text=(f"The busiest day was {pd.Timestamp(top['at']).date()} with "
               f"{top['value']:,.0f} contacts offered, {top['ratio_to_median']:.1f}× the median "

@@ -285,6 +285,7 @@ def agent_kpi_frame(scope, centre, start, end, granularity="day", by=("agent",),
     result = kpis_from_sums(out)
     result.attrs["definition"] = "Handling KPIs from agent legs (AHT = (talk + hold + ACW) / " \
                                  "handled; occupancy = busy / (busy + available))"
+    result.attrs["params"] = [p.params for p in kpi_params_for_period(centre, start, end)]
     return result
 
 

@@ -118,7 +118,11 @@ def _erlang_b_at(n0, a):
     Problems are sorted by ``n0`` (descending) so that step k touches only the contiguous
     prefix of problems that still need it: total work is Σ n0 cheap flops, with no masks.
     """
-    order = np.argsort(-n0, kind="stable")
+    if n0.size == 0:
+        return np.ones_like(a, dtype=float)
+    # Small non-negative integers: a stable sort is a radix sort (linear time) in numpy.
+    key = (n0.max() - n0).astype(np.int16 if n0.max() < 32_000 else np.int64)
+    order = np.argsort(key, kind="stable")
     a_s = a[order]
     n_s = n0[order]
     b = np.ones_like(a_s)
@@ -147,13 +151,16 @@ def erlang_c_agents(traffic, aht_s, threshold_s=20, target_sl=None, target_asa_s
     Zero traffic needs zero agents.
 
     Method: Erlang B at the first candidate N0 = ⌊A⌋ + 1 (or the occupancy floor) by the stable
-    recursion for all problems at once (:func:`_erlang_b_at`), then stepped up one agent at a
-    time only for the problems still short of their targets. Exact (no approximation), and
+    recursion for all problems at once (:func:`_erlang_b_at`), then stepped up (two candidates a
+    pass) only for the problems still short of their targets. Exact (no approximation), and
     stable for thousands of agents.
     """
     shape = np.shape(np.asarray(traffic))
     a, aht, t = (np.ravel(v).astype(float) for v in np.broadcast_arrays(
         np.asarray(traffic, float), np.asarray(aht_s, float), np.asarray(threshold_s, float)))
+    for name, values in (("traffic", a), ("aht_s", aht), ("threshold_s", t)):
+        if not np.all(np.isfinite(values)) or np.any(values < 0):
+            raise ValueError(f"{name} must be finite and ≥ 0 for every interval.")
     result = np.empty(a.size, dtype=np.int64)
     # Chunks small enough for the CPU cache: the work is a few flops per element and step, so
     # memory traffic, not arithmetic, would otherwise set the pace.
@@ -176,22 +183,36 @@ def _erlang_c_agents_chunk(a, aht, t, target_sl, target_asa_s, max_occupancy):
     n = n0[idx].astype(float)
     aa, hh, tt = a[idx], aht[idx], t[idx]
     b = _erlang_b_at(n0[idx], aa)
+    kk = tt / hh  # T / AHT, used in every service-level check
+    log_miss = np.log1p(-target_sl) if target_sl is not None else None
+
+    def meets(n, b, aa, hh, kk):
+        diff = n - aa
+        c = b / (1.0 - (aa / n) * (1.0 - b))
+        ok = np.ones(n.size, dtype=bool)
+        if target_sl is not None:
+            # 1 − C·e^(−(N−A)·T/AHT) ≥ target  ⇔  log C − (N−A)·T/AHT ≤ log(1 − target)
+            ok = np.log(c) - diff * kk <= log_miss + 1e-12
+        if target_asa_s is not None:
+            ok &= c * hh / diff <= target_asa_s + 1e-12
+        return ok
+
+    # Two candidate agent counts per pass (N and N + 1), so the arrays are compacted half as
+    # often: most problems need 2–5 steps above ⌊A⌋ + 1.
     for _ in range(1_000_000):
         if idx.size == 0:
             break
-        rho = aa / n
-        c = b / (1.0 - rho * (1.0 - b))
-        ok = np.ones(idx.size, dtype=bool)
-        if target_sl is not None:
-            ok &= 1.0 - c * np.exp(-(n - aa) * tt / hh) >= target_sl - 1e-12
-        if target_asa_s is not None:
-            ok &= c * hh / (n - aa) <= target_asa_s + 1e-12
-        if ok.all():
-            result[idx] = n.astype(np.int64)
+        ok0 = meets(n, b, aa, hh, kk)
+        n1 = n + 1
+        b1 = aa * b / (n1 + aa * b)
+        ok1 = meets(n1, b1, aa, hh, kk)
+        found = ok0 | ok1
+        result[idx[found]] = np.where(ok0, n, n1)[found].astype(np.int64)
+        if found.all():
             break
-        result[idx[ok]] = n[ok].astype(np.int64)
-        keep = ~ok
-        idx, n, aa, hh, tt, b = idx[keep], n[keep] + 1, aa[keep], hh[keep], tt[keep], b[keep]
+        keep = ~found
+        idx, aa, hh, kk = idx[keep], aa[keep], hh[keep], kk[keep]
+        n, b = n1[keep] + 1, b1[keep]
         b = aa * b / (n + aa * b)
     return result
 

@@ -22,17 +22,6 @@ METHODS = ("holt_winters", "seasonal_naive")
 
 
 @dataclass
-class Accuracy:
-    """Forecast accuracy of one method on one held-out period (0..1 fractions)."""
-
-    method: str
-    wape: float
-    bias: float
-    actual_total: float
-    forecast_total: float
-
-
-@dataclass
 class Backtest:
     """Back-test over held-out weeks: per-week ``folds`` and the ``summary`` per method."""
 

@@ -59,14 +59,15 @@ def daily_series(frame: pd.DataFrame, value: str = "offered") -> pd.Series:
 
 def seasonality(daily: pd.Series) -> dict[str, pd.DataFrame]:
     """Week-of-year and month-of-year indices: mean daily volume in each week/month ÷ overall
-    mean daily volume (1.0 = an average day). Keys ``week_of_year``, ``month_of_year``."""
+    mean daily volume (``seasonal_index``, 1.0 = an average day). Keys ``week_of_year``,
+    ``month_of_year``; each frame also has ``mean_per_day`` and ``days``."""
     overall = daily.mean()
     idx = pd.DatetimeIndex(daily.index)
     out = {}
     for name, key in (("week_of_year", idx.isocalendar().week.to_numpy()),
                       ("month_of_year", idx.month)):
         g = daily.groupby(np.asarray(key)).agg(["mean", "count"])
-        g["index"] = g["mean"] / overall if overall else np.nan
+        g["seasonal_index"] = g["mean"] / overall if overall else np.nan
         out[name] = g.rename_axis(name).reset_index().rename(
             columns={"mean": "mean_per_day", "count": "days"})
     return out

@@ -3,6 +3,7 @@ always within ``request.scope``."""
 from dataclasses import replace
 
 from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.response import Response
@@ -49,7 +50,7 @@ def _without_charts(report):
 class KpiAPIView(APIView):
     """KPIs per period and segment (every service-level variant side by side)."""
 
-    @extend_schema(parameters=[s.KpiQuery])
+    @extend_schema(parameters=[s.KpiQuery], responses=OpenApiTypes.OBJECT)
     def get(self, request):
         q = _valid(s.KpiQuery, _query(request))
         centre = _centre()
@@ -67,7 +68,7 @@ class KpiAPIView(APIView):
 class PatternAPIView(APIView):
     """Intraday profile, heatmap, seasonality, peaks, year-over-year, pathway flows."""
 
-    @extend_schema(parameters=[s.PeriodQuery])
+    @extend_schema(parameters=[s.PeriodQuery], responses=OpenApiTypes.OBJECT)
     def get(self, request):
         q = _valid(s.PeriodQuery, _query(request))
         report = analyses.pattern_report(request.scope, _centre(), q["start"], q["end"])
@@ -79,7 +80,7 @@ class StaffingAPIView(APIView):
 
     read_roles = STAFF
 
-    @extend_schema(parameters=[s.StaffingQuery])
+    @extend_schema(parameters=[s.StaffingQuery], responses=OpenApiTypes.OBJECT)
     def get(self, request):
         q = dict(_valid(s.StaffingQuery, _query(request)))
         start, end = q.pop("start"), q.pop("end")
@@ -93,7 +94,7 @@ class StaffingCalculateAPIView(APIView):
     read_roles = STAFF
     write_roles = STAFF
 
-    @extend_schema(request=s.StaffingCalculation)
+    @extend_schema(request=s.StaffingCalculation, responses=OpenApiTypes.OBJECT)
     def post(self, request):
         q = _valid(s.StaffingCalculation, request.data)
         out = staffing_table(q["calls"], q["interval_s"], q["aht_s"], q["threshold_s"],
@@ -111,7 +112,7 @@ class QueueingAPIView(APIView):
 
     read_roles = STAFF
 
-    @extend_schema(parameters=[s.PeriodQuery])
+    @extend_schema(parameters=[s.PeriodQuery], responses=OpenApiTypes.OBJECT)
     def get(self, request):
         q = _valid(s.PeriodQuery, _query(request))
         return Response(_without_charts(analyses.queueing_report(
@@ -124,6 +125,8 @@ class ForecastListAPIView(APIView):
     read_roles = STAFF
     write_roles = STAFF
 
+    @extend_schema(responses=s.ForecastSerializer(many=True),
+                   operation_id="analysis_forecasts_list")
     def get(self, request):
         qs = Forecast.objects.restrict(request.scope).filter(centre=_centre())[:100]
         return Response(s.ForecastSerializer(qs, many=True).data)
@@ -155,6 +158,7 @@ class ForecastDetailAPIView(APIView):
 
     read_roles = STAFF
 
+    @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request, pk):
         centre = _centre()
         forecast = get_object_or_404(Forecast.objects.restrict(request.scope)

@@ -41,7 +41,7 @@ def test_trend_seasonality_changes_and_peaks():
     stl = patterns.stl_decomposition(daily.iloc[:60])
     assert np.allclose(stl["trend"] + stl["seasonal"] + stl["resid"], stl["observed"])
     season = patterns.seasonality(daily)
-    dec = season["month_of_year"].set_index("month_of_year").loc[12, "index"]
+    dec = season["month_of_year"].set_index("month_of_year").loc[12, "seasonal_index"]
     assert dec > 1.3
     yoy = patterns.year_over_year(daily)
     assert yoy["change_rel"].iloc[:12].isna().all()

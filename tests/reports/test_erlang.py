@@ -164,3 +164,8 @@ def test_staffing_table_reports_every_field():
     assert "abandon_prob" in with_patience
     with pytest.raises(ValueError, match="shrinkage"):
         scheduled_agents(10, 1.2)
+
+
+def test_bad_inputs_are_refused_by_name():
+    with pytest.raises(ValueError, match="aht_s must be finite"):
+        erlang_c_agents(np.array([5.0, 6.0]), np.array([180.0, np.nan]), 20, target_sl=0.8)

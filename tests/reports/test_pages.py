@@ -86,3 +86,54 @@ def test_forecast_with_too_little_history_is_refused_by_field(manager_client, da
         "method": "holt_winters"}).content.decode()
     assert "Give at least 14 days of history." in html
     assert not Forecast.objects.exists()
+
+
+def test_home_panel_shows_the_last_seven_days(manager_client, centre, time_machine):
+    time_machine.move_to(dt.datetime(2026, 2, 20, 12, 0, tzinfo=dt.UTC))
+    queue = Queue.objects.create(centre=centre, code="Q1", name="Q1")
+    interval_row(centre, queue, dt.datetime(2026, 2, 18, 9, 0, tzinfo=centre.tz), talk_s=1600,
+                 wait_answered_s=80)
+    html = manager_client.get("/").content.decode()
+    assert "Last 7 days" in html
+    assert "10 contacts offered; service level 66.7 %" in html
+
+
+def test_staffing_with_erlang_a_estimates_patience_from_the_period(manager_client, data,
+                                                                  centre):
+    from measurements.models import Contact, DataSource, Segment
+
+    source = DataSource.objects.create(centre=centre, name="ACD")
+    at = dt.datetime(2026, 2, 2, 8, 5, tzinfo=centre.tz)
+    for i, (wait, abandoned) in enumerate([(30, True), (60, False), (90, True), (20, False)]):
+        contact = Contact.objects.create(centre=centre, source=source, external_id=str(i),
+                                         queue=data, arrived_at=at, outcome="handled")
+        Segment.objects.create(contact=contact, seq=1, kind="queue", queue=data, entered_at=at,
+                               wait_s=wait, outcome="abandoned" if abandoned else "answered")
+    html = manager_client.get(reverse("reports:staffing"), {
+        "start": "2026-02-02", "end": "2026-02-03", "patience": "estimate"}).content.decode()
+    # Patience = Σ wait / abandons = 200 / 2 = 100 s.
+    assert "Erlang A (patience 100 s estimated from the period" in html
+
+
+@pytest.mark.parametrize("by", ["team", "agent", "site", "channel", "customer_segment"])
+def test_kpi_page_by_every_kind_of_dimension(manager_client, data, centre, by):
+    from measurements.models import AgentIntervalStat
+    from pathways.models import Agent
+
+    agent = Agent.objects.create(centre=centre, code="A1", name="Ann", team="Red")
+    AgentIntervalStat.objects.create(
+        centre=centre, interval_start=dt.datetime(2026, 2, 2, 8, 0, tzinfo=dt.UTC),
+        local_date=dt.date(2026, 2, 2), local_minute=480, weekday=0, agent=agent,
+        queue=data, handled=5, talk_s=1000, busy_s=600, available_s=300)
+    response = manager_client.get(reverse("reports:kpis"), {**PERIOD, "by": by,
+                                                            "granularity": "week"})
+    assert response.status_code == 200
+    assert "KPIs by period and segment" in response.content.decode()
+
+
+@pytest.mark.parametrize("granularity", ["15min", "30min", "hour", "month", "quarter", "year"])
+def test_kpi_page_at_every_granularity(manager_client, data, granularity):
+    response = manager_client.get(reverse("reports:kpis"), {**PERIOD,
+                                                            "granularity": granularity})
+    assert response.status_code == 200
+    assert "No data for this period" not in response.content.decode()

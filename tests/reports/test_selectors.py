@@ -129,3 +129,59 @@ def test_other_time_zone_cuts_days_there(centre, rows):
                   tz="Asia/Tokyo")
     assert k["period_start"].iloc[0].isoformat() == "2026-03-02T00:00:00+09:00"
     assert k["offered"].sum() == 120
+
+
+def test_team_and_agent_kpis_come_from_the_agent_rollup(centre, queues):
+    from measurements.models import AgentIntervalStat
+    from pathways.models import Agent
+
+    sales, support = queues
+    ann = Agent.objects.create(centre=centre, code="A1", name="Ann", team="Red", site="Leeds")
+    bob = Agent.objects.create(centre=centre, code="B2", name="Bob", team="Red", site="York")
+    start = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
+    for agent, queue, handled, talk in ((ann, sales, 10, 2000), (bob, support, 30, 3000)):
+        AgentIntervalStat.objects.create(
+            centre=centre, interval_start=start, local_date=dt.date(2026, 3, 2),
+            local_minute=540, weekday=0, agent=agent, queue=queue, handled=handled,
+            talk_s=talk, busy_s=600, available_s=300)
+    team = kpi_frame(Scope.everything(), centre, dt.date(2026, 3, 1), dt.date(2026, 3, 8),
+                     granularity="week", by=["team"]).iloc[0]
+    assert team["team"] == "Red" and team["handled"] == 40
+    assert team["aht_s"] == pytest.approx(5000 / 40)  # not the mean of 200 and 100
+    assert team["occupancy"] == pytest.approx(1200 / 1800)
+    assert np.isnan(team["service_level"])
+    agents = kpi_frame(Scope(queue_ids=frozenset({sales.pk})), centre, dt.date(2026, 3, 1),
+                       dt.date(2026, 3, 8), by=["agent"])
+    assert agents["agent"].tolist() == ["Ann"]
+
+
+def test_each_sub_period_uses_the_parameters_in_force(centre, rows, monkeypatch):
+    from reports import selectors
+
+    def two_versions(centre, start, end):
+        boundary = dt.date(2026, 3, 3)
+        return [selectors.ParamsPeriod(start, boundary, KpiParams(sl_threshold_s=5,
+                                                                  definition_version="v1")),
+                selectors.ParamsPeriod(boundary, end, KpiParams(sl_threshold_s=20,
+                                                                definition_version="v2"))]
+
+    monkeypatch.setattr(selectors, "kpi_params_for_period", two_versions)
+    week = kpi_frame(Scope.everything(), centre, dt.date(2026, 3, 1), dt.date(2026, 3, 8),
+                     granularity="week").iloc[0]
+    # Monday (v1, T = 5 s): 3 + 10 answered within 5 s; Tuesday (v2, T = 20 s): 20.
+    assert week["answered_within_threshold"] == 33
+    assert "2026-03-01–2026-03-03: SL 5 s" in kpi_frame(
+        Scope.everything(), centre, dt.date(2026, 3, 1), dt.date(2026, 3, 8)).attrs["definition"]
+
+
+def test_autumn_dst_night_keeps_both_quarter_hours_at_1_15(centre, queues):
+    sales, _ = queues
+    for fold in (0, 1):  # 01:15 BST, then 01:15 GMT an hour later
+        interval_row(centre, sales, dt.datetime(2026, 10, 25, 1, 15, fold=fold,
+                                                tzinfo=centre.tz))
+    q = kpi_frame(Scope.everything(), centre, dt.date(2026, 10, 25), dt.date(2026, 10, 26),
+                  granularity="15min")
+    assert [p.isoformat() for p in q["period_start"]] == ["2026-10-25T01:15:00+01:00",
+                                                          "2026-10-25T01:15:00+00:00"]
+    day = kpi_frame(Scope.everything(), centre, dt.date(2026, 10, 25), dt.date(2026, 10, 26))
+    assert day["offered"].tolist() == [20]

@@ -1,0 +1,48 @@
+"""Reads of measurement configurations and the coverage of pathways by measurements."""
+from __future__ import annotations
+
+from collections import defaultdict
+
+from pathways.constants import StepKind
+
+from ..models import MeasurementConfig
+
+EXIT_KINDS = {StepKind.EXIT, StepKind.SELF_SERVICE_END}
+
+
+def config_list(scope=None, **filters):
+    """Measurement configurations visible in ``scope`` (``filters`` are ORM lookups such as
+    ``step__pathway=…``)."""
+    return (MeasurementConfig.objects.restrict(scope).filter(**filters)
+            .select_related("metric", "step__pathway", "step__queue", "source", "kpi",
+                            "target"))
+
+
+def pathway_coverage(pathway, scope=None):
+    """Per step of ``pathway``: which measurements capture it, from which system, and whether
+    any does.
+
+    Returns ``{"rows": [...], "unmeasured": [Step], "measured_count": int}`` where each row is
+    ``{"step", "role" ("entry"/"step"/"exit"), "configs", "systems", "methods", "measured"}``.
+    ``systems`` are the data sources of its measurements plus the step's system of record; an
+    exit is a step of an exit kind or with no way out.
+    """
+    steps = list(pathway.steps.select_related("queue").order_by("position", "pk"))
+    with_exit = set(pathway.transitions.values_list("source_id", flat=True))
+    configs = defaultdict(list)
+    for cfg in config_list(scope, step__pathway=pathway, active=True):
+        configs[cfg.step_id].append(cfg)
+    rows = []
+    for step in steps:
+        found = configs.get(step.pk, [])
+        role = "entry" if step.is_entry else (
+            "exit" if step.kind in EXIT_KINDS or step.pk not in with_exit else "step")
+        systems = sorted({f"{c.source.name} ({c.source.get_kind_display()})"
+                          for c in found if c.source_id})
+        rows.append({"step": step, "role": role, "configs": found, "systems": systems,
+                     "system_of_record": step.system_of_record,
+                     "methods": sorted({c.get_method_display() for c in found}),
+                     "measured": bool(found)})
+    unmeasured = [r["step"] for r in rows if not r["measured"]]
+    return {"rows": rows, "unmeasured": unmeasured,
+            "measured_count": len(rows) - len(unmeasured)}

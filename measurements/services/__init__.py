@@ -1,0 +1,1 @@
+"""Writes of the measurements app, one module per concern."""

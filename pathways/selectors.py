@@ -181,14 +181,16 @@ def pathway_diagram(pathway, volumes=None, steps=None, transitions=None, flagged
         volume = volumes["steps"].get(s.pk)
         nodes.append({
             "step": s, "x": box.x, "y": box.y, "w": NODE_W, "h": NODE_H,
-            "cx": box.x + NODE_W / 2, "title": _short(s.name, 26),
+            "cx": box.x + NODE_W / 2, "tx": box.x + 16, "ty1": box.y + 21, "ty2": box.y + 37,
+            "ty3": box.y + 53, "flag_x": box.x + NODE_W - 12, "title": _short(s.name, 26),
             "subtitle": _short(s.get_kind_display().split(" (")[0], 30),
             "system": _short(s.system_of_record or "no system of record", 30),
             "volume": volume, "reachable": box.reachable, "flagged": s.pk in flagged,
             "kind": s.kind,
         })
     edges = [{"d": e.d, "label": e.label, "x": e.label_x, "y": e.label_y, "w": e.label_w,
-              "back": e.back} for e in layout.edges]
+              "left": e.label_x - e.label_w / 2, "top": e.label_y - 9, "back": e.back}
+             for e in layout.edges]
     return {"width": layout.width, "height": layout.height, "nodes": nodes, "edges": edges}
 
 

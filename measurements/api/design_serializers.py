@@ -45,6 +45,8 @@ class BudgetLineSerializer(serializers.ModelSerializer):
         model = BudgetLine
         fields = ["id", "plan", "category", "description", "period_start", "period_end",
                   "channel", "amount", "kpi"]
+        extra_kwargs = {"amount": {"error_messages": {
+            "min_value": "A budget amount cannot be negative."}}}
 
 
 class PlannedVolumeSerializer(serializers.ModelSerializer):

@@ -5,7 +5,7 @@ from django.db import models
 from contactmis.models import Centre
 from contactmis.scope import ScopedQuerySet
 
-from .constants import Channel, QueueKind, StepKind, TransitionKind
+from .constants import Channel, MeasurementMethod, QueueKind, StepKind, TransitionKind
 
 
 class QueueQuerySet(ScopedQuerySet):
@@ -121,6 +121,11 @@ class Step(models.Model):
 
     def __str__(self):
         return f"{self.pathway}: {self.name}"
+
+    @property
+    def measurement_method_labels(self):
+        labels = dict(MeasurementMethod.choices)
+        return [labels.get(m, m) for m in self.measurement_methods or []]
 
     def clean(self):
         """Taking the entry mark off a step must not leave a loop that no entry reaches."""

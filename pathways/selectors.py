@@ -191,7 +191,9 @@ def pathway_diagram(pathway, volumes=None, steps=None, transitions=None, flagged
     edges = [{"d": e.d, "label": e.label, "x": e.label_x, "y": e.label_y, "w": e.label_w,
               "left": e.label_x - e.label_w / 2, "top": e.label_y - 9, "back": e.back}
              for e in layout.edges]
-    return {"width": layout.width, "height": layout.height, "nodes": nodes, "edges": edges}
+    # the drawing scales down to the page width, but not below 70 % (labels stay readable)
+    return {"width": layout.width, "height": layout.height, "min_width": layout.width * 0.7,
+            "nodes": nodes, "edges": edges}
 
 
 def step_references(step):

@@ -218,7 +218,8 @@ class PlannedVolume(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.get_channel_display()} {self.period_start:%Y-%m}: {self.contacts}"
+        return (f"{self.get_channel_display()} {self.period_start:%Y-%m-%d}–"
+                f"{self.period_end:%Y-%m-%d}: {self.contacts:,} contacts")
 
     def clean(self):
         _check_period(self)

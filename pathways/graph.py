@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-NODE_W, NODE_H = 190, 62
+NODE_W, NODE_H = 210, 62
 ROW_GAP, MIN_COL_GAP, MARGIN = 34, 90, 24
 CHAR_W = 6.6  # approximate width of one 12 px label character
 LABEL_H = 18
@@ -200,21 +200,40 @@ def layered_layout(nodes, edges, entries, labels=None):
             layout.nodes[n] = NodeBox(id=n, x=x_of_col[c], column=c, reachable=n in seen,
                                       y=MARGIN + offset + i * (NODE_H + ROW_GAP))
 
-    # forward edges: label in the gap right of the source column, stacked without overlap
+    # forward edges to the next column: label in the gap, stacked without overlap; edges that
+    # skip columns run in their own lane above the diagram so they never cross a step
     by_gap = defaultdict(list)
-    back_edges = []
+    back_edges, long_edges = [], []
     for key, a, b in edges:
         if (a, b) in back or column[a] >= column[b]:
             back_edges.append((key, a, b))
+        elif column[b] - column[a] > 1:
+            long_edges.append((key, a, b))
         else:
             by_gap[column[a]].append((key, a, b))
+    top = len(long_edges) * BACK_LANE_H + (10 if long_edges else 0)
+    for box in layout.nodes.values():
+        box.y += top
+    for i, (key, a, b) in enumerate(long_edges):
+        sa, sb = layout.nodes[a], layout.nodes[b]
+        lane = MARGIN + i * BACK_LANE_H + 4
+        text = labels.get(key, "")
+        c = column[a]
+        gx = x_of_col[c] + NODE_W + gap_width[c] / 2
+        x1, y1 = sa.x + NODE_W, sa.y + NODE_H / 2
+        x2, y2 = sb.x, sb.y + NODE_H / 2
+        drop = x2 - 24
+        d = (f"M{x1:.1f},{y1:.1f} C{x1 + 30:.1f},{y1:.1f} {gx - 40:.1f},{lane:.1f} "
+             f"{gx:.1f},{lane:.1f} L{drop - 12:.1f},{lane:.1f} "
+             f"C{drop + 6:.1f},{lane:.1f} {drop - 6:.1f},{y2:.1f} {x2:.1f},{y2:.1f}")
+        layout.edges.append(EdgePath(key=key, source=a, target=b, d=d, label=text,
+                                     label_x=gx, label_y=lane, label_w=len(text) * CHAR_W + 12))
     for c, group in by_gap.items():
         wanted = []
         for key, a, b in group:
             sa, sb = layout.nodes[a], layout.nodes[b]
             y1, y2 = sa.y + NODE_H / 2, sb.y + NODE_H / 2
-            target_y = y2 if column[b] == c + 1 else y1
-            wanted.append(((y1 + target_y) / 2, key, a, b))
+            wanted.append(((y1 + y2) / 2, key, a, b))
         wanted.sort(key=lambda t: (t[0], t[1]))
         last = -1e9
         for y, key, a, b in wanted:
@@ -230,19 +249,23 @@ def layered_layout(nodes, edges, entries, labels=None):
                  f"{x2:.1f},{y2:.1f}")
             layout.edges.append(EdgePath(key=key, source=a, target=b, d=d, label=text,
                                          label_x=gx, label_y=y, label_w=len(text) * CHAR_W + 12))
+    body_h += top
     height = max(MARGIN * 2 + body_h, max((e.label_y for e in layout.edges), default=0) + 20)
-    # back edges: each in its own lane under the diagram
+    # back edges: out of the source's right side, down its gap to a lane of their own under the
+    # diagram, and up the gap before the target into its left side (never across a step)
     for i, (key, a, b) in enumerate(back_edges):
         sa, sb = layout.nodes[a], layout.nodes[b]
         lane = height + BACK_LANE_H * i + 10
-        x1, x2 = sa.x + NODE_W / 2 + 12, sb.x + NODE_W / 2 - 12
-        if a == b:
-            x2 = sb.x + NODE_W / 2 - 30
+        y1, y2 = sa.y + NODE_H / 2, sb.y + NODE_H / 2
+        x1, x2 = sa.x + NODE_W, sb.x
+        out_x, in_x = x1 + 12 + 3 * i, x2 - 12 - 3 * i
         text = labels.get(key, "")
-        d = (f"M{x1:.1f},{sa.y + NODE_H:.1f} L{x1:.1f},{lane:.1f} L{x2:.1f},{lane:.1f} "
-             f"L{x2:.1f},{sb.y + NODE_H:.1f}")
+        d = (f"M{x1:.1f},{y1:.1f} L{out_x:.1f},{y1:.1f} L{out_x:.1f},{lane:.1f} "
+             f"L{in_x:.1f},{lane:.1f} L{in_x:.1f},{y2:.1f} L{x2:.1f},{y2:.1f}")
         layout.edges.append(EdgePath(key=key, source=a, target=b, d=d, label=text, back=True,
-                                     label_x=(x1 + x2) / 2, label_y=lane,
+                                     label_x=(out_x + in_x) / 2, label_y=lane,
                                      label_w=len(text) * CHAR_W + 12))
+    if back_edges:
+        layout.width += 12 + 3 * len(back_edges)
     layout.height = height + BACK_LANE_H * len(back_edges) + (20 if back_edges else 0)
     return layout

@@ -28,6 +28,10 @@ STEP_MEASURE = {
     StepKind.ESCALATION: "escalations",
     StepKind.SELF_SERVICE_END: "ivr_contained",
 }
+# Steps observed on the rows of the routing point before them (agents answer the queue's
+# contacts; transfers, escalations, abandons and self-service ends are counted there too).
+INHERITS_ROUTING_POINT = {StepKind.AGENT, StepKind.TRANSFER, StepKind.ESCALATION,
+                          StepKind.EXIT, StepKind.SELF_SERVICE_END}
 EDGE_MEASURE = {
     TransitionKind.OVERFLOW: "flowed_out",
     TransitionKind.TRANSFER: "transfers",
@@ -102,7 +106,8 @@ def pathway_observed_volumes(pathway, start_date=None, end_date=None, steps=None
     routing points. Without dates, the 28 days up to the latest day with data are used. A step
     without a routing point is read from the nearest preceding step that has one (an agent step
     after its ACD queue). A transition's volume is its target's when it is the target's only way
-    in; otherwise overflow/transfer/escalation edges use the matching quantity of their source.
+    in (and not an entry step); otherwise overflow/transfer/escalation edges use the matching
+    quantity of their source.
     """
     steps = steps if steps is not None else pathway_steps(pathway)
     transitions = transitions if transitions is not None else pathway_transitions(pathway)
@@ -114,6 +119,8 @@ def pathway_observed_volumes(pathway, start_date=None, end_date=None, steps=None
     def routing_point(step, seen=()):
         if step.queue_id:
             return step.queue_id
+        if step.kind not in INHERITS_ROUTING_POINT:
+            return None
         for t in incoming[step.pk]:
             if t.source_id not in seen:
                 found = routing_point(by_pk[t.source_id], (*seen, step.pk))
@@ -145,7 +152,9 @@ def pathway_observed_volumes(pathway, start_date=None, end_date=None, steps=None
             measures[s.pk] = measure
     edge_volume = {}
     for t in transitions:
-        if len(incoming[t.target_id]) == 1 and t.target_id in step_volume:
+        target_is_entry = by_pk[t.target_id].is_entry  # contacts also arrive from outside
+        if len(incoming[t.target_id]) == 1 and t.target_id in step_volume \
+                and not target_is_entry:
             edge_volume[t.pk] = step_volume[t.target_id]
         elif t.kind in EDGE_MEASURE and queue_of.get(t.source_id):
             edge_volume[t.pk] = sums[queue_of[t.source_id]][EDGE_MEASURE[t.kind]]
@@ -182,7 +191,7 @@ def pathway_diagram(pathway, volumes=None, steps=None, transitions=None, flagged
         nodes.append({
             "step": s, "x": box.x, "y": box.y, "w": NODE_W, "h": NODE_H,
             "cx": box.x + NODE_W / 2, "tx": box.x + 16, "ty1": box.y + 21, "ty2": box.y + 37,
-            "ty3": box.y + 53, "flag_x": box.x + NODE_W - 12, "title": _short(s.name, 26),
+            "ty3": box.y + 53, "flag_x": box.x + NODE_W - 12, "title": _short(s.name, 25),
             "subtitle": _short(s.get_kind_display().split(" (")[0], 30),
             "system": _short(s.system_of_record or "no system of record", 30),
             "volume": volume, "reachable": box.reachable, "flagged": s.pk in flagged,

@@ -188,3 +188,8 @@ def test_api_permissions_and_no_n_plus_one(api_client, analyst, centre, billing,
     assert response.status_code == 200 and response.json()["count"] == 4
     assert api_client.post("/api/v1/pathways/", {"centre": centre.pk, "name": "X"},
                            format="json").status_code == 403
+
+
+def test_home_panel_counts_unmeasured_steps(manager_client, billing):
+    page = manager_client.get("/").content.decode()
+    assert "1 pathway, 4 steps." in page and "4 steps with no measurement." in page

@@ -50,6 +50,7 @@ def test_manager_designs_measurement_for_a_pathway(page, live_server, login, man
     page.fill("#id_value", "140")
     _save(page)
     assert "outside the valid range" in page.locator(".field-error").inner_text()
+    screenshot("design-target-error")
     page.fill("#id_value", "80")
     _save(page)
     page.click("text=Add budget line")
@@ -111,6 +112,7 @@ def test_manager_designs_measurement_for_a_pathway(page, live_server, login, man
     page.fill("#id_threshold_s", "25")
     _save(page)
     assert "not one of the wait thresholds" in page.locator(".field-error").inner_text()
+    screenshot("design-config-error")
     page.fill("#id_threshold_s", "20")
     _select(page, "#id_kpi", "Customer service plan 2026 › Billing service level")
     _save(page)
@@ -136,3 +138,6 @@ def test_manager_designs_measurement_for_a_pathway(page, live_server, login, man
     assert "“Resolve billing queries at the first contact” has no KPI" in gaps
     assert "2.50" in page.locator("#budget").inner_text()  # 1 250 000 / 500 000 contacts
     screenshot("design-plan")
+    page.goto(f"{base}/measurements/metrics/")
+    assert page.get_by_text("Service level (of answered)").is_visible()
+    screenshot("design-metrics")

@@ -56,3 +56,16 @@ def plan_with_objective(centre, *, name="Plan 2026", start=datetime.date(2026, 1
     objective = design_object_create("objective", plan=plan, title="Answer customers quickly",
                                      desired_outcome="Most calls answered within 20 s.")
     return plan, objective
+
+
+def ensure_metric_catalogue():
+    """Re-seed the catalogue when a transactional test elsewhere flushed the data migration's
+    rows (it is idempotent: version 1 of each metric is created only if missing)."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    from measurements.models import MetricDefinition
+
+    if not MetricDefinition.objects.exists():
+        import_module("measurements.migrations.0003_seed_metric_catalogue").seed(apps, None)

@@ -19,7 +19,9 @@ def test_manager_designs_measurement_for_a_pathway(page, live_server, login, man
     from contactmis.models import Centre
     from measurements.models import DataSource
     from pathways.models import Queue
+    from tests.design_factories import ensure_metric_catalogue
 
+    ensure_metric_catalogue()
     centre = Centre.objects.create(name="Northwind Contact Centre", time_zone="Europe/London")
     # routing points and the ACD source exist once data has been registered / imported
     Queue.objects.create(centre=centre, code="IVR-MAIN", name="Main IVR", kind="ivr")

@@ -53,6 +53,19 @@ class MeasurementConfig(models.Model):
         return f"{self.metric.name} at {self.step.name}"
 
     @property
+    def evidenced_kpi(self):
+        """The KPI this measurement evidences, directly or through its target."""
+        return self.kpi or (self.target.kpi if self.target_id else None)
+
+    @property
+    def why(self):
+        """“Why do we measure this?”: plan › objective › KPI, or ``""``."""
+        kpi = self.evidenced_kpi
+        if kpi is None:
+            return ""
+        return f"{kpi.objective.plan} › {kpi.objective} › {kpi}"
+
+    @property
     def effective_parameters(self):
         """The definition's parameters with this configuration's overrides applied."""
         return {**(self.metric.parameters or {}), **(self.parameters or {})}

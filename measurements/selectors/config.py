@@ -14,8 +14,8 @@ def config_list(scope=None, **filters):
     """Measurement configurations visible in ``scope`` (``filters`` are ORM lookups such as
     ``step__pathway=…``)."""
     return (MeasurementConfig.objects.restrict(scope).filter(**filters)
-            .select_related("metric", "step__pathway", "step__queue", "source", "kpi",
-                            "target"))
+            .select_related("metric", "step__pathway", "step__queue", "source",
+                            "kpi__objective__plan", "target__kpi__objective__plan"))
 
 
 def pathway_coverage(pathway, scope=None):

@@ -199,3 +199,17 @@ def test_catalogue_page_lists_definitions_with_formulas(analyst_client):
     page = analyst_client.get(reverse("measurements:metric-list")).content.decode()
     assert "Service level (of answered)" in page
     assert "100 × Σ answered_le_{T}s / (Σ offered − Σ abandoned_le_{S}s)" in page
+
+
+def test_changing_the_meaning_of_a_version_in_use_is_refused(centre):
+    from measurements.services.design import design_object_create, metric_definition_update
+    from tests.design_factories import pathway_ivr_queue_agent
+
+    definition = metric_definition_in_force("asa", D(2026, 1, 1))
+    pw = pathway_ivr_queue_agent(centre)
+    design_object_create("config", metric=definition, step=pw["acd"])
+    with pytest.raises(ValidationError) as exc:
+        metric_definition_update(definition, formula="Σ wait_answered_s / Σ offered")
+    assert "new version" in exc.value.message_dict["formula"][0]
+    updated = metric_definition_update(definition, description="Mean wait of answered calls.")
+    assert updated.description == "Mean wait of answered calls."

@@ -59,3 +59,20 @@ def test_fully_measured_pathway_reports_no_gap(measured_queue):
     create("config", metric=MetricDefinition.objects.get(code="transfer_rate"),
            step=measured_queue["transfer"], method="counts")
     assert pathway_coverage(measured_queue["pathway"])["unmeasured"] == []
+
+
+def test_coverage_and_config_list_say_why_each_measurement_is_taken(analyst_client, centre,
+                                                                    measured_queue):
+    from measurements.models import MeasurementConfig
+    from tests.design_factories import plan_with_objective
+
+    _, objective = plan_with_objective(centre)
+    kpi = create("kpi", objective=objective, metric_code="service_level", name="Billing SL")
+    config = MeasurementConfig.objects.get(step=measured_queue["acd"])
+    config.kpi = kpi
+    config.save()
+    page = analyst_client.get(reverse("measurements:config-list")).content.decode()
+    assert "Plan 2026 › Answer customers quickly › Billing SL" in page
+    page = analyst_client.get(reverse("measurements:pathway-coverage",
+                                      args=[measured_queue["pathway"].pk])).content.decode()
+    assert "Why: Plan 2026 › Answer customers quickly › Billing SL" in page

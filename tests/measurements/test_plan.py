@@ -227,3 +227,31 @@ def test_list_endpoints_do_not_grow_queries_with_rows(api_client, analyst, plan,
     for url in ("/api/v1/kpis/", "/api/v1/targets/", "/api/v1/metric-definitions/"):
         with django_assert_max_num_queries(6):
             assert api_client.get(url).status_code == 200
+
+
+def test_manager_builds_a_plan_through_the_api(api_client, manager, centre):
+    api_client.force_authenticate(manager)
+    plan = api_client.post("/api/v1/plans/", {
+        "centre": centre.pk, "name": "FY2027", "period_start": "2027-01-01",
+        "period_end": "2027-12-31", "currency": "GBP"}, format="json")
+    assert plan.status_code == 201, plan.json()
+    objective = api_client.post("/api/v1/objectives/", {
+        "plan": plan.json()["id"], "title": "Resolve at first contact"}, format="json").json()
+    bad = api_client.post("/api/v1/kpis/", {"objective": objective["id"],
+                                            "metric_code": "happiness"}, format="json")
+    assert bad.status_code == 400
+    assert "not in the metric catalogue" in bad.json()["metric_code"][0]
+    kpi = api_client.post("/api/v1/kpis/", {"objective": objective["id"],
+                                            "metric_code": "fcr"}, format="json")
+    assert kpi.status_code == 201
+    target = api_client.post("/api/v1/targets/", {
+        "kpi": kpi.json()["id"], "period_start": "2027-01-01", "period_end": "2027-06-30",
+        "value": "72.5", "channel": "voice"}, format="json")
+    assert target.status_code == 201
+    found = api_client.get("/api/v1/targets/", {"kpi__metric_code": "fcr",
+                                                "channel": "voice"}).json()
+    assert [t["value"] for t in found["results"]] == ["72.5000"]
+    wrong_period = api_client.post("/api/v1/plans/", {
+        "centre": centre.pk, "name": "Backwards", "period_start": "2027-12-31",
+        "period_end": "2027-01-01"}, format="json")
+    assert wrong_period.status_code == 400 and "period_end" in wrong_period.json()

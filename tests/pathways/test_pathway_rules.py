@@ -193,3 +193,40 @@ def test_api_permissions_and_no_n_plus_one(api_client, analyst, centre, billing,
 def test_home_panel_counts_unmeasured_steps(manager_client, billing):
     page = manager_client.get("/").content.decode()
     assert "1 pathway, 4 steps." in page and "4 steps with no measurement." in page
+
+
+def test_deleting_the_only_way_into_a_loop_is_refused(billing):
+    back = services.transition_create(pathway=billing["pathway"], source=billing["transfer"],
+                                      target=billing["acd"], kind="transfer", label="requeue")
+    into_queue = billing["pathway"].transitions.get(source=billing["ivr"])
+    with pytest.raises(ValidationError) as exc:
+        services.transition_delete(into_queue)
+    assert "unreachable from every entry step" in exc.value.message_dict["transition"][0]
+    services.transition_delete(back)  # an edge inside a reachable loop may go
+    assert not Transition.objects.filter(pk=back.pk).exists()
+
+
+def test_manager_builds_a_pathway_through_the_api(api_client, manager, centre):
+    from pathways.models import Queue
+
+    queue = Queue.objects.create(centre=centre, code="Q1")
+    api_client.force_authenticate(manager)
+    pathway = api_client.post("/api/v1/pathways/", {"centre": centre.pk, "name": "Chat",
+                                                    "channel": "chat"}, format="json").json()
+    ids = []
+    for name, kind, extra in [("Web chat", "web", {"queue": queue.pk}),
+                              ("Chat adviser", "agent", {})]:
+        response = api_client.post("/api/v1/steps/", {
+            "pathway": pathway["id"], "name": name, "kind": kind,
+            "measurement_methods": ["timestamps"], **extra}, format="json")
+        assert response.status_code == 201, response.json()
+        ids.append(response.json()["id"])
+    assert Step.objects.get(pk=ids[0]).is_entry  # the first step is the entry
+    response = api_client.post("/api/v1/transitions/", {
+        "pathway": pathway["id"], "source": ids[0], "target": ids[1]}, format="json")
+    assert response.status_code == 201
+    bad = api_client.post("/api/v1/steps/", {"pathway": pathway["id"], "name": "X",
+                                            "kind": "teleport"}, format="json")
+    assert bad.status_code == 400 and "kind" in bad.json()
+    listing = api_client.get("/api/v1/transitions/", {"pathway": pathway["id"]}).json()
+    assert listing["count"] == 1

@@ -33,6 +33,10 @@ class StepForm(forms.ModelForm):
         self.fields["queue"].label = "Routing point in the data"
         self.fields["position"].help_text = "Order in lists (the diagram lays steps out itself)."
         self.fields["position"].required = False
+        self.fields["is_entry"].label = "Entry step"
+        if not self.instance.pk:
+            self.initial["position"] = None
+            self.fields["position"].help_text += " Empty = after the last step."
 
 
 class TransitionForm(forms.ModelForm):

@@ -91,6 +91,8 @@ def test_manager_designs_measurement_for_a_pathway(page, live_server, login, man
             _select(page, "#id_queue", queue)
         page.fill("#id_system_of_record", system)
         page.check("input[name=measurement_methods][value=timestamps]")
+        if kind == "Internal transfer":
+            screenshot("design-step-form")
         _save(page)
     edges = [("Main menu", "Billing queue", "Menu option", "2 – Billing"),
              ("Billing queue", "Billing adviser", "Routing", ""),

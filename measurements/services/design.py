@@ -9,6 +9,7 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import ProtectedError
 
 from ..models import (
     BudgetLine,
@@ -48,7 +49,16 @@ def design_object_update(instance, **fields):
 
 @transaction.atomic
 def design_object_delete(instance):
-    instance.delete()
+    """Delete; refused (ValidationError listing them) while protected rows refer to it, for
+    example a metric definition version that measurement configurations use."""
+    try:
+        instance.delete()
+    except ProtectedError as exc:
+        used = sorted({str(obj) for obj in exc.protected_objects})
+        shown = ", ".join(used[:5]) + (", …" if len(used) > 5 else "")
+        raise ValidationError(
+            f"“{instance}” cannot be deleted: {len(used)} other record(s) use it ({shown})."
+        ) from exc
 
 
 @transaction.atomic

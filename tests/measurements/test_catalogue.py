@@ -213,3 +213,16 @@ def test_changing_the_meaning_of_a_version_in_use_is_refused(centre):
     assert "new version" in exc.value.message_dict["formula"][0]
     updated = metric_definition_update(definition, description="Mean wait of answered calls.")
     assert updated.description == "Mean wait of answered calls."
+
+
+def test_a_definition_version_in_use_cannot_be_deleted(api_client, manager, centre):
+    from measurements.services.design import design_object_create
+    from tests.design_factories import pathway_ivr_queue_agent
+
+    definition = metric_definition_in_force("aht", D(2026, 1, 1))
+    design_object_create("config", metric=definition, step=pathway_ivr_queue_agent(centre)["agent"])
+    api_client.force_authenticate(manager)
+    response = api_client.delete(f"/api/v1/metric-definitions/{definition.pk}/")
+    assert response.status_code == 400
+    assert "Average handle time at Agent" in response.json()["non_field_errors"][0]
+    assert MetricDefinition.objects.filter(pk=definition.pk).exists()

@@ -56,3 +56,16 @@ class TransitionForm(forms.ModelForm):
             self.fields[name].widget.choices = choices
         self.fields["label"].help_text = ("Menu option (“1 – Billing”), overflow rule, transfer "
                                           "or escalation reason.")
+
+
+class ObservedPeriodForm(forms.Form):
+    """The period of observed volumes on the pathway map (centre-local dates, inclusive)."""
+
+    start = forms.DateField(required=False, widget=DateInput(), label="From")
+    end = forms.DateField(required=False, widget=DateInput(), label="To")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("start") and data.get("end") and data["end"] < data["start"]:
+            self.add_error("end", "The end is before the start.")
+        return data

@@ -192,9 +192,10 @@ def pathway_diagram(pathway, volumes=None, steps=None, transitions=None, flagged
             "step": s, "x": box.x, "y": box.y, "w": NODE_W, "h": NODE_H,
             "cx": box.x + NODE_W / 2, "tx": box.x + 16, "ty1": box.y + 21, "ty2": box.y + 37,
             "ty3": box.y + 53, "flag_x": box.x + NODE_W - 12,
-            "title": _short(s.name, 22 if s.pk in flagged else 25),
+            "title": _short(s.name, 22 if s.pk in flagged else 24),
             "subtitle": _short(s.get_kind_display().split(" (")[0], 30),
-            "system": _short(s.system_of_record or "no system of record", 30),
+            "system": _short((f"{volume:,} contacts · " if volume is not None else "")
+                             + (s.system_of_record or "no system of record"), 32),
             "volume": volume, "reachable": box.reachable, "flagged": s.pk in flagged,
             "kind": s.kind,
         })

@@ -10,7 +10,7 @@ from contactmis.roles import ManagerRequiredMixin, StaffRequiredMixin, is_manage
 from contactmis.selectors import centre_get_or_create_default
 
 from . import selectors, services
-from .forms import PathwayForm, StepForm, TransitionForm
+from .forms import ObservedPeriodForm, PathwayForm, StepForm, TransitionForm
 from .models import Pathway, Step, Transition
 
 
@@ -30,11 +30,14 @@ class PathwayDetailView(StaffRequiredMixin, TemplateView):
         pathway = selectors.pathway_get(self.kwargs["pk"], self.request.scope)
         steps = selectors.pathway_steps(pathway)
         transitions = selectors.pathway_transitions(pathway)
-        volumes = selectors.pathway_observed_volumes(pathway, steps=steps,
-                                                     transitions=transitions)
+        period = ObservedPeriodForm(self.request.GET or None)
+        dates = period.cleaned_data if period.is_valid() else {}
+        volumes = selectors.pathway_observed_volumes(
+            pathway, dates.get("start"), dates.get("end"), steps=steps, transitions=transitions)
         for step in steps:
             step.observed = volumes["steps"].get(step.pk) if volumes else None
         return {**super().get_context_data(**kwargs), "pathway": pathway, "steps": steps,
+                "period_form": period,
                 "transitions": transitions, "volumes": volumes,
                 "diagram": selectors.pathway_diagram(pathway, volumes, steps, transitions),
                 "problems": selectors.pathway_problems(pathway, steps, transitions),

@@ -66,6 +66,6 @@ def test_branching_pathway_map_has_no_overlapping_labels(page, live_server, logi
                            or a[1] + a[3] <= b[1] + 0.5 or b[1] + b[3] <= a[1] + 0.5)
             assert not overlap, (a, b)
     text = page.locator("svg.pathway-diagram").text_content()
-    assert "1200 contacts" in text and "640 contacts" in text
+    assert "1,200 contacts" in text and "640 contacts" in text
     assert "Wait over 5 minutes · 12" in text and "Complaint · 9" in text
     screenshot("pathway-branching")

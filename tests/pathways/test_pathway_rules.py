@@ -230,3 +230,15 @@ def test_manager_builds_a_pathway_through_the_api(api_client, manager, centre):
     assert bad.status_code == 400 and "kind" in bad.json()
     listing = api_client.get("/api/v1/transitions/", {"pathway": pathway["id"]}).json()
     assert listing["count"] == 1
+
+
+def test_pathway_page_shows_volumes_for_the_chosen_period(manager_client, centre, billing):
+    interval_row(centre, billing["queue"], datetime.date(2026, 2, 10), offered=30)
+    interval_row(centre, billing["queue"], datetime.date(2026, 3, 10), offered=50)
+    url = reverse("pathways:pathway-detail", args=[billing["pathway"].pk])
+    page = manager_client.get(url, {"start": "2026-02-01", "end": "2026-02-28"})
+    assert page.context["volumes"]["steps"][billing["acd"].pk] == 30
+    page = manager_client.get(url)  # default: the 28 days up to the latest data
+    assert page.context["volumes"]["steps"][billing["acd"].pk] == 50
+    page = manager_client.get(url, {"start": "2026-03-01", "end": "2026-02-01"})
+    assert "The end is before the start." in page.content.decode()

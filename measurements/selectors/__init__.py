@@ -8,7 +8,7 @@ from .catalogue import (
     metric_figures,
     metric_versions_between,
 )
-from .config import config_list, pathway_coverage
+from .config import config_list, configs_with_current_version, pathway_coverage
 from .plan import (
     kpi_targets,
     plan_chain,
@@ -19,7 +19,8 @@ from .plan import (
 )
 
 __all__ = [
-    "MetricFigure", "VersionPeriod", "config_list", "kpi_targets", "metric_catalogue",
+    "MetricFigure", "VersionPeriod", "config_list", "configs_with_current_version",
+    "kpi_targets", "metric_catalogue",
     "metric_definition_in_force", "metric_figures", "metric_versions_between",
     "pathway_coverage", "plan_chain", "plan_cost_per_contact", "plan_list", "target_in_force",
     "targets_for_metric",

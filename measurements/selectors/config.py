@@ -3,9 +3,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from django.utils import timezone
+
 from pathways.constants import StepKind
 
-from ..models import MeasurementConfig
+from ..models import MeasurementConfig, MetricDefinition
 
 EXIT_KINDS = {StepKind.EXIT, StepKind.SELF_SERVICE_END}
 
@@ -16,6 +18,19 @@ def config_list(scope=None, **filters):
     return (MeasurementConfig.objects.restrict(scope).filter(**filters)
             .select_related("metric", "step__pathway", "step__queue", "source",
                             "kpi__objective__plan", "target__kpi__objective__plan"))
+
+
+def configs_with_current_version(configs, on_date=None):
+    """The configurations as a list, each with ``current_metric``: the version of its metric in
+    force on ``on_date`` (default: today, centre-local) when that is not the configured one."""
+    on_date = on_date or timezone.localdate()
+    current = {(d.code, d.variant): d for d in
+               MetricDefinition.objects.in_force(on_date).order_by("version")}
+    configs = list(configs)
+    for cfg in configs:
+        now = current.get((cfg.metric.code, cfg.metric.variant))
+        cfg.current_metric = now if now and now.pk != cfg.metric_id else None
+    return configs
 
 
 def pathway_coverage(pathway, scope=None):

@@ -305,7 +305,8 @@ class ConfigListView(StaffRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         return {**super().get_context_data(**kwargs),
-                "configs": selectors.config_list(self.request.scope),
+                "configs": selectors.configs_with_current_version(
+                    selectors.config_list(self.request.scope)),
                 "can_edit": is_manager(self.request.user)}
 
 

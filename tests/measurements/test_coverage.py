@@ -76,3 +76,18 @@ def test_coverage_and_config_list_say_why_each_measurement_is_taken(analyst_clie
     page = analyst_client.get(reverse("measurements:pathway-coverage",
                                       args=[measured_queue["pathway"].pk])).content.decode()
     assert "Why: Plan 2026 › Answer customers quickly › Billing SL" in page
+
+
+def test_config_list_says_when_a_newer_version_is_in_force(analyst_client, measured_queue):
+    import datetime
+
+    from django.utils import timezone
+
+    from measurements.services.design import metric_definition_new_version
+
+    v1 = MetricDefinition.objects.get(code="service_level", is_default_variant=True)
+    since = timezone.localdate() - datetime.timedelta(days=3)
+    metric_definition_new_version(v1, effective_from=since,
+                                  parameters={"threshold_s": 30, "short_abandon_s": 5})
+    page = analyst_client.get(reverse("measurements:config-list")).content.decode()
+    assert f"v2 in force since {since:%-d %b %Y}" in page

@@ -128,7 +128,15 @@ class Step(models.Model):
         return [labels.get(m, m) for m in self.measurement_methods or []]
 
     def clean(self):
-        """Taking the entry mark off a step must not leave a loop that no entry reaches."""
+        """Measurement methods come from the vocabulary; taking the entry mark off a step must not
+        leave a loop that no entry reaches."""
+        methods = self.measurement_methods or []
+        unknown = [m for m in methods if m not in MeasurementMethod.values] \
+            if isinstance(methods, list) else [methods]
+        if unknown:
+            raise ValidationError({"measurement_methods": (
+                f"Unknown measurement method {unknown[0]!r}; choose from "
+                f"{', '.join(MeasurementMethod.values)}.")})
         if not self.pk or self.is_entry or not self.pathway_id:
             return
         from .graph import unreachable_cycles

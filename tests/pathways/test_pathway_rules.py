@@ -242,3 +242,10 @@ def test_pathway_page_shows_volumes_for_the_chosen_period(manager_client, centre
     assert page.context["volumes"]["steps"][billing["acd"].pk] == 50
     page = manager_client.get(url, {"start": "2026-03-01", "end": "2026-02-01"})
     assert "The end is before the start." in page.content.decode()
+
+
+def test_unknown_measurement_method_is_refused(billing):
+    with pytest.raises(ValidationError) as exc:
+        services.step_update(billing["agent"], measurement_methods=["telepathy"])
+    assert "Unknown measurement method 'telepathy'" in exc.value.message_dict[
+        "measurement_methods"][0]

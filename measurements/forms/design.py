@@ -94,8 +94,7 @@ class TargetForm(forms.ModelForm):
         self.fields["queue"].queryset = Queue.objects.filter(centre=kpi.objective.plan.centre)
         definition = kpi.definitions().in_force(kpi.objective.plan.period_start).first()
         if definition is not None:
-            self.fields["value"].help_text = (f"In {definition.get_unit_display().lower()}; "
-                                              f"valid range {definition.range_text()}.")
+            self.fields["value"].help_text = f"Valid range {definition.range_text()}."
 
 
 class BudgetLineForm(forms.ModelForm):

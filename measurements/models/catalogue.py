@@ -22,6 +22,9 @@ class MetricUnit(models.TextChoices):
     SCORE = "score", "Score"
 
 
+UNIT_SYMBOL = {"count": "contacts", "percent": "%", "seconds": "s", "currency": "per contact",
+               "agents": "agents", "score": "points"}
+
 # Parameters that name a waiting time; the rollups keep cumulative buckets only at
 # ``WAIT_BUCKETS_S``, so any other value could not be computed from IntervalStat sums.
 WAIT_THRESHOLD_PARAMETERS = ("threshold_s", "short_abandon_s")
@@ -123,7 +126,7 @@ class MetricDefinition(models.Model):
     def range_text(self):
         low = "−∞" if self.valid_min is None else f"{self.valid_min.normalize():f}"
         high = "∞" if self.valid_max is None else f"{self.valid_max.normalize():f}"
-        return f"{low} to {high} ({self.get_unit_display()})"
+        return f"{low} to {high} {UNIT_SYMBOL.get(self.unit, self.unit)}"
 
     def overlapping_versions(self):
         """Other versions of the same (code, variant) whose period meets this one's."""

@@ -34,7 +34,7 @@ def test_service_level_target_of_140_percent_is_refused_naming_value(plan):
         create("target", kpi=kpi, period_start=D(2026, 1, 1), period_end=D(2026, 12, 31),
                value=Decimal("140"))
     assert exc.value.message_dict["value"] == [
-        "140 is outside the valid range of Service level (0 to 100 (Percent (0–100)))."]
+        "140 is outside the valid range of Service level (0 to 100 %)."]
     assert not Target.objects.exists()
 
 

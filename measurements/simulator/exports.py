@@ -469,8 +469,12 @@ def write_exports(result, out_dir: str | Path) -> dict:
                    "agents": result.agents.loc[result.agents["team"] == t.name, "name"].tolist()}
                   for t in config.teams],
         "ground_truth": truth,
-        "kpis": {ch or "all": result.kpis(ch) for ch in ("voice", "chat", "email", "web_form",
-                                                         None)},
+        "kpis": {
+            **{ch or "all": result.kpis(ch) for ch in ("voice", "chat", "email", "web_form",
+                                                       None)},
+            "voice_in_house": result.kpis("voice", "asterisk"),
+            "voice_vendor": result.kpis("voice", "connect"),
+        },
     }
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False)
                                        + "\n", encoding="utf-8")

@@ -50,18 +50,24 @@ class SimulationResult:
     team_intervals: pd.DataFrame = field(default=None)
     planned_heads: dict = field(default_factory=dict)
 
-    def kpis(self, channel: str | None = "voice", short_abandon_s: float = 5.0) -> dict:
+    def kpis(self, channel: str | None = "voice", system: str | None = None) -> dict:
         """Period KPIs from sums of the ground truth (never averages of averages).
 
-        Service level = answered ≤ T / (offered − short abandons) with each queue's own T;
-        abandon rate = (abandoned − short) / (offered − short); occupancy = busy / (staffed −
-        paused); AHT = (talk + hold + ACW) / answered. ``channel=None`` = all channels.
+        Service level = answered ≤ T / (offered − short abandons, wait ≤ 5 s) with each
+        queue's own T; abandon rate = (abandoned − short) / (offered − short); occupancy =
+        busy / (staffed − paused); AHT = (talk + hold + ACW) / answered. ``channel=None`` = all
+        channels; ``system`` ("asterisk", "connect", "crm") limits to one source system.
         """
         qi = self.queue_intervals
         ti = self.team_intervals
         if channel is not None:
             qi = qi[qi["channel"] == channel]
             ti = ti[ti["channel"] == channel]
+        if system is not None:
+            queues = [q.name for q in self.config.queues if q.system == system]
+            teams = [t.name for t in self.config.teams if t.system == system]
+            qi = qi[qi["queue"].isin(queues)]
+            ti = ti[ti["team"].isin(teams)]
         s = qi[["offered", "answered", "abandoned", "abandoned_short", "answered_in_sl",
                 "flowed_out", "talk_s", "hold_s", "acw_s", "wait_answered_s"]].sum()
         base = s["offered"] - s["abandoned_short"]

@@ -41,9 +41,9 @@ def erlang_c_agents(traffic_erl: float, aht_s: float, threshold_s: float, target
 
 
 def staffing_factor(day, rng: random.Random) -> float:
-    """Deliberate under/over-staffing for a day: the budget funds about 90 % of the Erlang C
+    """Deliberate under/over-staffing for a day: the budget funds about 86 % of the Erlang C
     requirement, plus noise, a January sickness wave and an autumn new-hire class."""
-    f = rng.gauss(0.9, 0.05)
+    f = rng.gauss(0.86, 0.05)
     if day.month == 1 and 8 <= day.day <= 31:
         f *= 0.88
     elif day.month == 10:
@@ -115,33 +115,73 @@ def _traffic(config, queue_forecast, team):
     return traffic, work / len(team.plans_for)
 
 
-def _requirements(config, queue_forecast, n_iv) -> dict[int, np.ndarray]:
-    """Agents required per interval for every queue-facing team (Erlang C).
-
-    Teams sharing a ``pool`` are multi-skilled over each other's queues, so the planner sizes
-    the pool on its combined traffic and shares the heads out in proportion to each team's
-    traffic — as multi-skill workforce planning does.
-    """
+def _pools(config) -> dict[str, list[int]]:
+    """Queue-facing teams grouped by ``pool`` (a team without one is its own pool)."""
     pools: dict[str, list[int]] = {}
     for ti, team in enumerate(config.teams):
         specs = [config.queue(q) for q in team.plans_for]
         if all(q.patience_mean_s is None for q in specs):
             continue
         pools.setdefault(team.pool or f"team-{ti}", []).append(ti)
-    out = {}
-    for members in pools.values():
-        parts = {ti: _traffic(config, queue_forecast, config.teams[ti]) for ti in members}
-        total = sum(p[0] for p in parts.values())
-        aht = float(np.mean([p[1] for p in parts.values()]))
-        lead = config.queue(config.teams[members[0]].plans_for[0])
-        heads = np.array([erlang_c_agents(round(float(a), 2), round(aht), lead.sl_threshold_s,
-                                          lead.sl_target, config.max_occupancy)
-                          for a in total], dtype=float)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            for ti, (traffic, _) in parts.items():
-                share = np.where(total > 0, traffic / total, 0.0)
-                out[ti] = heads * share / config.teams[ti].capacity
-    return out
+    return pools
+
+
+def _pool_needs(cal: Calendar, config, queue_forecast, members: list[int],
+                rng: random.Random) -> dict[int, np.ndarray]:
+    """Heads to roster per interval for a pool of multi-skilled teams.
+
+    The pool is sized by Erlang C on its combined forecast traffic (multi-skilled agents share
+    the load), scaled by the day's staffing factor and shrinkage, and the heads are shared out
+    to the teams in proportion to their traffic (largest remainder), each team keeping its
+    minimum while open.
+    """
+    parts = [_traffic(config, queue_forecast, config.teams[ti]) for ti in members]
+    total = sum(p[0] for p in parts)
+    aht = float(np.mean([p[1] for p in parts]))
+    lead = config.queue(config.teams[members[0]].plans_for[0])
+    capacity = config.teams[members[0]].capacity
+    heads = np.array([erlang_c_agents(round(float(a), 2), round(aht), lead.sl_threshold_s,
+                                      lead.sl_target - config.planning_gap,
+                                      config.max_occupancy)
+                      for a in total], dtype=float) / capacity
+    factor = np.array([staffing_factor(d, rng) for d in cal.days])[cal.iv_day]
+    open_iv = cal.open_mask(config.teams[members[0]].hours)
+    minimum = np.array([config.teams[ti].min_agents for ti in members])
+    gross = np.maximum(np.rint(heads * factor / (1 - config.shrinkage)), minimum.sum())
+    extra = np.where(open_iv, gross - minimum.sum(), 0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        shares = np.array([np.where(total > 0, p[0] / total, 1.0 / len(members))
+                           for p in parts])
+    exact = shares * extra
+    base = np.floor(exact)
+    left = (extra - base.sum(axis=0)).astype(int)
+    rank = np.argsort(np.argsort(-(exact - base), axis=0, kind="stable"), axis=0)
+    alloc = base + (rank < left)
+    return {ti: np.where(open_iv, alloc[k] + minimum[k], 0.0) for k, ti in enumerate(members)}
+
+
+def _backlog_needs(cal: Calendar, config, queue_forecast, ti: int,
+                   rng: random.Random) -> np.ndarray:
+    """Heads per interval for a back-office team (no abandonment): the forecast workload,
+    including what arrived while closed, spread evenly over the next opening hours."""
+    team = config.teams[ti]
+    specs = [config.queue(q) for q in team.plans_for]
+    need = np.zeros(len(cal.iv_start))
+    carried = 0.0
+    for di, day in enumerate(cal.days):
+        sel = cal.iv_day == di
+        carried += sum(float(queue_forecast[q.name][sel].sum()) * (q.talk_mean_s + q.acw_mean_s)
+                       for q in specs)
+        span = cal.is_open(team.hours, di)
+        if span is None:
+            continue
+        heads = carried / ((span[1] - span[0]) * 60.0 * 0.7) * staffing_factor(day, rng)
+        carried = 0.0
+        minutes = cal.iv_minute[sel]
+        inside = (minutes >= span[0]) & (minutes < span[1])
+        need[np.flatnonzero(sel)[inside]] = max(
+            round(heads / (1 - config.shrinkage)), team.min_agents)
+    return need
 
 
 def plan_shifts(cal: Calendar, config, queue_forecast: dict[str, np.ndarray],
@@ -149,47 +189,24 @@ def plan_shifts(cal: Calendar, config, queue_forecast: dict[str, np.ndarray],
     """Shifts for every team and day, and the planned heads per team per interval.
 
     ``queue_forecast`` maps queue name → forecast arrivals per calendar interval. Voice and chat
-    teams are sized per interval by Erlang C; back-office teams (no abandonment) by workload
-    spread evenly over their opening hours, including what arrived while closed.
+    teams are sized per interval by Erlang C (per pool); back-office teams by workload.
     """
-    shifts: list[Shift] = []
     planned: dict[int, np.ndarray] = {}
+    for members in _pools(config).values():
+        planned.update(_pool_needs(cal, config, queue_forecast, members, rng))
+    for ti in range(len(config.teams)):
+        if ti not in planned:
+            planned[ti] = _backlog_needs(cal, config, queue_forecast, ti, rng)
     iv_per_day = np.bincount(cal.iv_day)
     day_first = np.concatenate([[0], np.cumsum(iv_per_day)[:-1]])
-    requirement = _requirements(config, queue_forecast, len(cal.iv_start))
-    for ti, team in enumerate(config.teams):
-        specs = [config.queue(q) for q in team.plans_for]
-        backlog_mode = all(q.patience_mean_s is None for q in specs)
-        req = requirement.get(ti)
-        planned_team = np.zeros(len(cal.iv_start))
-        carried = 0.0
-        for di, day in enumerate(cal.days):
-            span = cal.is_open(team.hours, di)
+    shifts: list[Shift] = []
+    for ti in range(len(config.teams)):
+        for di in range(len(cal.days)):
             first, n_iv = day_first[di], iv_per_day[di]
-            minutes = cal.iv_minute[first:first + n_iv]
-            if backlog_mode:
-                work_s = sum(float(queue_forecast[q.name][first:first + n_iv].sum())
-                             * (q.talk_mean_s + q.acw_mean_s) for q in specs)
-                carried += work_s
-                if span is None:
-                    continue
-                open_s = (span[1] - span[0]) * 60.0
-                heads = carried / (open_s * 0.8)
-                carried = 0.0
-                day_req = np.full(n_iv, heads)
-            else:
-                if span is None:
-                    continue
-                day_req = req[first:first + n_iv]
-            inside = (minutes >= span[0]) & (minutes < span[1])
-            idx = np.flatnonzero(inside)
+            need = planned[ti][first:first + n_iv]
+            idx = np.flatnonzero(need > 0)
             if len(idx) == 0:
                 continue
-            factor = staffing_factor(day, rng)
-            need = np.zeros(n_iv)
-            need[inside] = np.maximum(
-                np.rint(day_req[inside] * factor / (1 - config.shrinkage)), team.min_agents)
-            planned_team[first:first + n_iv] = need
             day_shifts = []
             for a, b in build_shifts(need, int(idx[0]), int(idx[-1]) + 1):
                 if rng.random() < config.absence_rate:
@@ -199,7 +216,6 @@ def plan_shifts(cal: Calendar, config, queue_forecast: dict[str, np.ndarray],
                 day_shifts.append((a, b, Shift(ti, di, start, end, _breaks(start, end, rng))))
             _offline_work(day_shifts, need, first, cal, rng)
             shifts.extend(s for _, _, s in day_shifts)
-        planned[ti] = planned_team
     _assign_agents(shifts, len(config.teams), rng)
     return shifts, planned
 

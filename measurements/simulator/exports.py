@@ -82,22 +82,24 @@ def asterisk_lines(result) -> dict[str, list[str]]:
     phone = _phones(contacts)
     contact_month = _months(contacts["arrived_t"].to_numpy(), zone)
     agent_name = agents["name"].to_numpy()
-    events: list[tuple[int, int, str, str]] = []  # (epoch, order, month, line)
+    # (epoch, order within the second, month, line): a call's events order by leg then step;
+    # agent log-ins and un-pauses come first in a second, pauses and log-offs last.
+    events: list[tuple[int, int, str, str]] = []
     rng = np.random.default_rng(result.seed + 11)
     completer = rng.random(len(in_house)) < 0.62
     for k, leg in enumerate(in_house.itertuples(index=False)):
         c = leg.contact
         cid, month, q = callid[c], contact_month[c], leg.queue
         enter = int(leg.enter_t)
-        events.append((enter, 0, month, f"{enter}|{cid}|{q}|NONE|ENTERQUEUE||{phone[c]}|"
+        events.append((enter, 10 * leg.seq, month, f"{enter}|{cid}|{q}|NONE|ENTERQUEUE||{phone[c]}|"
                                          f"{leg.orig_pos}"))
         if leg.outcome in ("answered", "transferred"):
             agent = agent_name[int(leg.agent_idx)]
             connect = int(leg.connect_t)
             hold = connect - enter
-            events.append((connect, 1, month, f"{connect}|{cid}|{q}|{agent}|CONNECT|{hold}|"
-                                              f"{connect}.{c % 100000}{leg.seq}|"
-                                              f"{round(leg.ring_s)}"))
+            events.append((connect, 10 * leg.seq + 1, month,
+                           f"{connect}|{cid}|{q}|{agent}|CONNECT|{hold}|"
+                           f"{connect}.{c % 100000}{leg.seq}|{round(leg.ring_s)}"))
             end = int(leg.connect_t + leg.talk_s + leg.hold_s)
             call = end - connect
             if leg.outcome == "transferred":
@@ -106,12 +108,13 @@ def asterisk_lines(result) -> dict[str, list[str]]:
             else:
                 who = "COMPLETECALLER" if completer[k] else "COMPLETEAGENT"
                 line = f"{end}|{cid}|{q}|{agent}|{who}|{hold}|{call}|{leg.orig_pos}"
-            events.append((end, 2, month, line))
+            events.append((end, 10 * leg.seq + 2, month, line))
         else:
             left = int(leg.exit_t)
             event = "EXITWITHTIMEOUT" if leg.outcome == "overflowed" else "ABANDON"
-            events.append((left, 1, month, f"{left}|{cid}|{q}|NONE|{event}|{leg.exit_pos}|"
-                                           f"{leg.orig_pos}|{left - enter}"))
+            events.append((left, 10 * leg.seq + 1, month,
+                           f"{left}|{cid}|{q}|NONE|{event}|{leg.exit_pos}|{leg.orig_pos}|"
+                           f"{left - enter}"))
     log = result.agent_log
     asterisk_agents = set(agents.loc[agents["system"] == "asterisk", "agent_idx"])
     log = log[log["agent_idx"].isin(asterisk_agents)]
@@ -123,16 +126,16 @@ def asterisk_lines(result) -> dict[str, list[str]]:
         name = agent_name[a]
         iface = "PJSIP/" + name.split("/")[-1]
         if kind == "login":
-            events.append((t, -2, month, f"{t}|NONE|NONE|{name}|AGENTLOGIN|{iface}"))
-            events += [(t, -1, month, f"{t}|NONE|{q}|{name}|ADDMEMBER|") for q in skills[a]]
+            events.append((t, -200, month, f"{t}|NONE|NONE|{name}|AGENTLOGIN|{iface}"))
+            events += [(t, -100, month, f"{t}|NONE|{q}|{name}|ADDMEMBER|") for q in skills[a]]
         elif kind == "logoff":
-            events += [(t, 5, month, f"{t}|NONE|{q}|{name}|REMOVEMEMBER|") for q in skills[a]]
-            events.append((t, 6, month, f"{t}|NONE|NONE|{name}|AGENTLOGOFF|{iface}|"
+            events += [(t, 600, month, f"{t}|NONE|{q}|{name}|REMOVEMEMBER|") for q in skills[a]]
+            events.append((t, 700, month, f"{t}|NONE|NONE|{name}|AGENTLOGOFF|{iface}|"
                                         f"{int(detail)}"))
         elif kind == "pause":
-            events.append((t, 3, month, f"{t}|NONE|NONE|{name}|PAUSE|{detail}"))
+            events.append((t, 500, month, f"{t}|NONE|NONE|{name}|PAUSE|{detail}"))
         else:
-            events.append((t, -3, month, f"{t}|NONE|NONE|{name}|UNPAUSE|{detail}"))
+            events.append((t, -300, month, f"{t}|NONE|NONE|{name}|UNPAUSE|{detail}"))
     events.sort(key=lambda e: (e[2], e[0], e[1]))
     out: dict[str, list[str]] = {}
     for _, _, month, line in events:

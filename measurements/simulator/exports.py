@@ -20,7 +20,7 @@ import csv
 import hashlib
 import io
 import json
-from datetime import UTC, datetime
+import time
 from pathlib import Path
 
 import numpy as np
@@ -39,17 +39,25 @@ AGENT_STATES = {"staffed": "staffed", "paused": "paused", "busy": "busy"}
 
 
 def _iso(t: float) -> str:
-    return datetime.fromtimestamp(int(t), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(int(t)))
+
+
+def _plain(frame: pd.DataFrame) -> pd.DataFrame:
+    """The legs with the nullable agent index as a plain int (−1 = none), fast to iterate."""
+    return frame.assign(agent_idx=frame["agent_idx"].to_numpy(dtype=float, na_value=-1)
+                        .astype(np.int64))
 
 
 def _local_strings(times: np.ndarray, zone: str) -> list[str]:
     """Naive local ``YYYY-MM-DD HH:MM:SS`` for UTC epochs (empty string for NaN)."""
-    t = pd.Series(times, dtype=float)
-    ok = t.notna()
-    out = pd.Series("", index=t.index, dtype=object)
+    t = np.asarray(times, dtype=float)
+    ok = ~np.isnan(t)
+    out = np.full(len(t), "", dtype=object)
     if ok.any():
-        stamps = pd.to_datetime(t[ok].astype(np.int64), unit="s", utc=True).dt.tz_convert(zone)
-        out[ok] = stamps.dt.strftime("%Y-%m-%d %H:%M:%S")
+        stamps = pd.DatetimeIndex(pd.to_datetime(t[ok].astype(np.int64), unit="s", utc=True))
+        local = stamps.tz_convert(zone).tz_localize(None).to_numpy().astype("datetime64[s]")
+        text = np.datetime_as_string(local, unit="s").astype(object)
+        out[ok] = [x.replace("T", " ") for x in text]
     return out.tolist()
 
 
@@ -87,7 +95,7 @@ def asterisk_lines(result) -> dict[str, list[str]]:
     events: list[tuple[int, int, str, str]] = []
     rng = np.random.default_rng(result.seed + 11)
     completer = rng.random(len(in_house)) < 0.62
-    for k, leg in enumerate(in_house.itertuples(index=False)):
+    for k, leg in enumerate(_plain(in_house).itertuples(index=False)):
         c = leg.contact
         cid, month, q = callid[c], contact_month[c], leg.queue
         enter = int(leg.enter_t)
@@ -162,10 +170,9 @@ def connect_records(result) -> dict[str, list[str]]:
     phone = _phones(contacts)
     contact_month = _months(contacts["arrived_t"].to_numpy(), zone)
     agent_name = result.agents["name"].to_numpy()
-    queue_arn = CONNECT_INSTANCE + "/queue/9d3c2b1a-0000-4000-8000-000000000003"
     ctype = contacts["contact_type"].to_numpy()
     by_contact: dict[int, list] = {}
-    for leg in vendor.sort_values(["contact", "seq"]).itertuples(index=False):
+    for leg in _plain(vendor.sort_values(["contact", "seq"])).itertuples(index=False):
         by_contact.setdefault(leg.contact, []).append(leg)
     out: dict[str, list[tuple[float, str]]] = {}
     for c, rows in by_contact.items():
@@ -176,6 +183,7 @@ def connect_records(result) -> dict[str, list[str]]:
             record = {
                 "AWSAccountId": CONNECT_ACCOUNT,
                 "AWSContactTraceRecordFormatVersion": "2017-03-10",
+                "InstanceARN": CONNECT_INSTANCE,
                 "Agent": None,
                 "AgentConnectionAttempts": 1 if answered else 0,
                 "Attributes": {"ivr_option": "3", "contact_type": str(ctype[c])},
@@ -188,17 +196,14 @@ def connect_records(result) -> dict[str, list[str]]:
                 "InitialContactId": ids[0] if i > 0 else None,
                 "InitiationMethod": "TRANSFER" if i > 0 else "INBOUND",
                 "InitiationTimestamp": _iso(leg.enter_t),
-                "InstanceARN": CONNECT_INSTANCE,
                 "LastUpdateTimestamp": _iso(end + leg.acw_s + 30),
                 "NextContactId": ids[i + 1] if i + 1 < len(ids) else None,
                 "PreviousContactId": ids[i - 1] if i > 0 else None,
-                "Queue": {"ARN": queue_arn, "Name": leg.queue,
+                "Queue": {"Name": leg.queue,
                           "EnqueueTimestamp": _iso(leg.enter_t),
                           "DequeueTimestamp": _iso(leg.connect_t if answered else leg.exit_t),
                           "Duration": int((leg.connect_t if answered else leg.exit_t)
                                           - leg.enter_t)},
-                "Recording": None,
-                "SystemEndpoint": {"Address": "+443300880000", "Type": "TELEPHONE_NUMBER"},
                 "TransferCompletedTimestamp": _iso(end) if leg.outcome == "transferred"
                 else None,
             }
@@ -207,7 +212,6 @@ def connect_records(result) -> dict[str, list[str]]:
                                               or (c + leg.seq) % 3 == 0
                                               else "CUSTOMER_DISCONNECT")
                 record["Agent"] = {
-                    "ARN": CONNECT_INSTANCE + f"/agent/{int(leg.agent_idx):08d}",
                     "Username": agent_name[int(leg.agent_idx)],
                     "ConnectedToAgentTimestamp": _iso(leg.connect_t),
                     "AgentInteractionDuration": int(round(leg.talk_s)),

@@ -12,7 +12,11 @@ import random
 from collections import deque
 
 # Event kinds, in the order they are handled when simultaneous.
-SHIFT_END, AGENT_FREE, BREAK_END, ARRIVE, TIMER, SHIFT_START, BREAK_START = range(7)
+SHIFT_END, AGENT_FREE, BREAK_END, RING_TIMEOUT, ARRIVE, TIMER, SHIFT_START, BREAK_START = \
+    range(8)
+RING_NO_ANSWER_P = 0.012  # share of offered voice calls an agent lets ring out
+RING_TIMEOUT_S = 15.0  # the queue's member timeout
+AUTOPAUSE_S = 60.0  # the ACD pauses a member who did not answer
 
 # Leg outcomes.
 ANSWERED, ABANDONED, OVERFLOWED, TRANSFERRED = "answered", "abandoned", "overflowed", \
@@ -185,6 +189,12 @@ class QueueEngine:
             self.waiting[call.queue].remove(call)
             call.waiting = False
         call.gen += 1
+        if agent.capacity == 1 and spec.channel == "voice" and rng.random() < RING_NO_ANSWER_P:
+            # The agent lets it ring out: the caller keeps waiting, the agent is auto-paused.
+            self._make_unavailable(agent)
+            agent.state = "ringing"
+            self._push(t + RING_TIMEOUT_S, RING_TIMEOUT, (call, agent))
+            return
         if agent.load == 0:
             agent.busy_since = t
         agent.load += 1
@@ -213,14 +223,35 @@ class QueueEngine:
             self.agent_log.append((end_talk + acw, agent.idx, "unpause", "ACW"))
         self._push(end_talk + acw, AGENT_FREE, agent)
 
+    def _ring_timeout(self, t, call, agent):
+        """A member let the call ring out: log it, auto-pause the member, re-queue the call at
+        its place (by arrival), or end it if the caller's patience or the queue timeout ran
+        out meanwhile."""
+        self.agent_log.append((t, agent.idx, "ringnoanswer", (call.contact, call.queue)))
+        agent.state = "idle"
+        self._start_pause(t, agent, AUTOPAUSE_S, "Auto-paused")
+        spec = self.queues[call.queue]
+        other = self._find_agent(call.queue)
+        if other is not None:
+            self._assign(t, call, other)
+            return
+        w = self.waiting[call.queue]
+        pos = sum(1 for c in w if c.enter_t <= call.enter_t)
+        w.insert(pos, call)
+        call.waiting = True
+        overflow_at = (call.enter_t + spec.overflow_after_s) if spec.overflow_after_s else None
+        deadline = min(x for x in (call.patience_at, overflow_at, math.inf) if x is not None)
+        if deadline < math.inf:
+            self._push(max(deadline, t), TIMER, (call, call.gen))
+
     # -- agents -------------------------------------------------------------------------
     def _offer_work(self, t, agent):
-        while agent.load < agent.capacity:
+        while agent.load < agent.capacity and agent.state == "idle":
             call = self._next_call_for(agent)
             if call is None:
                 break
             self._assign(t, call, agent)
-        if agent.load < agent.capacity:
+        if agent.load < agent.capacity and agent.state == "idle":
             self._make_available(agent)
 
     def _start_pause(self, t, agent, dur, reason):
@@ -262,7 +293,7 @@ class QueueEngine:
             agent.extensions += 1  # stay on a minute while callers are still queued at close
             self._push(t + 60.0, SHIFT_END, agent)
             return
-        if agent.state == "paused" or agent.load > 0:
+        if agent.state in ("paused", "ringing") or agent.load > 0:
             agent.pending_logoff = True
             return
         self._logoff(t, agent)
@@ -286,6 +317,8 @@ class QueueEngine:
                 self._agent_free(t, payload)
             elif kind == ARRIVE:
                 self._arrive(t, *payload)
+            elif kind == RING_TIMEOUT:
+                self._ring_timeout(t, *payload)
             elif kind == SHIFT_START:
                 agent, end = payload
                 agent.state = "idle"

@@ -35,6 +35,7 @@ CONNECT_INSTANCE = ("arn:aws:connect:eu-west-2:111122223333:instance/"
 IVR_OUTCOMES = {"self_served": "contained", "to_queue": "to_queue", "abandoned": "abandoned",
                 "closed": "no_agent"}
 CRM_OUTCOMES = {"answered": "answered", "abandoned": "abandoned", "open": "open"}
+RING_MS = 15000  # member ring timeout written on RINGNOANSWER, milliseconds
 AGENT_STATES = {"staffed": "staffed", "paused": "paused", "busy": "busy"}
 
 
@@ -127,6 +128,7 @@ def asterisk_lines(result) -> dict[str, list[str]]:
     asterisk_agents = set(agents.loc[agents["system"] == "asterisk", "agent_idx"])
     log = log[log["agent_idx"].isin(asterisk_agents)]
     skills = _agent_queues(result)
+    queue_names = [q.name for q in result.config.queues]
     log_month = _months(log["t"].to_numpy(), zone) if len(log) else []
     for (t, a, kind, detail), month in zip(log.itertuples(index=False, name=None), log_month,
                                            strict=True):
@@ -140,6 +142,11 @@ def asterisk_lines(result) -> dict[str, list[str]]:
             events += [(t, 600, month, f"{t}|NONE|{q}|{name}|REMOVEMEMBER|") for q in skills[a]]
             events.append((t, 700, month, f"{t}|NONE|NONE|{name}|AGENTLOGOFF|{iface}|"
                                         f"{int(detail)}"))
+        elif kind == "ringnoanswer":
+            contact, q = detail
+            events.append((t, 10 * 9 + 3, contact_month[contact],
+                           f"{t}|{callid[contact]}|{queue_names[q]}|{name}|RINGNOANSWER|"
+                           f"{int(RING_MS)}"))
         elif kind == "pause":
             events.append((t, 500, month, f"{t}|NONE|NONE|{name}|PAUSE|{detail}"))
         else:

@@ -189,7 +189,7 @@ QUEUE_LOG_EVENTS = {
     # event: number of data fields after the event name
     "ENTERQUEUE": 3, "CONNECT": 3, "COMPLETECALLER": 3, "COMPLETEAGENT": 3, "ABANDON": 3,
     "EXITWITHTIMEOUT": 3, "TRANSFER": 5, "ADDMEMBER": 1, "REMOVEMEMBER": 1, "PAUSE": 1,
-    "UNPAUSE": 1, "AGENTLOGIN": 1, "AGENTLOGOFF": 2,
+    "UNPAUSE": 1, "AGENTLOGIN": 1, "AGENTLOGOFF": 2, "RINGNOANSWER": 1,
 }
 LINE = re.compile(r"^(\d{10})\|([^|]+)\|([^|]+)\|([^|]+)\|([A-Z]+)((?:\|[^|\n]*)*)$")
 

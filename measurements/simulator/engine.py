@@ -19,8 +19,8 @@ RING_TIMEOUT_S = 15.0  # the queue's member timeout
 AUTOPAUSE_S = 60.0  # the ACD pauses a member who did not answer
 
 # Leg outcomes.
-ANSWERED, ABANDONED, OVERFLOWED, TRANSFERRED = "answered", "abandoned", "overflowed", \
-    "transferred"
+ANSWERED, ABANDONED, OVERFLOWED, TRANSFERRED, OPEN = "answered", "abandoned", "overflowed", \
+    "transferred", "open"
 
 
 class Agent:
@@ -350,11 +350,13 @@ class QueueEngine:
                     self._logoff(t, agent)
                 else:
                     self._offer_work(t, agent)
-        # Contacts still queued when the period ends: their callers hang up then.
-        for w in self.waiting:
+        # Contacts still queued when the period ends: e-mails and forms stay open; a caller
+        # still waiting (rare: queues close before midnight) is counted as abandoned.
+        for q, w in enumerate(self.waiting):
+            outcome = OPEN if self.queues[q].patience_mean_s is None else ABANDONED
             for call in list(w):
                 self.legs.append((call.contact, call.seq, call.queue, call.enter_t,
-                                  call.enter_t + 1.0, ABANDONED, None, None, 0.0, 0.0, 0.0, 0.0,
+                                  call.enter_t + 1.0, outcome, None, None, 0.0, 0.0, 0.0, 0.0,
                                   call.orig_pos, 1, None, ""))
             w.clear()
         self.legs.sort(key=lambda leg: (leg[3], leg[0], leg[1]))

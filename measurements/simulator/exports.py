@@ -268,8 +268,7 @@ def crm_frame(result) -> pd.DataFrame:
     closed = np.where(answered, digital["connect_t"] + digital["talk_s"] + digital["acw_s"],
                       digital["exit_t"])
     outcome = np.where(answered, "answered", digital["outcome"].to_numpy())
-    open_end = (digital["outcome"] == "abandoned").to_numpy() & (
-        contacts["channel"].to_numpy()[c] != "chat")
+    open_end = (digital["outcome"] == "open").to_numpy()
     outcome = np.where(open_end, "open", outcome)
     closed = np.where(open_end, np.nan, closed)
     agent = result.agents["name"].to_numpy()

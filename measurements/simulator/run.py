@@ -258,7 +258,8 @@ def queue_interval_truth(result: SimulationResult, threshold_default: float = 20
                          ) -> pd.DataFrame:
     """Per queue and 15-minute UTC interval of queue entry: offered, answered, abandoned,
     abandoned_short (wait ≤ 5 s), answered_in_sl (wait ≤ the queue's SL threshold),
-    answered_le_20s, flowed_out (overflowed), transfers, escalations, wait and handling sums."""
+    answered_le_20s, flowed_out (overflowed), open (still queued at the end: e-mail, forms),
+    transfers, escalations, wait and handling sums."""
     legs = result.legs
     thresholds = {q.name: q.sl_threshold_s for q in result.config.queues}
     wait = np.where(legs["outcome"].isin(["answered", "transferred"]),
@@ -275,6 +276,7 @@ def queue_interval_truth(result: SimulationResult, threshold_default: float = 20
         "answered_in_sl": (answered & (wait <= thr)).astype(int),
         "answered_le_20s": (answered & (wait <= threshold_default)).astype(int),
         "flowed_out": (legs["outcome"] == "overflowed").astype(int),
+        "open": (legs["outcome"] == "open").astype(int),
         "transfers": (legs["transfer_kind"] == "transfer").astype(int),
         "escalations": (legs["transfer_kind"] == "escalation").astype(int),
         "wait_answered_s": np.where(answered, wait, 0.0),

@@ -70,7 +70,9 @@ def test_every_channel_has_contacts_and_the_vendor_queue_is_served(sim):
 
 def test_ground_truth_counts_add_up(sim):
     qi = sim.queue_intervals
-    assert (qi["answered"] + qi["abandoned"] + qi["flowed_out"] == qi["offered"]).all()
+    assert (qi["answered"] + qi["abandoned"] + qi["flowed_out"] + qi["open"]
+            == qi["offered"]).all()
+    assert qi.loc[qi["channel"].isin(["email", "web_form"]), "abandoned"].sum() == 0
     assert (qi["answered_in_sl"] <= qi["answered"]).all()
     ti = sim.team_intervals
     assert (ti["busy_s"] + ti["paused_s"] <= ti["staffed_s"] + 1.0).all()

@@ -45,8 +45,10 @@ def _iso(t: float) -> str:
 
 def _plain(frame: pd.DataFrame) -> pd.DataFrame:
     """The legs with the nullable agent index as a plain int (−1 = none), fast to iterate."""
-    return frame.assign(agent_idx=frame["agent_idx"].to_numpy(dtype=float, na_value=-1)
-                        .astype(np.int64))
+    plain = frame.assign(agent_idx=frame["agent_idx"].to_numpy(dtype=float, na_value=-1)
+                         .astype(np.int64))
+    # plain Python objects: iterating pandas string/extension arrays is many times slower
+    return pd.DataFrame({c: plain[c].to_numpy(dtype=object) for c in plain.columns})
 
 
 def _local_strings(times: np.ndarray, zone: str) -> list[str]:
@@ -130,8 +132,8 @@ def asterisk_lines(result) -> dict[str, list[str]]:
     skills = _agent_queues(result)
     queue_names = [q.name for q in result.config.queues]
     log_month = _months(log["t"].to_numpy(), zone) if len(log) else []
-    for (t, a, kind, detail), month in zip(log.itertuples(index=False, name=None), log_month,
-                                           strict=True):
+    rows = zip(*(log[c].to_numpy(dtype=object).tolist() for c in log.columns), strict=True)
+    for (t, a, kind, detail), month in zip(rows, log_month, strict=True):
         t = int(t)
         name = agent_name[a]
         iface = "PJSIP/" + name.split("/")[-1]
@@ -307,7 +309,8 @@ def agent_state_frame(result) -> pd.DataFrame:
         "started_at": _local_strings(spans["start_t"].to_numpy(), zone),
         "ended_at": _local_strings(spans["end_t"].to_numpy(), zone),
         "reason": [reasons.get((a, s), "") if k == "paused" else "" for a, s, k in zip(
-            spans["agent_idx"], spans["start_t"], spans["kind"], strict=True)],
+            spans["agent_idx"].tolist(), spans["start_t"].tolist(),
+            spans["kind"].to_numpy(dtype=object).tolist(), strict=True)],
         "_t": spans["start_t"].to_numpy(),
     })
 
@@ -315,8 +318,8 @@ def agent_state_frame(result) -> pd.DataFrame:
 def _pause_reasons(result) -> dict:
     log = result.agent_log
     pauses = log[log["kind"] == "pause"]
-    return {(a, t): d for t, a, d in zip(pauses["t"], pauses["agent_idx"], pauses["detail"],
-                                         strict=True)}
+    return dict(zip(zip(pauses["agent_idx"].tolist(), pauses["t"].tolist(), strict=True),
+                    pauses["detail"].to_numpy(dtype=object).tolist(), strict=True))
 
 
 def survey_frame(result) -> pd.DataFrame:
@@ -346,7 +349,8 @@ def _csv_by_month(frame: pd.DataFrame, zone: str, month_t: np.ndarray | None = N
     out = {}
     for month in sorted(set(months)):
         part = frame.loc[months == month, cols]
-        out[month] = _csv_text(cols, part.itertuples(index=False, name=None))
+        out[month] = _csv_text(cols, zip(*(part[c].to_numpy(dtype=object).tolist()
+                                           for c in cols), strict=True))
     return out
 
 

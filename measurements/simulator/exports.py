@@ -265,8 +265,6 @@ def crm_frame(result) -> pd.DataFrame:
     digital = legs[legs["channel"] != "voice"].sort_values(["enter_t", "contact"])
     c = digital["contact"].to_numpy()
     answered = digital["outcome"].isin(["answered", "transferred"]).to_numpy()
-    never = contacts["queue_idx"].to_numpy()
-    assert (never[c] >= 0).all()
     closed = np.where(answered, digital["connect_t"] + digital["talk_s"] + digital["acw_s"],
                       digital["exit_t"])
     outcome = np.where(answered, "answered", digital["outcome"].to_numpy())

@@ -115,7 +115,7 @@ def _ivr(cal, config, times, rng, qindex):
         sel = opt == k
         ctype[sel] = _choice(rng, m.contact_types, int(sel.sum()))
         path[sel] = m.digit
-        contained = sel & (u < (m.containment if m.queue else m.containment))
+        contained = sel & (u < m.containment)
         if m.queue is None:
             # self-service: most finish there; the rest press 0 for an agent (Billing)
             outcome[sel & contained] = "self_served"
@@ -224,8 +224,8 @@ def simulate(start: date, end: date, seed: int = 1, scale: float = 1.0,
     names = [q.name for q in config.queues]
     legs["queue"] = [names[i] for i in legs["queue_idx"]]
     legs["channel"] = [config.queues[i].channel for i in legs["queue_idx"]]
-    legs["target"] = [names[int(i)] if i == i and i is not None else None
-                      for i in legs["target_idx"]]
+    legs["target"] = [None if i is None or i != i else names[int(i)]
+                      for i in legs["target_idx"].tolist()]
     legs["agent_idx"] = legs["agent_idx"].astype("Int64")
     legs["leg_id"] = _leg_ids(legs, contacts, uid_rng)
     agents = pd.DataFrame([(a.idx, a.name, config.teams[a.team].name, config.teams[a.team].system)

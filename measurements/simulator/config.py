@@ -102,8 +102,8 @@ class Team:
 class CentreConfig:
     """The whole simulated centre. ``shrinkage`` is what the planner allows for (breaks,
     absence, training); ``absence_rate`` is the share of planned shifts nobody turns up for;
-    ``planning_gap`` is how far below each queue's service-level target the budget lets the
-    planner staff (Erlang C ignores abandonment, so the achieved level comes out higher)."""
+    ``planning_gap`` is how far below each voice queue's service-level target the budget lets
+    the planner staff (Erlang C ignores abandonment, so the achieved level comes out higher)."""
 
     name: str = "Northbridge Utilities Customer Service"
     time_zone: str = "Europe/London"

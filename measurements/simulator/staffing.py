@@ -141,7 +141,8 @@ def _pool_needs(cal: Calendar, config, queue_forecast, members: list[int],
     lead = config.queue(config.teams[members[0]].plans_for[0])
     capacity = config.teams[members[0]].capacity
     heads = np.array([erlang_c_agents(round(float(a), 2), round(aht), lead.sl_threshold_s,
-                                      lead.sl_target - config.planning_gap,
+                                      lead.sl_target - (config.planning_gap
+                                                        if lead.channel == "voice" else 0.0),
                                       config.max_occupancy)
                       for a in total], dtype=float) / capacity
     factor = np.array([staffing_factor(d, rng) for d in cal.days])[cal.iv_day]

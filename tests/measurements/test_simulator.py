@@ -119,6 +119,20 @@ def test_voice_peaks_mid_morning_and_is_quiet_at_night(sim):
     assert by_hour[14] > by_hour[8]
 
 
+def test_annual_seasonality_peaks_in_winter_and_dips_in_august():
+    from measurements.simulator.config import default_centre
+    from measurements.simulator.demand import day_volumes
+
+    cal = Calendar.build(date(2025, 1, 1), date(2025, 12, 31), ZONE)
+    voice = default_centre().streams[0]
+    forecast, actual = day_volumes(cal, voice, 0.0, np.random.default_rng(1))
+    month = np.array([d.month for d in cal.days])
+    monthly = {m: forecast[month == m].sum() / (month == m).sum() for m in range(1, 13)}
+    assert monthly[1] > monthly[5] > monthly[8]
+    assert monthly[1] > 1.15 * monthly[8]
+    assert 0.85 < actual.sum() / forecast.sum() < 1.15
+
+
 def test_good_friday_is_closed_for_agents(sim):
     good_friday = date(2026, 4, 3)
     assert good_friday in public_holidays(2026)

@@ -65,8 +65,13 @@ def _local_strings(times: np.ndarray, zone: str) -> list[str]:
 
 
 def _months(times: np.ndarray, zone: str) -> np.ndarray:
-    stamps = pd.to_datetime(pd.Series(times).astype(np.int64), unit="s", utc=True)
-    return stamps.dt.tz_convert(zone).dt.strftime("%Y-%m").to_numpy()
+    """Local ``YYYY-MM`` of UTC epochs, as an object array."""
+    stamps = pd.DatetimeIndex(pd.to_datetime(np.asarray(times, dtype=float).astype(np.int64),
+                                             unit="s", utc=True))
+    month = stamps.tz_convert(zone).tz_localize(None).to_numpy().astype("datetime64[M]")
+    codes, index = np.unique(month, return_inverse=True)
+    names = np.array([str(m) for m in codes], dtype=object)
+    return names[index.ravel()]
 
 
 def _write(path: Path, text: str) -> dict:
@@ -84,80 +89,126 @@ def _csv_text(columns: list[str], rows) -> str:
     return buf.getvalue()
 
 
+def _s(values) -> np.ndarray:
+    """Values as an object array of ``str`` (object arrays concatenate element-wise with +)."""
+    return np.array([str(v) for v in np.asarray(values).tolist()], dtype=object)
+
+
 def asterisk_lines(result) -> dict[str, list[str]]:
-    """queue_log lines per local month for the in-house ACD, in time order within a month."""
+    """queue_log lines per local month for the in-house ACD, in time order within a month.
+
+    Lines are built column-wise (object-array concatenation) and sorted by (month, epoch,
+    order within the second): a call's events order by leg then step; agent log-ins and
+    un-pauses come first in a second, pauses and log-offs last.
+    """
     contacts, legs, agents = result.contacts, result.legs, result.agents
     zone = result.calendar.time_zone
-    in_house = legs[contacts["system"].to_numpy()[legs["contact"].to_numpy()] == "asterisk"]
-    callid = contacts["external_id"].to_numpy()
+    in_house = _plain(legs[contacts["system"].to_numpy()[legs["contact"].to_numpy()]
+                           == "asterisk"])
+    callid = contacts["external_id"].to_numpy(dtype=object)
     phone = _phones(contacts)
     contact_month = _months(contacts["arrived_t"].to_numpy(), zone)
-    agent_name = agents["name"].to_numpy()
-    # (epoch, order within the second, month, line): a call's events order by leg then step;
-    # agent log-ins and un-pauses come first in a second, pauses and log-offs last.
-    events: list[tuple[int, int, str, str]] = []
+    agent_name = agents["name"].to_numpy(dtype=object)
+    epochs, orders, months, lines = [], [], [], []
+
+    def add(epoch, order, month, line):
+        epochs.append(np.asarray(epoch, dtype=np.int64))
+        orders.append(np.broadcast_to(np.asarray(order, dtype=np.int64), len(line)))
+        months.append(np.asarray(month, dtype=object))
+        lines.append(np.asarray(line, dtype=object))
+
+    c = in_house["contact"].to_numpy(dtype=np.int64)
+    seq = in_house["seq"].to_numpy(dtype=np.int64)
+    cid, month, q = callid[c], contact_month[c], in_house["queue"].to_numpy(dtype=object)
+    enter = in_house["enter_t"].to_numpy(dtype=float).astype(np.int64)
+    orig = _s(in_house["orig_pos"])
+    head = "|" + cid + "|" + q + "|"
+    add(enter, 10 * seq, month, _s(enter) + head + "NONE|ENTERQUEUE||" + phone[c] + "|" + orig)
+
+    outcome = in_house["outcome"].to_numpy(dtype=object)
     rng = np.random.default_rng(result.seed + 11)
     completer = rng.random(len(in_house)) < 0.62
-    for k, leg in enumerate(_plain(in_house).itertuples(index=False)):
-        c = leg.contact
-        cid, month, q = callid[c], contact_month[c], leg.queue
-        enter = int(leg.enter_t)
-        events.append((enter, 10 * leg.seq, month, f"{enter}|{cid}|{q}|NONE|ENTERQUEUE||{phone[c]}|"
-                                         f"{leg.orig_pos}"))
-        if leg.outcome in ("answered", "transferred"):
-            agent = agent_name[int(leg.agent_idx)]
-            connect = int(leg.connect_t)
-            hold = connect - enter
-            events.append((connect, 10 * leg.seq + 1, month,
-                           f"{connect}|{cid}|{q}|{agent}|CONNECT|{hold}|"
-                           f"{connect}.{c % 100000}{leg.seq}|{round(leg.ring_s)}"))
-            end = int(leg.connect_t + leg.talk_s + leg.hold_s)
-            call = end - connect
-            if leg.outcome == "transferred":
-                line = (f"{end}|{cid}|{q}|{agent}|TRANSFER|{QUEUE_EXTENSIONS[leg.target]}|"
-                        f"from-internal|{hold}|{call}|{leg.orig_pos}")
-            else:
-                who = "COMPLETECALLER" if completer[k] else "COMPLETEAGENT"
-                line = f"{end}|{cid}|{q}|{agent}|{who}|{hold}|{call}|{leg.orig_pos}"
-            events.append((end, 10 * leg.seq + 2, month, line))
-        else:
-            left = int(leg.exit_t)
-            event = "EXITWITHTIMEOUT" if leg.outcome == "overflowed" else "ABANDON"
-            events.append((left, 10 * leg.seq + 1, month,
-                           f"{left}|{cid}|{q}|NONE|{event}|{leg.exit_pos}|{leg.orig_pos}|"
-                           f"{left - enter}"))
+    ok = (outcome == "answered") | (outcome == "transferred")
+    if ok.any():
+        a = in_house["agent_idx"].to_numpy(dtype=np.int64)[ok]
+        connect = in_house["connect_t"].to_numpy(dtype=float)[ok]
+        end = (connect + in_house["talk_s"].to_numpy(dtype=float)[ok]
+               + in_house["hold_s"].to_numpy(dtype=float)[ok]).astype(np.int64)
+        connect = connect.astype(np.int64)
+        hold, call = _s(connect - enter[ok]), _s(end - connect)
+        agent_head = head[ok] + agent_name[a] + "|"
+        ring = _s(np.rint(in_house["ring_s"].to_numpy(dtype=float)[ok]).astype(np.int64))
+        add(connect, 10 * seq[ok] + 1, month[ok],
+            _s(connect) + agent_head + "CONNECT|" + hold + "|" + _s(connect) + "."
+            + _s(c[ok] % 100000) + _s(seq[ok]) + "|" + ring)
+        transferred = outcome[ok] == "transferred"
+        ext = np.array([QUEUE_EXTENSIONS.get(t, "") if t else "" for t in
+                        in_house["target"].to_numpy(dtype=object)[ok].tolist()], dtype=object)
+        who = np.where(completer[ok], "COMPLETECALLER", "COMPLETEAGENT").astype(object)
+        tail = np.where(transferred,
+                        "TRANSFER|" + ext + "|from-internal|" + hold + "|" + call + "|"
+                        + orig[ok],
+                        who + "|" + hold + "|" + call + "|" + orig[ok])
+        add(end, 10 * seq[ok] + 2, month[ok], _s(end) + agent_head + tail)
+    lost = ~ok
+    if lost.any():
+        left = in_house["exit_t"].to_numpy(dtype=float)[lost].astype(np.int64)
+        event = np.where(outcome[lost] == "overflowed", "EXITWITHTIMEOUT", "ABANDON"
+                         ).astype(object)
+        add(left, 10 * seq[lost] + 1, month[lost],
+            _s(left) + head[lost] + "NONE|" + event + "|" + _s(in_house["exit_pos"])[lost]
+            + "|" + orig[lost] + "|" + _s(left - enter[lost]))
+
     log = result.agent_log
     asterisk_agents = set(agents.loc[agents["system"] == "asterisk", "agent_idx"])
     log = log[log["agent_idx"].isin(asterisk_agents)]
+    if len(log):
+        t = log["t"].to_numpy(dtype=float).astype(np.int64)
+        a = log["agent_idx"].to_numpy(dtype=np.int64)
+        kind = log["kind"].to_numpy(dtype=object)
+        detail = log["detail"].to_numpy(dtype=object)
+        log_month = _months(t, zone)
+        for k, event, order in (("pause", "PAUSE", 500), ("unpause", "UNPAUSE", -300)):
+            sel = kind == k
+            add(t[sel], order, log_month[sel], _s(t[sel]) + "|NONE|NONE|" + agent_name[a[sel]]
+                + "|" + event + "|" + _s(detail[sel]))
+        _agent_session_lines(result, t, a, kind, detail, log_month, callid, contact_month,
+                             add)
+    order_idx = np.lexsort((np.concatenate(orders), np.concatenate(epochs),
+                            np.concatenate(months).astype(str)))
+    all_months = np.concatenate(months)[order_idx]
+    all_lines = np.concatenate(lines)[order_idx]
+    out: dict[str, list[str]] = {}
+    for m in sorted(set(all_months.tolist())):
+        out[m] = all_lines[all_months == m].tolist()
+    return out
+
+
+def _agent_session_lines(result, t, a, kind, detail, log_month, callid, contact_month, add):
+    """AGENTLOGIN/ADDMEMBER, REMOVEMEMBER/AGENTLOGOFF and RINGNOANSWER lines (few: a loop)."""
+    agent_name = result.agents["name"].to_numpy(dtype=object)
     skills = _agent_queues(result)
     queue_names = [q.name for q in result.config.queues]
-    log_month = _months(log["t"].to_numpy(), zone) if len(log) else []
-    rows = zip(*(log[c].to_numpy(dtype=object).tolist() for c in log.columns), strict=True)
-    for (t, a, kind, detail), month in zip(rows, log_month, strict=True):
-        t = int(t)
-        name = agent_name[a]
+    rows = []
+    for i in np.flatnonzero((kind != "pause") & (kind != "unpause")).tolist():
+        ti, name = int(t[i]), agent_name[a[i]]
         iface = "PJSIP/" + name.split("/")[-1]
-        if kind == "login":
-            events.append((t, -200, month, f"{t}|NONE|NONE|{name}|AGENTLOGIN|{iface}"))
-            events += [(t, -100, month, f"{t}|NONE|{q}|{name}|ADDMEMBER|") for q in skills[a]]
-        elif kind == "logoff":
-            events += [(t, 600, month, f"{t}|NONE|{q}|{name}|REMOVEMEMBER|") for q in skills[a]]
-            events.append((t, 700, month, f"{t}|NONE|NONE|{name}|AGENTLOGOFF|{iface}|"
-                                        f"{int(detail)}"))
-        elif kind == "ringnoanswer":
-            contact, q = detail
-            events.append((t, 10 * 9 + 3, contact_month[contact],
-                           f"{t}|{callid[contact]}|{queue_names[q]}|{name}|RINGNOANSWER|"
-                           f"{int(RING_MS)}"))
-        elif kind == "pause":
-            events.append((t, 500, month, f"{t}|NONE|NONE|{name}|PAUSE|{detail}"))
-        else:
-            events.append((t, -300, month, f"{t}|NONE|NONE|{name}|UNPAUSE|{detail}"))
-    events.sort(key=lambda e: (e[2], e[0], e[1]))
-    out: dict[str, list[str]] = {}
-    for _, _, month, line in events:
-        out.setdefault(month, []).append(line)
-    return out
+        month = log_month[i]
+        if kind[i] == "login":
+            rows.append((ti, -200, month, f"{ti}|NONE|NONE|{name}|AGENTLOGIN|{iface}"))
+            rows += [(ti, -100, month, f"{ti}|NONE|{q}|{name}|ADDMEMBER|") for q in skills[a[i]]]
+        elif kind[i] == "logoff":
+            rows += [(ti, 600, month, f"{ti}|NONE|{q}|{name}|REMOVEMEMBER|") for q in skills[a[i]]]
+            rows.append((ti, 700, month, f"{ti}|NONE|NONE|{name}|AGENTLOGOFF|{iface}|"
+                                         f"{int(detail[i])}"))
+        elif kind[i] == "ringnoanswer":
+            contact, q = detail[i]
+            rows.append((ti, 93, contact_month[contact],
+                         f"{ti}|{callid[contact]}|{queue_names[q]}|{name}|RINGNOANSWER|"
+                         f"{RING_MS}"))
+    if rows:
+        ts, orders, months, lines = zip(*rows, strict=True)
+        add(list(ts), list(orders), list(months), list(lines))
 
 
 def _agent_queues(result) -> dict[int, list[str]]:
@@ -167,8 +218,12 @@ def _agent_queues(result) -> dict[int, list[str]]:
 
 
 def _phones(contacts: pd.DataFrame) -> np.ndarray:
-    return np.array([f"+447700{900000 + (c * 7919) % 100000:06d}"
-                     for c in contacts["customer"].to_numpy()], dtype=object)
+    """The caller's (fictional, Ofcom drama-range style) number for each contact's customer."""
+    customer = contacts["customer"].to_numpy(dtype=np.int64)
+    ids = np.arange(int(customer.max()) + 1 if len(customer) else 1)
+    table = np.array([f"+447700{900000 + (c * 7919) % 100000:06d}" for c in ids.tolist()],
+                     dtype=object)
+    return table[customer]
 
 
 def connect_records(result) -> dict[str, list[str]]:

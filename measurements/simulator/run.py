@@ -200,8 +200,9 @@ def simulate(start: date, end: date, seed: int = 1, scale: float = 1.0,
         "connect", "asterisk")
     ids = np.empty(len(contacts), dtype=object)
     uid_rng = random.Random(seed * 7919 + 1)
-    for i, (ch, sysname, t) in enumerate(zip(contacts["channel"], contacts["system"],
-                                             contacts["arrived_t"], strict=True)):
+    for i, (ch, sysname, t) in enumerate(zip(contacts["channel"].to_numpy(dtype=object).tolist(),
+                                             contacts["system"].to_numpy(dtype=object).tolist(),
+                                             contacts["arrived_t"].tolist(), strict=True)):
         if sysname == "connect":
             ids[i] = str(uuid.UUID(int=uid_rng.getrandbits(128), version=4))
         elif ch == "voice":

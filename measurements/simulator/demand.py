@@ -14,6 +14,8 @@ from zoneinfo import ZoneInfo
 import numpy as np
 
 INTERVAL_S = 900
+TREND_ORIGIN = date(2026, 1, 1)  # volumes grow by the trend from this day (fixed, so a day's
+# expected volume does not depend on where the simulated period starts)
 
 
 def easter_sunday(year: int) -> date:
@@ -144,7 +146,7 @@ def day_volumes(cal: Calendar, stream, trend_per_year: float, rng: np.random.Gen
     (lognormal, sd 6 %) the planner cannot know, so staffing is sometimes short or long.
     """
     forecast = np.empty(len(cal.days))
-    origin = cal.days[0]
+    origin = TREND_ORIGIN
     for i, d in enumerate(cal.days):
         v = stream.weekday_volume * stream.weekday_factors[d.weekday()]
         v *= seasonal_factor(d) * (1 + trend_per_year) ** ((d - origin).days / 365.25)

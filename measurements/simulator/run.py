@@ -46,8 +46,8 @@ class SimulationResult:
     agent_log: pd.DataFrame
     spans: pd.DataFrame
     surveys: pd.DataFrame
-    queue_intervals: pd.DataFrame = field(default=None)
-    team_intervals: pd.DataFrame = field(default=None)
+    queue_intervals: pd.DataFrame | None = None
+    team_intervals: pd.DataFrame | None = None
     planned_heads: dict = field(default_factory=dict)
 
     def kpis(self, channel: str | None = "voice", system: str | None = None) -> dict:

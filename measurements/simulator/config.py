@@ -111,7 +111,7 @@ class CentreConfig:
     menu: tuple[MenuOption, ...] = ()
     queues: tuple[QueueSpec, ...] = ()
     teams: tuple[Team, ...] = ()
-    shrinkage: float = 0.10
+    shrinkage: float = 0.07
     absence_rate: float = 0.06
     max_occupancy: float = 0.92
     planning_gap: float = 0.15

@@ -288,13 +288,25 @@ def _read_csv(out, paths):
     return rows
 
 
+def connect_initial(out, manifest):
+    """ContactIds of the vendor's initial (not transferred) contact records."""
+    ids = set()
+    for rel in _files(manifest, "Sales vendor (Amazon Connect)")[1]:
+        for line in (out / rel).read_text().splitlines():
+            rec = json.loads(line)
+            if rec["InitiationMethod"] == "INBOUND":
+                ids.add(rec["ContactId"])
+    return ids
+
+
 def test_ivr_sessions_link_to_the_acd_and_the_vendor(exported):
     out, manifest = exported
     _, ivr_paths = _files(manifest, "IVR sessions")
     sessions = _read_csv(out, ivr_paths)
     acd = set()
     for rel in _files(manifest, "In-house ACD (Asterisk)")[1]:
-        acd |= {line.split("|")[1] for line in (out / rel).read_text().splitlines()}
+        acd |= {line.split("|")[1] for line in (out / rel).read_text().splitlines()
+                if "|ENTERQUEUE|" in line}
     connect = set()
     for rel in _files(manifest, "Sales vendor (Amazon Connect)")[1]:
         connect |= {json.loads(line)["ContactId"] for line in (out / rel).read_text().splitlines()}
@@ -303,6 +315,8 @@ def test_ivr_sessions_link_to_the_acd_and_the_vendor(exported):
     for s in to_queue:
         target = connect if s["queue"] == "Sales – Vendor" else acd
         assert s["session_id"] in target, s
+    # reconciliation: every queued call is an IVR session passed to a queue, and vice versa
+    assert {s["session_id"] for s in to_queue} == acd | connect_initial(out, manifest)
     for s in sessions:
         assert s["outcome"] in {"self_served", "to_queue", "abandoned", "closed"}
         assert s["started_at"] <= s["ended_at"]

@@ -1,2 +1,54 @@
-"""Report models (forecasts as issued, report runs) live here as the analysis and reporting
-features add them."""
+"""Report models: forecasts as issued (so their accuracy can be measured when the actuals
+arrive)."""
+from django.conf import settings
+from django.db import models
+
+from contactmis.models import Centre
+from contactmis.scope import ScopedQuerySet
+from pathways.models import Queue
+
+
+class ForecastMethod(models.TextChoices):
+    HOLT_WINTERS = "holt_winters", "Holt-Winters (daily, weekday intraday profile)"
+    SEASONAL_NAIVE = "seasonal_naive", "Seasonal naive (same interval last week)"
+
+
+class ForecastQuerySet(ScopedQuerySet):
+    scope_paths = {"queue": "queue_id", "channel": "queue__channel", "site": "queue__site"}
+
+
+class Forecast(models.Model):
+    """A volume and AHT forecast per interval, kept exactly as issued.
+
+    ``values`` is a list of ``{"period_start": "<local ISO time>", "offered": float,
+    "aht_s": float | null}`` in the centre's local time, one per interval of
+    [horizon_start, horizon_end). ``backtest_wape``/``backtest_bias`` are the method's accuracy on
+    held-out weeks when it was issued (fractions). ``scope_label`` records whose data it used.
+    """
+
+    centre = models.ForeignKey(Centre, on_delete=models.CASCADE, related_name="forecasts")
+    queue = models.ForeignKey(Queue, null=True, blank=True, on_delete=models.CASCADE,
+                              related_name="forecasts",
+                              help_text="Empty: all queues of the scope together.")
+    method = models.CharField(max_length=20, choices=ForecastMethod.choices)
+    issued_at = models.DateTimeField(auto_now_add=True)
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                  on_delete=models.SET_NULL, related_name="+")
+    scope_label = models.CharField(max_length=200, blank=True)
+    history_start = models.DateField()
+    history_end = models.DateField(help_text="Exclusive.")
+    horizon_start = models.DateField()
+    horizon_end = models.DateField(help_text="Exclusive.")
+    interval_s = models.PositiveIntegerField(default=900)
+    backtest_wape = models.FloatField(null=True, blank=True)
+    backtest_bias = models.FloatField(null=True, blank=True)
+    values = models.JSONField(default=list)
+
+    objects = ForecastQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-issued_at", "-pk"]
+
+    def __str__(self):
+        target = self.queue or "all queues"
+        return f"{self.get_method_display()} for {target}, {self.horizon_start}–{self.horizon_end}"

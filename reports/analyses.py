@@ -1,0 +1,383 @@
+"""Read-side orchestration for pages and the API: selector frames → pure analysis → chart JSON
+and tables. Nothing here writes; every function takes the caller's ``scope`` and passes it to the
+selectors, which restrict every query to it.
+
+Each ``*_report`` returns a plain dict: ``empty`` (bool: no data in scope and period),
+``definition`` (metric definitions used), ``charts`` (list of ``{"id", "title", "figure"}`` with
+Plotly JSON), ``tables`` and ``findings`` (ranked sentences citing their figure).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import numpy as np
+import pandas as pd
+
+from . import charts
+from .analysis import control, interpret, patterns, plan, queueing
+from .analysis import erlang as erl
+from .analysis import forecast as fc
+from .analysis.kpis import KpiParams, service_level_curve, wait_percentiles
+from .models import Forecast
+from .selectors import (
+    bucket_totals,
+    flow_frame,
+    interval_frame,
+    kpi_frame,
+    queue_facts_frame,
+)
+
+# Targets used for findings until business-plan targets are wired in (DESIGN.md defaults).
+DEFAULT_TARGETS = pd.DataFrame({"kpi": ["service_level", "abandon_rate"],
+                                "target": [0.8, 0.05]})
+TABLE_KPIS = ("offered", "answered", "abandoned", "short_abandoned", "service_level", "asa_s",
+              "aht_s", "abandon_rate", "transfer_rate", "occupancy")
+
+
+def _chart(chart_id, fig):
+    title = (fig.layout.title.text or "").split("<br>")[0]
+    return {"id": chart_id, "title": title, "figure": charts.to_json(fig)}
+
+
+def _clean(value):
+    """JSON-safe value: NaN → None, numpy scalars → Python, timestamps → ISO."""
+    if isinstance(value, pd.Timestamp | dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
+        return None
+    return value
+
+
+def records(frame: pd.DataFrame) -> list[dict]:
+    """DataFrame rows as JSON-safe dicts (NaN → null)."""
+    return [{k: _clean(v) for k, v in row.items()} for row in frame.to_dict("records")]
+
+
+def _findings(found):
+    return [{"text": f.text, "figure": f.figure, "kind": f.kind,
+             "importance": round(f.importance, 1)} for f in interpret.rank(found)]
+
+
+def kpi_report(scope, centre, start, end, granularity="day", by=(), params: KpiParams | None = None
+               ) -> dict:
+    """KPIs per period and segment with every service-level variant, charts (KPI series with
+    target, service-level curve, p-charts, XmR of AHT), wait percentiles and findings."""
+    by = list(by)
+    frame = kpi_frame(scope, centre, start, end, granularity, by, params=params,
+                      all_variants=True)
+    definition = frame.attrs.get("definition", "")
+    result = {"empty": frame.empty or int(frame["offered"].sum()) == 0 and
+              int(frame["handled"].sum()) == 0, "definition": definition, "charts": [],
+              "tables": {}, "findings": []}
+    if frame.empty:
+        return result
+    series = by[0] if by else None
+    used = frame.attrs["params"][-1]
+    shown = frame
+    if series:  # segments with nothing queued (IVR routing points) would only add flat lines
+        shown = frame[frame.groupby(series)["offered"].transform("sum") > 0]
+    target_sl = float(DEFAULT_TARGETS.set_index("kpi").loc["service_level", "target"])
+    result["charts"].append(_chart("sl", charts.kpi_time_series(
+        shown, "service_level", series=series, target=target_sl,
+        band=(target_sl - 0.05, min(1.0, target_sl + 0.05)), definition=definition)))
+    for kpi, label in (("offered", "Offered contacts (count)"),
+                       ("abandon_rate", "Abandon rate = (abandoned − short) / (offered − short)"),
+                       ("asa_s", "ASA = Σ wait of answered / answered (s)"),
+                       ("aht_s", "AHT = (talk + hold + ACW) / handled (s)")):
+        target = 0.05 if kpi == "abandon_rate" else None
+        result["charts"].append(_chart(kpi, charts.kpi_time_series(
+            shown, kpi, series=series, target=target, definition=label)))
+    totals = bucket_totals(scope, centre, start, end)
+    if not totals.empty:
+        curve = service_level_curve(totals.iloc[0], used.short_abandon_s, used.sl_variant)
+        result["charts"].append(_chart("sl_curve", charts.service_level_curve(
+            curve, used.sl_threshold_s, target_sl, definition=definition)))
+        pct = wait_percentiles(totals)
+        result["tables"]["wait_percentiles"] = records(pct)
+    whole = frame.groupby("period_start", as_index=False)[
+        ["answered_within_threshold", "offered", "short_abandoned", "abandoned", "handled"]].sum()
+    whole["sl_denominator"] = whole["offered"] - whole["short_abandoned"]
+    whole["abandoned_long"] = whole["abandoned"] - whole["short_abandoned"]
+    if len(whole) >= 3:
+        pchart = control.p_chart(whole, "answered_within_threshold", "sl_denominator")
+        result["charts"].append(_chart("sl_pchart", charts.control_chart(
+            pchart, "period_start", "p", "Service level p-chart", percent=True,
+            definition=definition)))
+        ab = control.p_chart(whole, "abandoned_long", "sl_denominator")
+        result["charts"].append(_chart("ab_pchart", charts.control_chart(
+            ab, "period_start", "p", "Abandon rate p-chart", percent=True,
+            definition="Abandon rate = (abandoned − short) / (offered − short)")))
+        aht_whole = frame.groupby("period_start")[["aht_s", "handled"]].apply(
+            lambda g: np.average(g["aht_s"].fillna(0), weights=g["handled"])
+            if g["handled"].sum() > 0 else np.nan)
+        xmr = control.xmr_chart(aht_whole)
+        if len(xmr) >= 3:
+            result["charts"].append(_chart("aht_xmr", charts.control_chart(
+                xmr, "at", "value", "AHT XmR chart (s)",
+                definition="AHT = (talk + hold + ACW) / handled per period")))
+    cols = ["period_start", *by, *TABLE_KPIS,
+            *[c for c in frame.columns if c.startswith("service_level__")]]
+    result["tables"]["kpis"] = records(frame[cols])
+    pva = plan.plan_vs_actual(frame, DEFAULT_TARGETS, on=["period_start", *by])
+    breaches = interpret.rank(interpret.breach_findings(
+        pva.assign(period_start=pva["period_start"].astype(str).str[:16]),
+        ["period_start", *by], figure="KPIs by period"), limit=None)
+    found = breaches[:5]
+    for kpi in DEFAULT_TARGETS["kpi"]:
+        rows = pva[pva["kpi"] == kpi]
+        missed = int((rows["met"] == False).sum())  # noqa: E712
+        if missed > 0:
+            name = interpret.KPI_NAMES.get(kpi, kpi)
+            target = float(DEFAULT_TARGETS.set_index("kpi").loc[kpi, "target"])
+            found.append(interpret.Finding(
+                importance=55, kind="breach_summary", figure="KPIs by period",
+                text=(f"{name.capitalize()} missed its target of {interpret.fmt(kpi, target)} "
+                      f"in {missed} of {int(rows['met'].notna().sum())} periods and segments "
+                      "[figure: KPIs by period]."),
+                values={"kpi": kpi, "missed": missed}))
+    span = end - start
+    previous = kpi_frame(scope, centre, start - span, start, "year", by, params=params)
+    current = kpi_frame(scope, centre, start, end, "year", by, params=params)
+    if not previous.empty and not current.empty:
+        keys = list(by)
+        cur = current.groupby(keys, as_index=False).first() if keys else current.iloc[:1]
+        prev = previous.groupby(keys, as_index=False).first() if keys else previous.iloc[:1]
+        if not keys:
+            cur, prev = cur.assign(scope="all"), prev.assign(scope="all")
+            keys = ["scope"]
+        changes = patterns.period_change(cur, prev, keys,
+                                         ["offered", "service_level", "aht_s", "abandon_rate"])
+        found += interpret.change_findings(changes, ["offered", "service_level", "aht_s",
+                                                     "abandon_rate"], keys,
+                                           figure=f"Change versus {start - span}–{start}")
+    if granularity == "day":
+        present = set(frame["period_start"].dt.date)
+        days = [start + dt.timedelta(days=i) for i in range((end - start).days)]
+        missing = [d for d in days if d not in present]
+        if missing:
+            found += interpret.caveat_findings(
+                [f"{len(missing)} of {len(days)} days have no interval data (first: "
+                 f"{missing[0]}); totals for the period leave them out"],
+                figure="KPIs by period")
+    result["findings"] = _findings(found)
+    return result
+
+
+def pattern_report(scope, centre, start, end) -> dict:
+    """Intraday profile per weekday, weekday × hour heatmap, daily trend with moving average and
+    STL, month-of-year seasonality, peaks and pathway flows (Sankey)."""
+    frame = interval_frame(scope, centre, start, end)
+    result = {"empty": frame.empty or frame["offered"].sum() == 0,
+              "definition": "Offered = contacts that entered a queue, counted in the interval "
+                            "of arrival (centre's local time); profiles are means per day.",
+              "charts": [], "tables": {}, "findings": []}
+    flows = flow_frame(scope, centre, start, end)
+    if not flows.empty:
+        sankey = patterns.pathway_flows(flows)
+        if not sankey.empty:
+            result["charts"].append(_chart("sankey", charts.sankey(
+                sankey, definition="Volumes per transition: IVR containment, queue outcomes, "
+                                   "transfers and escalations")))
+            result["empty"] = False
+    if frame.empty or frame["offered"].sum() == 0:
+        return result
+    prof = patterns.intraday_profile(frame, "offered", 30)
+    prof["weekday_name"] = prof["weekday"].map(dict(enumerate(patterns.WEEKDAYS)))
+    prof["period_start"] = pd.to_datetime("2000-01-01") + pd.to_timedelta(
+        prof["local_minute"], unit="min")
+    fig = charts.kpi_time_series(prof.rename(columns={"mean_per_day": "offered"}), "offered",
+                                 series="weekday_name",
+                                 definition="Mean offered per 30 minutes on each weekday")
+    fig.update_layout(title={"text": "Intraday profile by weekday"})
+    fig.update_xaxes(tickformat="%H:%M")
+    result["charts"].append(_chart("profile", fig))
+    result["charts"].append(_chart("heatmap", charts.heatmap(
+        patterns.weekday_hour_heatmap(frame), "Offered per day: weekday × hour",
+        definition="Mean offered contacts per day in each local hour")))
+    daily = patterns.daily_series(frame)
+    trend = pd.DataFrame({"period_start": daily.index, "offered": daily.to_numpy(),
+                          "ma7": patterns.moving_average(daily, 7).to_numpy()})
+    fig = charts.kpi_time_series(trend, "offered", definition="Daily offered with 7-day "
+                                 "centred moving average" + (" and STL trend"
+                                                             if len(daily) >= 15 else ""))
+    fig.add_scatter(x=trend["period_start"], y=trend["ma7"], name="7-day moving average",
+                    line={"color": charts.COLOURS["forecast"]})
+    if len(daily) >= 15:
+        stl = patterns.stl_decomposition(daily)
+        fig.add_scatter(x=stl.index, y=stl["trend"], name="STL trend",
+                        line={"color": charts.COLOURS["secondary"], "dash": "dot"})
+    fig.update_layout(title={"text": "Daily volume and trend"})
+    result["charts"].append(_chart("trend", fig))
+    season = patterns.seasonality(daily)
+    result["tables"]["month_of_year"] = records(season["month_of_year"])
+    result["tables"]["week_of_year"] = records(season["week_of_year"])
+    result["tables"]["peaks"] = records(patterns.peaks(daily, 5))
+    result["tables"]["year_over_year"] = records(patterns.year_over_year(daily))
+    anomalies = control.interval_of_week_anomalies(
+        frame[["period_start", "weekday", "local_minute", "offered"]], "offered", 8)
+    flagged = anomalies[anomalies["anomaly"]].reindex(
+        anomalies.loc[anomalies["anomaly"], "robust_z"].abs().sort_values(ascending=False).index)
+    result["tables"]["anomalies"] = records(flagged.head(20)[
+        ["period_start", "offered", "baseline", "robust_z"]])
+    found = []
+    if not flagged.empty:
+        worst = flagged.iloc[0]
+        found.append(interpret.Finding(
+            importance=60, kind="anomaly", figure="Interval-of-week anomalies",
+            text=(f"{len(flagged)} intervals were unusual for their time of week; the largest: "
+                  f"{worst['offered']:,.0f} contacts at {worst['period_start']:%Y-%m-%d %H:%M} "
+                  f"against a usual {worst['baseline']:,.0f} [figure: Interval-of-week "
+                  "anomalies].")))
+    top = patterns.peaks(daily, 1).iloc[0]
+    result["findings"] = _findings(found + [interpret.Finding(
+        importance=40, kind="peak",
+        text=(f"The busiest day was {pd.Timestamp(top['at']).date()} with "
+              f"{top['value']:,.0f} contacts offered, {top['ratio_to_median']:.1f}× the median "
+              "day [figure: Daily volume and trend]."),
+        figure="Daily volume and trend")])
+    return result
+
+
+def staffing_report(scope, centre, start, end, target_sl=0.8, threshold_s=20, shrinkage=0.3,
+                    max_occupancy=None, patience="none") -> dict:
+    """Required agents per interval (Erlang C, or Erlang A with patience estimated from the
+    period's queue legs when ``patience == "estimate"``) against staffed agents."""
+    frame = interval_frame(scope, centre, start, end)
+    result = {"empty": frame.empty or frame["offered"].sum() == 0, "charts": [], "tables": {},
+              "findings": [], "definition": ""}
+    if result["empty"]:
+        return result
+    interval_s = frame["interval_s"].astype(float).to_numpy()
+    overall_aht = frame["handle_s"].sum() / max(frame["handled"].sum(), 1)
+    aht = np.where(frame["handled"] > 0, frame["handle_s"] / frame["handled"].clip(lower=1),
+                   overall_aht)
+    aht = np.where(aht > 0, aht, 180.0)
+    patience_s = None
+    if patience == "estimate":
+        facts = queue_facts_frame(scope, centre, start, end)
+        if not facts.empty and facts["abandoned"].any():
+            patience_s = queueing.patience(facts).mean_patience_s
+    out = erl.staffing_table(frame["offered"].to_numpy(float), interval_s, aht, threshold_s,
+                             target_sl=target_sl, shrinkage=shrinkage,
+                             max_occupancy=max_occupancy, patience_s=patience_s)
+    table = pd.DataFrame({
+        "period_start": frame["period_start"], "offered": frame["offered"],
+        "aht_s": aht, "traffic_erlangs": out["traffic_erlangs"],
+        "required_agents": out["agents"], "scheduled_agents": out["scheduled_agents"],
+        "actual_agents": np.where(frame["staffed_s"] > 0, frame["staffed_s"] / interval_s,
+                                  np.nan),
+        "service_level": out["service_level"], "asa_s": out["asa_s"],
+    })
+    model = (f"Erlang A (patience {patience_s:.0f} s estimated from the period's abandonments; "
+             "SL = answered within T / offered)") if patience_s else "Erlang C"
+    result["definition"] = (f"{model}; target {target_sl:.0%} answered within {threshold_s} s; "
+                            f"shrinkage {shrinkage:.0%}"
+                            + (f"; max occupancy {max_occupancy:.0%}" if max_occupancy else ""))
+    result["patience_s"] = patience_s
+    result["charts"].append(_chart("staffing", charts.staffing_chart(
+        table, definition=result["definition"])))
+    result["tables"]["intervals"] = records(table)
+    if table["actual_agents"].notna().any():
+        result["findings"] = _findings(interpret.staffing_findings(
+            table.dropna(subset=["actual_agents"]).assign(
+                period_start=table["period_start"].dt.strftime("%Y-%m-%d %H:%M"))))
+    return result
+
+
+def forecast_report(scope, centre, forecast: Forecast | None = None) -> dict:
+    """Issued forecasts of the scope, and for ``forecast`` its values against the actuals that
+    have arrived since (WAPE and bias per interval and overall)."""
+    issued = Forecast.objects.restrict(scope).filter(centre=centre).select_related(
+        "queue", "issued_by")[:50]
+    result = {"empty": not issued, "forecasts": list(issued), "charts": [], "tables": {},
+              "findings": [], "definition": "WAPE = Σ|F − A| / ΣA; bias = Σ(F − A) / ΣA "
+                                            "(positive = over-forecast)"}
+    if forecast is None:
+        return result
+    values = pd.DataFrame(forecast.values)
+    values["period_start"] = pd.to_datetime(values["period_start"])
+    values = values.rename(columns={"offered": "offered_forecast", "aht_s": "aht_s_forecast"})
+    actual = interval_frame(scope, centre, forecast.horizon_start, forecast.horizon_end,
+                            queue_ids=[forecast.queue_id] if forecast.queue_id else None)
+    acc = fc.accuracy_by_interval(actual[["period_start", "offered"]], values) \
+        if not actual.empty else None
+    result["selected"] = forecast
+    result["accuracy"] = {"wape": _clean(acc.attrs["wape"]), "bias": _clean(acc.attrs["bias"]),
+                          "actual_total": float(acc["offered"].sum())} if acc is not None \
+        else None
+    result["charts"].append(_chart("forecast", charts.forecast_chart(
+        actual if not actual.empty else None,
+        {forecast.get_method_display(): values},
+        definition=f"Issued {forecast.issued_at:%Y-%m-%d %H:%M}; " + result["definition"])))
+    if acc is not None:
+        result["findings"] = _findings(interpret.forecast_findings(pd.DataFrame(
+            {"method": [forecast.method], "wape": [acc.attrs["wape"]],
+             "bias": [acc.attrs["bias"]]}), figure="Forecast versus actual"))
+    return result
+
+
+def backtest_report(scope, centre, history_start, history_end, holdout_weeks=2, queue=None
+                    ) -> dict:
+    """Back-test both methods on held-out weeks of the history (no forecast is kept)."""
+    frame = interval_frame(scope, centre, history_start, history_end,
+                           queue_ids=[queue.pk] if queue else None)
+    if frame.empty or frame["offered"].sum() == 0:
+        return {"empty": True, "summary": [], "folds": []}
+    grid = fc.complete_grid(frame[["period_start", "offered", "handled", "handle_s"]])
+    bt = fc.backtest(grid, holdout_weeks=holdout_weeks)
+    return {"empty": bt.folds.empty, "summary": records(bt.summary), "folds": records(bt.folds)}
+
+
+def queueing_report(scope, centre, start, end, min_service_s=10) -> dict:
+    """Patience (Kaplan–Meier), abandonment hazard by wait, lognormal service-time fit and
+    abandonment against mean wait per day, from the period's queue legs."""
+    facts = queue_facts_frame(scope, centre, start, end)
+    result = {"empty": facts.empty, "charts": [], "tables": {}, "findings": [],
+              "definition": "Patience: Kaplan–Meier with abandonment as the event and service "
+                            "as censoring; service time = talk + hold of the answering leg."}
+    if facts.empty:
+        return result
+    result["truncated"] = facts.attrs.get("truncated", False)
+    est = queueing.patience(facts)
+    result["patience"] = {"n": est.n, "abandons": est.abandons,
+                          "mean_patience_s": _clean(est.mean_patience_s),
+                          "median_patience_s": _clean(est.median_patience_s),
+                          "restricted_mean_s": _clean(est.restricted_mean_s)}
+    km = est.survival[est.survival["time_s"] <= 900]
+    result["charts"].append(_chart("km", charts.survival_chart(km, definition=result[
+        "definition"])))
+    hazard = queueing.abandonment_hazard(facts, bin_s=15, max_wait_s=300)
+    result["charts"].append(_chart("hazard", charts.hazard_chart(
+        hazard, definition="Abandons ÷ seconds waited by callers still waiting, per 15 s bin")))
+    service = facts["service_s"].dropna()
+    try:
+        fit = queueing.lognormal_service_fit(service, min_service_s)
+    except ValueError as exc:
+        result["service_fit_error"] = str(exc)
+    else:
+        result["service_fit"] = {k: _clean(v) for k, v in fit.__dict__.items()}
+        result["charts"].append(_chart("service", charts.service_time_chart(
+            service, fit.mu, fit.sigma, min_service_s,
+            definition=f"Calls under {min_service_s} s removed ({fit.removed_short}); "
+                       f"KS D = {fit.ks_statistic:.3f}, QQ r = {fit.qq_correlation:.4f}")))
+    daily = kpi_frame(scope, centre, start, end, "day")
+    if not daily.empty:
+        frame = interval_frame(scope, centre, start, end)
+        per_day = frame.groupby("local_date", as_index=False)[
+            ["offered", "abandoned", "wait_answered_s", "wait_abandoned_s"]].sum()
+        rel = queueing.abandonment_vs_wait(per_day)
+        result["tables"]["abandonment_vs_wait"] = records(rel[["local_date", "mean_wait_s",
+                                                              "abandon_share"]])
+        result["implied_patience_s"] = _clean(rel.attrs["implied_patience_s"])
+    found = []
+    if est.abandons:
+        found.append(interpret.Finding(
+            importance=50, kind="patience", figure="Patience (Kaplan–Meier)",
+            text=(f"Callers wait {est.mean_patience_s:.0f} s on average before abandoning "
+                  f"(exponential estimate from {est.abandons:,} abandons among {est.n:,} queued "
+                  "calls) [figure: Patience (Kaplan–Meier)].")))
+    result["findings"] = _findings(found)
+    return result

@@ -1,0 +1,183 @@
+"""Forecasts of volume and AHT per interval, with back-testing.
+
+Volume: Holt-Winters (additive damped trend, weekly seasonality) on daily totals, split into
+intervals with the weekday intraday profile of the training data (the standard top-down WFM
+method: stable daily model, interval shape from recent weeks). Baseline: seasonal naive (the
+same interval one week earlier). AHT: handle-seconds ÷ handled summed per interval-of-week over
+the training weeks (a ratio of sums), baseline the same interval one week earlier.
+
+The history frame has one row per interval: ``period_start`` (naive local time of the centre),
+``offered``, ``handled``, ``handle_s`` (talk + hold + ACW seconds). Accuracy: WAPE = Σ|F − A| /
+ΣA and bias = Σ(F − A) / ΣA (positive = over-forecast).
+"""
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+METHODS = ("holt_winters", "seasonal_naive")
+
+
+@dataclass
+class Backtest:
+    """Back-test over held-out weeks: per-week ``folds`` and the ``summary`` per method."""
+
+    folds: pd.DataFrame
+    summary: pd.DataFrame
+    detail: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)
+
+
+def complete_grid(history: pd.DataFrame, interval_min: int = 15) -> pd.DataFrame:
+    """Reindex to every interval between the first and last day (missing intervals are 0)."""
+    h = history.copy()
+    h["period_start"] = pd.to_datetime(h["period_start"])
+    h = h.groupby("period_start").sum(numeric_only=True)
+    start = h.index.min().normalize()
+    end = h.index.max().normalize() + pd.Timedelta(days=1)
+    grid = pd.date_range(start, end, freq=f"{interval_min}min", inclusive="left")
+    return h.reindex(grid, fill_value=0).rename_axis("period_start")
+
+
+def wape(actual, forecast) -> float:
+    """Σ|F − A| / ΣA (NaN when nothing actually happened)."""
+    a = np.asarray(actual, float)
+    f = np.asarray(forecast, float)
+    total = a.sum()
+    return float(np.abs(f - a).sum() / total) if total > 0 else float("nan")
+
+
+def bias(actual, forecast) -> float:
+    """Σ(F − A) / ΣA; positive means over-forecast (NaN when nothing happened)."""
+    a = np.asarray(actual, float)
+    total = a.sum()
+    return float((np.asarray(forecast, float) - a).sum() / total) if total > 0 else float("nan")
+
+
+def _slots_per_day(grid: pd.DataFrame) -> int:
+    step = grid.index[1] - grid.index[0]
+    return int(pd.Timedelta(days=1) / step)
+
+
+def seasonal_naive(grid: pd.DataFrame, horizon_days: int, column: str = "offered") -> pd.Series:
+    """Each future interval = the same interval one week earlier (repeated for long horizons)."""
+    per_day = _slots_per_day(grid)
+    week = grid[column].to_numpy(float)[-7 * per_day:]
+    if len(week) < 7 * per_day:
+        raise ValueError("seasonal naive needs at least one full week of history.")
+    values = np.resize(week, horizon_days * per_day)
+    index = pd.date_range(grid.index[-1] + (grid.index[1] - grid.index[0]),
+                          periods=horizon_days * per_day, freq=grid.index[1] - grid.index[0])
+    return pd.Series(values, index=index, name=column)
+
+
+def holt_winters_volume(grid: pd.DataFrame, horizon_days: int, column: str = "offered",
+                        profile_weeks: int = 8) -> pd.Series:
+    """Holt-Winters daily forecast split by the weekday intraday profile (see module docstring)."""
+    from statsmodels.tsa.holtwinters import ExponentialSmoothing
+
+    per_day = _slots_per_day(grid)
+    values = grid[column].to_numpy(float)
+    days = len(values) // per_day
+    if days < 14:
+        raise ValueError(f"Holt-Winters needs at least 14 days of history, got {days}.")
+    daily = pd.Series(values[: days * per_day].reshape(days, per_day).sum(axis=1),
+                      index=pd.date_range(grid.index[0], periods=days, freq="D"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = ExponentialSmoothing(daily, trend="add", damped_trend=True, seasonal="add",
+                                     seasonal_periods=7, initialization_method="estimated")
+        fit = model.fit()
+        day_fc = np.clip(fit.forecast(horizon_days).to_numpy(), 0, None)
+    recent = values[-min(profile_weeks * 7, days) * per_day:].reshape(-1, per_day)
+    weekdays = pd.date_range(end=daily.index[-1], periods=len(recent), freq="D").day_of_week
+    shape = np.zeros((7, per_day))
+    for wd in range(7):
+        rows = recent[weekdays == wd]
+        total = rows.sum()
+        shape[wd] = rows.sum(axis=0) / total if total > 0 else 0.0
+    future_days = pd.date_range(daily.index[-1] + pd.Timedelta(days=1), periods=horizon_days,
+                                freq="D")
+    out = np.concatenate([day_fc[i] * shape[d.day_of_week] for i, d in enumerate(future_days)])
+    index = pd.date_range(future_days[0], periods=horizon_days * per_day,
+                          freq=grid.index[1] - grid.index[0])
+    return pd.Series(out, index=index, name=column)
+
+
+def aht_forecast(grid: pd.DataFrame, horizon_days: int, weeks: int = 8) -> pd.Series:
+    """AHT per future interval = Σ handle_s ÷ Σ handled over the same interval-of-week in the last
+    ``weeks`` weeks (NaN where nothing was handled)."""
+    per_day = _slots_per_day(grid)
+    n = min(weeks * 7 * per_day, len(grid) // (7 * per_day) * 7 * per_day)
+    if n == 0:
+        raise ValueError("AHT forecast needs at least one full week of history.")
+    h = grid["handle_s"].to_numpy(float)[-n:].reshape(-1, 7 * per_day).sum(axis=0)
+    c = grid["handled"].to_numpy(float)[-n:].reshape(-1, 7 * per_day).sum(axis=0)
+    week = np.divide(h, c, out=np.full(h.shape, np.nan), where=c > 0)
+    values = np.resize(week, horizon_days * per_day)
+    step = grid.index[1] - grid.index[0]
+    index = pd.date_range(grid.index[-1] + step, periods=horizon_days * per_day, freq=step)
+    return pd.Series(values, index=index, name="aht_s")
+
+
+def forecast(grid: pd.DataFrame, horizon_days: int = 7, method: str = "holt_winters"
+             ) -> pd.DataFrame:
+    """Forecast frame with ``period_start`` (local), ``offered_forecast`` and ``aht_s_forecast``."""
+    if method not in METHODS:
+        raise ValueError(f"method “{method}” is unknown; use one of {', '.join(METHODS)}.")
+    if method == "holt_winters":
+        vol = holt_winters_volume(grid, horizon_days)
+        aht = aht_forecast(grid, horizon_days)
+    else:
+        vol = seasonal_naive(grid, horizon_days)
+        h = seasonal_naive(grid, horizon_days, "handle_s").to_numpy()
+        c = seasonal_naive(grid, horizon_days, "handled").to_numpy()
+        aht = pd.Series(np.divide(h, c, out=np.full(h.shape, np.nan), where=c > 0),
+                        index=vol.index)
+    return pd.DataFrame({"period_start": vol.index, "offered_forecast": vol.to_numpy(),
+                         "aht_s_forecast": aht.to_numpy()})
+
+
+def backtest(grid: pd.DataFrame, holdout_weeks: int = 4, methods=METHODS) -> Backtest:
+    """Hold out each of the last ``holdout_weeks`` weeks in turn, fit on everything before it,
+    forecast it, and measure WAPE and bias of interval volumes per method."""
+    per_week = 7 * _slots_per_day(grid)
+    folds, details = [], []
+    for k in range(holdout_weeks, 0, -1):
+        cut = len(grid) - k * per_week
+        train, test = grid.iloc[:cut], grid.iloc[cut: cut + per_week]
+        if len(test) < per_week or cut < 2 * per_week:
+            continue
+        for method in methods:
+            fc = forecast(train, 7, method)["offered_forecast"].to_numpy()
+            actual = test["offered"].to_numpy(float)
+            folds.append({"week_start": test.index[0], "method": method,
+                          "wape": wape(actual, fc), "bias": bias(actual, fc),
+                          "actual_total": actual.sum(), "forecast_total": fc.sum()})
+            details.append(pd.DataFrame({"period_start": test.index, "method": method,
+                                         "actual": actual, "forecast": fc}))
+    folds_df = pd.DataFrame(folds, columns=["week_start", "method", "wape", "bias",
+                                            "actual_total", "forecast_total"])
+    detail = pd.concat(details, ignore_index=True) if details else pd.DataFrame(
+        columns=["period_start", "method", "actual", "forecast"])
+    summary = detail.groupby("method").apply(
+        lambda g: pd.Series({"wape": wape(g["actual"], g["forecast"]),
+                             "bias": bias(g["actual"], g["forecast"]),
+                             "weeks": g["period_start"].dt.to_period("W").nunique()}),
+        include_groups=False).reset_index() if not detail.empty else pd.DataFrame(
+        columns=["method", "wape", "bias", "weeks"])
+    return Backtest(folds=folds_df, summary=summary, detail=detail)
+
+
+def accuracy_by_interval(actual: pd.DataFrame, issued: pd.DataFrame) -> pd.DataFrame:
+    """Join an issued forecast (``period_start``, ``offered_forecast``) to actuals
+    (``period_start``, ``offered``) and give per-interval error plus overall WAPE/bias in
+    ``attrs``."""
+    m = issued.merge(actual[["period_start", "offered"]], on="period_start", how="left")
+    m["offered"] = m["offered"].fillna(0)
+    m["error"] = m["offered_forecast"] - m["offered"]
+    m.attrs["wape"] = wape(m["offered"], m["offered_forecast"])
+    m.attrs["bias"] = bias(m["offered"], m["offered_forecast"])
+    return m

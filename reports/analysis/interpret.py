@@ -1,0 +1,139 @@
+"""Plain-language findings, ranked by importance, each sentence citing the figure behind it."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+PERCENT_KPIS = {"service_level", "abandon_rate", "transfer_rate", "escalation_rate",
+                "ivr_containment", "occupancy"}
+KPI_NAMES = {
+    "service_level": "service level", "abandon_rate": "abandon rate", "asa_s": "ASA",
+    "aht_s": "AHT", "offered": "offered contacts", "transfer_rate": "transfer rate",
+    "escalation_rate": "escalation rate", "ivr_containment": "IVR containment",
+    "occupancy": "occupancy", "cost_per_contact": "cost per contact",
+}
+
+
+@dataclass(order=True)
+class Finding:
+    """One finding: ``text`` states it, ``figure`` names the figure/table it comes from and
+    ``values`` holds the numbers cited; ``importance`` (0..100) orders the list."""
+
+    importance: float
+    text: str = field(compare=False)
+    figure: str = field(compare=False)
+    values: dict = field(compare=False, default_factory=dict)
+    kind: str = field(compare=False, default="")
+
+
+def fmt(kpi: str, value) -> str:
+    """Format a KPI value for a sentence (percent with one decimal, seconds, counts)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "no data"
+    if kpi in PERCENT_KPIS:
+        return f"{value * 100:.1f} %"
+    if kpi.endswith("_s"):
+        return f"{value:.0f} s"
+    if kpi == "cost_per_contact":
+        return f"{value:.2f}"
+    return f"{value:,.0f}"
+
+
+def _where(row, keys) -> str:
+    parts = [f"{row[k]}" for k in keys if k in row and pd.notna(row[k]) and row[k] != ""]
+    return " / ".join(parts)
+
+
+def breach_findings(pva: pd.DataFrame, keys: list[str], figure: str = "KPIs against targets"
+                    ) -> list[Finding]:
+    """Target breaches from :func:`plan.plan_vs_actual` output, the biggest shortfall first."""
+    out = []
+    for _, r in pva[pva["met"].fillna(True) == False].iterrows():  # noqa: E712
+        shortfall = abs(1 - r["attainment"]) if pd.notna(r["attainment"]) else 0
+        name = KPI_NAMES.get(r["kpi"], r["kpi"])
+        where = _where(r, keys)
+        out.append(Finding(
+            importance=min(100.0, 60 + 100 * shortfall),
+            text=(f"{name.capitalize()} was {fmt(r['kpi'], r['actual'])} against a target of "
+                  f"{fmt(r['kpi'], r['target'])}" + (f" ({where})" if where else "")
+                  + f" [figure: {figure}]."),
+            figure=figure, values={"kpi": r["kpi"], "actual": r["actual"],
+                                   "target": r["target"], **{k: str(r[k]) for k in keys
+                                                             if k in r}},
+            kind="breach"))
+    return out
+
+
+def change_findings(changes: pd.DataFrame, columns: list[str], keys: list[str],
+                    figure: str = "Change versus previous period", min_rel: float = 0.1
+                    ) -> list[Finding]:
+    """Biggest changes versus the previous period (relative change ≥ ``min_rel``)."""
+    out = []
+    for _, r in changes.iterrows():
+        for c in columns:
+            rel = r.get(f"{c}_change_rel")
+            if rel is None or pd.isna(rel) or abs(rel) < min_rel:
+                continue
+            name = KPI_NAMES.get(c, c)
+            where = _where(r, keys)
+            direction = "rose" if rel > 0 else "fell"
+            out.append(Finding(
+                importance=min(90.0, 30 + 60 * abs(rel)),
+                text=(f"{name.capitalize()} {direction} {abs(rel) * 100:.0f} % from "
+                      f"{fmt(c, r[f'{c}_previous'])} to {fmt(c, r[c])}"
+                      + (f" ({where})" if where else "") + f" [figure: {figure}]."),
+                figure=figure, values={"kpi": c, "current": r[c],
+                                       "previous": r[f"{c}_previous"], "change_rel": rel},
+                kind="change"))
+    return out
+
+
+def staffing_findings(gaps: pd.DataFrame, figure: str = "Staffing required versus actual"
+                      ) -> list[Finding]:
+    """Intervals where actual agents fell short of the required (``period_start``,
+    ``required_agents``, ``actual_agents``)."""
+    short = gaps[gaps["actual_agents"] < gaps["required_agents"]]
+    if short.empty:
+        return []
+    worst = short.assign(gap=short["required_agents"] - short["actual_agents"]).nlargest(1, "gap")
+    w = worst.iloc[0]
+    return [Finding(
+        importance=min(95.0, 50 + 5 * len(short) / max(len(gaps), 1) * 100 / 10),
+        text=(f"{len(short)} of {len(gaps)} intervals were understaffed; the largest gap was "
+              f"{w['gap']:.1f} agents at {w['period_start']} ({w['actual_agents']:.1f} present, "
+              f"{w['required_agents']:.0f} required) [figure: {figure}]."),
+        figure=figure, values={"intervals_short": int(len(short)), "intervals": int(len(gaps)),
+                               "largest_gap": float(w["gap"])}, kind="staffing")]
+
+
+def forecast_findings(summary: pd.DataFrame, figure: str = "Forecast accuracy",
+                      wape_limit: float = 0.15) -> list[Finding]:
+    """Forecast misses: methods whose WAPE exceeds ``wape_limit`` (summary: ``method``, ``wape``,
+    ``bias``)."""
+    out = []
+    for _, r in summary.iterrows():
+        if pd.isna(r["wape"]) or r["wape"] <= wape_limit:
+            continue
+        lean = "over" if r["bias"] > 0 else "under"
+        out.append(Finding(
+            importance=min(80.0, 40 + 100 * (r["wape"] - wape_limit)),
+            text=(f"The {r['method'].replace('_', ' ')} forecast missed by a WAPE of "
+                  f"{r['wape'] * 100:.1f} % ({lean}-forecast, bias {r['bias'] * 100:+.1f} %) "
+                  f"[figure: {figure}]."),
+            figure=figure, values={"method": r["method"], "wape": r["wape"], "bias": r["bias"]},
+            kind="forecast"))
+    return out
+
+
+def caveat_findings(caveats: list[str], figure: str = "Data quality") -> list[Finding]:
+    """Data-quality caveats for the period (always listed, after the main findings)."""
+    return [Finding(importance=20.0, text=f"Caveat: {c} [figure: {figure}].", figure=figure,
+                    kind="caveat") for c in caveats]
+
+
+def rank(findings: list[Finding], limit: int | None = 10) -> list[Finding]:
+    """Most important first; ``limit`` caps the list."""
+    ordered = sorted(findings, reverse=True)
+    return ordered[:limit] if limit else ordered

@@ -1,0 +1,93 @@
+"""Parameters of the analysis endpoints: validated, each error keyed by the parameter name."""
+import zoneinfo
+
+from rest_framework import serializers
+
+from measurements.constants import WAIT_BUCKETS_S
+from reports.analysis.kpis import SL_VARIANTS
+from reports.models import Forecast, ForecastMethod
+from reports.selectors import ALL_DIMENSIONS, GRANULARITIES
+
+MAX_DAYS = 3 * 366
+
+
+class PeriodQuery(serializers.Serializer):
+    start = serializers.DateField(help_text="First day (centre's local time), YYYY-MM-DD.")
+    end = serializers.DateField(help_text="Day after the last (exclusive), YYYY-MM-DD.")
+
+    def validate(self, attrs):
+        if attrs["end"] <= attrs["start"]:
+            raise serializers.ValidationError({"end": "Must be after start (end is exclusive)."})
+        if (attrs["end"] - attrs["start"]).days > MAX_DAYS:
+            raise serializers.ValidationError({"end": f"A period may be at most {MAX_DAYS} "
+                                                      "days long."})
+        return attrs
+
+
+class KpiQuery(PeriodQuery):
+    granularity = serializers.ChoiceField(choices=GRANULARITIES, default="day")
+    by = serializers.ListField(child=serializers.ChoiceField(choices=ALL_DIMENSIONS),
+                               required=False, default=list)
+    sl_threshold = serializers.ChoiceField(choices=WAIT_BUCKETS_S, required=False)
+    sl_variant = serializers.ChoiceField(choices=list(SL_VARIANTS), required=False)
+    timezone = serializers.CharField(required=False)
+
+    def validate_timezone(self, value):
+        if value not in zoneinfo.available_timezones():
+            raise serializers.ValidationError(f"“{value}” is not an IANA time zone.")
+        return value
+
+
+class StaffingQuery(PeriodQuery):
+    target_sl = serializers.FloatField(min_value=0.01, max_value=0.999, default=0.8)
+    threshold_s = serializers.ChoiceField(choices=WAIT_BUCKETS_S, default=20)
+    shrinkage = serializers.FloatField(min_value=0, max_value=0.95, default=0.3)
+    max_occupancy = serializers.FloatField(min_value=0.1, max_value=1, required=False,
+                                           allow_null=True, default=None)
+    patience = serializers.ChoiceField(choices=("none", "estimate"), default="none")
+
+
+class StaffingCalculation(serializers.Serializer):
+    """One interval's staffing, as the ``staffing`` command."""
+
+    calls = serializers.FloatField(min_value=0)
+    interval_s = serializers.FloatField(min_value=1)
+    aht_s = serializers.FloatField(min_value=1)
+    threshold_s = serializers.FloatField(min_value=0)
+    target_sl = serializers.FloatField(min_value=0, max_value=0.999999, required=False)
+    target_asa_s = serializers.FloatField(min_value=0.001, required=False)
+    agents = serializers.IntegerField(min_value=0, required=False)
+    shrinkage = serializers.FloatField(min_value=0, max_value=0.99, default=0.0)
+    max_occupancy = serializers.FloatField(min_value=0.01, max_value=1, required=False)
+    patience_s = serializers.FloatField(min_value=0.001, required=False)
+
+    def validate(self, attrs):
+        if not any(k in attrs for k in ("agents", "target_sl", "target_asa_s",
+                                        "max_occupancy")):
+            raise serializers.ValidationError(
+                {"target_sl": "Give agents, or a target: target_sl, target_asa_s or "
+                              "max_occupancy."})
+        return attrs
+
+
+class ForecastIssue(serializers.Serializer):
+    history_start = serializers.DateField()
+    history_end = serializers.DateField()
+    horizon_days = serializers.IntegerField(min_value=1, max_value=56, default=7)
+    method = serializers.ChoiceField(choices=ForecastMethod.choices, default="holt_winters")
+    queue = serializers.IntegerField(required=False, allow_null=True)
+
+    def validate(self, attrs):
+        if (attrs["history_end"] - attrs["history_start"]).days < 14:
+            raise serializers.ValidationError({"history_start": "Give at least 14 days of "
+                                                                "history."})
+        return attrs
+
+
+class ForecastSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Forecast
+        fields = ["id", "queue", "method", "issued_at", "issued_by", "scope_label",
+                  "history_start", "history_end", "horizon_start", "horizon_end", "interval_s",
+                  "backtest_wape", "backtest_bias", "values"]
+        read_only_fields = fields

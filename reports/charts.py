@@ -1,0 +1,224 @@
+"""Plotly figures for KPIs, patterns, staffing, forecasts and queueing science (pure: DataFrames
+in, ``plotly.graph_objects.Figure`` out; no Django).
+
+Every figure uses the same colours and number formats and carries a caption naming the metric
+definition and variant it shows (``definition``), so a chart read on its own is unambiguous.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+COLOURS = {
+    "actual": "#1f5f99", "target": "#2e7d32", "band": "rgba(46,125,50,0.12)",
+    "forecast": "#e07b00", "baseline": "#8a8f98", "required": "#c62828", "alert": "#c62828",
+    "secondary": "#6a4c93", "grid": "#e3e8ee",
+}
+PERCENT_KPIS = {"service_level", "abandon_rate", "transfer_rate", "escalation_rate",
+                "ivr_containment", "occupancy"}
+KPI_LABELS = {
+    "service_level": "Service level", "abandon_rate": "Abandon rate", "asa_s": "ASA (s)",
+    "aht_s": "AHT (s)", "offered": "Offered", "answered": "Answered", "abandoned": "Abandoned",
+    "transfer_rate": "Transfer rate", "escalation_rate": "Escalation rate",
+    "ivr_containment": "IVR containment", "occupancy": "Occupancy", "handled": "Handled",
+}
+
+
+def kpi_format(kpi: str) -> str:
+    """d3 number format for a KPI: percent with one decimal, whole seconds, or counts."""
+    if kpi in PERCENT_KPIS:
+        return ".1%"
+    if kpi.endswith("_s"):
+        return ",.0f"
+    return ",.0f"
+
+
+def _layout(fig: go.Figure, title: str, definition: str = "", height: int = 380) -> go.Figure:
+    """Common look; the metric definition is printed under the title so it is never cut off."""
+    text = title if not definition else (
+        f"{title}<br><span style='font-size:11px;color:#5f6b7a'>{definition}</span>")
+    fig.update_layout(
+        title={"text": text, "x": 0, "font": {"size": 15}}, height=height,
+        margin={"l": 60, "r": 20, "t": 70 if definition else 50, "b": 50},
+        paper_bgcolor="white", plot_bgcolor="white", font={"family": "system-ui, sans-serif"},
+        legend={"orientation": "h", "y": -0.15}, hovermode="x unified",
+    )
+    fig.update_xaxes(gridcolor=COLOURS["grid"])
+    fig.update_yaxes(gridcolor=COLOURS["grid"])
+    return fig
+
+
+def kpi_time_series(frame: pd.DataFrame, kpi: str, x: str = "period_start",
+                    series: str | None = None, target: float | None = None,
+                    band: tuple[float, float] | None = None, definition: str = "") -> go.Figure:
+    """A KPI over time, one line per ``series`` value, with the target line and an optional
+    tolerance ``band`` (low, high). Empty KPIs are gaps, not zeros."""
+    fig = go.Figure()
+    groups = frame.groupby(series, sort=True) if series else [(None, frame)]
+    for name, g in groups:
+        fig.add_trace(go.Scatter(
+            x=g[x], y=g[kpi], mode="lines+markers", name=str(name) if name is not None else
+            KPI_LABELS.get(kpi, kpi), connectgaps=False,
+            line={"color": COLOURS["actual"]} if series is None else None,
+            hovertemplate=f"%{{y:{kpi_format(kpi)}}}"))
+    if band is not None:
+        fig.add_hrect(y0=band[0], y1=band[1], fillcolor=COLOURS["band"], line_width=0)
+    if target is not None:
+        fig.add_hline(y=target, line={"color": COLOURS["target"], "dash": "dash"},
+                      annotation_text=f"target {target:{kpi_format(kpi).replace(',', '')}}"
+                      if kpi in PERCENT_KPIS else f"target {target:,.0f}")
+    fig.update_yaxes(tickformat=kpi_format(kpi), title=KPI_LABELS.get(kpi, kpi),
+                     rangemode="tozero")
+    return _layout(fig, KPI_LABELS.get(kpi, kpi), definition)
+
+
+def heatmap(matrix: pd.DataFrame, title: str, value_label: str = "Offered per day",
+            definition: str = "", row_labels=("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
+            ) -> go.Figure:
+    """Weekday × hour heatmap (rows weekdays 0..6, columns hours 0..23)."""
+    fig = go.Figure(go.Heatmap(
+        z=matrix.to_numpy(dtype=float), x=[f"{h:02d}:00" for h in matrix.columns],
+        y=[row_labels[i] for i in matrix.index], colorscale="Blues",
+        colorbar={"title": value_label}, hoverongaps=False,
+        hovertemplate="%{y} %{x}: %{z:,.1f}<extra></extra>"))
+    fig.update_yaxes(autorange="reversed")
+    return _layout(fig, title, definition, height=360)
+
+
+def sankey(flows: pd.DataFrame, title: str = "Pathway flows", definition: str = "") -> go.Figure:
+    """Sankey diagram from ``source``, ``target``, ``value`` rows."""
+    labels = list(dict.fromkeys([*flows["source"], *flows["target"]]))
+    pos = {name: i for i, name in enumerate(labels)}
+    fig = go.Figure(go.Sankey(
+        node={"label": labels, "pad": 18, "color": COLOURS["actual"]},
+        link={"source": [pos[s] for s in flows["source"]],
+              "target": [pos[t] for t in flows["target"]], "value": flows["value"].tolist(),
+              "color": "rgba(31,95,153,0.25)"},
+        valueformat=",.0f"))
+    return _layout(fig, title, definition, height=420)
+
+
+def service_level_curve(curve: pd.DataFrame, threshold_s: int | None = None,
+                        target: float | None = None, definition: str = "") -> go.Figure:
+    """Service level (0..1) against the answer-time threshold in seconds."""
+    fig = go.Figure(go.Scatter(x=curve["threshold_s"], y=curve["service_level"],
+                               mode="lines+markers", name="Service level",
+                               line={"color": COLOURS["actual"], "shape": "linear"},
+                               hovertemplate="≤ %{x} s: %{y:.1%}<extra></extra>"))
+    if threshold_s is not None:
+        fig.add_vline(x=threshold_s, line={"color": COLOURS["baseline"], "dash": "dot"},
+                      annotation_text=f"T = {threshold_s} s")
+    if target is not None:
+        fig.add_hline(y=target, line={"color": COLOURS["target"], "dash": "dash"},
+                      annotation_text=f"target {target:.0%}")
+    fig.update_xaxes(title="Answer within (s)")
+    fig.update_yaxes(title="Service level", tickformat=".0%", range=[0, 1.02])
+    return _layout(fig, "Service-level curve", definition)
+
+
+def control_chart(chart: pd.DataFrame, x: str, value: str, title: str,
+                  percent: bool = False, definition: str = "") -> go.Figure:
+    """Control chart with centre line, (possibly varying) limits and special causes marked."""
+    fmt = ".1%" if percent else ",.0f"
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=chart[x], y=chart[value], mode="lines+markers", name=title,
+                             line={"color": COLOURS["actual"]},
+                             hovertemplate=f"%{{y:{fmt}}}"))
+    for col, name, dash in (("centre", "Centre", "solid"), ("ucl", "UCL", "dash"),
+                            ("lcl", "LCL", "dash")):
+        fig.add_trace(go.Scatter(x=chart[x], y=chart[col], mode="lines", name=name,
+                                 line={"color": COLOURS["target"] if col == "centre"
+                                       else COLOURS["baseline"], "dash": dash,
+                                       "shape": "hv"}))
+    special = chart[chart["special_cause"]]
+    fig.add_trace(go.Scatter(x=special[x], y=special[value], mode="markers",
+                             name="Special cause", marker={"color": COLOURS["alert"],
+                                                           "size": 10, "symbol": "circle-open",
+                                                           "line": {"width": 2}}))
+    fig.update_yaxes(tickformat=fmt)
+    return _layout(fig, title, definition)
+
+
+def staffing_chart(frame: pd.DataFrame, x: str = "period_start", definition: str = ""
+                   ) -> go.Figure:
+    """Required agents (Erlang) against actual staffed agents per interval, if present."""
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=frame[x], y=frame["required_agents"], name="Required",
+                             mode="lines", line={"color": COLOURS["required"], "shape": "hv"}))
+    if "scheduled_agents" in frame.columns:
+        fig.add_trace(go.Scatter(x=frame[x], y=frame["scheduled_agents"],
+                                 name="To schedule (after shrinkage)", mode="lines",
+                                 line={"color": COLOURS["secondary"], "dash": "dot",
+                                       "shape": "hv"}))
+    if "actual_agents" in frame.columns and frame["actual_agents"].notna().any():
+        fig.add_trace(go.Bar(x=frame[x], y=frame["actual_agents"], name="Actual (staffed)",
+                             marker={"color": "rgba(31,95,153,0.35)"}))
+    fig.update_yaxes(title="Agents", tickformat=",.0f", rangemode="tozero")
+    return _layout(fig, "Staffing: required versus actual", definition)
+
+
+def forecast_chart(actual: pd.DataFrame | None, forecasts: dict[str, pd.DataFrame],
+                   value: str = "offered", definition: str = "") -> go.Figure:
+    """Actual volume per interval and one line per forecast method (``period_start``,
+    ``<value>_forecast``)."""
+    fig = go.Figure()
+    if actual is not None and not actual.empty:
+        fig.add_trace(go.Scatter(x=actual["period_start"], y=actual[value], name="Actual",
+                                 mode="lines", line={"color": COLOURS["actual"]}))
+    colours = [COLOURS["forecast"], COLOURS["baseline"], COLOURS["secondary"]]
+    for (name, fc), colour in zip(forecasts.items(), colours, strict=False):
+        fig.add_trace(go.Scatter(x=fc["period_start"], y=fc[f"{value}_forecast"], name=name,
+                                 mode="lines", line={"color": colour, "dash": "dash"}))
+    fig.update_yaxes(title=KPI_LABELS.get(value, value), tickformat=",.0f", rangemode="tozero")
+    return _layout(fig, "Forecast versus actual", definition)
+
+
+def survival_chart(km: pd.DataFrame, title: str = "Patience (Kaplan–Meier)",
+                   definition: str = "") -> go.Figure:
+    """Survival of patience with its 95 % band (time in seconds)."""
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=km["time_s"], y=km["ci_high"], mode="lines", line={"width": 0},
+                             showlegend=False, hoverinfo="skip"))
+    fig.add_trace(go.Scatter(x=km["time_s"], y=km["ci_low"], mode="lines", line={"width": 0},
+                             fill="tonexty", fillcolor=COLOURS["band"], name="95 % interval"))
+    fig.add_trace(go.Scatter(x=km["time_s"], y=km["survival"], mode="lines", name="Still waiting",
+                             line={"color": COLOURS["actual"], "shape": "hv"}))
+    fig.update_xaxes(title="Wait (s)")
+    fig.update_yaxes(title="Share not yet abandoned", tickformat=".0%", range=[0, 1.02])
+    return _layout(fig, title, definition)
+
+
+def service_time_chart(service_s, mu: float, sigma: float, min_s: float = 10,
+                       definition: str = "") -> go.Figure:
+    """Histogram of service times (log-spaced bins) with the fitted lognormal density."""
+    s = np.asarray(service_s, float)
+    s = s[s >= min_s]
+    edges = np.logspace(np.log10(min_s), np.log10(max(s.max(), min_s * 10)), 50)
+    counts, _ = np.histogram(s, bins=edges)
+    density = counts / (len(s) * np.diff(edges)) if len(s) else counts
+    mids = np.sqrt(edges[:-1] * edges[1:])
+    pdf = np.exp(-((np.log(mids) - mu) ** 2) / (2 * sigma ** 2)) / (
+        mids * sigma * np.sqrt(2 * np.pi))
+    fig = go.Figure()
+    fig.add_trace(go.Bar(x=mids, y=density, name="Observed", width=np.diff(edges),
+                         marker={"color": "rgba(31,95,153,0.45)"}))
+    fig.add_trace(go.Scatter(x=mids, y=pdf, name="Lognormal fit", mode="lines",
+                             line={"color": COLOURS["forecast"]}))
+    fig.update_xaxes(title="Service time (s)", type="log")
+    fig.update_yaxes(title="Density (per s)")
+    return _layout(fig, "Service-time distribution", definition)
+
+
+def hazard_chart(hazard: pd.DataFrame, definition: str = "") -> go.Figure:
+    """Abandonment hazard (per second) by wait bin."""
+    fig = go.Figure(go.Bar(x=hazard["wait_from_s"], y=hazard["hazard_per_s"],
+                           marker={"color": COLOURS["secondary"]}, name="Hazard"))
+    fig.update_xaxes(title="Wait so far (s)")
+    fig.update_yaxes(title="Abandons per second waited", tickformat=".4f")
+    return _layout(fig, "Abandonment hazard by wait", definition)
+
+
+def to_json(fig: go.Figure) -> str:
+    """Serialise a figure for ``Plotly.newPlot`` in a page (JSON string)."""
+    return fig.to_json()

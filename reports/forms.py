@@ -1,0 +1,130 @@
+"""Filter forms of the analysis pages (GET forms: each bad field is named on the page)."""
+import datetime as dt
+
+from django import forms
+from django.utils import timezone
+
+from measurements.constants import WAIT_BUCKETS_S
+from pathways.models import Queue
+
+from .analysis.kpis import SL_VARIANTS
+from .models import ForecastMethod
+from .selectors import ALL_DIMENSIONS, GRANULARITIES
+
+GRANULARITY_CHOICES = [(g, g) for g in GRANULARITIES]
+DIMENSION_CHOICES = [(d, d.replace("_", " ")) for d in ALL_DIMENSIONS]
+VARIANT_CHOICES = [(k, v) for k, v in SL_VARIANTS.items()]
+THRESHOLD_CHOICES = [("", "From the metric catalogue")] + [(b, f"{b} s") for b in WAIT_BUCKETS_S]
+MAX_DAYS = 3 * 366
+
+
+def DateInput():  # noqa: N802 (reads like the widget class it builds)
+    """A browser date picker that shows ISO dates whatever the locale."""
+    return forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+
+
+def _today():
+    return timezone.localdate()
+
+
+class PeriodForm(forms.Form):
+    """A period [start, end) in the centre's local dates."""
+
+    start = forms.DateField(widget=DateInput(),
+                            help_text="First day (centre's local time).")
+    end = forms.DateField(widget=DateInput(),
+                          help_text="Day after the last day (exclusive).")
+
+    def __init__(self, data=None, *args, default_days=28, **kwargs):
+        if data is not None and not any(k in data for k in ("start", "end")):
+            data = None
+        today = _today()
+        initial = {"start": today - dt.timedelta(days=default_days), "end": today}
+        super().__init__(data, *args, initial=initial, **kwargs)
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start and end:
+            if end <= start:
+                self.add_error("end", "The end date must be after the start date.")
+            elif (end - start).days > MAX_DAYS:
+                self.add_error("end", f"A period may be at most {MAX_DAYS} days long.")
+        return cleaned
+
+    def period(self):
+        """(start, end) from valid data, else the initial period."""
+        if self.is_bound and self.is_valid():
+            return self.cleaned_data["start"], self.cleaned_data["end"]
+        return self.initial["start"], self.initial["end"]
+
+
+class KpiFilterForm(PeriodForm):
+    granularity = forms.ChoiceField(choices=GRANULARITY_CHOICES, initial="day", required=False)
+    by = forms.MultipleChoiceField(choices=DIMENSION_CHOICES, required=False,
+                                   widget=forms.SelectMultiple(attrs={"size": 4}),
+                                   help_text="Segment by (Ctrl-click for several).")
+    sl_threshold = forms.TypedChoiceField(choices=THRESHOLD_CHOICES, coerce=int, required=False,
+                                          empty_value=None, label="SL threshold")
+    sl_variant = forms.ChoiceField(choices=[("", "From the metric catalogue"), *VARIANT_CHOICES],
+                                   required=False, label="SL variant")
+
+
+class StaffingForm(PeriodForm):
+    target_sl = forms.FloatField(min_value=0.01, max_value=0.999, initial=0.8, required=False,
+                                 label="Target service level (0–1)")
+    threshold_s = forms.TypedChoiceField(choices=[(b, f"{b} s") for b in WAIT_BUCKETS_S],
+                                         coerce=int, initial=20, required=False,
+                                         empty_value=None, label="Answer within")
+    shrinkage = forms.FloatField(min_value=0, max_value=0.95, initial=0.3, required=False,
+                                 label="Shrinkage (0–0.95)")
+    max_occupancy = forms.FloatField(min_value=0.1, max_value=1, required=False,
+                                     label="Maximum occupancy (0.1–1)")
+    patience = forms.ChoiceField(choices=[("none", "Erlang C (no abandonment)"),
+                                          ("estimate", "Erlang A, patience from the data")],
+                                 initial="none", required=False, label="Model")
+
+    def __init__(self, data=None, *args, **kwargs):
+        if data is not None and any(k in data for k in ("start", "end")):
+            data = data.copy()
+            for name, value in self.DEFAULTS.items():
+                if value is not None and name not in data:
+                    data[name] = value  # a field not submitted shows (and uses) its default
+        super().__init__(data, *args, default_days=1, **kwargs)
+        for name, field in self.fields.items():
+            if name not in self.initial and field.initial is not None:
+                self.initial[name] = field.initial
+
+    DEFAULTS = {"target_sl": 0.8, "threshold_s": 20, "shrinkage": 0.3, "max_occupancy": None,
+                "patience": "none"}
+
+    def options(self):
+        """Staffing options from valid data; a field left empty takes its default."""
+        data = self.cleaned_data if self.is_bound and self.is_valid() else {}
+        return {k: data[k] if data.get(k) not in (None, "") else default
+                for k, default in self.DEFAULTS.items()}
+
+
+class ForecastIssueForm(forms.Form):
+    history_start = forms.DateField(widget=DateInput())
+    history_end = forms.DateField(widget=DateInput(),
+                                  help_text="Exclusive; the forecast starts here.")
+    horizon_days = forms.IntegerField(min_value=1, max_value=56, initial=7)
+    method = forms.ChoiceField(choices=ForecastMethod.choices, initial="holt_winters")
+    queue = forms.ModelChoiceField(queryset=Queue.objects.none(), required=False,
+                                   empty_label="All queues in scope")
+
+    def __init__(self, *args, scope=None, centre=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        qs = Queue.objects.restrict(scope)
+        self.fields["queue"].queryset = qs.filter(centre=centre) if centre else qs.none()
+        today = _today()
+        self.initial.setdefault("history_start", today - dt.timedelta(weeks=8))
+        self.initial.setdefault("history_end", today)
+
+    def clean(self):
+        cleaned = super().clean()
+        s, e = cleaned.get("history_start"), cleaned.get("history_end")
+        if s and e and (e - s).days < 14:
+            self.add_error("history_start", "Give at least 14 days of history.")
+        return cleaned

@@ -1,0 +1,100 @@
+"""``manage.py kpis``: KPIs per period and segment for scripting (JSON or CSV on stdout)."""
+import csv
+import datetime as dt
+import json
+import math
+import sys
+import zoneinfo
+
+from django.core.management.base import BaseCommand, CommandError
+
+from contactmis.scope import Scope
+from contactmis.selectors import centre_current
+from measurements.constants import WAIT_BUCKETS_S
+from measurements.models import DataSource
+from reports.analysis.kpis import SL_VARIANTS
+from reports.selectors import ALL_DIMENSIONS, GRANULARITIES, kpi_frame, kpi_params_for_period
+
+FIELDS = ("offered", "answered", "abandoned", "short_abandoned", "answered_within_threshold",
+          "service_level", "asa_s", "aht_s", "abandon_rate")
+
+
+def _date(value):
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as exc:
+        raise CommandError(f"“{value}” is not a date in YYYY-MM-DD form.") from exc
+
+
+class Command(BaseCommand):
+    help = (
+        "Print KPIs for [--start, --end) (end exclusive), one row per period and segment. "
+        "Periods are in the centre's time zone unless --timezone is given. Every KPI is a ratio "
+        "of summed interval components: service_level (0..1, the variant in force or "
+        "--sl-variant), asa_s = Σ wait of answered / answered, aht_s = (talk + hold + ACW) / "
+        "handled, abandon_rate = (abandoned − short) / (offered − short). Empty KPIs are null. "
+        f"SL variants: {'; '.join(f'{k} = {v}' for k, v in SL_VARIANTS.items())}."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--start", required=True, help="First day, YYYY-MM-DD.")
+        parser.add_argument("--end", required=True, help="Day after the last, YYYY-MM-DD.")
+        parser.add_argument("--granularity", default="day", choices=GRANULARITIES)
+        parser.add_argument("--by", nargs="+", action="extend", default=[], metavar="DIM",
+                            help=f"Segment by any of: {', '.join(ALL_DIMENSIONS)}.")
+        parser.add_argument("--source", help="Only this data source (its name).")
+        parser.add_argument("--timezone", help="IANA zone for periods (default: the centre's).")
+        parser.add_argument("--sl-threshold", type=int,
+                            help=f"Service-level threshold T in seconds, one of "
+                                 f"{', '.join(map(str, WAIT_BUCKETS_S))}.")
+        parser.add_argument("--sl-variant", choices=list(SL_VARIANTS))
+        parser.add_argument("--format", default="json", choices=("json", "csv"))
+
+    def handle(self, *args, **opts):
+        start, end = _date(opts["start"]), _date(opts["end"])
+        if end <= start:
+            raise CommandError("--end must be after --start (the end date is exclusive).")
+        bad = [d for d in opts["by"] if d not in ALL_DIMENSIONS]
+        if bad:
+            raise CommandError(f"--by “{bad[0]}” is unknown; use any of "
+                               f"{', '.join(ALL_DIMENSIONS)}.")
+        if opts["timezone"] and opts["timezone"] not in zoneinfo.available_timezones():
+            raise CommandError(f"--timezone “{opts['timezone']}” is not an IANA time zone.")
+        if opts["sl_threshold"] is not None and opts["sl_threshold"] not in WAIT_BUCKETS_S:
+            raise CommandError(f"--sl-threshold {opts['sl_threshold']} is not a wait bucket; use "
+                               f"one of {', '.join(map(str, WAIT_BUCKETS_S))}.")
+        centre = centre_current()
+        if centre is None:
+            raise CommandError("No contact centre is set up yet.")
+        source = None
+        if opts["source"]:
+            source = DataSource.objects.filter(centre=centre, name=opts["source"]).first()
+            if source is None:
+                raise CommandError(f"--source “{opts['source']}”: no data source of that name.")
+        params = None
+        if opts["sl_threshold"] or opts["sl_variant"]:
+            from dataclasses import replace
+
+            base = kpi_params_for_period(centre, start, end)[-1].params
+            params = replace(base, sl_threshold_s=opts["sl_threshold"] or base.sl_threshold_s,
+                             sl_variant=opts["sl_variant"] or base.sl_variant)
+        frame = kpi_frame(Scope.everything(), centre, start, end, opts["granularity"],
+                          opts["by"], source=source, tz=opts["timezone"], params=params)
+        rows = []
+        for rec in frame.to_dict("records"):
+            row = {"period_start": rec["period_start"].isoformat()}
+            row.update({d: rec[d] for d in opts["by"]})
+            for f in FIELDS:
+                value = rec[f]
+                value = value.item() if hasattr(value, "item") else value
+                row[f] = None if isinstance(value, float) and math.isnan(value) else value
+            rows.append(row)
+        if opts["format"] == "json":
+            self.stdout.write(json.dumps(rows, ensure_ascii=False, indent=1))
+        else:
+            writer = csv.DictWriter(self.stdout, fieldnames=["period_start", *opts["by"],
+                                                             *FIELDS])
+            writer.writeheader()
+            writer.writerows(rows)
+        if not rows:
+            sys.stderr.write("No data in the period.\n")

@@ -1,0 +1,385 @@
+"""Reads for analysis: DataFrames built from the interval rollups (and from contact facts only
+where a distribution needs them).
+
+Every function takes the caller's data ``scope`` (``request.scope`` in views) and applies
+``.restrict(scope)`` before anything else, so no analysis can see outside it. Aggregation happens
+in SQL: the database returns one row per period and segment shown, so the cost grows with rows
+shown, not with contacts stored.
+
+Time: ``start``/``end`` are dates in the centre's time zone (``end`` exclusive). Periods are the
+centre's local days, weeks (ISO, Monday), months, quarters and years, grouped on the stored
+``local_date``; 15-minute periods group on ``interval_start`` (UTC, exact across DST changes);
+30-minute and hourly periods group on ``local_date`` + ``local_minute`` (on the autumn DST night
+the repeated local hour is one period). With another ``tz``, periods are cut in that zone from
+``interval_start`` instead.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from django.db.models import Case, F, IntegerField, Max, Q, Sum, Value, When
+from django.db.models.functions import (
+    Cast,
+    TruncDate,
+    TruncHour,
+    TruncMonth,
+    TruncQuarter,
+    TruncWeek,
+    TruncYear,
+)
+
+from measurements.constants import WAIT_BUCKETS_S
+from measurements.models import AgentIntervalStat, Contact, IntervalStat, Segment
+from pathways.models import Agent, Pathway, Queue, Step
+
+from .analysis.kpis import DEFAULT_SL_VARIANT, KpiParams, kpis_from_sums
+
+GRANULARITIES = ("15min", "30min", "hour", "day", "week", "month", "quarter", "year")
+# Segment dimensions of the interval rollup: name → lookup.
+DIMENSIONS = {
+    "queue": "queue_id", "step": "step_id", "channel": "channel", "pathway": "step__pathway_id",
+    "contact_type": "contact_type", "customer_segment": "customer_segment",
+    "site": "queue__site",
+}
+# Dimensions of the per-agent rollup (handling KPIs only).
+AGENT_DIMENSIONS = {"agent": "agent_id", "team": "agent__team"}
+ALL_DIMENSIONS = (*DIMENSIONS, *AGENT_DIMENSIONS)
+# Components the KPI table needs (the wait buckets are chosen per metric version).
+KPI_FIELDS = ("offered", "answered", "abandoned", "flowed_out", "handled", "transfers",
+              "escalations", "wait_answered_s", "talk_s", "hold_s", "acw_s", "available_s",
+              "busy_s", "ivr_sessions", "ivr_contained")
+
+
+@dataclass(frozen=True)
+class ParamsPeriod:
+    """Metric parameters in force from ``start`` (inclusive) to ``end`` (exclusive)."""
+
+    start: dt.date
+    end: dt.date
+    params: KpiParams
+
+
+def kpi_params_for_period(centre, start: dt.date, end: dt.date) -> list[ParamsPeriod]:
+    """The metric-definition parameters in force for each sub-period of [start, end).
+
+    This is the single place analysis gets its service-level threshold, short-abandon threshold,
+    service-level variant and definition-version label from. Today it returns the DESIGN.md
+    defaults (T = 20 s, short abandon ≤ 5 s, "answered within T / (offered − short abandons)")
+    for the whole period. When the versioned metric catalogue is merged it will read
+    ``measurements.selectors.metric_versions_between(code, start, end)`` for the service-level
+    and abandon-rate metrics of ``centre`` and return one :class:`ParamsPeriod` per version in
+    force, in date order, covering [start, end) without gaps.
+    """
+    return [ParamsPeriod(start, end, KpiParams(sl_threshold_s=20, short_abandon_s=5,
+                                               sl_variant=DEFAULT_SL_VARIANT))]
+
+
+def _check_bucket(seconds: int, what: str):
+    if seconds and seconds not in WAIT_BUCKETS_S:
+        raise ValueError(f"{what} {seconds} s is not a wait bucket of the rollups; use one of "
+                         f"{', '.join(map(str, WAIT_BUCKETS_S))}.")
+
+
+def _threshold_sums(periods: list[ParamsPeriod]) -> dict:
+    """SQL sums of answered/abandoned within T and short abandons with each day's parameters."""
+
+    def pick(kind, attr):
+        def col(p):
+            seconds = getattr(p.params, attr)
+            return F(f"{kind}_le_{seconds}s") if seconds else Value(0)
+
+        if len(periods) == 1:
+            return Sum(col(periods[0]))
+        return Sum(Case(*[When(Q(local_date__gte=p.start, local_date__lt=p.end), then=col(p))
+                          for p in periods], default=Value(0), output_field=IntegerField()))
+
+    return {
+        "answered_within_threshold": pick("answered", "sl_threshold_s"),
+        "abandoned_within_threshold": pick("abandoned", "sl_threshold_s"),
+        "short_abandoned": pick("abandoned", "short_abandon_s"),
+    }
+
+
+def _period_expressions(granularity: str, tz: zoneinfo.ZoneInfo | None):
+    """(group-by expressions, how to rebuild ``period_start``) for a granularity."""
+    if granularity not in GRANULARITIES:
+        raise ValueError(f"granularity “{granularity}” is unknown; use one of "
+                         f"{', '.join(GRANULARITIES)}.")
+    if granularity == "15min":
+        return {"p_utc": F("interval_start")}, "utc"
+    if tz is not None:
+        trunc = {"30min": TruncHour, "hour": TruncHour, "day": TruncDate, "week": TruncWeek,
+                 "month": TruncMonth, "quarter": TruncQuarter, "year": TruncYear}[granularity]
+        if granularity == "30min":
+            return {"p_utc": F("interval_start")}, "utc"
+        if granularity == "day":
+            return {"p_date": TruncDate("interval_start", tzinfo=tz)}, "date"
+        return {"p_local": trunc("interval_start", tzinfo=tz)}, "local"
+    if granularity in ("30min", "hour"):
+        size = 30 if granularity == "30min" else 60
+        return {"p_date": F("local_date"),
+                "p_minute": Cast(F("local_minute") / size, IntegerField()) * size}, "date_minute"
+    if granularity == "day":
+        return {"p_date": F("local_date")}, "date"
+    trunc = {"week": TruncWeek, "month": TruncMonth, "quarter": TruncQuarter,
+             "year": TruncYear}[granularity]
+    return {"p_date": trunc("local_date")}, "date"
+
+
+def _period_start(df: pd.DataFrame, how: str, granularity: str, tz: zoneinfo.ZoneInfo
+                  ) -> pd.Series:
+    """Aware local ``period_start`` from the grouped columns."""
+    if df.empty:
+        return pd.Series([], dtype=f"datetime64[ns, {tz.key}]")
+    if how == "utc":
+        local = pd.to_datetime(df["p_utc"], utc=True).dt.tz_convert(tz)
+        if granularity == "30min":
+            local = local.dt.floor("30min", ambiguous="NaT", nonexistent="shift_forward")
+        return local
+    if how == "local":
+        return pd.to_datetime(df["p_local"], utc=True).dt.tz_convert(tz)
+    naive = pd.to_datetime(df["p_date"])
+    if how == "date_minute":
+        naive = naive + pd.to_timedelta(df["p_minute"].astype(int), unit="min")
+    return naive.dt.tz_localize(tz, ambiguous=True, nonexistent="shift_forward")
+
+
+def _labels(dim: str, ids) -> dict:
+    ids = [i for i in set(ids) if i is not None]
+    if dim == "queue":
+        return {q.pk: q.name or q.code for q in Queue.objects.filter(pk__in=ids)}
+    if dim == "step":
+        return {s.pk: s.name for s in Step.objects.filter(pk__in=ids)}
+    if dim == "pathway":
+        return {p.pk: p.name for p in Pathway.objects.filter(pk__in=ids)}
+    if dim == "agent":
+        return {a.pk: a.name or a.code for a in Agent.objects.filter(pk__in=ids)}
+    return {}
+
+
+def _base(scope, centre, start, end, tz, source):
+    qs = IntervalStat.objects.restrict(scope).filter(centre=centre)
+    if tz is None:
+        qs = qs.filter(local_date__gte=start, local_date__lt=end)
+    else:
+        qs = qs.filter(interval_start__gte=dt.datetime.combine(start, dt.time(), tz),
+                       interval_start__lt=dt.datetime.combine(end, dt.time(), tz))
+    if source is not None:
+        qs = qs.filter(source=source)
+    return qs
+
+
+def kpi_frame(scope, centre, start: dt.date, end: dt.date, granularity: str = "day",
+              by: list[str] | tuple = (), source=None, tz: str | None = None,
+              params: KpiParams | None = None, all_variants: bool = False) -> pd.DataFrame:
+    """KPIs per period and segment, one row each, in period then segment order.
+
+    ``by``: any of :data:`DIMENSIONS` (queue, step, channel, pathway, contact_type,
+    customer_segment, site) or :data:`AGENT_DIMENSIONS` (agent, team: handling KPIs from the
+    per-agent rollup). ``params`` overrides the catalogue parameters for the whole period (the
+    ``--sl-threshold``/``--sl-variant`` options); otherwise :func:`kpi_params_for_period` decides
+    per sub-period. ``tz`` (IANA name) cuts periods in that zone instead of the centre's.
+
+    Columns: ``period_start`` (aware, local), the segment keys (labels; ids in ``<dim>_id``), and
+    the KPI columns of :func:`reports.analysis.kpis.kpis_from_sums`. ``attrs["definition"]``
+    names the metric parameters and versions used.
+    """
+    by = list(by)
+    unknown = [d for d in by if d not in ALL_DIMENSIONS]
+    if unknown:
+        raise ValueError(f"Unknown dimension “{unknown[0]}”; use any of "
+                         f"{', '.join(ALL_DIMENSIONS)}.")
+    centre_tz = centre.tz
+    other_tz = zoneinfo.ZoneInfo(tz) if tz and tz != centre.time_zone else None
+    if any(d in AGENT_DIMENSIONS for d in by):
+        return agent_kpi_frame(scope, centre, start, end, granularity, by, source, other_tz)
+    periods = ([ParamsPeriod(start, end, params)] if params is not None
+               else kpi_params_for_period(centre, start, end))
+    for p in periods:
+        _check_bucket(p.params.sl_threshold_s, "Service-level threshold")
+        _check_bucket(p.params.short_abandon_s, "Short-abandon threshold")
+    group, how = _period_expressions(granularity, other_tz)
+    dims = {f"d_{d}": F(DIMENSIONS[d]) for d in by}
+    qs = _base(scope, centre, start, end, other_tz, source)
+    rows = (qs.annotate(**group, **dims).values(*group, *dims)
+            .annotate(**{f: Sum(f) for f in KPI_FIELDS}, **_threshold_sums(periods),
+                      wait_max_s=Max("wait_max_s"))
+            .order_by(*group, *dims))
+    df = pd.DataFrame.from_records(list(rows))
+    columns = [*group, *dims, *KPI_FIELDS, "answered_within_threshold",
+               "abandoned_within_threshold", "short_abandoned", "wait_max_s"]
+    if df.empty:
+        df = pd.DataFrame(columns=columns)
+    shown_tz = other_tz or centre_tz
+    out = pd.DataFrame({"period_start": _period_start(df, how, granularity, shown_tz)})
+    if how == "utc" and granularity == "30min" and not df.empty:
+        # 30-minute periods from 15-minute rows: sum the two halves after flooring.
+        df = df.assign(p_utc=out["period_start"]).groupby(
+            ["p_utc", *dims], as_index=False, dropna=False).agg(
+            {**{c: "sum" for c in columns if c not in (*group, *dims, "wait_max_s")},
+             "wait_max_s": "max"})
+        out = pd.DataFrame({"period_start": df["p_utc"]})
+    for d in by:
+        values = df[f"d_{d}"]
+        labels = _labels(d, values)
+        if labels:
+            out[f"{d}_id"] = values.to_numpy()
+            out[d] = [labels.get(v, "—" if v is None else str(v)) for v in values]
+        else:
+            out[d] = values.fillna("").to_numpy()
+    for c in (*KPI_FIELDS, "answered_within_threshold", "abandoned_within_threshold",
+              "short_abandoned", "wait_max_s"):
+        out[c] = pd.to_numeric(df[c]).to_numpy() if not df.empty else np.array([], dtype=float)
+    last = periods[-1].params
+    result = kpis_from_sums(out, last, all_variants=all_variants)
+    result.attrs["definition"] = definition_label(periods)
+    result.attrs["params"] = [p.params for p in periods]
+    return result
+
+
+def definition_label(periods: list[ParamsPeriod]) -> str:
+    """The metric definitions used, for captions: one label, or one per sub-period."""
+    if len(periods) == 1:
+        return periods[0].params.label
+    return "; ".join(f"{p.start}–{p.end}: {p.params.label}" for p in periods)
+
+
+def agent_kpi_frame(scope, centre, start, end, granularity="day", by=("agent",), source=None,
+                    tz: zoneinfo.ZoneInfo | None = None) -> pd.DataFrame:
+    """Handling KPIs per period and agent/team from the per-agent rollup: ``handled``,
+    ``aht_s``, ``avg_talk_s``/``avg_hold_s``/``avg_acw_s``, ``transfer_rate``,
+    ``escalation_rate``, ``occupancy``. Queue KPIs (service level, …) are empty at this level."""
+    by = [d for d in by if d in AGENT_DIMENSIONS]
+    group, how = _period_expressions(granularity, tz)
+    dims = {f"d_{d}": F(AGENT_DIMENSIONS[d]) for d in by}
+    qs = AgentIntervalStat.objects.restrict(scope).filter(centre=centre)
+    if tz is None:
+        qs = qs.filter(local_date__gte=start, local_date__lt=end)
+    else:
+        qs = qs.filter(interval_start__gte=dt.datetime.combine(start, dt.time(), tz),
+                       interval_start__lt=dt.datetime.combine(end, dt.time(), tz))
+    if source is not None:
+        qs = qs.filter(source=source)
+    fields = ("handled", "transfers", "escalations", "talk_s", "hold_s", "acw_s", "available_s",
+              "busy_s", "staffed_s")
+    rows = list(qs.annotate(**group, **dims).values(*group, *dims)
+                .annotate(**{f: Sum(f) for f in fields}).order_by(*group, *dims))
+    df = pd.DataFrame.from_records(rows) if rows else pd.DataFrame(
+        columns=[*group, *dims, *fields])
+    out = pd.DataFrame({"period_start": _period_start(df, how, granularity, tz or centre.tz)})
+    for d in by:
+        labels = _labels(d, df[f"d_{d}"])
+        if labels:
+            out[f"{d}_id"] = df[f"d_{d}"].to_numpy()
+            out[d] = [labels.get(v, str(v)) for v in df[f"d_{d}"]]
+        else:
+            out[d] = df[f"d_{d}"].fillna("").to_numpy()
+    for c in fields:
+        out[c] = pd.to_numeric(df[c]).to_numpy() if not df.empty else np.array([], dtype=float)
+    for c in ("answered_within_threshold", "abandoned_within_threshold", "short_abandoned"):
+        out[c] = 0
+    result = kpis_from_sums(out)
+    result.attrs["definition"] = "Handling KPIs from agent legs (AHT = (talk + hold + ACW) / " \
+                                 "handled; occupancy = busy / (busy + available))"
+    result.attrs["params"] = [p.params for p in kpi_params_for_period(centre, start, end)]
+    return result
+
+
+def bucket_totals(scope, centre, start, end, by: list[str] | tuple = (), source=None
+                  ) -> pd.DataFrame:
+    """Totals of offered/answered/abandoned and every wait bucket per segment, for wait
+    percentiles and the service-level curve."""
+    dims = {f"d_{d}": F(DIMENSIONS[d]) for d in by}
+    buckets = [f"{k}_le_{b}s" for b in WAIT_BUCKETS_S for k in ("answered", "abandoned")]
+    qs = _base(scope, centre, start, end, None, source)
+    sums = {"offered_sum": Sum("offered"), "answered_sum": Sum("answered"),
+            "abandoned_sum": Sum("abandoned"), **{f"{b}_sum": Sum(b) for b in buckets}}
+    if dims:
+        rows = list(qs.annotate(**dims).values(*dims).annotate(**sums).order_by(*dims))
+    else:
+        total = qs.aggregate(**sums)
+        rows = [total] if total["offered_sum"] is not None else []
+    df = pd.DataFrame.from_records(rows)
+    if df.empty:
+        return df
+    df.columns = [c.removesuffix("_sum") for c in df.columns]
+    for d in by:
+        labels = _labels(d, df[f"d_{d}"])
+        df[d] = [labels.get(v, v) for v in df[f"d_{d}"]] if labels else df[f"d_{d}"]
+    return df.drop(columns=list(dims)).fillna(0)
+
+
+def interval_frame(scope, centre, start, end, fields=("offered", "handled", "talk_s", "hold_s",
+                                                      "acw_s", "staffed_s", "busy_s",
+                                                      "available_s", "abandoned", "answered",
+                                                      "wait_answered_s", "wait_abandoned_s"),
+                   queue_ids=None, source=None) -> pd.DataFrame:
+    """One row per local interval summed over the scope's segments: ``period_start`` (naive
+    local), ``local_date``, ``local_minute``, ``weekday``, ``interval_s`` and the ``fields``, plus
+    ``handle_s`` = talk + hold + ACW. For patterns, forecasts, control charts and staffing."""
+    qs = _base(scope, centre, start, end, None, source)
+    if queue_ids:
+        qs = qs.filter(queue_id__in=list(queue_ids))
+    rows = list(qs.values("interval_start", "local_date", "local_minute", "weekday")
+                .annotate(interval_s=Max("interval_s"), **{f: Sum(f) for f in fields})
+                .order_by("interval_start"))
+    df = pd.DataFrame.from_records(rows)
+    if df.empty:
+        return pd.DataFrame(columns=["period_start", "local_date", "local_minute", "weekday",
+                                     "interval_s", *fields, "handle_s"])
+    for f in fields:
+        df[f] = pd.to_numeric(df[f])
+    df["period_start"] = pd.to_datetime(df["local_date"]) + pd.to_timedelta(
+        df["local_minute"], unit="min")
+    if {"talk_s", "hold_s", "acw_s"} <= set(fields):
+        df["handle_s"] = df["talk_s"] + df["hold_s"] + df["acw_s"]
+    return df
+
+
+def flow_frame(scope, centre, start, end, source=None) -> pd.DataFrame:
+    """Summed flow components per routing point (step name, else queue name) for a Sankey."""
+    fields = ("ivr_contained", "ivr_to_queue", "ivr_abandoned", "answered", "abandoned",
+              "flowed_out", "transfers", "escalations", "offered", "ivr_sessions")
+    qs = _base(scope, centre, start, end, None, source)
+    rows = list(qs.values("step__name", "queue__name", "queue__code")
+                .annotate(**{f"{f}_sum": Sum(f) for f in fields}))
+    df = pd.DataFrame.from_records(rows)
+    if df.empty:
+        return pd.DataFrame(columns=["step", *fields])
+    df.columns = [c.removesuffix("_sum") for c in df.columns]
+    df["step"] = (df["step__name"].fillna("").replace("", np.nan)
+                  .fillna(df["queue__name"].replace("", np.nan)).fillna(df["queue__code"])
+                  .fillna("Unassigned"))
+    return df.groupby("step", as_index=False)[list(fields)].sum()
+
+
+def queue_facts_frame(scope, centre, start, end, limit: int = 500_000) -> pd.DataFrame:
+    """Queue legs of contacts arriving in [start, end) local: ``wait_s``, ``abandoned`` (bool),
+    ``answered`` (bool) and ``service_s`` (talk + hold of the agent leg that followed, or NaN).
+
+    Reads contact facts (not rollups) because distributions need individual waits; capped at
+    ``limit`` legs (the most recent are dropped beyond it, and ``attrs["truncated"]`` says so).
+    """
+    tz = centre.tz
+    lo = dt.datetime.combine(start, dt.time(), tz)
+    hi = dt.datetime.combine(end, dt.time(), tz)
+    contacts = Contact.objects.restrict(scope).filter(centre=centre, arrived_at__gte=lo,
+                                                      arrived_at__lt=hi)
+    legs = Segment.objects.restrict(scope).filter(contact__in=contacts)
+    queue_rows = list(legs.filter(kind="queue").values_list("contact_id", "wait_s", "outcome")
+                      .order_by("entered_at")[: limit + 1])
+    truncated = len(queue_rows) > limit
+    q = pd.DataFrame(queue_rows[:limit], columns=["contact_id", "wait_s", "outcome"])
+    agent_rows = list(legs.filter(kind="agent").values_list("contact_id", "talk_s", "hold_s"))
+    a = pd.DataFrame(agent_rows, columns=["contact_id", "talk_s", "hold_s"])
+    a = a.groupby("contact_id", as_index=False).first()
+    a["service_s"] = a["talk_s"] + a["hold_s"]
+    q = q.merge(a[["contact_id", "service_s"]], on="contact_id", how="left")
+    q["abandoned"] = q["outcome"].eq("abandoned")
+    q["answered"] = q["outcome"].eq("answered")
+    q.attrs["truncated"] = truncated
+    return q[["wait_s", "abandoned", "answered", "service_s"]]

@@ -1,0 +1,134 @@
+"""Analysis pages: a filter form, then Plotly charts, tables and findings (or a clear empty
+state). Views parse the form, call one read function of ``reports.analyses`` (or a service) and
+render; all data passes through ``request.scope``."""
+from dataclasses import replace
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.shortcuts import get_object_or_404, redirect
+from django.views.generic import TemplateView
+
+from contactmis.roles import StaffRequiredMixin
+from contactmis.selectors import centre_current
+
+from . import analyses
+from .forms import ForecastIssueForm, KpiFilterForm, PeriodForm, StaffingForm
+from .models import Forecast
+from .selectors import kpi_params_for_period
+from .services import ForecastError, forecast_issue
+
+
+class AnalysisPage(LoginRequiredMixin, TemplateView):
+    """Shared shape: ``form_class`` bound to GET, ``build(centre, form)`` returns the report."""
+
+    form_class = PeriodForm
+    heading = ""
+    intro = ""
+
+    def build(self, centre, form):
+        raise NotImplementedError
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        form = self.form_class(self.request.GET or None)
+        centre = centre_current()
+        report = None
+        if centre is not None and (not form.is_bound or form.is_valid()):
+            report = self.build(centre, form)
+        context.update(form=form, centre=centre, report=report, heading=self.heading,
+                       intro=self.intro, scope_label=getattr(self.request.scope, "label", ""))
+        return context
+
+
+class KpiView(AnalysisPage):
+    template_name = "reports/kpis.html"
+    form_class = KpiFilterForm
+    heading = "KPIs"
+    intro = ("Every KPI is a ratio of sums of the interval components for the period and "
+             "segment shown — never an average of interval averages.")
+
+    def build(self, centre, form):
+        start, end = form.period()
+        data = form.cleaned_data if form.is_bound else {}
+        params = None
+        if data.get("sl_threshold") or data.get("sl_variant"):
+            params = kpi_params_for_period(centre, start, end)[-1].params
+            params = replace(params, sl_threshold_s=data.get("sl_threshold")
+                             or params.sl_threshold_s,
+                             sl_variant=data.get("sl_variant") or params.sl_variant,
+                             definition_version=f"{params.definition_version}, overridden")
+        return analyses.kpi_report(self.request.scope, centre, start, end,
+                                   data.get("granularity") or "day", data.get("by") or [],
+                                   params=params)
+
+
+class PatternView(AnalysisPage):
+    template_name = "reports/patterns.html"
+    heading = "Patterns & trends"
+    intro = "When contacts arrive, how volume moves over time, and where they flow."
+
+    def build(self, centre, form):
+        start, end = form.period()
+        return analyses.pattern_report(self.request.scope, centre, start, end)
+
+
+class StaffingView(StaffRequiredMixin, AnalysisPage):
+    template_name = "reports/staffing.html"
+    form_class = StaffingForm
+    heading = "Staffing"
+    intro = ("Agents required per interval to meet the service-level target (Erlang C, or "
+             "Erlang A with the callers' patience estimated from the data), against agents "
+             "actually staffed where agent-state data exists.")
+
+    def build(self, centre, form):
+        start, end = form.period()
+        return analyses.staffing_report(self.request.scope, centre, start, end,
+                                        **form.options())
+
+
+class QueueingView(StaffRequiredMixin, AnalysisPage):
+    template_name = "reports/queueing.html"
+    heading = "Queueing science"
+    intro = ("Callers' patience, how abandonment grows with waiting, and the distribution of "
+             "service times, from the individual queue legs of the period.")
+
+    def build(self, centre, form):
+        start, end = form.period()
+        return analyses.queueing_report(self.request.scope, centre, start, end)
+
+
+class ForecastView(StaffRequiredMixin, TemplateView):
+    """Issued forecasts; issue a new one (POST); accuracy of one against the actuals."""
+
+    template_name = "reports/forecasts.html"
+
+    def get_context_data(self, form=None, **kwargs):
+        context = super().get_context_data(**kwargs)
+        centre = centre_current()
+        scope = self.request.scope
+        selected = None
+        if centre is not None and self.request.GET.get("forecast"):
+            selected = get_object_or_404(Forecast.objects.restrict(scope).filter(centre=centre),
+                                         pk=self.request.GET["forecast"])
+        report = analyses.forecast_report(scope, centre, selected) if centre else None
+        context.update(centre=centre, report=report, heading="Forecasts",
+                       form=form or ForecastIssueForm(scope=scope, centre=centre))
+        return context
+
+    def post(self, request, *args, **kwargs):
+        centre = centre_current()
+        form = ForecastIssueForm(request.POST, scope=request.scope, centre=centre)
+        if centre is None or not form.is_valid():
+            return self.render_to_response(self.get_context_data(form=form))
+        c = form.cleaned_data
+        try:
+            issued = forecast_issue(scope=request.scope, centre=centre,
+                                    history_start=c["history_start"],
+                                    history_end=c["history_end"],
+                                    horizon_days=c["horizon_days"], method=c["method"],
+                                    queue=c["queue"], user=request.user)
+        except ForecastError as exc:
+            form.add_error(None, str(exc))
+            return self.render_to_response(self.get_context_data(form=form))
+        messages.success(request, f"Forecast issued: {issued}.")
+        return redirect(f"{request.path}?forecast={issued.pk}")

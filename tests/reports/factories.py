@@ -1,0 +1,28 @@
+"""Interval rollup rows for report tests, created directly (ingestion is a separate feature)."""
+import datetime as dt
+
+from measurements.constants import WAIT_BUCKETS_S
+from measurements.models import IntervalStat
+
+
+def interval_row(centre, queue, local_start: dt.datetime, offered=10, answered=8, abandoned=2,
+                 within={5: 3, 20: 6}, abandoned_within={5: 1, 20: 1}, **extra):  # noqa: B006
+    """One 15-minute IntervalStat row starting at ``local_start`` (centre's local wall time).
+
+    ``within``/``abandoned_within`` give the cumulative counts at some buckets; buckets between
+    carry the previous value forward and beyond the last equal the total answered/abandoned.
+    """
+    aware = local_start.replace(tzinfo=centre.tz)
+    fields = {"offered": offered, "answered": answered, "abandoned": abandoned,
+              "handled": answered, **extra}
+    for kind, given, total in (("answered", within, answered),
+                               ("abandoned", abandoned_within, abandoned)):
+        value = 0
+        for b in WAIT_BUCKETS_S:
+            value = given.get(b, value if b <= max(given, default=0) else total)
+            fields[f"{kind}_le_{b}s"] = value
+    return IntervalStat.objects.create(
+        centre=centre, queue=queue, channel=getattr(queue, "channel", "voice"),
+        interval_start=aware.astimezone(dt.UTC), local_date=local_start.date(),
+        local_minute=local_start.hour * 60 + local_start.minute, weekday=local_start.weekday(),
+        **fields)

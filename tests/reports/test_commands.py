@@ -1,0 +1,109 @@
+"""The ``kpis`` and ``staffing`` management commands: exact CLI and JSON fields, named errors."""
+import datetime as dt
+import json
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from measurements.models import DataSource
+from pathways.models import Queue
+from tests.reports.factories import interval_row
+
+KPI_FIELDS = ["period_start", "offered", "answered", "abandoned", "short_abandoned",
+              "answered_within_threshold", "service_level", "asa_s", "aht_s", "abandon_rate"]
+
+
+def run(*args):
+    out = StringIO()
+    call_command(*args, stdout=out)
+    return out.getvalue()
+
+
+@pytest.fixture
+def data(centre):
+    sales = Queue.objects.create(centre=centre, code="SALES", name="Sales")
+    support = Queue.objects.create(centre=centre, code="SUP", name="Support")
+    start = dt.datetime(2026, 3, 2, 9, 0, tzinfo=centre.tz)
+    interval_row(centre, sales, start, talk_s=1600, hold_s=80, acw_s=320, wait_answered_s=80)
+    interval_row(centre, support, start + dt.timedelta(days=1), offered=0, answered=0,
+                 abandoned=0, within={5: 0}, abandoned_within={5: 0})
+    return sales
+
+
+@pytest.mark.django_db
+def test_kpis_json_has_the_documented_fields(data):
+    rows = json.loads(run("kpis", "--start", "2026-03-01", "--end", "2026-03-08"))
+    assert [list(r) for r in rows] == [KPI_FIELDS, KPI_FIELDS]
+    first = rows[0]
+    assert first["period_start"] == "2026-03-02T00:00:00+00:00"
+    assert (first["offered"], first["short_abandoned"], first["answered_within_threshold"]) == \
+        (10, 1, 6)
+    assert first["service_level"] == pytest.approx(6 / 9)
+    assert first["aht_s"] == pytest.approx(2000 / 8)
+    assert rows[1]["service_level"] is None  # nothing offered: empty, not 0
+
+
+@pytest.mark.django_db
+def test_kpis_by_segment_timezone_variant_and_csv(data):
+    rows = json.loads(run("kpis", "--start", "2026-03-01", "--end", "2026-03-08",
+                          "--granularity", "week", "--by", "queue", "--timezone", "Asia/Tokyo",
+                          "--sl-threshold", "5", "--sl-variant", "offered"))
+    assert rows[0]["queue"] == "Sales"
+    assert rows[0]["period_start"] == "2026-03-02T00:00:00+09:00"
+    assert rows[0]["service_level"] == pytest.approx(3 / 10)
+    text = run("kpis", "--start", "2026-03-01", "--end", "2026-03-08", "--format", "csv",
+               "--by", "queue")
+    assert text.splitlines()[0] == ",".join(["period_start", "queue", *KPI_FIELDS[1:]])
+
+
+@pytest.mark.django_db
+def test_kpis_source_filter(data, centre):
+    DataSource.objects.create(centre=centre, name="ACD")
+    assert json.loads(run("kpis", "--start", "2026-03-01", "--end", "2026-03-08",
+                          "--source", "ACD")) == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("args", "message"), [
+    (["--start", "2026-03-08", "--end", "2026-03-01"], "--end must be after --start"),
+    (["--start", "2026-3-1x", "--end", "2026-03-08"], "is not a date in YYYY-MM-DD form"),
+    (["--start", "2026-03-01", "--end", "2026-03-08", "--by", "colour"], "--by “colour”"),
+    (["--start", "2026-03-01", "--end", "2026-03-08", "--sl-threshold", "25"],
+     "--sl-threshold 25 is not a wait bucket"),
+    (["--start", "2026-03-01", "--end", "2026-03-08", "--timezone", "Mars/Base"],
+     "--timezone “Mars/Base”"),
+    (["--start", "2026-03-01", "--end", "2026-03-08", "--source", "Nope"], "--source “Nope”"),
+])
+def test_kpis_bad_options_are_named(data, args, message):
+    with pytest.raises(CommandError, match=message):
+        run("kpis", *args)
+
+
+def test_staffing_json_matches_the_published_example():
+    out = json.loads(run("staffing", "--calls", "100", "--interval-s", "1800", "--aht-s", "180",
+                         "--threshold-s", "20", "--target-sl", "0.8", "--shrinkage", "0.3",
+                         "--json"))
+    assert list(out) == ["traffic_erlangs", "agents", "scheduled_agents", "prob_wait",
+                         "service_level", "asa_s", "occupancy"]
+    assert (out["traffic_erlangs"], out["agents"], out["scheduled_agents"]) == (10.0, 14, 20)
+    assert out["service_level"] == pytest.approx(0.888, abs=1e-3)
+
+
+def test_staffing_with_agents_and_patience_adds_abandon_prob():
+    out = json.loads(run("staffing", "--calls", "100", "--interval-s", "1800", "--aht-s", "180",
+                         "--threshold-s", "20", "--agents", "21", "--shrinkage", "0.3",
+                         "--patience-s", "120", "--json"))
+    assert out["agents"] == 21 and out["scheduled_agents"] == 30
+    assert 0 <= out["abandon_prob"] < 0.01
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--shrinkage", "1.3", "--target-sl", "0.8"], "--shrinkage must be between 0 and 0.99"),
+    (["--target-sl", "80"], "--target-sl must be between"),
+    ([], "Give --agents, or a target"),
+])
+def test_staffing_bad_options_are_named(args, message):
+    with pytest.raises(CommandError, match=message):
+        run("staffing", "--calls", "100", "--interval-s", "1800", "--aht-s", "180",
+            "--threshold-s", "20", "--json", *args)

@@ -1,0 +1,139 @@
+"""Analysis pages: render with data, show clear empty states, name bad filter fields, and keep
+viewers inside their scope."""
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+
+from pathways.models import Queue
+from reports.models import Forecast
+from tests.reports.factories import interval_row
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def data(centre):
+    queue = Queue.objects.create(centre=centre, code="SALES", name="Sales")
+    start = dt.datetime(2026, 2, 2, 8, 0, tzinfo=centre.tz)
+    for day in range(21):
+        for slot in range(4):
+            interval_row(centre, queue, start + dt.timedelta(days=day, minutes=15 * slot),
+                         offered=10 + slot, answered=8 + slot, abandoned=2,
+                         talk_s=1600, acw_s=300, wait_answered_s=90, staffed_s=2700)
+    return queue
+
+
+PERIOD = {"start": "2026-02-02", "end": "2026-02-23"}
+
+
+@pytest.mark.parametrize("name", ["kpis", "patterns", "staffing", "queueing"])
+def test_pages_show_charts_for_the_period(manager_client, data, name):
+    response = manager_client.get(reverse(f"reports:{name}"), PERIOD)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "vendor/plotly.min.js" in html
+    if name != "queueing":  # queueing reads contact legs, none in this rollup-only data
+        assert 'class="chart"' in html
+        assert "No data for this period" not in html
+
+
+def test_kpi_page_lists_every_variant_and_names_its_definition(manager_client, data):
+    html = manager_client.get(reverse("reports:kpis"), {**PERIOD, "granularity": "week",
+                                                        "by": ["queue"]}).content.decode()
+    assert "SL: excl short abandons" in html and "SL: answered" in html
+    assert "Definitions: SL 20 s, answered within T / (offered − short abandons)" in html
+    assert "Sales" in html
+
+
+def test_empty_period_says_so(manager_client, data):
+    html = manager_client.get(reverse("reports:kpis"),
+                              {"start": "2025-01-01", "end": "2025-01-02"}).content.decode()
+    assert "No data for this period" in html
+
+
+def test_bad_filter_is_named_on_the_page(manager_client, data):
+    html = manager_client.get(reverse("reports:kpis"),
+                              {"start": "2026-02-10", "end": "2026-02-01"}).content.decode()
+    assert "The end date must be after the start date." in html
+    html = manager_client.get(reverse("reports:staffing"),
+                              {**PERIOD, "target_sl": "1.5"}).content.decode()
+    assert "Ensure this value is less than or equal to 0.999." in html
+
+
+def test_viewer_without_scope_sees_no_data(viewer_client, data):
+    html = viewer_client.get(reverse("reports:kpis"), PERIOD).content.decode()
+    assert "No data for this period" in html
+    assert viewer_client.get(reverse("reports:staffing"), PERIOD).status_code == 403
+
+
+def test_forecast_issued_kept_and_measured(manager_client, data):
+    response = manager_client.post(reverse("reports:forecasts"), {
+        "history_start": "2026-02-02", "history_end": "2026-02-23", "horizon_days": 7,
+        "method": "seasonal_naive"})
+    assert response.status_code == 302
+    forecast = Forecast.objects.get()
+    assert forecast.horizon_start == dt.date(2026, 2, 23)
+    assert len(forecast.values) == 7 * 96
+    assert forecast.values[8 * 4]["offered"] == 10  # Monday 08:00 as the Monday before
+    html = manager_client.get(response.url).content.decode()
+    assert "No actual data for the forecast period yet." in html
+
+
+def test_forecast_with_too_little_history_is_refused_by_field(manager_client, data):
+    html = manager_client.post(reverse("reports:forecasts"), {
+        "history_start": "2026-02-16", "history_end": "2026-02-23", "horizon_days": 7,
+        "method": "holt_winters"}).content.decode()
+    assert "Give at least 14 days of history." in html
+    assert not Forecast.objects.exists()
+
+
+def test_home_panel_shows_the_last_seven_days(manager_client, centre, time_machine):
+    time_machine.move_to(dt.datetime(2026, 2, 20, 12, 0, tzinfo=dt.UTC))
+    queue = Queue.objects.create(centre=centre, code="Q1", name="Q1")
+    interval_row(centre, queue, dt.datetime(2026, 2, 18, 9, 0, tzinfo=centre.tz), talk_s=1600,
+                 wait_answered_s=80)
+    html = manager_client.get("/").content.decode()
+    assert "Last 7 days" in html
+    assert "10 contacts offered; service level 66.7 %" in html
+
+
+def test_staffing_with_erlang_a_estimates_patience_from_the_period(manager_client, data,
+                                                                  centre):
+    from measurements.models import Contact, DataSource, Segment
+
+    source = DataSource.objects.create(centre=centre, name="ACD")
+    at = dt.datetime(2026, 2, 2, 8, 5, tzinfo=centre.tz)
+    for i, (wait, abandoned) in enumerate([(30, True), (60, False), (90, True), (20, False)]):
+        contact = Contact.objects.create(centre=centre, source=source, external_id=str(i),
+                                         queue=data, arrived_at=at, outcome="handled")
+        Segment.objects.create(contact=contact, seq=1, kind="queue", queue=data, entered_at=at,
+                               wait_s=wait, outcome="abandoned" if abandoned else "answered")
+    html = manager_client.get(reverse("reports:staffing"), {
+        "start": "2026-02-02", "end": "2026-02-03", "patience": "estimate"}).content.decode()
+    # Patience = Σ wait / abandons = 200 / 2 = 100 s.
+    assert "Erlang A (patience 100 s estimated from the period" in html
+
+
+@pytest.mark.parametrize("by", ["team", "agent", "site", "channel", "customer_segment"])
+def test_kpi_page_by_every_kind_of_dimension(manager_client, data, centre, by):
+    from measurements.models import AgentIntervalStat
+    from pathways.models import Agent
+
+    agent = Agent.objects.create(centre=centre, code="A1", name="Ann", team="Red")
+    AgentIntervalStat.objects.create(
+        centre=centre, interval_start=dt.datetime(2026, 2, 2, 8, 0, tzinfo=dt.UTC),
+        local_date=dt.date(2026, 2, 2), local_minute=480, weekday=0, agent=agent,
+        queue=data, handled=5, talk_s=1000, busy_s=600, available_s=300)
+    response = manager_client.get(reverse("reports:kpis"), {**PERIOD, "by": by,
+                                                            "granularity": "week"})
+    assert response.status_code == 200
+    assert "KPIs by period and segment" in response.content.decode()
+
+
+@pytest.mark.parametrize("granularity", ["15min", "30min", "hour", "month", "quarter", "year"])
+def test_kpi_page_at_every_granularity(manager_client, data, granularity):
+    response = manager_client.get(reverse("reports:kpis"), {**PERIOD,
+                                                            "granularity": granularity})
+    assert response.status_code == 200
+    assert "No data for this period" not in response.content.decode()

@@ -76,3 +76,8 @@ def anonymous_bank_dir():
     if not ANONYMOUS_BANK.is_dir():
         pytest.skip(f"real data not found at {ANONYMOUS_BANK}")
     return ANONYMOUS_BANK
+
+# A worktree sits one level deeper than the main checkout: find the shared data there too.
+if not ANONYMOUS_BANK.is_dir() and (REPO.parent.parent / "shared" / "data").is_dir():
+    SHARED_DATA = REPO.parent.parent / "shared" / "data"
+    ANONYMOUS_BANK = SHARED_DATA / "anonymous-bank"

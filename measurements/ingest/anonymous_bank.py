@@ -107,8 +107,9 @@ def _day_notes(daily: pd.Series, chunk: Chunk):
     missing = [d.strftime("%Y-%m-%d") for d in full if d not in daily.index]
     if missing:
         chunk.notes.add("missing_days", len(missing),
-                        "no records for " + ", ".join(missing) + "; kept as gaps (no data), "
-                        "not as zero traffic")
+                        "no records for " + ", ".join(missing[:20])
+                        + (f" and {len(missing) - 20} more days" if len(missing) > 20 else "")
+                        + "; kept as gaps (no data), not as zero traffic")
     median = daily.median()
     heavy = daily[daily > 2.5 * median]
     if len(heavy):

@@ -134,6 +134,9 @@ def check_text(path, name, encodings=("utf-8",)) -> str:
         head = fh.read(65536)
     if not head:
         raise FormatError(f"{name}: the file is empty (expected a header line and data rows).")
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise FormatError(f"{name}: expected text encoded as {' or '.join(encodings)}, found "
+                          "UTF-16 (byte-order mark); save the export as UTF-8.")
     if b"\x00" in head or head[:4] in (b"PK\x03\x04", b"%PDF", b"\x89PNG") or \
             head[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         raise FormatError(f"{name}: expected a text file, found binary data "

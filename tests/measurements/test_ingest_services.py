@@ -72,7 +72,8 @@ def test_batch_loads_contacts_segments_rejects_and_rollups(source, tmp_path):
                       "talk": 54 + 394 + 0 + 111 + 60, "ivr": 12, "ivr_abandoned": 3,
                       "le_20": 3}
     row = IntervalStat.objects.get(queue__code="ACD", interval_start__hour=6,
-                                   interval_start__day=1, interval_start__month=1)
+                                   interval_start__minute=0, interval_start__day=1,
+                                   interval_start__month=1)
     assert (row.local_minute, row.customer_segment, row.contact_type) == (480, "priority", "PS")
     assert row.wait_answered_s == 17
 

@@ -68,10 +68,12 @@ def source_update(source: DataSource, **fields) -> DataSource:
 
 
 def _source_validate(source):
+    """Field checks, and the column mapping when one is given (a generic source may be saved
+    first and mapped afterwards; its files fail with a clear message until it is)."""
     source.full_clean()
-    if source.export_format == ExportFormat.GENERIC or source.column_mapping:
+    if source.column_mapping:
         problems = generic.validate_mapping(source.column_mapping)
-        if problems and (source.export_format == ExportFormat.GENERIC or source.column_mapping):
+        if problems:
             raise ValidationError({"column_mapping": problems})
 
 
@@ -617,3 +619,32 @@ def rejects_csv(batch: ImportBatch, out):
     for line, fld, reason, raw in batch.rejects.order_by("line").values_list(
             "line", "field", "reason", "raw").iterator(chunk_size=2000):
         writer.writerow([line, csv_safe(fld), csv_safe(reason), csv_safe(raw)])
+
+
+# --- column-mapping samples -------------------------------------------------------------------
+
+def mapping_sample_path(source: DataSource) -> Path | None:
+    """The sample export last uploaded for the source's mapping set-up, if any."""
+    folder = Path(settings.MEDIA_ROOT) / "mapping-samples"
+    matches = sorted(folder.glob(f"source-{source.pk}.*")) if folder.is_dir() else []
+    return matches[0] if matches else None
+
+
+def mapping_sample_save(source: DataSource, upload) -> Path:
+    """Keep an uploaded sample (CSV/XLSX) for the mapping page; replaces the previous one."""
+    folder = Path(settings.MEDIA_ROOT) / "mapping-samples"
+    folder.mkdir(parents=True, exist_ok=True)
+    old = mapping_sample_path(source)
+    if old:
+        old.unlink()
+    suffix = Path(upload.name).suffix.lower()
+    suffix = suffix if suffix in (".csv", ".txt", ".tsv", ".xlsx") else ".csv"
+    path = folder / f"source-{source.pk}{suffix}"
+    with open(path, "wb") as out:
+        for block in upload.chunks():
+            out.write(block)
+    return path
+
+
+def source_mapping_save(source: DataSource, mapping: dict) -> DataSource:
+    return source_update(source, column_mapping=mapping)

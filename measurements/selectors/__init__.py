@@ -1,0 +1,1 @@
+"""Reads of the measurements app, one module per feature."""

@@ -177,7 +177,9 @@ class _Progress:
     def publish(self, force=False):
         if self.conn is None:
             return
-        if not force and self.batch.rows_read - self.last < PROGRESS_EVERY_ROWS:
+        every = min(PROGRESS_EVERY_ROWS, getattr(settings, "CONTACTMIS_INGEST_CHUNK_ROWS",
+                                                 PROGRESS_EVERY_ROWS))
+        if not force and self.batch.rows_read - self.last < every:
             return
         self.last = self.batch.rows_read
         sets = ", ".join(f"{f} = %s" for f in self.FIELDS)
@@ -261,6 +263,8 @@ def _load(batch: ImportBatch, progress: _Progress):
         batch.export_format = fmt
     options = ingest.Options(time_zone=source.time_zone, mapping=source.column_mapping or None,
                              name=batch.original_name,
+                             chunk_rows=getattr(settings, "CONTACTMIS_INGEST_CHUNK_ROWS",
+                                                200_000),
                              carry=_previous_carry(batch) if fmt == ExportFormat.ASTERISK
                              else None)
     loader = _Loader(batch)

@@ -118,4 +118,8 @@ class UploadForm(forms.Form):
     def __init__(self, *args, centre=None, **kwargs):
         super().__init__(*args, **kwargs)
         qs = DataSource.objects.order_by("name")
-        self.fields["source"].queryset = qs.filter(centre=centre) if centre else qs
+        qs = qs.filter(centre=centre) if centre else qs
+        self.fields["source"].queryset = qs
+        only = list(qs[:2])
+        if len(only) == 1:
+            self.fields["source"].initial = only[0].pk

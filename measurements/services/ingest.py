@@ -563,7 +563,8 @@ class _Loader:
 
     def finish(self):
         if self.span[0] is not None:
-            rollup_rebuild(self.source, self.span[0], self.span[1], batch=self.batch)
+            self.batch.intervals_loaded += rollup_rebuild(self.source, self.span[0],
+                                                          self.span[1], batch=self.batch)
             self.batch.period_start = interval_floor(self.span[0])
             self.batch.period_end = interval_floor(self.span[1]) + dt.timedelta(minutes=15)
 

@@ -40,8 +40,11 @@ def sniff(first_line: str) -> bool:
 
 
 def _clock_s(series: pd.Series) -> pd.Series:
-    parts = series.str.extract(r"^(\d{1,2}):(\d{2}):(\d{2})$")
-    secs = parts[0].astype(float) * 3600 + parts[1].astype(float) * 60 + parts[2].astype(float)
+    """``H:MM:SS`` clock times → seconds after midnight (NaN when not a valid time of day)."""
+    shaped = series.str.fullmatch(r"\d{1,2}:[0-5]\d:[0-5]\d")
+    parts = series.where(shaped, "99:99:99").str.split(":", n=2, expand=True)
+    h, m, sec = (pd.to_numeric(parts[i]).astype(float) for i in range(3))
+    secs = (h * 3600 + m * 60 + sec).where(shaped)
     return secs.where(secs < DAY_S)
 
 

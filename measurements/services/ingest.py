@@ -39,7 +39,7 @@ from .. import ingest
 from ..constants import WAIT_BUCKETS_S, BatchStatus, ExportFormat
 from ..ingest import generic
 from ..models import DataSource, ImportBatch, IntervalStat, RejectedRow
-from .rollup import interval_floor, local_fields, rollup_rebuild
+from .rollup import interval_floor, interval_stats_insert, local_fields, rollup_rebuild
 
 logger = logging.getLogger(__name__)
 
@@ -308,6 +308,13 @@ STAGING = {
                          ("outcome", "text")],
 }
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+EPOCH = pd.Timestamp("1970-01-01", tz="UTC")
+
+
+def _ts(column):
+    """A staged timestamp column as a timestamp: as is on PostgreSQL, from epoch seconds on
+    SQLite."""
+    return column if connection.vendor == "postgresql" else f"datetime({column}, 'unixepoch')"
 
 
 class _Loader:
@@ -383,16 +390,22 @@ class _Loader:
                     f"COPY {table} FROM STDIN WITH (FORMAT csv, FORCE_NOT_NULL ({text_cols}))",
                     buf)
             else:
-                out = frame.astype(object).where(frame.notna(), None)
+                # SQLite: timestamps staged as epoch seconds (fast to convert), turned into
+                # Django's text format by ``datetime(…, 'unixepoch')`` in the INSERT … SELECT.
+                columns = []
                 for n, t in STAGING[table]:
+                    col = frame[n]
                     if t == "timestamptz":
-                        out[n] = frame[n].dt.strftime(TIME_FORMAT).astype(object).where(
-                            frame[n].notna(), None)
+                        secs = (col - EPOCH).dt.total_seconds().to_numpy()
+                        columns.append([None if v != v else int(v) for v in secs])
                     elif t in ("bigint", "integer"):
-                        out[n] = [None if pd.isna(v) else int(v) for v in frame[n]]
+                        nums = pd.to_numeric(col, errors="coerce").to_numpy(dtype=float)
+                        columns.append([None if v != v else int(v) for v in nums])
+                    else:
+                        columns.append(col.astype(object).where(col.notna(), "").tolist())
                 marks = ", ".join(["%s"] * len(cols))
                 cursor.executemany(f"INSERT INTO {table} VALUES ({marks})",
-                                   out.itertuples(index=False, name=None))
+                                   zip(*columns, strict=True))
 
     def _extend_span(self, series):
         if series.empty:
@@ -458,8 +471,9 @@ class _Loader:
             cursor.execute(
                 f"INSERT INTO {con_t} (centre_id, source_id, batch_id, external_id, channel, "
                 f"queue_id, arrived_at, ended_at, customer_ref, customer_segment, contact_type, "
-                f"outcome) SELECT %s, %s, %s, external_id, channel, queue_id, arrived_at, "
-                f"ended_at, customer_ref, customer_segment, contact_type, outcome "
+                f"outcome) SELECT %s, %s, %s, external_id, channel, queue_id, "
+                f"{_ts('arrived_at')}, {_ts('ended_at')}, customer_ref, customer_segment, "
+                f"contact_type, outcome "
                 f"FROM cmis_stg_contact WHERE true "
                 f"ON CONFLICT (source_id, external_id) DO UPDATE SET "
                 f"batch_id = excluded.batch_id, channel = excluded.channel, "
@@ -471,8 +485,9 @@ class _Loader:
             cursor.execute(
                 f"INSERT INTO {seg_t} (contact_id, seq, kind, queue_id, agent_id, entered_at, "
                 f"answered_at, left_at, wait_s, talk_s, hold_s, acw_s, outcome) "
-                f"SELECT c.id, g.seq, g.kind, g.queue_id, g.agent_id, g.entered_at, "
-                f"g.answered_at, g.left_at, g.wait_s, g.talk_s, g.hold_s, g.acw_s, g.outcome "
+                f"SELECT c.id, g.seq, g.kind, g.queue_id, g.agent_id, {_ts('g.entered_at')}, "
+                f"{_ts('g.answered_at')}, {_ts('g.left_at')}, g.wait_s, g.talk_s, g.hold_s, "
+                f"g.acw_s, g.outcome "
                 f"FROM cmis_stg_segment g JOIN {con_t} c ON c.source_id = %s "
                 f"AND c.external_id = g.external_id", [src])
         self.batch.contacts_loaded += len(contacts)
@@ -544,16 +559,19 @@ class _Loader:
                             r["abandoned_within_threshold"])
                 else:
                     thresholds_missing += 1
-            objs.append(IntervalStat(
-                centre=self.centre, source=self.source, batch=self.batch, interval_start=start,
-                interval_s=int(r.get("interval_s") or 900), **local_fields(start, tz),
-                queue_id=r["queue_id"], channel=r.get("channel") or "voice", **values))
+            objs.append({
+                "centre_id": self.centre.pk, "source_id": self.source.pk,
+                "batch_id": self.batch.pk, "interval_start": start,
+                "interval_s": int(r.get("interval_s") or 900), **local_fields(start, tz),
+                "queue_id": int(r["queue_id"]), "step_id": None,
+                "channel": r.get("channel") or "voice", "contact_type": "",
+                "customer_segment": "", **values})
         starts = frame["interval_start"]
         IntervalStat.objects.filter(
             source=self.source, queue_id__in=set(frame["queue_id"]),
             interval_start__gte=starts.min().to_pydatetime(),
             interval_start__lte=starts.max().to_pydatetime()).delete()
-        IntervalStat.objects.bulk_create(objs, batch_size=2000)
+        interval_stats_insert(objs)
         self.batch.intervals_loaded += len(objs)
         if thresholds_missing:
             self.batch.notes = [*self.batch.notes, {

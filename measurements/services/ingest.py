@@ -39,7 +39,13 @@ from .. import ingest
 from ..constants import WAIT_BUCKETS_S, BatchStatus, ExportFormat
 from ..ingest import generic
 from ..models import DataSource, ImportBatch, IntervalStat, RejectedRow
-from .rollup import interval_floor, interval_stats_insert, local_fields, rollup_rebuild
+from .rollup import (
+    agent_rollup_rebuild,
+    interval_floor,
+    interval_stats_insert,
+    local_fields,
+    rollup_rebuild,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -533,6 +539,8 @@ class _Loader:
                            ended_at=r.ended_at.to_pydatetime(), reason=r.reason[:120])
                 for r, a, q in zip(states.itertuples(index=False), agent_ids, queue_ids,
                                    strict=True)]
+        self._extend_span(states["started_at"])
+        self._extend_span(states["ended_at"])
         AgentState.objects.bulk_create(
             objs, batch_size=2000, update_conflicts=True,
             unique_fields=["source", "agent", "state", "started_at"],
@@ -583,6 +591,7 @@ class _Loader:
         if self.span[0] is not None:
             self.batch.intervals_loaded += rollup_rebuild(self.source, self.span[0],
                                                           self.span[1], batch=self.batch)
+            agent_rollup_rebuild(self.source, self.span[0], self.span[1])
             self.batch.period_start = interval_floor(self.span[0])
             self.batch.period_end = interval_floor(self.span[1]) + dt.timedelta(minutes=15)
 

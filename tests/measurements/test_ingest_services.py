@@ -180,6 +180,14 @@ def test_asterisk_open_call_is_completed_by_the_next_file(centre, tmp_path):
     stats = IntervalStat.objects.aggregate(offered=Sum("offered"), transfers=Sum("transfers"),
                                            flowed=Sum("flowed_out"))
     assert stats == {"offered": 6, "transfers": 1, "flowed": 2}
+    from measurements.models import AgentIntervalStat
+
+    per_agent = {code: AgentIntervalStat.objects.filter(agent__code=code).aggregate(
+        handled=Sum("handled"), talk=Sum("talk_s"), staffed=Sum("staffed_s"))
+        for code in ("Agent/1001", "Agent/1002")}
+    assert per_agent["Agent/1001"] == {"handled": 2, "talk": 80 + 240, "staffed": 3600}
+    assert per_agent["Agent/1002"]["handled"] == 1
+    assert per_agent["Agent/1002"]["talk"] == 289
 
 
 def test_interval_report_goes_straight_into_rollups(centre, tmp_path):

@@ -223,7 +223,7 @@ def _map(frame: pd.DataFrame, options: Options) -> Chunk:
     strict = naive["start"].dt.tz_localize(tz, ambiguous="NaT", nonexistent="NaT")
     notes.add("dst_local_time", int(strict.isna().sum()),
               f"arrival clock time falls in a DST change hour of {tz}: non-existent times "
-              "moved forward, repeated times taken as the first (summer-time) pass")
+              "moved forward, repeated times taken as the second (standard-time) pass")
     utc = {k: localize(v, tz) for k, v in naive.items()}
 
     ext = f["vru+line"].str.strip() + ":" + f["call_id"].str.strip()

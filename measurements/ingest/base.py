@@ -115,7 +115,7 @@ class Options:
 
 def localize(series: pd.Series, time_zone: str) -> pd.Series:
     """Naive local timestamps → UTC. Times that do not exist (spring-forward gap) are shifted
-    forward; ambiguous ones (autumn fall-back hour) are taken as the first (summer-time) pass."""
+    forward; ambiguous ones (autumn fall-back hour) are taken as the second (standard-time) pass."""
     if getattr(series.dt, "tz", None) is not None:
         return series.dt.tz_convert("UTC")
     return series.dt.tz_localize(time_zone, ambiguous=False,

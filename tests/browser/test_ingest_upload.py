@@ -109,3 +109,46 @@ def test_upload_watch_progress_open_batch_download_rejects(page, live_server, lo
     page.goto(f"{live_server.url}/")
     assert "Data collection" in page.content()
     screenshot("ingest-home")
+
+
+def test_column_mapping_set_up_with_a_preview(page, live_server, login, manager, screenshot,
+                                              tmp_path, settings):
+    from contactmis.models import Centre
+    from measurements.models import DataSource
+    from tests.measurements import samples
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    Centre.objects.create(name="Demo centre", time_zone="Europe/London")
+    login("manager", "manager-pass-2026")
+    page.goto(f"{live_server.url}/measurements/sources/new/")
+    page.fill("#id_name", "Web chat")
+    page.select_option("#id_kind", "web")
+    page.select_option("#id_export_format", "generic")
+    page.fill("#id_time_zone", "Europe/London")
+    page.click("button[type=submit]")
+    page.wait_for_url("**/mapping/")
+    sample = tmp_path / "chats.csv"
+    sample.write_text(samples.CHAT_CSV)
+    page.set_input_files("#id_sample", str(sample))
+    page.click("text=Show its first rows")
+    page.wait_for_selector("table.preview")
+    assert "ch-1" in page.locator("table.preview").inner_text()
+    for field, column in (("external_id", "Conversation"), ("arrived_at", "Started"),
+                          ("answered_at", "Accepted"), ("ended_at", "Closed"),
+                          ("queue", "Team"), ("agent", "Agent"), ("outcome", "Status")):
+        page.select_option(f"#id_col_{field}", column)
+    page.fill("#id_datetime_format", "%d/%m/%Y %H:%M:%S")
+    page.select_option("#id_channel", "chat")
+    page.select_option("#id_queue_kind", "web")
+    page.fill("#id_outcome_values", "{not json")
+    page.click("text=Save mapping")
+    assert "Not valid JSON" in page.locator("form.card").last.inner_text()
+    screenshot("ingest-mapping-error")
+    page.fill("#id_outcome_values", '{"Resolved": "handled", "Missed": "abandoned"}')
+    page.click("text=Save mapping")
+    page.wait_for_url("**/measurements/sources/")
+    assert "mapped" in page.locator("table").inner_text()
+    source = DataSource.objects.get(name="Web chat")
+    assert source.column_mapping["columns"]["queue"] == "Team"
+    page.goto(f"{live_server.url}/measurements/sources/{source.pk}/mapping/")
+    screenshot("ingest-mapping")

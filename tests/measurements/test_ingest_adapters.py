@@ -328,3 +328,13 @@ def test_format_auto_unknown_names_what_it_found(tmp_path):
     path.write_text("a,b,c\n1,2,3\n")
     with pytest.raises(FormatError, match=r"could not recognise.*found columns \['a', 'b', 'c'\]"):
         detect_format(path)
+
+
+def test_repeated_autumn_hour_is_taken_as_standard_time(tmp_path):
+    # Israel fell back on 3 September 1999 at 02:00 IDT → 01:00 IST: 01:30 happened twice.
+    row = ("AA0101\t1\t0\t0\tPS\t990903\t1:30:00\t1:30:10\t10\t0:00:00\t0:00:00\t0\tHANG\t"
+           "0:00:00\t0:00:00\t0\tNO_SERVER")
+    result = _read(samples.ab_file(tmp_path, [row]), "anonymous_bank",
+                   time_zone="Asia/Jerusalem")
+    assert result.contacts.iloc[0]["arrived_at"] == _ts("1999-09-02 23:30:00")
+    assert _notes(result)["dst_local_time"] == 1

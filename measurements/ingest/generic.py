@@ -106,11 +106,10 @@ def _map(frame: pd.DataFrame, mapping: dict, tz: str) -> Chunk:
     chunk = Chunk(rows_read=len(frame))
     rejects = []
     bad = pd.Series(False, index=frame.index)
-    raw = frame.astype(str).agg(",".join, axis=1) if len(frame) else pd.Series(dtype=str)
-
     def reject(mask, fld, reason):
         for line in frame.index[mask & ~bad]:
-            rejects.append((int(line), fld, reason, raw[line][:500]))
+            raw = ",".join(str(v) for v in frame.loc[line])
+            rejects.append((int(line), fld, reason, raw[:500]))
         return mask
 
     def col(fld, default=""):
@@ -143,7 +142,9 @@ def _map(frame: pd.DataFrame, mapping: dict, tz: str) -> Chunk:
     agent = col("agent")
     out_raw = col("outcome")
     values = mapping.get("outcome_values") or {}
-    outcome = out_raw.map(lambda v: values.get(v, v.lower() if v.lower() in OUTCOMES else None))
+    lowered = out_raw.str.lower()
+    outcome = out_raw.map(values).astype(object).fillna(
+        lowered.where(lowered.isin(OUTCOMES)).astype(object))
     answered_hint = times["answered_at"].notna() | agent.ne("") | secs["talk_s"].gt(0)
     if "outcome" in cols:
         bad |= reject(outcome.isna() & out_raw.ne(""), cols["outcome"],
@@ -151,8 +152,9 @@ def _map(frame: pd.DataFrame, mapping: dict, tz: str) -> Chunk:
     outcome = outcome.where(outcome.notna() & out_raw.ne(""),
                             answered_hint.map({True: "handled", False: "abandoned"}))
     chan_values = mapping.get("channel_values") or {}
-    channel = col("channel", mapping.get("channel", "voice")).map(
-        lambda v: chan_values.get(v, v.lower())).replace("", mapping.get("channel", "voice"))
+    chan_raw = col("channel", mapping.get("channel", "voice"))
+    channel = chan_raw.map(chan_values).astype(object).fillna(chan_raw.str.lower()).replace(
+        "", mapping.get("channel", "voice"))
     bad |= reject(~channel.isin(CHANNELS), cols.get("channel", "channel"),
                   f"channel must be one of {sorted(CHANNELS)}")
     queue = col("queue", mapping.get("queue", "")).replace("", mapping.get("queue", "") or "")

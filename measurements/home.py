@@ -14,9 +14,7 @@ def home_panel(request):
     s = ingest_summary(centre_current())
     link = reverse("measurements:batch-list")
     if not s["sources"]:
-        return {"title": "Data collection", "status": "empty",
-                "lines": ["No data sources registered yet."],
-                "link": reverse("measurements:source-create"), "link_label": "Add a data source"}
+        return None  # the home page's first-steps guide already says to register sources
     last = s["last"]
     if last is None:
         return {"title": "Data collection", "status": "empty",

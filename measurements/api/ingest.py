@@ -7,6 +7,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError as ApiValidationError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
+from rest_framework.routers import SimpleRouter
 
 from contactmis.roles import ANALYST, MANAGER
 from contactmis.selectors import centre_get_or_create_default
@@ -136,3 +137,8 @@ class ImportBatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         except ValidationError as exc:
             raise _api_error(exc) from exc
         return Response(ImportBatchSerializer(batch).data)
+
+
+router = SimpleRouter(trailing_slash=True, use_regex_path=False)
+router.register("data-sources", DataSourceViewSet, "data-source")
+router.register("import-batches", ImportBatchViewSet, "import-batch")

@@ -4,9 +4,10 @@ from rest_framework.routers import SimpleRouter
 
 router = SimpleRouter(trailing_slash=True)
 # Each feature registers its viewsets here: router.register("things", ThingViewSet, "thing")
-from .ingest import DataSourceViewSet, ImportBatchViewSet  # noqa: E402
-
-router.register("data-sources", DataSourceViewSet, "data-source")
-router.register("import-batches", ImportBatchViewSet, "import-batch")
 
 urlpatterns = [*router.urls]
+
+# Data collection (issue 4): data sources and import batches (path-style routes).
+from .ingest import router as ingest_router  # noqa: E402
+
+urlpatterns += ingest_router.urls

@@ -125,7 +125,7 @@ def test_column_mapping_set_up_with_a_preview(page, live_server, login, manager,
     page.select_option("#id_kind", "web")
     page.select_option("#id_export_format", "generic")
     page.fill("#id_time_zone", "Europe/London")
-    page.click("button[type=submit]")
+    page.click("form.card button[type=submit]")
     page.wait_for_url("**/mapping/")
     sample = tmp_path / "chats.csv"
     sample.write_text(samples.CHAT_CSV)

@@ -144,9 +144,16 @@ def interval_stats_insert(rows: list[dict]):
         return v
 
     values = [tuple(value(r, f, k) for f, k in zip(fields, kinds, strict=True)) for r in rows]
+    table = IntervalStat._meta.db_table
     with connection.cursor() as cursor:
-        cursor.executemany(
-            f"INSERT INTO {IntervalStat._meta.db_table} ({columns}) VALUES ({marks})", values)
+        if connection.vendor == "postgresql":
+            from psycopg2.extras import execute_values
+
+            # One multi-row INSERT per 1,000 rows (executemany is a round trip per row here).
+            execute_values(cursor.cursor, f"INSERT INTO {table} ({columns}) VALUES %s", values,
+                           page_size=1000)
+        else:
+            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", values)
 
 
 def _agent_sql():

@@ -65,7 +65,7 @@ def test_killed_worker_leaves_no_partial_batch_and_retry_loads_once(celery_worke
 
     celery_worker_process.start()
     batch_retry(batch.pk)
-    done = _wait(lambda: ImportBatch.objects.filter(pk=batch.pk, status="loaded").first(), 180,
+    done = _wait(lambda: ImportBatch.objects.filter(pk=batch.pk, status="loaded").first(), 420,
                  "the retried batch to load")
     with open(big_file) as fh:
         records = [line.split("\t") for line in fh.readlines()[1:]]

@@ -203,3 +203,6 @@ if not DEBUG:
 # One OpenAPI enum for the measurement methods used by steps and measurement configurations.
 SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {})[
     "MeasurementMethodEnum"] = "pathways.constants.MeasurementMethod"
+# --- Data collection ---------------------------------------------------------------------------
+# Rows read per chunk by the ingest adapters (memory per chunk; progress is published per chunk).
+CONTACTMIS_INGEST_CHUNK_ROWS = env.int("CONTACTMIS_INGEST_CHUNK_ROWS", default=200_000)

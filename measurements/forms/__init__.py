@@ -1,1 +1,1 @@
-"""Browser forms of the measurements app, one module per concern."""
+"""Browser forms of the measurements app, one module per feature."""

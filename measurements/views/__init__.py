@@ -1,1 +1,1 @@
-"""Pages of the measurements app, one module per concern."""
+"""Pages of the measurements app, one module per feature."""

@@ -55,6 +55,8 @@ urlpatterns += [
          name="config-delete"),
     path("pathways/<int:pk>/coverage/", design_views.PathwayCoverageView.as_view(),
          name="pathway-coverage"),
+]
+
 # Data collection (issue 4): data sources, column mappings, uploads and import batches.
 from .views import ingest as ingest_views  # noqa: E402
 

@@ -21,6 +21,7 @@ router.register("metric-definitions", design_views.MetricDefinitionViewSet,
 router.register("measurement-configs", design_views.MeasurementConfigViewSet,
                 "api-measurement-config")
 urlpatterns = [*router.urls]
+
 # Data collection (issue 4): data sources and import batches (path-style routes).
 from .ingest import router as ingest_router  # noqa: E402
 

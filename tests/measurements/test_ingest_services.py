@@ -292,3 +292,24 @@ def test_anonymous_bank_real_month_loaded_counts_by_outcome(centre, anonymous_ba
     assert loaded == raw
     stats = IntervalStat.objects.aggregate(answered=Sum("answered"), ivr=Sum("ivr_sessions"))
     assert stats == {"answered": raw["handled"], "ivr": sum(raw.values())}
+
+
+def test_watch_folder_command_scans_once(source, tmp_path):
+    folder = tmp_path / "drop"
+    folder.mkdir()
+    source.drop_folder = str(folder)
+    source.save()
+    samples.ab_file(folder, name="feb.tsv")
+    out = io.StringIO()
+    call_command("watch_folder", "--once", "--settle", "0", stdout=out)
+    assert "feb.tsv → batch" in out.getvalue() and "loaded (12 contacts, 2 rejected)" in \
+        out.getvalue()
+    assert (folder / "done" / "feb.tsv").exists()
+
+
+def test_scan_drop_folders_task_is_scheduled():
+    from contactmis.celery import app
+
+    entry = app.conf.beat_schedule["ingest-drop-folders"]
+    assert entry["task"] == "measurements.tasks.scan_drop_folders"
+    assert entry["options"]["expires"] > 0

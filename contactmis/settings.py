@@ -199,3 +199,10 @@ if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=True)
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+# One OpenAPI enum for the measurement methods used by steps and measurement configurations.
+SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {})[
+    "MeasurementMethodEnum"] = "pathways.constants.MeasurementMethod"
+# --- Data collection ---------------------------------------------------------------------------
+# Rows read per chunk by the ingest adapters (memory per chunk; progress is published per chunk).
+CONTACTMIS_INGEST_CHUNK_ROWS = env.int("CONTACTMIS_INGEST_CHUNK_ROWS", default=200_000)

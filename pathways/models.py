@@ -1,10 +1,11 @@
 """Pathway models, and the queues and agents that pathway steps are observed through."""
+from django.core.exceptions import ValidationError
 from django.db import models
 
 from contactmis.models import Centre
 from contactmis.scope import ScopedQuerySet
 
-from .constants import Channel, QueueKind, StepKind, TransitionKind
+from .constants import Channel, MeasurementMethod, QueueKind, StepKind, TransitionKind
 
 
 class QueueQuerySet(ScopedQuerySet):
@@ -121,6 +122,36 @@ class Step(models.Model):
     def __str__(self):
         return f"{self.pathway}: {self.name}"
 
+    @property
+    def measurement_method_labels(self):
+        labels = dict(MeasurementMethod.choices)
+        return [labels.get(m, m) for m in self.measurement_methods or []]
+
+    def clean(self):
+        """Measurement methods come from the vocabulary; taking the entry mark off a step must not
+        leave a loop that no entry reaches."""
+        methods = self.measurement_methods or []
+        unknown = [m for m in methods if m not in MeasurementMethod.values] \
+            if isinstance(methods, list) else [methods]
+        if unknown:
+            raise ValidationError({"measurement_methods": (
+                f"Unknown measurement method {unknown[0]!r}; choose from "
+                f"{', '.join(MeasurementMethod.values)}.")})
+        if not self.pk or self.is_entry or not self.pathway_id:
+            return
+        from .graph import unreachable_cycles
+
+        steps = dict(self.pathway.steps.values_list("pk", "is_entry"))
+        steps[self.pk] = False
+        edges = list(self.pathway.transitions.values_list("source_id", "target_id"))
+        cycles = unreachable_cycles(list(steps), edges, {pk for pk, e in steps.items() if e})
+        if cycles:
+            names = dict(self.pathway.steps.values_list("pk", "name"))
+            loop = " → ".join(names[pk] for pk in cycles[0])
+            raise ValidationError({"is_entry": (
+                f"Without this entry the loop {loop} can no longer be reached from any entry "
+                "step; keep it as an entry or mark another step of the loop as one.")})
+
 
 class Transition(models.Model):
     """A directed edge between two steps of the same pathway, with its label."""
@@ -143,3 +174,29 @@ class Transition(models.Model):
     def __str__(self):
         label = f" ({self.label})" if self.label else ""
         return f"{self.source.name} → {self.target.name}{label}"
+
+    def clean(self):
+        """Both ends belong to this pathway, and the edge closes no loop that no entry reaches."""
+        if not (self.pathway_id and self.source_id and self.target_id):
+            return
+        for field in ("source", "target"):
+            step = getattr(self, field)
+            if step.pathway_id != self.pathway_id:
+                raise ValidationError({field: (
+                    f"Step “{step.name}” belongs to pathway “{step.pathway}”; a transition of "
+                    f"“{self.pathway}” can only join steps of that pathway.")})
+        from .graph import unreachable_cycles
+
+        steps = dict(self.pathway.steps.values_list("pk", "is_entry"))
+        edges = list(self.pathway.transitions.exclude(pk=self.pk)
+                     .values_list("source_id", "target_id"))
+        edges.append((self.source_id, self.target_id))
+        entries = {pk for pk, is_entry in steps.items() if is_entry}
+        for cycle in unreachable_cycles(list(steps), edges, entries):
+            if self.source_id in cycle and self.target_id in cycle:
+                names = dict(self.pathway.steps.values_list("pk", "name"))
+                loop = " → ".join(names[pk] for pk in cycle)
+                raise ValidationError({"target": (
+                    f"This transition closes the loop {loop}, which no entry step reaches, so "
+                    "no contact could ever take it. Connect the loop from an entry step first "
+                    "(or mark one of its steps as an entry).")})

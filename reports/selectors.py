@@ -33,7 +33,14 @@ from django.db.models.functions import (
 )
 
 from measurements.constants import WAIT_BUCKETS_S
-from measurements.models import AgentIntervalStat, Contact, IntervalStat, Segment
+from measurements.models import (
+    AgentIntervalStat,
+    Contact,
+    IntervalStat,
+    MetricDefinition,
+    Segment,
+)
+from measurements.selectors import metric_definition_in_force, metric_versions_between
 from pathways.models import Agent, Pathway, Queue, Step
 
 from .analysis.kpis import DEFAULT_SL_VARIANT, KpiParams, kpis_from_sums
@@ -67,15 +74,45 @@ def kpi_params_for_period(centre, start: dt.date, end: dt.date) -> list[ParamsPe
     """The metric-definition parameters in force for each sub-period of [start, end).
 
     This is the single place analysis gets its service-level threshold, short-abandon threshold,
-    service-level variant and definition-version label from. Today it returns the DESIGN.md
-    defaults (T = 20 s, short abandon ≤ 5 s, "answered within T / (offered − short abandons)")
-    for the whole period. When the versioned metric catalogue is merged it will read
-    ``measurements.selectors.metric_versions_between(code, start, end)`` for the service-level
-    and abandon-rate metrics of ``centre`` and return one :class:`ParamsPeriod` per version in
-    force, in date order, covering [start, end) without gaps.
+    service-level variant and definition-version label from: the versions of the default
+    ``service_level`` variant in the metric catalogue
+    (:func:`measurements.selectors.metric_versions_between`), one :class:`ParamsPeriod` per
+    version, in date order. The short-abandon threshold is the version's own, else the
+    ``abandon_rate`` definition's in force at the sub-period's start. Days no version covers get
+    the DESIGN.md defaults (T = 20 s, short abandon ≤ 5 s), so the periods cover [start, end)
+    without gaps. ``centre`` is accepted for per-centre catalogues; there is one catalogue today.
     """
-    return [ParamsPeriod(start, end, KpiParams(sl_threshold_s=20, short_abandon_s=5,
-                                               sl_variant=DEFAULT_SL_VARIANT))]
+    if end <= start:
+        return [ParamsPeriod(start, end, KpiParams())]
+    periods: list[ParamsPeriod] = []
+    cursor = start
+    for version in metric_versions_between("service_level", start, end - dt.timedelta(days=1)):
+        if version.start_date > cursor:
+            periods.append(ParamsPeriod(cursor, version.start_date, KpiParams()))
+        parameters = version.definition.parameters or {}
+        short = parameters.get("short_abandon_s")
+        if short is None:
+            short = _abandon_rate_short_threshold(version.start_date)
+        params = KpiParams(
+            sl_threshold_s=parameters.get("threshold_s", 20),
+            short_abandon_s=short,
+            sl_variant=version.definition.variant or DEFAULT_SL_VARIANT,
+            definition_version=version.definition.label,
+        )
+        stop = version.end_date + dt.timedelta(days=1)
+        periods.append(ParamsPeriod(version.start_date, stop, params))
+        cursor = stop
+    if cursor < end:
+        periods.append(ParamsPeriod(cursor, end, KpiParams()))
+    return periods
+
+
+def _abandon_rate_short_threshold(on_date: dt.date) -> int:
+    try:
+        definition = metric_definition_in_force("abandon_rate", on_date)
+    except MetricDefinition.DoesNotExist:
+        return KpiParams().short_abandon_s
+    return (definition.parameters or {}).get("short_abandon_s", KpiParams().short_abandon_s)
 
 
 def _check_bucket(seconds: int, what: str):

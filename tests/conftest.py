@@ -76,3 +76,19 @@ def anonymous_bank_dir():
     if not ANONYMOUS_BANK.is_dir():
         pytest.skip(f"real data not found at {ANONYMOUS_BANK}")
     return ANONYMOUS_BANK
+
+# A worktree sits one level deeper than the main checkout: find the shared data there too.
+if not ANONYMOUS_BANK.is_dir() and (REPO.parent.parent / "shared" / "data").is_dir():
+    SHARED_DATA = REPO.parent.parent / "shared" / "data"
+    ANONYMOUS_BANK = SHARED_DATA / "anonymous-bank"
+
+
+@pytest.fixture(autouse=True)
+def _metric_catalogue(request):
+    """The seeded metric catalogue for every database test (a transactional test elsewhere may
+    have flushed the data migration's rows)."""
+    if "db" in request.fixturenames or request.node.get_closest_marker("django_db"):
+        from tests.design_factories import ensure_metric_catalogue
+
+        request.getfixturevalue("db")
+        ensure_metric_catalogue()

@@ -9,6 +9,7 @@ from tests.conftest import REPO
 LAYERS = ["contactmis", "pathways", "measurements", "reports", "stakeholders"]
 PURE = [
     REPO / "measurements" / "ingest",
+    REPO / "measurements" / "simulator",
     REPO / "reports" / "analysis",
     REPO / "reports" / "charts.py",
 ]

@@ -13,3 +13,21 @@ __all__ = [
     "Segment",
     "SurveyResponse",
 ]
+
+# Measurement design (business plan, metric catalogue, measurement configuration).
+from .catalogue import MetricDefinition, MetricUnit  # noqa: E402
+from .config import MeasurementConfig  # noqa: E402
+from .plan import (  # noqa: E402
+    BudgetCategory,
+    BudgetLine,
+    BusinessPlan,
+    Kpi,
+    Objective,
+    PlannedVolume,
+    Target,
+)
+
+__all__ += [
+    "BudgetCategory", "BudgetLine", "BusinessPlan", "Kpi", "MeasurementConfig",
+    "MetricDefinition", "MetricUnit", "Objective", "PlannedVolume", "Target",
+]

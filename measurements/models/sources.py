@@ -67,6 +67,15 @@ class ImportBatch(models.Model):
     period_end = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
+    surveys_unmatched = models.PositiveIntegerField(
+        default=0, help_text="Survey responses whose contact reference matched no contact.")
+    contacts_replaced = models.PositiveIntegerField(
+        default=0, help_text="Contacts already loaded by an earlier (overlapping) export and "
+        "replaced by this one.")
+    carry = models.JSONField(
+        default=dict, blank=True,
+        help_text="State handed to the next file of the source (Asterisk calls still open at the "
+        "end of this file).")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                    on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)

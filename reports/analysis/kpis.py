@@ -21,10 +21,10 @@ import pandas as pd
 # threshold.
 SL_VARIANTS = {
     "excl_short_abandons": "answered within T / (offered − short abandons)",
-    "offered": "answered within T / offered",
-    "excl_abandoned_within_t": "answered within T / (offered − abandoned within T)",
+    "of_offered": "answered within T / offered",
+    "excl_abandons_within_t": "answered within T / (offered − abandoned within T)",
     "abandons_within_t_positive": "(answered within T + abandoned within T) / offered",
-    "answered": "answered within T / answered",
+    "of_answered": "answered within T / answered",
 }
 DEFAULT_SL_VARIANT = "excl_short_abandons"
 DEFAULT_DEFINITION_VERSION = "DESIGN.md defaults (v1)"
@@ -118,13 +118,13 @@ def service_level(frame: pd.DataFrame, threshold_s: int, short_abandon_s: int,
     offered = frame["offered"]
     if variant == "excl_short_abandons":
         return ratio(ans_t, offered - short)
-    if variant == "offered":
+    if variant == "of_offered":
         return ratio(ans_t, offered)
-    if variant == "excl_abandoned_within_t":
+    if variant == "excl_abandons_within_t":
         return ratio(ans_t, offered - ab_t)
     if variant == "abandons_within_t_positive":
         return ratio(ans_t + ab_t, offered)
-    if variant == "answered":
+    if variant == "of_answered":
         return ratio(ans_t, frame["answered"])
     raise ValueError(f"sl_variant “{variant}” is unknown; use one of {', '.join(SL_VARIANTS)}.")
 

@@ -15,8 +15,9 @@ def _concrete_paths(patterns=None, prefix=""):
         if isinstance(p, URLResolver):
             yield from _concrete_paths(p.url_patterns, prefix + route)
         elif isinstance(p, URLPattern):
-            full = prefix + route
-            if "(?P" in full or full.startswith("^") or "\\" in full:
+            # DRF router routes are regexes (``^kpis/$``): check their parameter-free ones too
+            full = (prefix + route).replace("^", "").replace("$", "")
+            if "(?P" in full or "\\" in full:
                 continue
             yield _fill(full)
 

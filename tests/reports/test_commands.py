@@ -48,7 +48,7 @@ def test_kpis_json_has_the_documented_fields(data):
 def test_kpis_by_segment_timezone_variant_and_csv(data):
     rows = json.loads(run("kpis", "--start", "2026-03-01", "--end", "2026-03-08",
                           "--granularity", "week", "--by", "queue", "--timezone", "Asia/Tokyo",
-                          "--sl-threshold", "5", "--sl-variant", "offered"))
+                          "--sl-threshold", "5", "--sl-variant", "of_offered"))
     assert rows[0]["queue"] == "Sales"
     assert rows[0]["period_start"] == "2026-03-02T00:00:00+09:00"
     assert rows[0]["service_level"] == pytest.approx(3 / 10)

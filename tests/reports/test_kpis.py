@@ -62,10 +62,10 @@ def test_every_service_level_variant_side_by_side():
     k = kpi_table(two_intervals(), KpiParams(), by=["local_date"], all_variants=True).iloc[0]
     expected = {
         "excl_short_abandons": 36 / (100 - 11),
-        "offered": 36 / 100,
-        "excl_abandoned_within_t": 36 / (100 - 16),
+        "of_offered": 36 / 100,
+        "excl_abandons_within_t": 36 / (100 - 16),
         "abandons_within_t_positive": (36 + 16) / 100,
-        "answered": 36 / 68,
+        "of_answered": 36 / 68,
     }
     assert set(expected) == set(SL_VARIANTS)
     for variant, value in expected.items():

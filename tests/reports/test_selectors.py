@@ -93,9 +93,9 @@ def test_end_date_is_exclusive_and_empty_kpis_are_nan(centre, rows):
 
 def test_explicit_params_and_all_variants(centre, rows):
     k = kpi_frame(Scope.everything(), centre, dt.date(2026, 3, 2), dt.date(2026, 3, 3),
-                  params=KpiParams(sl_threshold_s=5, sl_variant="offered"), all_variants=True)
+                  params=KpiParams(sl_threshold_s=5, sl_variant="of_offered"), all_variants=True)
     assert k["service_level"].iloc[0] == pytest.approx(13 / 100)
-    assert k["service_level__answered"].iloc[0] == pytest.approx(13 / 68)
+    assert k["service_level__of_answered"].iloc[0] == pytest.approx(13 / 68)
 
 
 def test_bad_parameters_are_named(centre, rows):
@@ -185,3 +185,25 @@ def test_autumn_dst_night_keeps_both_quarter_hours_at_1_15(centre, queues):
                                                           "2026-10-25T01:15:00+00:00"]
     day = kpi_frame(Scope.everything(), centre, dt.date(2026, 10, 25), dt.date(2026, 10, 26))
     assert day["offered"].tolist() == [20]
+
+
+def test_params_follow_the_metric_catalogue_across_a_threshold_change(centre, rows):
+    """A new service-level version from 3 March (T = 5 s) applies from that day only; the figure
+    for 2 March keeps the 20 s threshold of the version in force then."""
+    from measurements.selectors import metric_definition_in_force
+    from measurements.services.design import metric_definition_new_version
+
+    current = metric_definition_in_force("service_level", dt.date(2026, 3, 2))
+    metric_definition_new_version(current, effective_from=dt.date(2026, 3, 3),
+                                  parameters={**current.parameters, "threshold_s": 5})
+    periods = kpi_params_for_period(centre, dt.date(2026, 3, 1), dt.date(2026, 3, 5))
+    assert [(p.start, p.end, p.params.sl_threshold_s) for p in periods] == [
+        (dt.date(2026, 3, 1), dt.date(2026, 3, 3), 20),
+        (dt.date(2026, 3, 3), dt.date(2026, 3, 5), 5),
+    ]
+    assert "v2" in periods[1].params.definition_version
+    before = kpi_frame(Scope.everything(), centre, dt.date(2026, 3, 2), dt.date(2026, 3, 3))
+    assert "service_level/excl_short_abandons v1" in before.attrs["definition"]
+    assert before["service_level"].iloc[0] == pytest.approx(
+        kpi_frame(Scope.everything(), centre, dt.date(2026, 3, 2), dt.date(2026, 3, 3),
+                  params=KpiParams(sl_threshold_s=20))["service_level"].iloc[0])

@@ -1,0 +1,1 @@
+"""Browser forms of the measurements app, one module per feature."""

@@ -1,0 +1,239 @@
+"""Asterisk ``queue_log``: ``epoch|callid|queue|agent|event|data1|data2|…`` (epoch seconds, UTC).
+
+Each ``callid`` becomes one contact (natural key = callid); each ENTERQUEUE opens a queue leg, so a
+call passing through several queues (transfers, overflow) is one contact with several queue legs,
+each followed by the agent leg that answered it. Events and their data fields:
+
+=================  ==============================================  ===========================
+event              data                                            leg outcome
+=================  ==============================================  ===========================
+ENTERQUEUE         url, callerid, position                         opens a queue leg
+CONNECT            holdtime, bridged channel, ringtime             queue answered, agent leg
+COMPLETECALLER/…   holdtime, calltime, origposition                agent leg completed
+ABANDON            position, origposition, waittime                queue abandoned
+EXITWITHTIMEOUT    position, origposition, waittime                queue timed out
+EXITWITHKEY        key, position, origposition, waittime           queue timed out (left by key)
+EXITEMPTY          position, origposition, waittime                queue timed out
+TRANSFER/BLIND…    extension, context, holdtime, calltime, origpos agent leg transferred
+ATTENDEDTRANSFER   method, …, holdtime, calltime, origposition     agent leg transferred
+RINGNOANSWER       ringtime (ms)                                   counted (agent did not pick up)
+=================  ==============================================  ===========================
+
+Agent events (callid ``NONE``): AGENTLOGIN/ADDMEMBER … AGENTLOGOFF/REMOVEMEMBER → ``staffed``
+spans, PAUSE … UNPAUSE → ``paused`` spans (reason from data1).
+
+Defects handled: exact duplicate lines are dropped (counted); lines out of time order are
+re-ordered by epoch (counted); a call with no closing event at the end of the file is held back
+(``Chunk.carry``) and completed when the next file of the same source brings its closing event.
+"""
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+from .base import Chunk, FormatError, Options, check_text, rejects_frame
+
+NAME = "asterisk_queue_log"
+LINE_RE = re.compile(r"^\d{9,11}(\.\d+)?\|[^|]*\|[^|]*\|[^|]*\|[A-Z_]+")
+CALL_EVENTS = {"ENTERQUEUE", "CONNECT", "COMPLETECALLER", "COMPLETEAGENT", "ABANDON",
+               "EXITWITHTIMEOUT", "EXITWITHKEY", "EXITEMPTY", "TRANSFER", "BLINDTRANSFER",
+               "ATTENDEDTRANSFER", "RINGNOANSWER", "RINGCANCELED", "SYSCOMPAT", "DID",
+               "INFO", "CONFIGRELOAD", "QUEUESTART"}
+AGENT_EVENTS = {"ADDMEMBER", "REMOVEMEMBER", "PAUSE", "UNPAUSE", "AGENTLOGIN", "AGENTLOGOFF",
+                "PAUSEALL", "UNPAUSEALL", "AGENTCALLBACKLOGIN", "AGENTCALLBACKLOGOFF"}
+IGNORED = {"RINGCANCELED", "SYSCOMPAT", "DID", "INFO", "CONFIGRELOAD", "QUEUESTART"}
+
+
+def sniff(first_line: str) -> bool:
+    return bool(LINE_RE.match(first_line))
+
+
+def _int(value, default=0):
+    try:
+        return int(float(value))
+    except (TypeError, ValueError):
+        return default
+
+
+def read(path, options: Options):
+    name = options.name or str(path)
+    encoding = check_text(path, name, ("utf-8", "latin-1"))
+    rows = []
+    rejects = []
+    with open(path, encoding=encoding, errors="replace") as fh:
+        for lineno, raw in enumerate(fh, start=1):
+            line = raw.rstrip("\r\n")
+            if not line.strip():
+                continue
+            parts = line.split("|")
+            if len(parts) < 5 or not re.match(r"^\d{9,11}(\.\d+)?$", parts[0]):
+                if lineno <= 3 and not rows:
+                    raise FormatError(
+                        f"{name}, line {lineno}: expected an Asterisk queue_log line "
+                        f"“epoch|callid|queue|agent|event|data…”, found {line[:100]!r}.")
+                rejects.append((lineno, "epoch" if len(parts) >= 5 else "",
+                                "not a queue_log line (epoch|callid|queue|agent|event|…)", line))
+                continue
+            event = parts[4].strip()
+            if event not in CALL_EVENTS and event not in AGENT_EVENTS:
+                rejects.append((lineno, "event", f"unknown event {event!r}", line))
+                continue
+            rows.append((int(float(parts[0])), parts[1], parts[2], parts[3], event,
+                         parts[5:], lineno, line))
+    carried = (options.carry or {}).get("asterisk_open_lines", [])
+    carry_rows = [(int(float(p[0])), p[1], p[2], p[3], p[4], p[5:], 0, "|".join(p))
+                  for p in (c.split("|") for c in carried)]
+    chunk = Chunk(rows_read=len(rows) + len(rejects))
+    chunk.rejects = rejects_frame(rejects)
+    all_rows = carry_rows + rows
+    # Exact duplicate lines (a log shipped twice, a re-sent tail) are dropped.
+    seen = set()
+    unique = []
+    for r in all_rows:
+        if r[7] in seen:
+            chunk.duplicates += 1
+            continue
+        seen.add(r[7])
+        unique.append(r)
+    chunk.notes.add("duplicate_lines", chunk.duplicates, "identical lines loaded once")
+    out_of_order = sum(1 for a, b in zip(unique, unique[1:], strict=False) if b[0] < a[0])
+    chunk.notes.add("out_of_order_lines", out_of_order, "lines re-ordered by their epoch")
+    unique.sort(key=lambda r: r[0])  # stable: same-second events keep file order
+    if carry_rows:
+        chunk.notes.add("completed_from_previous_file", len({r[1] for r in carry_rows}),
+                        "calls left open by the previous file completed with this file's events")
+
+    calls: dict[str, list] = {}
+    agent_rows = []
+    for r in unique:
+        if r[4] in AGENT_EVENTS:
+            agent_rows.append(r)
+        elif r[4] not in IGNORED:
+            calls.setdefault(r[1], []).append(r)
+    contacts, segments, open_lines = [], [], []
+    ring_no_answer = 0
+    for callid, events in calls.items():
+        result = _call(callid, events)
+        ring_no_answer += result["ring_no_answer"]
+        if result["open"]:
+            open_lines.extend(r[7] for r in events)
+            continue
+        if result["contact"] is None:
+            chunk.rejects = pd.concat([chunk.rejects, rejects_frame(
+                [(events[0][6], "event", "call has no ENTERQUEUE event", events[0][7])])],
+                ignore_index=True)
+            continue
+        contacts.append(result["contact"])
+        segments.extend(result["segments"])
+    chunk.notes.add("ring_no_answer", ring_no_answer,
+                    "agent rang without answering: counted here, not a leg")
+    chunk.notes.add("open_at_end_of_file", len({line.split('|')[1] for line in open_lines}),
+                    "calls with no closing event held back; completed when the next file "
+                    "of this source brings their closing event")
+    chunk.carry = {"asterisk_open_lines": open_lines}
+    if contacts:
+        chunk.contacts = pd.DataFrame(contacts)
+        for col in ("arrived_at", "ended_at"):
+            chunk.contacts[col] = pd.to_datetime(chunk.contacts[col], unit="s", utc=True)
+    if segments:
+        seg = pd.DataFrame(segments)
+        for col in ("entered_at", "answered_at", "left_at"):
+            seg[col] = pd.to_datetime(seg[col], unit="s", utc=True)
+        chunk.segments = seg
+    chunk.agent_states, dangling = _agent_states(agent_rows)
+    chunk.notes.add("agent_state_open", dangling,
+                    "agent login or pause with no end in this file: not loaded as a span")
+    yield chunk
+
+
+def _call(callid, events):
+    segments = []
+    contact = None
+    current_q = None
+    current_a = None
+    ring = 0
+    outcome = None
+    seq = 0
+    last_ts = events[0][0]
+    for ts, _cid, queue, agent, event, data, _lineno, _line in events:
+        last_ts = max(last_ts, ts)
+        if event == "ENTERQUEUE":
+            seq += 1
+            current_q = {"external_id": callid, "seq": seq, "kind": "queue", "queue_code": queue,
+                         "queue_kind": "acd", "agent_code": "", "entered_at": ts,
+                         "answered_at": None, "left_at": None, "wait_s": 0, "talk_s": 0,
+                         "hold_s": 0, "acw_s": 0, "outcome": "open"}
+            segments.append(current_q)
+            if contact is None:
+                contact = {"external_id": callid, "channel": "voice", "arrived_at": ts,
+                           "ended_at": None, "customer_ref": data[1] if len(data) > 1 else "",
+                           "customer_segment": "", "contact_type": "", "outcome": "abandoned",
+                           "queue_code": queue}
+        elif current_q is None:
+            continue
+        elif event == "RINGNOANSWER":
+            ring += 1
+        elif event == "CONNECT":
+            current_q.update(answered_at=ts, left_at=ts, wait_s=_int(data[0] if data else 0),
+                             outcome="answered")
+            seq += 1
+            current_a = {"external_id": callid, "seq": seq, "kind": "agent", "queue_code": queue,
+                         "queue_kind": "acd", "agent_code": agent, "entered_at": ts,
+                         "answered_at": ts, "left_at": None, "wait_s": 0, "talk_s": 0,
+                         "hold_s": 0, "acw_s": 0, "outcome": "open"}
+            segments.append(current_a)
+        elif event in ("COMPLETECALLER", "COMPLETEAGENT", "TRANSFER", "BLINDTRANSFER",
+                       "ATTENDEDTRANSFER"):
+            if current_a is None:
+                continue
+            if event.startswith("COMPLETE"):
+                calltime = _int(data[1] if len(data) > 1 else 0)
+                current_a.update(outcome="completed")
+                outcome = "handled"
+            else:
+                nums = [d for d in data if re.fullmatch(r"\d+", d or "")]
+                calltime = _int(nums[-2]) if len(nums) >= 3 else _int(nums[-1] if nums else 0)
+                current_a.update(outcome="transferred")
+                outcome = "transferred_out"
+            current_a.update(left_at=ts, talk_s=calltime)
+            current_a = None
+        elif event in ("ABANDON", "EXITWITHTIMEOUT", "EXITWITHKEY", "EXITEMPTY"):
+            wait = _int(data[3] if event == "EXITWITHKEY" and len(data) > 3 else
+                        (data[2] if len(data) > 2 else ts - current_q["entered_at"]))
+            current_q.update(left_at=ts, wait_s=wait,
+                             outcome="abandoned" if event == "ABANDON" else "timed_out")
+            outcome = "abandoned" if event == "ABANDON" else "overflowed"
+    is_open = any(s["outcome"] == "open" for s in segments)
+    if contact is not None and not is_open:
+        if any(s["kind"] == "agent" and s["outcome"] == "completed" for s in segments):
+            outcome = "handled"
+        contact["outcome"] = outcome or "abandoned"
+        contact["ended_at"] = last_ts
+    return {"contact": contact, "segments": segments, "open": is_open and contact is not None,
+            "ring_no_answer": ring}
+
+
+def _agent_states(rows):
+    spans = []
+    open_login: dict = {}
+    open_pause: dict = {}
+    for ts, _cid, queue, agent, event, data, _lineno, _line in rows:
+        q = "" if queue in ("NONE", "") else queue
+        if event in ("AGENTLOGIN", "ADDMEMBER", "AGENTCALLBACKLOGIN"):
+            open_login.setdefault((agent, q), ts)
+        elif event in ("AGENTLOGOFF", "REMOVEMEMBER", "AGENTCALLBACKLOGOFF"):
+            start = open_login.pop((agent, q), None)
+            if start is not None and ts > start:
+                spans.append((agent, q, "staffed", start, ts, ""))
+        elif event in ("PAUSE", "PAUSEALL"):
+            open_pause.setdefault((agent, q), (ts, data[0] if data else ""))
+        elif event in ("UNPAUSE", "UNPAUSEALL"):
+            started = open_pause.pop((agent, q), None)
+            if started is not None and ts > started[0]:
+                spans.append((agent, q, "paused", started[0], ts, started[1]))
+    frame = pd.DataFrame(spans, columns=["agent_code", "queue_code", "state", "started_at",
+                                         "ended_at", "reason"])
+    for col in ("started_at", "ended_at"):
+        frame[col] = pd.to_datetime(frame[col], unit="s", utc=True)
+    return frame, len(open_login) + len(open_pause)

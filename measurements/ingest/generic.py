@@ -1,0 +1,227 @@
+"""Generic CSV/XLSX exports read through a saved column mapping (CRM/case systems, web forms,
+chat and e-mail platforms, IVR session exports, other ACDs).
+
+The mapping is saved on the data source (``DataSource.column_mapping``) and is JSON::
+
+    {
+      "columns": {                      # canonical field -> header of the column in the file
+        "external_id": "Case ID",       # required: the contact's id, unique per source
+        "arrived_at": "Created",        # required: when the contact arrived (date + time)
+        "queue": "Queue",               # routing point code (ACD queue, chat queue, IVR app)
+        "answered_at": "Accepted",      # when an agent answered/accepted (date + time)
+        "ended_at": "Closed",           # when it ended
+        "wait_s": "Wait",               # queue wait; default answered_at - arrived_at
+        "talk_s": "Handle",  "hold_s": "Hold",  "acw_s": "Wrap",
+        "outcome": "Status",            # mapped through "outcome_values"
+        "agent": "Owner",  "channel": "Channel",  "contact_type": "Reason",
+        "customer_ref": "Customer",  "customer_segment": "Tier"
+      },
+      "datetime_format": "%d/%m/%Y %H:%M",   # optional strptime format; default: ISO / mixed
+      "time_zone": "Europe/London",          # optional; default: the data source's time zone
+      "duration_unit": "s",                  # s | ms | min | h; "H:MM:SS" texts always accepted
+      "delimiter": ",",                      # optional; default: sniffed
+      "sheet": "Sheet1",                     # optional, XLSX only
+      "channel": "chat",                     # constant channel when there is no channel column
+      "queue": "WEB-CHAT",                   # constant routing point when there is no queue column
+      "queue_kind": "web",                   # acd | web | cms | ivr  (ivr: IVR session export)
+      "outcome_values": {"Resolved": "handled", "Abandoned": "abandoned"},
+      "channel_values": {"Live chat": "chat", "Mail": "email"}
+    }
+
+Canonical outcomes: handled, abandoned, self_served, overflowed, callback, transferred_out, error.
+Without ``outcome``, a row with ``answered_at`` (or an agent, or talk time) is handled, else
+abandoned. Channels: voice, chat, email, web_form, sms, social.
+
+Each row becomes one contact. For ``queue_kind`` acd/web/cms it gets a queue leg (answered,
+abandoned, or timed out for overflowed/transferred_out) and, when answered, an agent leg with the
+talk/hold/ACW seconds. For ``queue_kind`` ``ivr`` it gets one IVR leg: self_served → contained,
+abandoned → abandoned, anything else → passed to a queue.
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from . import tabular
+from .base import Chunk, FormatError, Options, rejects_frame
+
+NAME = "generic"
+FIELDS = ("external_id", "arrived_at", "queue", "answered_at", "ended_at", "wait_s", "talk_s",
+          "hold_s", "acw_s", "outcome", "agent", "channel", "contact_type", "customer_ref",
+          "customer_segment")
+REQUIRED = ("external_id", "arrived_at")
+OUTCOMES = {"handled", "abandoned", "self_served", "overflowed", "callback", "transferred_out",
+            "error"}
+CHANNELS = {"voice", "chat", "email", "web_form", "sms", "social"}
+QUEUE_KINDS = {"acd", "web", "cms", "ivr"}
+
+
+def validate_mapping(mapping: dict | None) -> list[str]:
+    """Problems with a mapping, as sentences (empty list: usable)."""
+    if not mapping or not isinstance(mapping, dict):
+        return ["no column mapping is saved for this data source"]
+    problems = []
+    cols = mapping.get("columns") or {}
+    if not isinstance(cols, dict):
+        return ["“columns” must map canonical fields to column headers"]
+    unknown = sorted(set(cols) - set(FIELDS))
+    if unknown:
+        problems.append(f"unknown canonical fields {unknown} (known: {list(FIELDS)})")
+    problems += [f"the “{f}” column is required" for f in REQUIRED if not cols.get(f)]
+    if mapping.get("queue_kind", "acd") not in QUEUE_KINDS:
+        problems.append(f"queue_kind must be one of {sorted(QUEUE_KINDS)}")
+    bad = sorted(set((mapping.get("outcome_values") or {}).values()) - OUTCOMES)
+    if bad:
+        problems.append(f"outcome_values map to unknown outcomes {bad} (known {sorted(OUTCOMES)})")
+    if mapping.get("channel") and mapping["channel"] not in CHANNELS:
+        problems.append(f"channel must be one of {sorted(CHANNELS)}")
+    return problems
+
+
+def preview(path, name, delimiter=None, rows=10):
+    """``(columns, first rows as lists of strings)`` for the mapping set-up page."""
+    columns, delimiter, encoding = tabular.header(path, name, delimiter)
+    frame = next(tabular.chunks(path, name, delimiter, encoding, rows), pd.DataFrame())
+    return columns, frame.head(rows).astype(str).values.tolist()
+
+
+def read(path, options: Options):
+    name = options.name or str(path)
+    mapping = options.mapping or {}
+    problems = validate_mapping(mapping)
+    if problems:
+        raise FormatError(f"{name}: the column mapping cannot be used: " + "; ".join(problems))
+    cols = mapping["columns"]
+    found, delimiter, encoding = tabular.header(path, name, mapping.get("delimiter"))
+    missing = [c for c in cols.values() if c and c not in found]
+    if missing:
+        raise tabular.missing_error(name, "mapped", missing, found, delimiter)
+    tz = mapping.get("time_zone") or options.time_zone
+    for frame in tabular.chunks(path, name, delimiter, encoding, options.chunk_rows,
+                                mapping.get("sheet")):
+        yield _map(frame, mapping, tz)
+
+
+def _map(frame: pd.DataFrame, mapping: dict, tz: str) -> Chunk:
+    cols = {k: v for k, v in mapping["columns"].items() if v}
+    chunk = Chunk(rows_read=len(frame))
+    rejects = []
+    bad = pd.Series(False, index=frame.index)
+    def reject(mask, fld, reason):
+        for line in frame.index[mask & ~bad]:
+            raw = ",".join(str(v) for v in frame.loc[line])
+            rejects.append((int(line), fld, reason, raw[:500]))
+        return mask
+
+    stripped: dict = {}
+
+    def col(fld, default=""):
+        if fld not in cols:
+            return pd.Series(default, index=frame.index)
+        if fld not in stripped:  # each column is stripped once, however often it is used
+            stripped[fld] = frame[cols[fld]].astype(str).str.strip()
+        return stripped[fld]
+
+    ext = col("external_id")
+    bad |= reject(ext.eq(""), cols["external_id"], "empty contact id")
+    fmt = mapping.get("datetime_format")
+    times = {}
+    for fld in ("arrived_at", "answered_at", "ended_at"):
+        if fld in cols:
+            text = col(fld)
+            times[fld] = tabular.parse_times(text, fmt, tz)
+            unparsed = times[fld].isna() & text.ne("")
+            bad |= reject(unparsed, cols[fld], f"not a date/time"
+                          f"{' in format ' + fmt if fmt else ''}")
+        else:
+            times[fld] = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns, UTC]")
+    bad |= reject(times["arrived_at"].isna(), cols["arrived_at"], "arrival time is empty")
+    unit = mapping.get("duration_unit", "s")
+    secs = {}
+    for fld in ("wait_s", "talk_s", "hold_s", "acw_s"):
+        text = col(fld)
+        secs[fld] = tabular.parse_seconds(text, unit)
+        if fld in cols:
+            wrong = (secs[fld].isna() & text.ne("")) | (secs[fld] < 0)
+            bad |= reject(wrong, cols[fld], "not a non-negative duration")
+        secs[fld] = secs[fld].fillna(0).clip(lower=0).round().astype("int64")
+    agent = col("agent")
+    out_raw = col("outcome")
+    values = mapping.get("outcome_values") or {}
+    lowered = out_raw.str.lower()
+    outcome = out_raw.map(values).astype(object).fillna(
+        lowered.where(lowered.isin(OUTCOMES)).astype(object))
+    answered_hint = times["answered_at"].notna() | agent.ne("") | secs["talk_s"].gt(0)
+    if "outcome" in cols:
+        bad |= reject(outcome.isna() & out_raw.ne(""), cols["outcome"],
+                      f"outcome not in the mapping's outcome_values {sorted(values)}")
+    outcome = outcome.where(outcome.notna() & out_raw.ne(""),
+                            answered_hint.map({True: "handled", False: "abandoned"}))
+    chan_values = mapping.get("channel_values") or {}
+    chan_raw = col("channel", mapping.get("channel", "voice"))
+    channel = chan_raw.map(chan_values).astype(object).fillna(chan_raw.str.lower()).replace(
+        "", mapping.get("channel", "voice"))
+    bad |= reject(~channel.isin(CHANNELS), cols.get("channel", "channel"),
+                  f"channel must be one of {sorted(CHANNELS)}")
+    queue = col("queue", mapping.get("queue", "")).replace("", mapping.get("queue", "") or "")
+    bad |= reject(queue.eq(""), cols.get("queue", "queue"),
+                  "no routing point: map a queue column or set a constant queue")
+    dup = ext.duplicated(keep="last") & ~bad
+    chunk.duplicates = int(dup.sum())
+    chunk.notes.add("repeated_contact_id", chunk.duplicates,
+                    "contact id repeated in the file: the last row kept")
+    chunk.rejects = rejects_frame(rejects)
+    keep = ~bad & ~dup
+    f = {k: v[keep] for k, v in times.items()}
+    s = {k: v[keep] for k, v in secs.items()}
+    ext, agent, outcome, channel, queue = ext[keep], agent[keep], outcome[keep], channel[keep], \
+        queue[keep]
+    if ext.empty:
+        return chunk
+    arrived = f["arrived_at"]
+    answered = f["answered_at"].where(f["answered_at"].notna() | ~outcome.eq("handled"), arrived)
+    wait = s["wait_s"].where(s["wait_s"].gt(0) | ("wait_s" in cols),
+                             ((answered.fillna(f["ended_at"]) - arrived).dt.total_seconds())
+                             .fillna(0).clip(lower=0).round().astype("int64"))
+    handle = s["talk_s"] + s["hold_s"]
+    ended = f["ended_at"].fillna(answered + pd.to_timedelta(handle, unit="s")).fillna(
+        arrived + pd.to_timedelta(wait, unit="s"))
+    kind = mapping.get("queue_kind", "acd")
+    chunk.contacts = pd.DataFrame({
+        "external_id": ext, "channel": channel, "arrived_at": arrived, "ended_at": ended,
+        "customer_ref": col("customer_ref")[keep], "customer_segment":
+        col("customer_segment")[keep], "contact_type": col("contact_type")[keep],
+        "outcome": outcome, "queue_code": queue if kind != "ivr" else "",
+    })
+    base = {"external_id": ext, "queue_code": queue, "queue_kind": kind, "hold_s": 0, "acw_s": 0}
+    if kind == "ivr":
+        ivr_out = outcome.map({"self_served": "contained", "abandoned": "abandoned"}) \
+            .fillna("to_queue")
+        chunk.segments = pd.DataFrame({**base, "seq": 1, "kind": "ivr", "agent_code": "",
+                                       "entered_at": arrived, "answered_at": pd.NaT,
+                                       "left_at": ended, "wait_s": 0, "talk_s": 0,
+                                       "outcome": ivr_out})
+        return chunk
+    is_answered = outcome.eq("handled") | (outcome.eq("transferred_out") & answered_hint[keep])
+    q_out = pd.Series("abandoned", index=ext.index).mask(is_answered, "answered").mask(
+        ~is_answered & outcome.isin(["overflowed", "transferred_out", "callback"]), "timed_out")
+    queue_seg = pd.DataFrame({**base, "seq": 1, "kind": "queue", "agent_code": "",
+                              "entered_at": arrived, "answered_at": answered.where(is_answered),
+                              "left_at": answered.where(is_answered, ended), "wait_s": wait,
+                              "talk_s": 0, "outcome": q_out})
+    a = is_answered
+    agent_seg = pd.DataFrame({
+        "external_id": ext[a], "queue_code": queue[a], "queue_kind": kind, "seq": 2,
+        "kind": "agent", "agent_code": agent[a], "entered_at": answered[a],
+        "answered_at": answered[a], "left_at": ended[a], "wait_s": 0, "talk_s": s["talk_s"][a],
+        "hold_s": s["hold_s"][a], "acw_s": s["acw_s"][a],
+        "outcome": outcome[a].map({"transferred_out": "transferred"}).fillna("completed"),
+    })
+    chunk.segments = pd.concat([queue_seg, agent_seg], ignore_index=True)
+    return chunk
+
+
+def ensure_mapping_columns(found, mapping):
+    """Raise FormatError when mapped headers are missing from ``found``."""
+    missing = [c for c in (mapping.get("columns") or {}).values() if c and c not in found]
+    if missing:
+        raise FormatError(f"expected mapped columns {missing}; found {found[:25]}")

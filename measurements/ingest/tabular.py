@@ -1,0 +1,125 @@
+"""Reading CSV/XLSX exports in chunks, with line numbers, header checks and value parsers."""
+from __future__ import annotations
+
+import csv
+import re
+
+import pandas as pd
+
+from .base import FormatError, check_text, head_lines, localize
+
+XLSX_MAGIC = b"PK\x03\x04"
+DELIMITERS = ",;\t|"
+
+
+def is_xlsx(path) -> bool:
+    with open(path, "rb") as fh:
+        return fh.read(4) == XLSX_MAGIC
+
+
+def norm(name) -> str:
+    """Header name → lower snake case (``"Calls Offered"`` → ``calls_offered``)."""
+    return re.sub(r"[^a-z0-9]+", "_", str(name).strip().lower()).strip("_")
+
+
+def sniff_delimiter(path, name, encoding) -> str:
+    lines = head_lines(path, 5, encoding)
+    sample = "\n".join(lines)
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=DELIMITERS).delimiter
+    except csv.Error:
+        counts = {d: lines[0].count(d) for d in DELIMITERS} if lines else {}
+        best = max(counts, key=counts.get) if counts else ","
+        return best if counts.get(best) else ","
+
+
+def header(path, name, delimiter=None):
+    """``(columns, delimiter, encoding)`` of a CSV/XLSX file; XLSX gives delimiter ``None``."""
+    if is_xlsx(path):
+        try:
+            frame = pd.read_excel(path, nrows=0, engine="openpyxl")
+        except Exception as exc:  # noqa: BLE001 - openpyxl raises many types on bad files
+            raise FormatError(f"{name}: expected an XLSX workbook, found a file openpyxl cannot "
+                              f"read ({exc}).") from exc
+        return [str(c) for c in frame.columns], None, None
+    encoding = check_text(path, name, ("utf-8-sig", "cp1252"))
+    delimiter = delimiter or sniff_delimiter(path, name, encoding)
+    first = head_lines(path, 1, encoding)
+    cols = next(csv.reader(first, delimiter=delimiter)) if first else []
+    return [c.strip() for c in cols], delimiter, encoding
+
+
+def require(name, found, required: dict[str, tuple[str, ...]], delimiter=None):
+    """Match canonical fields to found columns by alias; raise naming expected vs found.
+
+    ``required`` maps a canonical field to its accepted header aliases (normalised). Returns
+    ``{field: found column}`` for the fields present.
+    """
+    by_norm = {norm(c): c for c in found}
+    out = {}
+    for fld, aliases in required.items():
+        for alias in (fld, *aliases):
+            if alias in by_norm:
+                out[fld] = by_norm[alias]
+                break
+    return out
+
+
+def missing_error(name, kind, missing, found, delimiter):
+    hint = ""
+    if len(found) == 1 and any(d in found[0] for d in DELIMITERS if d != delimiter):
+        hint = (f" The header has a single column: the file seems to use a different "
+                f"delimiter than {delimiter!r}.")
+    return FormatError(f"{name}, line 1: expected {kind} columns {missing}; found "
+                       f"{found[:25]}.{hint}")
+
+
+def chunks(path, name, delimiter, encoding, chunk_rows, sheet=None):
+    """Yield DataFrames of strings indexed by 1-based file line number (header is line 1)."""
+    if delimiter is None:
+        frame = pd.read_excel(path, sheet_name=sheet or 0, dtype=str, engine="openpyxl")
+        frame = frame.fillna("")
+        frame.index = range(2, 2 + len(frame))
+        yield frame
+        return
+    offset = 0
+    try:
+        reader = pd.read_csv(path, sep=delimiter, dtype=str, keep_default_na=False,
+                             chunksize=chunk_rows, encoding=encoding, skipinitialspace=True,
+                             on_bad_lines="skip", engine="c")
+        for frame in reader:
+            frame.columns = [str(c).strip() for c in frame.columns]
+            frame.index = range(offset + 2, offset + 2 + len(frame))
+            offset += len(frame)
+            yield frame
+    except UnicodeDecodeError as exc:
+        raise FormatError(f"{name}: expected text encoded as {encoding}, found bytes that are "
+                          f"not ({exc.reason}).") from exc
+
+
+def parse_times(series: pd.Series, fmt: str | None, time_zone: str) -> pd.Series:
+    """Strings → UTC timestamps. Naive values are local to ``time_zone``; values with an
+    offset keep it. Unparseable values give NaT (the caller rejects them)."""
+    s = series.astype(str).str.strip()
+    s = s.where(s != "", None)
+    if fmt:
+        parsed = pd.to_datetime(s, format=fmt, errors="coerce")
+    else:
+        parsed = pd.to_datetime(s, errors="coerce", format="mixed", utc=False)
+    if parsed.dtype == object:  # mixed offsets
+        parsed = pd.to_datetime(s, errors="coerce", format="mixed", utc=True)
+    if getattr(parsed.dt, "tz", None) is not None:
+        return parsed.dt.tz_convert("UTC")
+    return localize(parsed, time_zone)
+
+
+def parse_seconds(series: pd.Series, unit: str = "s") -> pd.Series:
+    """Durations → float seconds: numbers in ``unit`` (s, ms, min) or ``[H:]MM:SS`` texts."""
+    s = series.astype(str).str.strip()
+    num = pd.to_numeric(s.str.replace(",", ".", regex=False), errors="coerce")
+    factor = {"s": 1, "ms": 0.001, "min": 60, "h": 3600}.get(unit, 1)
+    out = num * factor
+    clock = s.str.extract(r"^(?:(\d+):)?(\d{1,2}):(\d{2})$")
+    as_clock = clock[0].astype(float).fillna(0) * 3600 + clock[1].astype(float) * 60 + \
+        clock[2].astype(float)
+    return out.fillna(as_clock)

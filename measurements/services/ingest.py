@@ -1,0 +1,682 @@
+"""Data collection: import batches from export files into the canonical contact model.
+
+Public entry points (other apps and the simulator call these):
+
+- ``batch_create(source=, file=, original_name=, user=None, export_format=None, enqueue=True)``
+  stores the file, records sha256 and size, marks an identical file already loaded for the same
+  source as a duplicate (nothing loaded), and enqueues ``measurements.tasks.ingest_batch`` on
+  commit.
+- ``batch_process(batch_id)`` runs the adapter and loads the batch in one transaction: contacts
+  upserted on ``(source, external_id)`` (an overlapping export replaces the contacts it contains
+  and their legs), PostgreSQL ``COPY`` into temporary staging tables then ``INSERT … SELECT``;
+  executemany into the same staging tables on SQLite. Then rebuilds the interval rollups of the
+  span the batch touched (:func:`measurements.services.rollup.rollup_rebuild`). Counts are
+  published while it runs (through a second connection on PostgreSQL).
+- ``batch_retry(batch_id)`` puts a failed or interrupted batch back in the queue.
+- ``source_create``/``source_update`` for data sources (validating the column mapping).
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+import logging
+import os
+import shutil
+from pathlib import Path
+
+import pandas as pd
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.db import connection, connections, transaction
+from django.utils import timezone
+
+from pathways.models import Agent, Queue
+
+from .. import ingest
+from ..constants import WAIT_BUCKETS_S, BatchStatus, ExportFormat
+from ..ingest import generic
+from ..models import DataSource, ImportBatch, IntervalStat, RejectedRow
+from .rollup import (
+    agent_rollup_rebuild,
+    interval_floor,
+    interval_stats_insert,
+    local_fields,
+    rollup_rebuild,
+)
+
+logger = logging.getLogger(__name__)
+
+PROGRESS_EVERY_ROWS = 20_000
+
+
+class UploadTooLarge(ValidationError):
+    pass
+
+
+# --- data sources -------------------------------------------------------------------------------
+
+def source_create(*, centre, **fields) -> DataSource:
+    source = DataSource(centre=centre, **fields)
+    _source_validate(source)
+    source.save()
+    return source
+
+
+def source_update(source: DataSource, **fields) -> DataSource:
+    for name, value in fields.items():
+        setattr(source, name, value)
+    _source_validate(source)
+    source.save()
+    return source
+
+
+def _source_validate(source):
+    """Field checks, and the column mapping when one is given (a generic source may be saved
+    first and mapped afterwards; its files fail with a clear message until it is)."""
+    source.full_clean()
+    if source.column_mapping:
+        problems = generic.validate_mapping(source.column_mapping)
+        if problems:
+            raise ValidationError({"column_mapping": problems})
+
+
+# --- batches ------------------------------------------------------------------------------------
+
+def _hash_and_size(fh) -> tuple[str, int]:
+    digest = hashlib.sha256()
+    size = 0
+    fh.seek(0)
+    for block in iter(lambda: fh.read(1 << 20), b""):
+        digest.update(block)
+        size += len(block)
+    fh.seek(0)
+    return digest.hexdigest(), size
+
+
+def batch_create(*, source: DataSource, file, original_name: str | None = None, user=None,
+                 export_format: str | None = None, enqueue: bool = True) -> ImportBatch:
+    """Register one export file as an import batch.
+
+    ``file`` is a path or a binary file object (an upload). Raises :class:`UploadTooLarge` above
+    ``CONTACTMIS_MAX_UPLOAD_BYTES``. An identical file (same sha256) already loaded for this
+    source gives a batch with status ``duplicate`` and nothing is loaded.
+    """
+    close = False
+    if isinstance(file, str | os.PathLike):
+        original_name = original_name or Path(file).name
+        file = open(file, "rb")  # noqa: SIM115 - closed below
+        close = True
+    try:
+        sha256, size = _hash_and_size(file)
+        limit = settings.CONTACTMIS_MAX_UPLOAD_BYTES
+        if size > limit:
+            raise UploadTooLarge(
+                f"{original_name}: {size / 1e6:.1f} MB is over the upload limit of "
+                f"{limit / 1e6:.0f} MB (CONTACTMIS_MAX_UPLOAD_MB); split the export.")
+        fmt = export_format or source.export_format or ExportFormat.AUTO
+        batch = ImportBatch(source=source, export_format=fmt, original_name=original_name or "",
+                            sha256=sha256, size_bytes=size, created_by=user)
+        earlier = (ImportBatch.objects.filter(source=source, sha256=sha256,
+                                              status=BatchStatus.LOADED)
+                   .order_by("created_at").first())
+        with transaction.atomic():
+            batch.file.save(Path(original_name or "upload").name, File(file), save=False)
+            if earlier:
+                now = timezone.now()
+                batch.status = BatchStatus.DUPLICATE
+                batch.export_format = earlier.export_format
+                batch.rows_read = earlier.rows_read
+                batch.duplicates_skipped = earlier.rows_read
+                batch.started_at = batch.finished_at = now
+                batch.notes = [{"code": "duplicate_file", "count": 1,
+                                "action": f"identical to batch #{earlier.pk} "
+                                f"({earlier.original_name}); nothing loaded"}]
+            batch.save()
+            if enqueue and batch.status == BatchStatus.PENDING:
+                _enqueue(batch.pk)
+        return batch
+    finally:
+        if close:
+            file.close()
+
+
+def _enqueue(batch_id):
+    from ..tasks import ingest_batch
+
+    transaction.on_commit(lambda: ingest_batch.delay(batch_id))
+
+
+def batch_retry(batch_id: int) -> ImportBatch:
+    """Queue a failed or interrupted (still ``running`` from a dead worker) batch again."""
+    batch = ImportBatch.objects.get(pk=batch_id)
+    if batch.status not in (BatchStatus.FAILED, BatchStatus.RUNNING, BatchStatus.PENDING):
+        raise ValidationError(f"batch #{batch.pk} is {batch.get_status_display().lower()}; "
+                              "only failed or interrupted batches can be retried")
+    with transaction.atomic():
+        ImportBatch.objects.filter(pk=batch.pk).update(status=BatchStatus.PENDING, error="")
+        _enqueue(batch.pk)
+    batch.refresh_from_db()
+    return batch
+
+
+class _Progress:
+    """Publishes a batch's counts while its transaction is still open.
+
+    On PostgreSQL it writes through a second connection in autocommit, so the browser sees the
+    counts grow; SQLite allows one writer, so there the counts appear at commit.
+    """
+
+    FIELDS = ("rows_read", "contacts_loaded", "segments_loaded", "surveys_loaded",
+              "agent_states_loaded", "intervals_loaded", "rows_rejected", "duplicates_skipped",
+              "rows_skipped", "surveys_unmatched", "contacts_replaced")
+
+    def __init__(self, batch):
+        self.batch = batch
+        self.conn = None
+        if connection.vendor == "postgresql":
+            self.conn = connections.create_connection("default")
+        self.last = 0
+
+    def publish(self, force=False):
+        if self.conn is None:
+            return
+        every = min(PROGRESS_EVERY_ROWS, getattr(settings, "CONTACTMIS_INGEST_CHUNK_ROWS",
+                                                 PROGRESS_EVERY_ROWS))
+        if not force and self.batch.rows_read - self.last < every:
+            return
+        self.last = self.batch.rows_read
+        sets = ", ".join(f"{f} = %s" for f in self.FIELDS)
+        with self.conn.cursor() as cursor:
+            cursor.execute(f"UPDATE measurements_importbatch SET {sets} WHERE id = %s",
+                           [getattr(self.batch, f) for f in self.FIELDS] + [self.batch.pk])
+
+    def close(self):
+        if self.conn is not None:
+            self.conn.close()
+
+
+def batch_process(batch_id: int) -> ImportBatch:
+    """Load one batch (see the module docstring). Safe to call again for the same batch: a
+    loaded batch is left alone, an interrupted one is loaded from scratch."""
+    claimed = ImportBatch.objects.filter(
+        pk=batch_id, status__in=(BatchStatus.PENDING, BatchStatus.RUNNING, BatchStatus.FAILED)
+    ).update(status=BatchStatus.RUNNING, started_at=timezone.now(), finished_at=None, error="")
+    batch = ImportBatch.objects.select_related("source__centre").get(pk=batch_id)
+    if not claimed:
+        return batch
+    ImportBatch.objects.filter(pk=batch_id).update(attempts=batch.attempts + 1)
+    batch.attempts += 1
+    progress = _Progress(batch)
+    try:
+        with transaction.atomic():
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    # Two deliveries of the same batch never load side by side.
+                    cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [4242, batch_id])
+                if ImportBatch.objects.filter(pk=batch_id, status=BatchStatus.LOADED).exists():
+                    return ImportBatch.objects.get(pk=batch_id)
+            _load(batch, progress)
+            batch.status = BatchStatus.LOADED
+            batch.finished_at = timezone.now()
+            batch.save()
+    except ingest.FormatError as exc:
+        _fail(batch, str(exc))
+    except Exception as exc:
+        if _is_transient(exc):
+            ImportBatch.objects.filter(pk=batch_id).update(
+                status=BatchStatus.PENDING, error=f"will retry: {exc}")
+            raise
+        logger.exception("import batch %s failed", batch_id)
+        _fail(batch, f"{type(exc).__name__}: {exc}")
+    finally:
+        progress.close()
+    batch.refresh_from_db()
+    return batch
+
+
+def _is_transient(exc):
+    from django.db import InterfaceError, OperationalError
+
+    return isinstance(exc, OperationalError | InterfaceError) and "locked" not in str(exc)
+
+
+def _fail(batch, message):
+    ImportBatch.objects.filter(pk=batch.pk).update(
+        status=BatchStatus.FAILED, error=message[:4000], finished_at=timezone.now(),
+        contacts_loaded=0, segments_loaded=0, surveys_loaded=0, agent_states_loaded=0,
+        intervals_loaded=0)
+
+
+def _previous_carry(batch):
+    prev = (ImportBatch.objects.filter(source=batch.source, status=BatchStatus.LOADED,
+                                       export_format=ExportFormat.ASTERISK)
+            .exclude(pk=batch.pk).order_by("-finished_at", "-pk").first())
+    return prev.carry if prev else None
+
+
+def _load(batch: ImportBatch, progress: _Progress):
+    source = batch.source
+    for name in _Progress.FIELDS:
+        setattr(batch, name, 0)
+    RejectedRow.objects.filter(batch=batch).delete()
+    path = batch.file.path
+    fmt = batch.export_format
+    if fmt == ExportFormat.AUTO:
+        fmt = ingest.detect_format(path, batch.original_name, source.column_mapping)
+        batch.export_format = fmt
+    options = ingest.Options(time_zone=source.time_zone, mapping=source.column_mapping or None,
+                             name=batch.original_name,
+                             chunk_rows=getattr(settings, "CONTACTMIS_INGEST_CHUNK_ROWS",
+                                                200_000),
+                             carry=_previous_carry(batch) if fmt == ExportFormat.ASTERISK
+                             else None)
+    loader = _Loader(batch)
+    notes = ingest.Notes()
+    try:
+        for chunk in ingest.read(path, fmt, options):
+            batch.rows_read += chunk.rows_read
+            batch.rows_skipped += chunk.rows_skipped
+            batch.duplicates_skipped += chunk.duplicates
+            notes.merge(chunk.notes)
+            if chunk.carry is not None:
+                batch.carry = chunk.carry
+            loader.load(chunk)
+            progress.publish()
+        loader.finish()
+    finally:
+        loader.drop()
+    if batch.surveys_unmatched:
+        notes.add("survey_unmatched", batch.surveys_unmatched,
+                  "survey responses whose contact reference matched no contact: kept, unlinked")
+    if batch.contacts_replaced:
+        notes.add("replaced_contacts", batch.contacts_replaced,
+                  "contacts already loaded by an earlier overlapping export: replaced, "
+                  "not double-counted")
+    batch.notes = notes.as_list()
+    progress.publish(force=True)
+
+
+# --- loading -----------------------------------------------------------------------------------
+
+STAGING = {
+    "cmis_stg_contact": [("external_id", "text"), ("channel", "text"), ("queue_id", "bigint"),
+                         ("arrived_at", "timestamptz"), ("ended_at", "timestamptz"),
+                         ("customer_ref", "text"), ("customer_segment", "text"),
+                         ("contact_type", "text"), ("outcome", "text")],
+    "cmis_stg_segment": [("external_id", "text"), ("seq", "integer"), ("kind", "text"),
+                         ("queue_id", "bigint"), ("agent_id", "bigint"),
+                         ("entered_at", "timestamptz"), ("answered_at", "timestamptz"),
+                         ("left_at", "timestamptz"), ("wait_s", "integer"),
+                         ("talk_s", "integer"), ("hold_s", "integer"), ("acw_s", "integer"),
+                         ("outcome", "text")],
+}
+TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+EPOCH = pd.Timestamp("1970-01-01", tz="UTC")
+
+
+def _ts(column):
+    """A staged timestamp column as a timestamp: as is on PostgreSQL, from epoch seconds on
+    SQLite."""
+    return column if connection.vendor == "postgresql" else f"datetime({column}, 'unixepoch')"
+
+
+class _Loader:
+    """Writes canonical chunks of one batch; runs inside the batch's transaction."""
+
+    def __init__(self, batch):
+        self.batch = batch
+        self.source = batch.source
+        self.centre = batch.source.centre
+        self.queues: dict[str, int] = {}
+        self.agents: dict[str, int] = {}
+        self.span = [None, None]
+        self.staged = False
+        self.pg = connection.vendor == "postgresql"
+
+    # codes → ids
+    def _queue_ids(self, frame, channels=None):
+        wanted = frame[["queue_code", "queue_kind"]].drop_duplicates()
+        for code, kind in wanted.itertuples(index=False):
+            if not code or code in self.queues:
+                continue
+            channel = (channels or {}).get(code, "voice")
+            queue, _ = Queue.objects.get_or_create(
+                centre=self.centre, code=code[:120],
+                defaults={"kind": kind or "acd", "channel": channel, "name": ""})
+            self.queues[code] = queue.pk
+        return frame["queue_code"].map(self.queues)
+
+    def _agent_ids(self, codes: pd.Series):
+        for code in codes.drop_duplicates():
+            if code and code not in self.agents:
+                agent, _ = Agent.objects.get_or_create(centre=self.centre, code=code[:120])
+                self.agents[code] = agent.pk
+        return codes.map(self.agents)
+
+    def _stage(self):
+        if self.staged:
+            return
+        with connection.cursor() as cursor:
+            for table, cols in STAGING.items():
+                cursor.execute(f"DROP TABLE IF EXISTS {table}")
+                types = ", ".join(f"{n} {t if self.pg else ''}".strip() for n, t in cols)
+                cursor.execute(f"CREATE TEMP TABLE {table} ({types})")
+        self.staged = True
+
+    def drop(self):
+        if not self.staged:
+            return
+        try:
+            with connection.cursor() as cursor:
+                for table in STAGING:
+                    cursor.execute(f"DROP TABLE IF EXISTS {table}")
+        except Exception:  # noqa: BLE001 - a broken transaction drops temp tables anyway
+            logger.debug("staging tables not dropped", exc_info=True)
+
+    def _fill(self, table, frame):
+        cols = [n for n, _ in STAGING[table]]
+        frame = frame[cols]
+        with connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {table}")
+            if self.pg:
+                buf = io.StringIO()
+                out = frame.copy()
+                for n, t in STAGING[table]:
+                    if t == "timestamptz":
+                        out[n] = out[n].dt.strftime(TIME_FORMAT + "+00").fillna("")
+                    elif t in ("bigint", "integer"):
+                        out[n] = out[n].astype("Int64")
+                out.to_csv(buf, index=False, header=False)
+                buf.seek(0)
+                text_cols = ", ".join(n for n, t in STAGING[table] if t == "text")
+                cursor.cursor.copy_expert(
+                    f"COPY {table} FROM STDIN WITH (FORMAT csv, FORCE_NOT_NULL ({text_cols}))",
+                    buf)
+            else:
+                # SQLite: timestamps staged as epoch seconds (fast to convert), turned into
+                # Django's text format by ``datetime(…, 'unixepoch')`` in the INSERT … SELECT.
+                columns = []
+                for n, t in STAGING[table]:
+                    col = frame[n]
+                    if t == "timestamptz":
+                        secs = (col - EPOCH).dt.total_seconds().to_numpy()
+                        columns.append([None if v != v else int(v) for v in secs])
+                    elif t in ("bigint", "integer"):
+                        nums = pd.to_numeric(col, errors="coerce").to_numpy(dtype=float)
+                        columns.append([None if v != v else int(v) for v in nums])
+                    else:
+                        columns.append(col.astype(object).where(col.notna(), "").tolist())
+                marks = ", ".join(["%s"] * len(cols))
+                cursor.executemany(f"INSERT INTO {table} VALUES ({marks})",
+                                   zip(*columns, strict=True))
+
+    def _extend_span(self, series):
+        if series.empty:
+            return
+        lo, hi = series.min(), series.max()
+        if pd.isna(lo):
+            return
+        lo, hi = lo.to_pydatetime(), hi.to_pydatetime()
+        self.span[0] = lo if self.span[0] is None else min(self.span[0], lo)
+        self.span[1] = hi if self.span[1] is None else max(self.span[1], hi)
+
+    def load(self, chunk):
+        batch = self.batch
+        if len(chunk.rejects):
+            RejectedRow.objects.bulk_create(
+                [RejectedRow(batch=batch, line=int(r.line), field=str(r.field)[:120],
+                             reason=str(r.reason)[:500], raw=str(r.raw)[:2000])
+                 for r in chunk.rejects.itertuples(index=False)], batch_size=2000)
+            batch.rows_rejected += len(chunk.rejects)
+        if len(chunk.contacts):
+            self._contacts(chunk.contacts, chunk.segments)
+        if len(chunk.surveys):
+            self._surveys(chunk.surveys)
+        if len(chunk.agent_states):
+            self._agent_states(chunk.agent_states)
+        if len(chunk.intervals):
+            self._intervals(chunk.intervals)
+
+    def _contacts(self, contacts, segments):
+        self._stage()
+        src = self.source.pk
+        channels = dict(zip(contacts["queue_code"], contacts["channel"], strict=False))
+        contacts = contacts.copy()
+        contacts["queue_kind"] = "acd"
+        known = segments[["queue_code", "queue_kind"]].drop_duplicates()
+        contacts["queue_kind"] = contacts["queue_code"].map(
+            dict(zip(known["queue_code"], known["queue_kind"], strict=False))).fillna("acd")
+        contacts["queue_id"] = self._queue_ids(contacts, channels)
+        segments = segments.copy()
+        segments["queue_id"] = self._queue_ids(segments, channels)
+        segments["agent_id"] = self._agent_ids(segments["agent_code"].fillna(""))
+        for col in ("arrived_at", "ended_at"):
+            contacts[col] = pd.to_datetime(contacts[col], utc=True)
+        for col in ("entered_at", "answered_at", "left_at"):
+            segments[col] = pd.to_datetime(segments[col], utc=True)
+        self._fill("cmis_stg_contact", contacts)
+        self._fill("cmis_stg_segment", segments)
+        seg_t, con_t = "measurements_segment", "measurements_contact"
+        with connection.cursor() as cursor:
+            # Legs of contacts this export replaces: their intervals must be rebuilt too.
+            cursor.execute(
+                f"SELECT MIN(s.entered_at), MAX(s.entered_at), COUNT(DISTINCT c.id) "
+                f"FROM {con_t} c JOIN cmis_stg_contact g ON g.external_id = c.external_id "
+                f"JOIN {seg_t} s ON s.contact_id = c.id WHERE c.source_id = %s", [src])
+            old_lo, old_hi, replaced = cursor.fetchone()
+            if replaced:
+                self.batch.contacts_replaced += replaced
+                self._extend_span(pd.Series(pd.to_datetime([old_lo, old_hi], utc=True)))
+                cursor.execute(
+                    f"DELETE FROM {seg_t} WHERE contact_id IN (SELECT c.id FROM {con_t} c "
+                    f"JOIN cmis_stg_contact g ON g.external_id = c.external_id "
+                    f"WHERE c.source_id = %s)", [src])
+            cursor.execute(
+                f"INSERT INTO {con_t} (centre_id, source_id, batch_id, external_id, channel, "
+                f"queue_id, arrived_at, ended_at, customer_ref, customer_segment, contact_type, "
+                f"outcome) SELECT %s, %s, %s, external_id, channel, queue_id, "
+                f"{_ts('arrived_at')}, {_ts('ended_at')}, customer_ref, customer_segment, "
+                f"contact_type, outcome "
+                f"FROM cmis_stg_contact WHERE true "
+                f"ON CONFLICT (source_id, external_id) DO UPDATE SET "
+                f"batch_id = excluded.batch_id, channel = excluded.channel, "
+                f"queue_id = excluded.queue_id, arrived_at = excluded.arrived_at, "
+                f"ended_at = excluded.ended_at, customer_ref = excluded.customer_ref, "
+                f"customer_segment = excluded.customer_segment, "
+                f"contact_type = excluded.contact_type, outcome = excluded.outcome",
+                [self.centre.pk, src, self.batch.pk])
+            cursor.execute(
+                f"INSERT INTO {seg_t} (contact_id, seq, kind, queue_id, agent_id, entered_at, "
+                f"answered_at, left_at, wait_s, talk_s, hold_s, acw_s, outcome) "
+                f"SELECT c.id, g.seq, g.kind, g.queue_id, g.agent_id, {_ts('g.entered_at')}, "
+                f"{_ts('g.answered_at')}, {_ts('g.left_at')}, g.wait_s, g.talk_s, g.hold_s, "
+                f"g.acw_s, g.outcome "
+                f"FROM cmis_stg_segment g JOIN {con_t} c ON c.source_id = %s "
+                f"AND c.external_id = g.external_id", [src])
+        self.batch.contacts_loaded += len(contacts)
+        self.batch.segments_loaded += len(segments)
+        self._extend_span(segments["entered_at"])
+
+    def _surveys(self, surveys):
+        from ..models import Contact, SurveyResponse
+
+        refs = set(surveys["contact_ref"])
+        ids = dict(Contact.objects.filter(centre=self.centre, external_id__in=refs)
+                   .values_list("external_id", "pk"))
+        objs = []
+        for r in surveys.itertuples(index=False):
+            objs.append(SurveyResponse(
+                centre=self.centre, source=self.source, batch=self.batch,
+                external_id=r.external_id[:200], contact_id=ids.get(r.contact_ref),
+                contact_ref=r.contact_ref[:200],
+                responded_at=None if pd.isna(r.responded_at) else r.responded_at.to_pydatetime(),
+                csat=None if pd.isna(r.csat) else int(r.csat),
+                nps=None if pd.isna(r.nps) else int(r.nps),
+                resolved_first_time=None if r.resolved_first_time is None or
+                pd.isna(r.resolved_first_time) else bool(r.resolved_first_time),
+                comment=r.comment or ""))
+        SurveyResponse.objects.bulk_create(
+            objs, batch_size=2000, update_conflicts=True,
+            unique_fields=["source", "external_id"],
+            update_fields=["batch", "contact", "contact_ref", "responded_at", "csat", "nps",
+                           "resolved_first_time", "comment"])
+        self.batch.surveys_loaded += len(objs)
+        self.batch.surveys_unmatched += sum(1 for o in objs if o.contact_id is None)
+
+    def _agent_states(self, states):
+        from ..models import AgentState
+
+        states = states.copy()
+        states["queue_kind"] = "acd"
+        queue_ids = self._queue_ids(states)
+        agent_ids = self._agent_ids(states["agent_code"])
+        objs = [AgentState(centre=self.centre, source=self.source, batch=self.batch,
+                           agent_id=a, queue_id=None if pd.isna(q) else int(q), state=r.state,
+                           started_at=r.started_at.to_pydatetime(),
+                           ended_at=r.ended_at.to_pydatetime(), reason=r.reason[:120])
+                for r, a, q in zip(states.itertuples(index=False), agent_ids, queue_ids,
+                                   strict=True)]
+        self._extend_span(states["started_at"])
+        self._extend_span(states["ended_at"])
+        AgentState.objects.bulk_create(
+            objs, batch_size=2000, update_conflicts=True,
+            unique_fields=["source", "agent", "state", "started_at"],
+            update_fields=["batch", "queue", "ended_at", "reason"])
+        self.batch.agent_states_loaded += len(objs)
+
+    def _intervals(self, frame):
+        frame = frame.copy()
+        frame["queue_id"] = self._queue_ids(frame)
+        tz = self.centre.tz
+        objs = []
+        thresholds_missing = 0
+        for r in frame.to_dict("records"):
+            start = r["interval_start"].to_pydatetime()
+            values = {k: int(r.get(k, 0) or 0) for k in (
+                "offered", "answered", "abandoned", "flowed_out", "handled", "talk_s", "hold_s",
+                "acw_s", "wait_answered_s", "wait_abandoned_s", "wait_max_s")}
+            threshold = int(r.get("threshold_s", 0) or 0)
+            if "answered_within_threshold" in r and not pd.isna(r["answered_within_threshold"]):
+                if threshold in WAIT_BUCKETS_S:
+                    values[f"answered_le_{threshold}s"] = int(r["answered_within_threshold"])
+                    if not pd.isna(r.get("abandoned_within_threshold", float("nan"))):
+                        values[f"abandoned_le_{threshold}s"] = int(
+                            r["abandoned_within_threshold"])
+                else:
+                    thresholds_missing += 1
+            objs.append({
+                "centre_id": self.centre.pk, "source_id": self.source.pk,
+                "batch_id": self.batch.pk, "interval_start": start,
+                "interval_s": int(r.get("interval_s") or 900), **local_fields(start, tz),
+                "queue_id": int(r["queue_id"]), "step_id": None,
+                "channel": r.get("channel") or "voice", "contact_type": "",
+                "customer_segment": "", **values})
+        starts = frame["interval_start"]
+        IntervalStat.objects.filter(
+            source=self.source, queue_id__in=set(frame["queue_id"]),
+            interval_start__gte=starts.min().to_pydatetime(),
+            interval_start__lte=starts.max().to_pydatetime()).delete()
+        interval_stats_insert(objs)
+        self.batch.intervals_loaded += len(objs)
+        if thresholds_missing:
+            self.batch.notes = [*self.batch.notes, {
+                "code": "threshold_not_a_bucket", "count": thresholds_missing,
+                "action": f"service-level threshold not one of {WAIT_BUCKETS_S}: answered "
+                "within threshold not stored"}]
+
+    def finish(self):
+        if self.span[0] is not None:
+            self.batch.intervals_loaded += rollup_rebuild(self.source, self.span[0],
+                                                          self.span[1], batch=self.batch)
+            agent_rollup_rebuild(self.source, self.span[0], self.span[1])
+            self.batch.period_start = interval_floor(self.span[0])
+            self.batch.period_end = interval_floor(self.span[1]) + dt.timedelta(minutes=15)
+
+
+# --- drop folders ------------------------------------------------------------------------------
+
+def drop_folder_scan(source: DataSource, *, settle_s: int = 5) -> list[ImportBatch]:
+    """Pick up each new file in the source's drop folder once: create and process its batch,
+    then move it to ``done/`` (loaded or duplicate) or ``failed/``. Files changed in the last
+    ``settle_s`` seconds are left for the next scan (they may still be being written)."""
+    folder = Path(source.drop_folder)
+    if not source.drop_folder or not folder.is_dir():
+        return []
+    batches = []
+    now = timezone.now().timestamp()
+    for path in sorted(p for p in folder.iterdir() if p.is_file()):
+        if path.name.startswith(".") or now - path.stat().st_mtime < settle_s:
+            continue
+        try:
+            batch = batch_create(source=source, file=path, enqueue=False)
+        except ValidationError as exc:
+            _move(path, folder / "failed")
+            logger.warning("drop folder %s: %s", folder, exc)
+            continue
+        if batch.status == BatchStatus.PENDING:
+            batch = batch_process(batch.pk)
+        target = "failed" if batch.status == BatchStatus.FAILED else "done"
+        _move(path, folder / target)
+        batches.append(batch)
+    return batches
+
+
+def _move(path: Path, folder: Path):
+    folder.mkdir(exist_ok=True)
+    target = folder / path.name
+    if target.exists():
+        target = folder / f"{path.stem}-{timezone.now():%Y%m%d%H%M%S}{path.suffix}"
+    shutil.move(str(path), target)
+
+
+# --- exports ----------------------------------------------------------------------------------
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value) -> str:
+    """Neutralise spreadsheet formula injection: a cell starting with = + - @ tab or CR gets a
+    leading apostrophe."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+
+
+def rejects_csv(batch: ImportBatch, out):
+    """Write the batch's rejects as CSV (line, field, reason, raw) to the text stream ``out``."""
+    writer = csv.writer(out)
+    writer.writerow(["line", "field", "reason", "raw"])
+    for line, fld, reason, raw in batch.rejects.order_by("line").values_list(
+            "line", "field", "reason", "raw").iterator(chunk_size=2000):
+        writer.writerow([line, csv_safe(fld), csv_safe(reason), csv_safe(raw)])
+
+
+# --- column-mapping samples -------------------------------------------------------------------
+
+def mapping_sample_path(source: DataSource) -> Path | None:
+    """The sample export last uploaded for the source's mapping set-up, if any."""
+    folder = Path(settings.MEDIA_ROOT) / "mapping-samples"
+    matches = sorted(folder.glob(f"source-{source.pk}.*")) if folder.is_dir() else []
+    return matches[0] if matches else None
+
+
+def mapping_sample_save(source: DataSource, upload) -> Path:
+    """Keep an uploaded sample (CSV/XLSX) for the mapping page; replaces the previous one."""
+    folder = Path(settings.MEDIA_ROOT) / "mapping-samples"
+    folder.mkdir(parents=True, exist_ok=True)
+    old = mapping_sample_path(source)
+    if old:
+        old.unlink()
+    suffix = Path(upload.name).suffix.lower()
+    suffix = suffix if suffix in (".csv", ".txt", ".tsv", ".xlsx") else ".csv"
+    path = folder / f"source-{source.pk}{suffix}"
+    with open(path, "wb") as out:
+        for block in upload.chunks():
+            out.write(block)
+    return path
+
+
+def source_mapping_save(source: DataSource, mapping: dict) -> DataSource:
+    return source_update(source, column_mapping=mapping)

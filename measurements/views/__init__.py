@@ -1,0 +1,1 @@
+"""Pages of the measurements app, one module per feature."""

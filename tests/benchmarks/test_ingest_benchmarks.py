@@ -1,0 +1,153 @@
+"""Ingestion benchmarks (``make bench``; figures printed and appended to docs/benchmarks.md).
+
+- All nine Anonymous Bank months through ``manage.py ingest`` on SQLite with the embedded
+  defaults (a file database in WAL mode), target under 60 s.
+- One million contacts in a generic CSV into PostgreSQL through ``manage.py ingest`` (parse,
+  validate, load, roll up) side by side with a bare ``COPY`` of the same file into an unindexed
+  table, target within 3×, with the ingest process's peak memory (target under 2 GB). Needs
+  ``DATABASE_URL`` to point at PostgreSQL (``make bench DATABASE_URL=postgres://…``).
+"""
+import datetime as dt
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tests.conftest import ANONYMOUS_BANK, REPO
+
+pytestmark = pytest.mark.benchmark
+DOCS = REPO / "docs" / "benchmarks.md"
+
+
+def _record(title, lines):
+    text = f"\n## {title} ({dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC)\n\n" + \
+        "\n".join(lines) + "\n"
+    print(text)
+    DOCS.parent.mkdir(exist_ok=True)
+    if not DOCS.exists():
+        DOCS.write_text("# Benchmarks\n\nFigures appended by `make bench` "
+                        "(tests/benchmarks/). Machine load varies; CPU seconds are given "
+                        "next to wall-clock time.\n")
+    with open(DOCS, "a") as fh:
+        fh.write(text)
+
+
+def _run(args, env):
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, "manage.py", *args], cwd=REPO, env=env,
+                          capture_output=True, text=True)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    assert done.returncode == 0, done.stderr[-3000:] + done.stdout[-3000:]
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return done.stdout, wall, cpu, after.ru_maxrss / 1024
+
+
+def test_nine_anonymous_bank_months_on_sqlite(tmp_path):
+    files = sorted(ANONYMOUS_BANK.glob("1999-*.tsv"))
+    if len(files) != 9:
+        pytest.skip(f"the nine Anonymous Bank months are not at {ANONYMOUS_BANK}")
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'bench.sqlite3'}",
+           "REDIS_URL": "", "CELERY_BROKER_URL": "", "MEDIA_ROOT": str(tmp_path / "media")}
+    _run(["migrate", "-v0"], env)
+    out, wall, cpu, rss = _run(["ingest", *map(str, files), "--format", "anonymous_bank",
+                                "--source", "Anonymous Bank", "--timezone", "Asia/Jerusalem",
+                                "--json"], env)
+    rows = [json.loads(line) for line in out.splitlines()]
+    records = sum(r["rows_read"] for r in rows)
+    contacts = sum(r["contacts_loaded"] for r in rows)
+    assert all(r["status"] == "loaded" for r in rows)
+    assert records == 318_286
+    _record("Anonymous Bank, nine months, SQLite", [
+        "| files | records | contacts | segments | wall s | CPU s | peak RSS MB | target |",
+        "|---|---|---|---|---|---|---|---|",
+        f"| 9 | {records:,} | {contacts:,} | {sum(r['segments_loaded'] for r in rows):,} | "
+        f"{wall:.1f} | {cpu:.1f} | {rss:.0f} | < 60 s |",
+    ])
+
+
+MAPPING = {
+    "columns": {"external_id": "contact_id", "arrived_at": "arrived_at",
+                "answered_at": "answered_at", "ended_at": "ended_at", "queue": "queue",
+                "agent": "agent", "talk_s": "talk_s", "acw_s": "acw_s", "outcome": "outcome",
+                "contact_type": "contact_type"},
+    "datetime_format": "%Y-%m-%d %H:%M:%S", "queue_kind": "acd",
+}
+
+
+def _million_csv(path, n=1_000_000, seed=7):
+    rng = np.random.default_rng(seed)
+    start = pd.Timestamp("2026-01-01 00:00:00")
+    arrived = start + pd.to_timedelta(np.sort(rng.integers(0, 90 * 86400, n)), unit="s")
+    wait = rng.exponential(40, n).astype(int)
+    answered_mask = rng.random(n) > 0.12
+    talk = rng.gamma(2.0, 120, n).astype(int)
+    answered = (arrived + pd.to_timedelta(wait, unit="s"))
+    ended = answered + pd.to_timedelta(np.where(answered_mask, talk, 0), unit="s")
+    frame = pd.DataFrame({
+        "contact_id": [f"C{i:08d}" for i in range(n)],
+        "arrived_at": arrived.strftime("%Y-%m-%d %H:%M:%S"),
+        "answered_at": np.where(answered_mask, answered.strftime("%Y-%m-%d %H:%M:%S"), ""),
+        "ended_at": ended.strftime("%Y-%m-%d %H:%M:%S"),
+        "queue": rng.choice(["sales", "support", "billing", "retention"], n),
+        "agent": np.where(answered_mask, [f"a{i:03d}" for i in rng.integers(0, 300, n)], ""),
+        "talk_s": np.where(answered_mask, talk, 0),
+        "acw_s": np.where(answered_mask, rng.integers(0, 90, n), 0),
+        "outcome": np.where(answered_mask, "handled", "abandoned"),
+        "contact_type": rng.choice(["billing", "fault", "sales", "other"], n),
+    })
+    frame.to_csv(path, index=False)
+    return list(frame.columns)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_million_contacts_csv_into_postgresql_versus_bare_copy(tmp_path):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs DATABASE_URL=postgres://… (make bench DATABASE_URL=…)")
+    from contactmis.models import Centre
+    from measurements.services.ingest import source_create
+    from tests.integration.conftest import _database_url
+
+    path = tmp_path / "contacts-1m.csv"
+    columns = _million_csv(path)
+    size_mb = path.stat().st_size / 1e6
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS bench_bare_copy")
+        cursor.execute("CREATE UNLOGGED TABLE bench_bare_copy (" +
+                       ", ".join(f"{c} text" for c in columns) + ")")
+        start = time.perf_counter()
+        with open(path) as fh:
+            cursor.cursor.copy_expert("COPY bench_bare_copy FROM STDIN WITH (FORMAT csv, "
+                                      "HEADER true)", fh)
+        copy_s = time.perf_counter() - start
+        cursor.execute("DROP TABLE bench_bare_copy")
+    centre = Centre.objects.create(name="Bench", time_zone="Europe/London")
+    source_create(centre=centre, name="Bench CSV", kind="crm", export_format="generic",
+                  time_zone="Europe/London", column_mapping=MAPPING)
+    env = {**os.environ, "DATABASE_URL": _database_url(connection.settings_dict),
+           "REDIS_URL": "", "CELERY_BROKER_URL": "", "MEDIA_ROOT": str(tmp_path / "media")}
+    out, wall, cpu, rss = _run(["ingest", str(path), "--format", "generic", "--source",
+                                "Bench CSV", "--centre", "Bench", "--json"], env)
+    summary = json.loads(out.splitlines()[0])
+    assert summary["status"] == "loaded", summary
+    assert summary["contacts_loaded"] == 1_000_000
+    _record("One million contacts, generic CSV into PostgreSQL", [
+        f"File: {size_mb:.0f} MB, 1,000,000 contacts (2 legs each for answered contacts).",
+        "",
+        "| step | wall s | ratio to bare COPY | CPU s (ingest process) | peak RSS MB |",
+        "|---|---|---|---|---|",
+        f"| bare `COPY` into an unindexed table | {copy_s:.1f} | 1.0× | – | – |",
+        f"| `manage.py ingest` (parse, validate, load, roll up) | {wall:.1f} | "
+        f"{wall / copy_s:.1f}× | {cpu:.1f} | {rss:.0f} |",
+        "",
+        "Targets: within 3× of bare COPY; peak memory under 2 GB.",
+    ])

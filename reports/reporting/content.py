@@ -24,9 +24,8 @@ import pandas as pd
 from ..analyses import DEFAULT_TARGETS, staffing_report
 from ..analysis import control, interpret, patterns
 from ..analysis import plan as plan_analysis
-from ..analysis.kpis import kpis_from_sums, sum_components
 from ..models import Forecast
-from ..selectors import kpi_frame
+from ..selectors import kpi_frame, period_kpi_frame
 
 SHORT_TERM = ("daily", "weekly")
 LONG_TERM = ("monthly", "quarterly", "annual")
@@ -114,6 +113,8 @@ class Report:
     generated_at: dt.datetime
     findings: list[str] = field(default_factory=list)
     headline: dict = field(default_factory=dict)
+    # The headline figures unformatted (for comparison with the dashboard).
+    headline_raw: dict = field(default_factory=dict)
     sections: list[Section] = field(default_factory=list)
     empty: bool = False
 
@@ -171,12 +172,10 @@ def _x_labels(series: pd.Series, fmt_: str) -> list[str]:
 
 # --- building blocks --------------------------------------------------------------------------
 
-def _totals(frame: pd.DataFrame, params, by: list[str] | None = None) -> pd.DataFrame:
-    """KPIs of ``frame``'s rows summed (per ``by``): ratios of sums, never averages."""
-    cols = [c for c in frame.columns if c not in ("period_start",)]
-    if by:
-        cols = [c for c in cols if c not in {f"{b}_id" for b in by}]
-    return kpis_from_sums(sum_components(frame[cols], by), params)
+def _totals(ctx, by: list[str] | None = None, start=None, end=None) -> pd.DataFrame:
+    """KPIs over the whole period (per ``by``): components summed over the period, then the
+    ratios (``reports.selectors.period_kpi_frame``), as the dashboard's KPI tiles do."""
+    return period_kpi_frame(ctx.scope, ctx.centre, start or ctx.start, end or ctx.end, by or ())
 
 
 def _caveats(frame: pd.DataFrame, period, granularity: str) -> list[str]:
@@ -214,6 +213,7 @@ def build_report(template: str, scope, centre, period, sections=None, now=None) 
     daily = kpi_frame(scope, centre, start, end, "day")
     definition = daily.attrs.get("definition", "")
     params = daily.attrs["params"][-1]
+    ctx = _Context(scope, centre, period, start, end, daily, params, definition)
     report = Report(template=template, title=TEMPLATE_TITLES[template],
                     scope_label=getattr(scope, "label", "") or "Whole centre",
                     period_label=period.label, period_first_day=period.first_day,
@@ -228,8 +228,7 @@ def build_report(template: str, scope, centre, period, sections=None, now=None) 
             report.sections.append(Section("quality", SECTION_TITLES["quality"],
                                            notes=_caveats(daily, period, "day")))
         return report
-    ctx = _Context(scope, centre, period, start, end, daily, params, definition)
-    total = _totals(daily, params).iloc[0]
+    total = _totals(ctx).iloc[0]
     report.headline = {k: fmt(k, total[k]) for k in HEADLINE}
     report.headline_raw = {k: total[k] for k in HEADLINE}
     found: list[interpret.Finding] = []
@@ -270,8 +269,8 @@ def _overall_findings(ctx, total) -> list:
     prev_first = ctx.start - dt.timedelta(days=days)
     previous = kpi_frame(ctx.scope, ctx.centre, prev_first, ctx.start, "day")
     if not previous.empty and previous["offered"].sum() > 0:
-        cur = _totals(ctx.daily, ctx.params).assign(scope="all")
-        prev = _totals(previous, ctx.params).assign(scope="all")
+        cur = _totals(ctx).assign(scope="all")
+        prev = _totals(ctx, start=prev_first, end=ctx.start).assign(scope="all")
         cols = ["offered", "service_level", "aht_s", "abandon_rate"]
         changes = patterns.period_change(cur, prev, ["scope"], cols)
         found += interpret.change_findings(
@@ -283,14 +282,13 @@ def _overall_findings(ctx, total) -> list:
 # --- sections -------------------------------------------------------------------------------
 
 def _summary(ctx, section):
-    total = _totals(ctx.daily, ctx.params)
+    total = _totals(ctx)
     section.tables.append(_table(f"Totals, {ctx.period.label}", total, list(HEADLINE),
                                  ctx.definition))
 
 
 def _queues(ctx, section):
-    frame = kpi_frame(ctx.scope, ctx.centre, ctx.start, ctx.end, "day", ["queue"])
-    per_queue = _totals(frame, ctx.params, ["queue"])
+    per_queue = _totals(ctx, ["queue"])
     per_queue = per_queue[per_queue["offered"] + per_queue["handled"] > 0]
     section.tables.append(_table("KPIs per queue", per_queue, ["queue", *HEADLINE],
                                  ctx.definition))
@@ -513,7 +511,7 @@ def _plan(ctx, section):
         targets = DEFAULT_TARGETS
     else:
         targets = pd.DataFrame(raw)
-    total = _totals(ctx.daily, ctx.params)
+    total = _totals(ctx)
     pva = plan_analysis.plan_vs_actual(total, targets)
     for _, r in pva.iterrows():
         met = r["met"]

@@ -182,11 +182,13 @@ def _caveats(frame: pd.DataFrame, period, granularity: str) -> list[str]:
     """Gaps in the data: local days (or hours of a single day) with no interval rows."""
     out = []
     if granularity == "hour":
-        hours = int(round(period.hours))
-        have = frame["period_start"].nunique() if len(frame) else 0
-        if have < hours:
-            out.append(f"{hours - have} of {hours} hours have no interval data (hours with no "
-                       "contacts at all also show as gaps)")
+        # Gaps inside the hours the centre was open (first to last hour with data).
+        starts = sorted(pd.to_datetime(frame["period_start"]).unique()) if len(frame) else []
+        if starts:
+            span = int((starts[-1] - starts[0]) / pd.Timedelta(hours=1)) + 1
+            if len(starts) < span:
+                out.append(f"{span - len(starts)} of the {span} hours between the first and "
+                           "the last contact have no interval data")
     else:
         present = set(pd.to_datetime(frame["period_start"]).dt.date) if len(frame) else set()
         days = [period.first_day + dt.timedelta(days=i) for i in range(period.days)]
@@ -265,6 +267,13 @@ def _overall_findings(ctx, total) -> list:
     row = pd.DataFrame([{k: total[k] for k in ("service_level", "abandon_rate")}])
     pva = plan_analysis.plan_vs_actual(row, targets)
     found = interpret.breach_findings(pva, [], figure="Headline figures")
+    for _, r in pva[pva["met"].fillna(False)].iterrows():
+        name = interpret.KPI_NAMES.get(r["kpi"], r["kpi"])
+        found.append(interpret.Finding(
+            importance=25, kind="met", figure="Headline figures",
+            text=(f"{name.capitalize()} was {interpret.fmt(r['kpi'], r['actual'])}, meeting its "
+                  f"target of {interpret.fmt(r['kpi'], r['target'])} [figure: Headline "
+                  "figures].")))
     days = ctx.period.days
     prev_first = ctx.start - dt.timedelta(days=days)
     previous = kpi_frame(ctx.scope, ctx.centre, prev_first, ctx.start, "day")

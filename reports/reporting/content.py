@@ -24,8 +24,9 @@ import pandas as pd
 from ..analyses import DEFAULT_TARGETS, staffing_report
 from ..analysis import control, interpret, patterns
 from ..analysis import plan as plan_analysis
+from ..analysis.kpis import ratio
 from ..models import Forecast
-from ..selectors import kpi_frame, period_kpi_frame
+from ..selectors import flow_frame, kpi_frame, period_kpi_frame
 
 SHORT_TERM = ("daily", "weekly")
 LONG_TERM = ("monthly", "quarterly", "annual")
@@ -610,24 +611,60 @@ def _control(ctx, section):
 
 
 def _pathways(ctx, section):
-    from pathways.models import Pathway
+    """How contacts moved through the pathways compared with the previous period of the same
+    length: each routing point's share of offered contacts, transfer and IVR containment rates,
+    and routing points that appeared or disappeared."""
+    days = ctx.period.days
+    prev_start = ctx.start - dt.timedelta(days=days)
+    current = flow_frame(ctx.scope, ctx.centre, ctx.start, ctx.end)
+    previous = flow_frame(ctx.scope, ctx.centre, prev_start, ctx.start)
+    if current.empty:
+        section.notes.append("No pathway flow data in this period.")
+        return []
 
-    qs = Pathway.objects.restrict(ctx.scope)
-    start = ctx.period.start
-    end = ctx.period.end
-    fields = {f.name for f in Pathway._meta.get_fields()}
-    if "updated_at" not in fields:
-        section.notes.append("Pathway change history is not recorded.")
-        return []
-    changed = qs.filter(updated_at__gte=start, updated_at__lt=end).order_by("updated_at")
-    if not changed:
-        section.notes.append("No pathway was changed in this period.")
-        return []
-    rows = [[p.name, f"{p.updated_at.astimezone(start.tzinfo):%d %b %Y %H:%M}"] for p in changed]
-    section.tables.append(Table("Pathways changed in the period", ["Pathway", "Last changed"],
-                                rows, pd.DataFrame([{"pathway": r[0], "changed": r[1]}
-                                                    for r in rows])))
-    return []
+    def shares(frame):
+        total = frame["offered"].sum() + frame["ivr_sessions"].sum()
+        out = frame.set_index("step")
+        return pd.DataFrame({
+            "share": (out["offered"] + out["ivr_sessions"]) / total if total else np.nan,
+            "transfer_rate": ratio(out["transfers"], out["answered"]),
+            "ivr_containment": ratio(out["ivr_contained"], out["ivr_sessions"])})
+
+    cur = shares(current)
+    prev = shares(previous) if not previous.empty else cur.iloc[0:0]
+    merged = cur.merge(prev, how="outer", left_index=True, right_index=True,
+                       suffixes=("", "_previous"))
+    merged["share_change"] = merged["share"].fillna(0) - merged["share_previous"].fillna(0)
+    section.intro = (f"Each routing point's share of contacts (offered + IVR sessions) against "
+                     f"the previous {days} days ({prev_start:%d %b} – "
+                     f"{ctx.start - dt.timedelta(days=1):%d %b %Y}).")
+    rows, found = [], []
+    for step, r in merged.sort_values("share", ascending=False).iterrows():
+        if pd.isna(r["share_previous"]) and not previous.empty:
+            status = "new"
+        elif pd.isna(r["share"]):
+            status = "no longer used"
+        elif abs(r["share_change"]) >= 0.05:
+            status = f"{r['share_change'] * 100:+.1f} pts"
+        else:
+            status = "steady"
+        rows.append([str(step), fmt("transfer_rate", r["share"]),
+                     fmt("transfer_rate", r["share_previous"]),
+                     fmt("transfer_rate", r["transfer_rate"]), status])
+        if status not in ("steady",) and not previous.empty:
+            found.append(interpret.Finding(
+                importance=40, kind="pathway", figure="Pathway changes",
+                text=(f"Routing point {step}: {status} in its share of contacts "
+                      f"({fmt('transfer_rate', r['share_previous'])} → "
+                      f"{fmt('transfer_rate', r['share'])}) [figure: Pathway changes].")))
+    if previous.empty:
+        section.notes.append("No flow data in the previous period to compare with.")
+    section.tables.append(Table("Routing points", ["Routing point", "Share", "Share before",
+                                                   "Transfer rate", "Change"], rows,
+                                merged.reset_index(),
+                                "Share = (offered + IVR sessions) / total; transfer rate = "
+                                "transfers / answered"))
+    return found[:3]
 
 
 _BUILDERS = {

@@ -57,7 +57,9 @@ COLUMN_LABELS = {"offered": "Offered", "answered": "Answered", "abandoned": "Aba
                  "abandon_rate": "Abandon rate", "asa_s": "ASA", "aht_s": "AHT",
                  "occupancy": "Occupancy", "queue": "Queue", "period_start": "When"}
 # Long-term business-plan KPIs compared with the plan (metric codes of the catalogue).
-PLAN_KPIS = ("service_level", "abandon_rate", "asa_s", "aht_s", "occupancy")
+# Catalogue metric code → KPI column.
+PLAN_KPIS = {"service_level": "service_level", "abandon_rate": "abandon_rate", "asa": "asa_s",
+             "aht": "aht_s", "occupancy": "occupancy"}
 
 
 @dataclass
@@ -504,8 +506,8 @@ def _plan(ctx, section):
     from measurements.selectors import targets_for_metric
 
     rows, raw = [], []
-    for kpi in PLAN_KPIS:
-        found = targets_for_metric(kpi, ctx.period.first_day, ctx.period.last_day)
+    for code, kpi in PLAN_KPIS.items():
+        found = targets_for_metric(code, ctx.period.first_day, ctx.period.last_day)
         general = [t for t in found if not t.queue_id and not t.channel
                    and not t.customer_segment]
         if not general:
@@ -525,7 +527,8 @@ def _plan(ctx, section):
     pva = plan_analysis.plan_vs_actual(total, targets)
     for _, r in pva.iterrows():
         met = r["met"]
-        rows.append([interpret.KPI_NAMES.get(r["kpi"], r["kpi"]).capitalize(),
+        name = interpret.KPI_NAMES.get(r["kpi"], r["kpi"])
+        rows.append([name[0].upper() + name[1:],
                      fmt(r["kpi"], r["target"]), fmt(r["kpi"], r["actual"]),
                      "–" if pd.isna(met) else ("met" if met else "missed")])
     section.tables.append(Table("Business-plan KPIs", ["KPI", "Target", "Actual", "Status"],

@@ -333,3 +333,31 @@ def test_archive_viewers_see_only_their_stakeholders_runs(two_vendors, client, v
     client.force_login(manager)
     response = client.post(reverse("stakeholders:schedule-send-now", args=[run_a.schedule_id]))
     assert response.status_code == 302 and len(mail.outbox) == 1
+
+
+def test_the_monthly_report_compares_with_the_business_plan_and_budget(two_vendors, centre):
+    from measurements.models import BudgetLine, BusinessPlan, Kpi, Objective, PlannedVolume, Target
+    from stakeholders.reporting import build
+
+    period = _day_with_data(centre, 8)
+    first, last = period.first_day.replace(day=1), period.last_day
+    plan = BusinessPlan.objects.create(centre=centre, name="FY plan", period_start=first,
+                                       period_end=last)
+    objective = Objective.objects.create(plan=plan, title="Answer quickly")
+    Target.objects.create(kpi=Kpi.objects.create(objective=objective,
+                                                 metric_code="service_level"),
+                          period_start=first, period_end=last, value=99)
+    Target.objects.create(kpi=Kpi.objects.create(objective=objective, metric_code="aht"),
+                          period_start=first, period_end=last, value=300)
+    BudgetLine.objects.create(plan=plan, category="labour", period_start=first,
+                              period_end=last, amount=10_000)
+    PlannedVolume.objects.create(plan=plan, period_start=first, period_end=last, channel="voice",
+                                 contacts=2_000)
+    report = build(_schedule(two_vendors["a"], "monthly", day_of_month=1), "monthly", period)
+    plan_table = next(t for s, t in report.all_tables() if s.key == "plan")
+    rows = {r[0]: r for r in plan_table.rows}
+    assert rows["Service level"][1:] == ["99.0%", report.headline["service_level"], "missed"]
+    assert rows["AHT"][1:] == ["300 s", report.headline["aht_s"], "met"]
+    assert any("Service level was" in f and "99.0 %" in f for f in report.findings)
+    cost = next(t for s, t in report.all_tables() if s.key == "cost")
+    assert cost.rows[0][0] == "FY plan" and cost.rows[0][-1] == "5.00"  # 10,000 / 2,000 planned

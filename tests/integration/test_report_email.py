@@ -132,3 +132,47 @@ def test_a_scheduled_report_arrives_by_smtp_with_images_pdf_and_the_dashboards_f
     for value in dashboard.values():
         assert value in pdf_text
     print("dashboard figures for", DAY, dashboard)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_senders_in_parallel_on_postgresql_send_one_email(settings):
+    """Two threads (own database connections) run the sender at the same instant for the same
+    due schedule: exactly one e-mail and one run."""
+    import threading
+
+    from django.core import mail
+    from django.db import connection
+
+    from contactmis.models import Centre
+    from stakeholders.models import ReportRun, ReportSchedule
+    from stakeholders.reporting import schedule_save, send_due_reports
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    mail.outbox = []
+    centre = Centre.objects.create(name="Test centre", time_zone="Europe/London")
+    vendor = _data(centre)
+    with time_machine.travel(datetime(2026, 11, 18, 12, tzinfo=UTC), tick=False):
+        schedule_save(ReportSchedule(stakeholder=vendor, name="Daily", template="daily",
+                                     cadence="daily", time_of_day=time(7),
+                                     time_zone="Europe/London", formats=["pdf"]))
+    now = datetime(2026, 11, 19, 7, 0, tzinfo=UTC)
+    barrier = threading.Barrier(2)
+    errors = []
+
+    def sender():
+        try:
+            barrier.wait(timeout=30)
+            send_due_reports(now=now)
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=sender) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert errors == []
+    assert ReportRun.objects.count() == 1
+    assert len(mail.outbox) == 1

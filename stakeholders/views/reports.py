@@ -14,7 +14,7 @@ from contactmis.roles import is_manager
 
 from .. import reporting, selectors
 from ..forms import ReportScheduleForm
-from ..models import ReportSchedule, RunStatus
+from ..models import RunStatus
 from .register import _form_errors_from, require_manager, require_staff
 
 PAGE_SIZE = 50
@@ -179,4 +179,3 @@ class RunRetryView(View):
         return redirect("stakeholders:run-detail", pk=pk)
 
 
-__all__ = ["ReportSchedule"]

@@ -190,7 +190,8 @@ def test_the_same_period_is_never_built_twice_even_after_an_edit(two_vendors):
 
 
 def test_a_failed_smtp_delivery_is_retried_with_backoff_and_recorded(two_vendors, manager,
-                                                                      monkeypatch, settings):
+                                                                      monkeypatch, settings,
+                                                                      client):
     import smtplib
 
     from django.core.mail import EmailMultiAlternatives
@@ -240,6 +241,11 @@ def test_a_failed_smtp_delivery_is_retried_with_backoff_and_recorded(two_vendors
     alert = mail.outbox[-1]
     assert alert.to == ["boss@centre.example"] and "not delivered" in alert.subject
     assert "SMTPServerDisconnected" in alert.body
+    client.force_login(manager)
+    page = client.get(reverse("stakeholders:schedule-list")).content.decode()
+    assert "Reports that could not be delivered" in page and "SMTPServerDisconnected" in page
+    detail = client.get(reverse("stakeholders:run-detail", args=[failed.pk])).content.decode()
+    assert "Send again" in detail
 
 
 def test_sendreports_command_runs_the_same_service(two_vendors):

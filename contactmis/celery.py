@@ -20,11 +20,17 @@ app.conf.beat_schedule = {
         "schedule": crontab(minute="*"),
         "options": {"expires": 50},
     },
-}
-
-# Data collection: pick up new files in the data sources' drop folders.
-app.conf.beat_schedule["ingest-drop-folders"] = {
-    "task": "measurements.tasks.scan_drop_folders",
-    "schedule": crontab(minute="*"),
-    "options": {"expires": 50},
+    # Data collection: pick up new files in the data sources' drop folders.
+    "ingest-drop-folders": {
+        "task": "measurements.tasks.scan_drop_folders",
+        "schedule": crontab(minute="*"),
+        "options": {"expires": 50},
+    },
+    # Scheduled stakeholder reports: each due schedule is claimed by a conditional update, so
+    # several beats or workers never send a period twice.
+    "send-due-reports": {
+        "task": "stakeholders.tasks.send_due_reports",
+        "schedule": crontab(minute="*"),
+        "options": {"expires": 50},
+    },
 }

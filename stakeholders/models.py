@@ -194,3 +194,135 @@ class Widget(models.Model):
             errors["options"] = "Options must be an object of name: value."
         if errors:
             raise ValidationError(errors)
+
+
+# --- scheduled reports (issue 8) ---------------------------------------------------------------
+
+class ReportTemplate(models.TextChoices):
+    """What a report covers; see ``reports.reporting.content`` for the sections of each."""
+
+    DAILY = "daily", "Daily (short term: yesterday by interval)"
+    WEEKLY = "weekly", "Weekly (short term: last week day by day)"
+    MONTHLY = "monthly", "Monthly (long term)"
+    QUARTERLY = "quarterly", "Quarterly (long term)"
+    ANNUAL = "annual", "Annual (long term)"
+
+
+class ScheduleCadence(models.TextChoices):
+    DAILY = "daily", "Daily at a time"
+    WEEKLY = "weekly", "Weekly on a day"
+    MONTHLY = "monthly", "Monthly on a day"
+    QUARTERLY = "quarterly", "Quarterly (Jan, Apr, Jul, Oct) on a day"
+    ANNUALLY = "annually", "Annually (January) on a day"
+
+
+class ReportFormat(models.TextChoices):
+    PDF = "pdf", "PDF attachment"
+    CSV = "csv", "CSV of the figures"
+    XLSX = "xlsx", "XLSX of the figures"
+
+
+class ReportSchedule(models.Model):
+    """When a stakeholder receives a report of a template, to whom, in which scope and formats.
+
+    ``time_of_day`` is wall-clock time in ``time_zone``; ``next_run_at`` (UTC) is the next instant
+    it is due, computed DST-safely by ``stakeholders.schedules.next_run_at``; the delivery service
+    claims a due schedule by moving ``next_run_at`` forward with a conditional update. ``queues``
+    narrows the report to some of the stakeholder's queues (empty: its whole scope).
+    ``sections`` lists the section keys to include (empty: all of the template's).
+    """
+
+    stakeholder = models.ForeignKey(Stakeholder, on_delete=models.CASCADE,
+                                    related_name="report_schedules")
+    name = models.CharField(max_length=200)
+    template = models.CharField(max_length=12, choices=ReportTemplate.choices)
+    cadence = models.CharField(max_length=12, choices=ScheduleCadence.choices)
+    time_of_day = models.TimeField(default="07:00")
+    weekday = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="0 = Monday … 6 = Sunday (weekly).")
+    day_of_month = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="1–31 (monthly, quarterly, annually); the last day of a "
+                                         "shorter month is used.")
+    time_zone = models.CharField(max_length=64, default="UTC")
+    send_to_contacts = models.BooleanField(
+        default=True, help_text="Send to the stakeholder's contact addresses.")
+    extra_recipients = models.JSONField(default=list, blank=True)
+    queues = models.ManyToManyField(Queue, blank=True, related_name="report_schedules")
+    formats = models.JSONField(default=list, blank=True)
+    sections = models.JSONField(default=list, blank=True)
+    active = models.BooleanField(default=True)
+    next_run_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["stakeholder__name", "name"]
+
+    def __str__(self):
+        return f"{self.stakeholder}: {self.name}"
+
+    def tz(self):
+        from zoneinfo import ZoneInfo
+
+        return ZoneInfo(self.time_zone)
+
+    def recipients(self) -> list[str]:
+        out = list(self.stakeholder.emails) if self.send_to_contacts else []
+        return list(dict.fromkeys([*out, *self.extra_recipients]))
+
+
+class RunStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    SENDING = "sending", "Sending"
+    RETRYING = "retrying", "Waiting to retry"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"
+    PREVIEW = "preview", "Preview (not sent)"
+
+
+class ReportRun(models.Model):
+    """One report as built and (to be) sent: the period, recipients, status, attempts, the
+    rendered HTML, text and PDF, and the last error. Kept for the archive.
+
+    A scheduled run is unique per schedule and period, so a period is never sent twice even if
+    two senders claim the same schedule. ``next_attempt_at`` (UTC) is when a failed delivery is
+    tried again (backoff); ``attempts`` counts delivery tries.
+    """
+
+    schedule = models.ForeignKey(ReportSchedule, null=True, blank=True,
+                                 on_delete=models.SET_NULL, related_name="runs")
+    stakeholder = models.ForeignKey(Stakeholder, on_delete=models.CASCADE,
+                                    related_name="report_runs")
+    template = models.CharField(max_length=12, choices=ReportTemplate.choices)
+    trigger = models.CharField(max_length=12, choices=[("schedule", "Schedule"),
+                                                       ("manual", "Send now"),
+                                                       ("preview", "Preview")])
+    title = models.CharField(max_length=300, blank=True)
+    period_label = models.CharField(max_length=200, blank=True)
+    period_first_day = models.DateField()
+    period_last_day = models.DateField()
+    period_start = models.DateTimeField(help_text="Start of the period (UTC instant).")
+    period_end = models.DateTimeField(help_text="End of the period, exclusive (UTC instant).")
+    time_zone = models.CharField(max_length=64, default="UTC")
+    recipients = models.JSONField(default=list, blank=True)
+    status = models.CharField(max_length=10, choices=RunStatus.choices,
+                              default=RunStatus.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    html = models.TextField(blank=True)
+    text = models.TextField(blank=True)
+    pdf = models.BinaryField(blank=True, null=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["schedule", "period_first_day", "period_last_day"],
+                condition=models.Q(trigger="schedule"), name="reportrun_once_per_period"),
+        ]
+
+    def __str__(self):
+        return f"{self.title or self.get_template_display()} ({self.period_label})"

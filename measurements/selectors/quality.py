@@ -10,7 +10,7 @@ import datetime as dt
 import statistics
 from collections import defaultdict
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
 
 from ..constants import INTERVAL_S, BatchStatus, Cadence
@@ -50,13 +50,13 @@ def test_list(centre):
             .prefetch_related("runs").order_by("name", "pk"))
 
 
-def test_latest_runs(centre) -> dict[int, TestRun]:
-    """The latest run of each test of the centre, by test id."""
-    latest = {}
-    for run in TestRun.objects.filter(test__centre=centre).order_by("test_id", "-started_at",
-                                                                    "-pk"):
-        latest.setdefault(run.test_id, run)
-    return latest
+def test_latest_runs(centre, tests=None) -> dict[int, TestRun]:
+    """The latest run of each test of the centre (or of the ``tests`` queryset), by test id."""
+    tests = MeasurementTest.objects.filter(centre=centre) if tests is None else tests
+    newest = TestRun.objects.filter(test=OuterRef("pk")).order_by("-started_at", "-pk")
+    ids = [i for i in tests.annotate(last=Subquery(newest.values("pk")[:1]))
+           .values_list("last", flat=True) if i]
+    return {r.test_id: r for r in TestRun.objects.filter(pk__in=ids).select_related("test")}
 
 
 def opening_minutes(centre, day: dt.date) -> list[int]:
@@ -260,14 +260,10 @@ def quality_caveats(scope, start, end, centre=None) -> list[str]:
     if isinstance(start, dt.datetime):
         start, end = start.date(), end.date()
     configs = MeasurementConfig.objects.restrict(scope).values("pk")
-    runs = TestRun.objects.filter(status__in=(RunStatus.FAILED, RunStatus.ERRORED))
+    tests = MeasurementTest.objects.filter(Q(config__isnull=True) | Q(config__in=configs))
     if centre is not None:
-        runs = runs.filter(test__centre=centre)
-    latest = {}
-    for run in (TestRun.objects.filter(test__in=runs.values("test"))
-                .filter(Q(test__config__isnull=True) | Q(test__config__in=configs))
-                .select_related("test").order_by("test_id", "-started_at", "-pk")):
-        latest.setdefault(run.test_id, run)
+        tests = tests.filter(centre=centre)
+    latest = test_latest_runs(centre, tests)
     out = []
     for run in latest.values():
         if run.status == RunStatus.PASSED:
@@ -289,3 +285,25 @@ def quality_caveats(scope, start, end, centre=None) -> list[str]:
             continue
         out.append(f"Data collection: {alert.message}")
     return out
+
+
+def quality_lines(centre) -> dict:
+    """Home-page lines: failing measurement tests (by name) and open alerts.
+    ``{"status": "ok"|"warn"|"fail", "lines": [...]}``; no lines when nothing is configured."""
+    if centre is None:
+        return {"status": "ok", "lines": []}
+    latest = test_latest_runs(centre)
+    bad = [r for r in latest.values() if r.status != RunStatus.PASSED]
+    alerts = Alert.objects.filter(centre=centre, resolved_at__isnull=True) \
+        .exclude(code="test_failed").count()
+    lines = []
+    if bad:
+        names = ", ".join(f"“{r.test.name}” {r.get_status_display().lower()}" for r in bad[:3])
+        lines.append(f"{len(bad)} measurement test(s) not passing: {names}"
+                     f"{' …' if len(bad) > 3 else ''}.")
+    elif latest:
+        lines.append(f"All {len(latest)} measurement test(s) passed on their last run.")
+    if alerts:
+        lines.append(f"{alerts} open data-collection alert(s).")
+    status = "fail" if bad else ("warn" if alerts else "ok")
+    return {"status": status, "lines": lines}

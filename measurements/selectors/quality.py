@@ -113,22 +113,71 @@ def missing_days(source, first: dt.date, last: dt.date) -> list[dt.date]:
     return out
 
 
-def volume_anomalies(volume: dict[dt.date, int], ratio: float) -> list[dict]:
-    """Days whose volume is above ``ratio`` × or below 1/``ratio`` × the median volume of the
-    same weekday (over the days given); each ``{"date", "volume", "usual", "ratio"}``."""
+def hourly_volume(source) -> dict[tuple[dt.date, int], int]:
+    """Contacts per (local date, local hour), counted like :func:`daily_volume`."""
+    rows = list(IntervalStat.objects.filter(source=source)
+                .values("local_date", "local_minute")
+                .annotate(ivr=Sum("ivr_sessions"), off=Sum("offered")))
+    use_ivr = any(r["ivr"] for r in rows)
+    out = defaultdict(int)
+    for r in rows:
+        out[(r["local_date"], r["local_minute"] // 60)] += int(
+            (r["ivr"] if use_ivr else r["off"]) or 0)
+    return dict(out)
+
+
+# An hour is only unusual when it is off by at least this many contacts as well (small numbers
+# at night swing by large factors without meaning anything).
+MIN_EXCESS = 50
+
+
+def volume_anomalies(volume: dict[dt.date, int], ratio: float,
+                     hourly: dict | None = None) -> list[dict]:
+    """Days whose volume departs from the usual pattern, each ``{"date", "volume", "usual",
+    "ratio", "hours"}``:
+
+    - the day's total is above ``ratio`` × or below 1/``ratio`` × the median of the same weekday
+      (over the days given, at least three of them), or
+    - some hours of the day (interval-of-week pattern, hourly) are above ``ratio`` × the median
+      of the same weekday and hour and at least ``MIN_EXCESS`` contacts over it; then
+      ``volume``/``usual`` are the sums over those hours and ``hours`` names them.
+    """
     by_weekday = defaultdict(list)
     for day, n in volume.items():
         if n:
             by_weekday[day.weekday()].append(n)
-    out = []
+    found = {}
     for day, n in sorted(volume.items()):
-        usual = statistics.median(by_weekday[day.weekday()]) if by_weekday[day.weekday()] else 0
-        if usual <= 0 or len(by_weekday[day.weekday()]) < 3:
+        sample = by_weekday[day.weekday()]
+        if len(sample) < 3:
             continue
-        r = n / usual
-        if r > ratio or r < 1 / ratio:
-            out.append({"date": day, "volume": n, "usual": usual, "ratio": round(r, 2)})
-    return out
+        usual = statistics.median(sample)
+        if usual > 0 and (n / usual > ratio or n / usual < 1 / ratio):
+            found[day] = {"date": day, "volume": n, "usual": usual,
+                          "ratio": round(n / usual, 2), "hours": ""}
+    if hourly:
+        by_slot = defaultdict(list)
+        for (day, hour), n in hourly.items():
+            by_slot[(day.weekday(), hour)].append(n)
+        days = {d for d, _ in hourly}
+        flagged = defaultdict(list)
+        for (day, hour), n in sorted(hourly.items()):
+            weeks = [v for v in by_slot[(day.weekday(), hour)]]
+            weeks += [0] * (sum(1 for d in days if d.weekday() == day.weekday()) - len(weeks))
+            if len(weeks) < 3:
+                continue
+            usual = statistics.median(weeks)
+            if n > ratio * max(usual, 1) and n - usual >= MIN_EXCESS:
+                flagged[day].append((hour, n, usual))
+        for day, hours in flagged.items():
+            if day in found:
+                continue
+            n = sum(h[1] for h in hours)
+            usual = sum(h[2] for h in hours)
+            found[day] = {"date": day, "volume": n, "usual": usual,
+                          "ratio": round(n / usual, 2) if usual else float(n),
+                          "hours": ", ".join(f"{h:02d}:00–{h + 1:02d}:00" for h, _, _ in hours)}
+    return [found[d] for d in sorted(found)]
 
 
 def segmentation_check(source) -> list[dict]:
@@ -212,7 +261,7 @@ def source_health(source, now=None) -> dict:
         "missing_days": gaps,
         "missing_intervals": len(missing),
         "expected_intervals": expected,
-        "anomalies": volume_anomalies(volume, settings_.volume_ratio),
+        "anomalies": volume_anomalies(volume, settings_.volume_ratio, hourly_volume(source)),
         "surveys": surveys["n"],
         "survey_matched": surveys["matched"],
         "survey_response_rate": (surveys["matched"] / handled) if handled and surveys["n"]
@@ -239,7 +288,8 @@ def monitor_timeline(healths: list[dict]) -> dict:
         if h["anomalies"]:
             data.append({"type": "scatter", "mode": "markers", "name": f"{name}: unusual volume",
                          "x": [f"{a['date']:%Y-%m-%d}" for a in h["anomalies"]],
-                         "y": [a["volume"] for a in h["anomalies"]],
+                         "y": [h["volume"].get(a["date"], a["volume"])
+                               for a in h["anomalies"]],
                          "text": [f"{a['ratio']}× the usual {a['date']:%A}"
                                   for a in h["anomalies"]],
                          "marker": {"symbol": "diamond", "size": 11, "color": "#b54708"}})

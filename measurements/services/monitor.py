@@ -68,9 +68,11 @@ def findings(health: dict, thresholds) -> list[dict]:
             f"{health['missing_intervals']} of {health['expected_intervals']} intervals in "
             "opening hours have no data")
     for a in health["anomalies"]:
+        when = f"{a['date']:%a %d %b %Y}" + (f" {a['hours']}" if a["hours"] else "")
         add("volume_anomaly", f"{a['date']}",
-            f"{a['volume']:,} contacts on {a['date']:%a %d %b %Y}, {a['ratio']}× the usual "
-            f"{a['date']:%A} ({a['usual']:,.0f})", AlertSeverity.WARNING, a["date"])
+            f"{a['volume']:,} contacts on {when}, {a['ratio']}× the usual for that "
+            f"{'weekday and hour' if a['hours'] else 'weekday'} ({a['usual']:,.0f})",
+            AlertSeverity.WARNING, a["date"])
     if health["reject_share"] > thresholds.reject_share:
         add("rejects", f"{health['rejected']}",
             f"{health['rejected']:,} of {health['rows_read']:,} rows rejected "

@@ -22,6 +22,10 @@ class MeasurementTestForm(forms.ModelForm):
         model = MeasurementTest
         fields = ["name", "kind", "config", "pathway", "source", "source_b", "reconcile",
                   "script", "dataset", "dataset_format", "tolerance", "active"]
+        labels = {"config": "Measurement", "source": "Data source",
+                  "source_b": "Second data source", "reconcile": "What must reconcile",
+                  "script": "Scripted test contacts", "dataset": "Known-answer data set",
+                  "dataset_format": "Data set format"}
         widgets = {"script": forms.Textarea(attrs={"rows": 7, "class": "mono",
                                                    "spellcheck": "false"})}
         help_texts = {"script": SCRIPT_HELP,
@@ -40,6 +44,10 @@ class MeasurementTestForm(forms.ModelForm):
         self.fields["dataset_format"].widget = forms.Select(choices=_formats())
         if self.instance.pk:
             self.fields["expected_figures"].initial = expected_text(self.instance.expected)
+        # Expected figures sit right under the script they belong to.
+        self.order_fields(["name", "kind", "config", "pathway", "script", "expected_figures",
+                           "dataset", "dataset_format", "source", "source_b", "reconcile",
+                           "tolerance", "active"])
 
 
 def _formats():

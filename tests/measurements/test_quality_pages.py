@@ -44,7 +44,7 @@ def test_test_form_names_the_bad_script_line(manager_client, centre, billing):
             "expected_figures": "offered = x", "tolerance": "0.01", "dataset_format": "auto"}
     page = manager_client.post(reverse("measurements:test-create"), form)
     assert page.status_code == 400
-    assert "line 2" in page.text and "line 1: “x” is not a number" in page.text
+    assert "Line 2" in page.text and "line 1: “x” is not a number" in page.text
     assert not MeasurementTest.objects.exists()
 
 
@@ -70,7 +70,7 @@ def test_api_creates_runs_and_lists_history(centre, billing, manager):
     bad = api.post("/api/v1/measurement-tests/", {
         "name": "API bad", "kind": "known_answer", "config": billing["config"].pk,
         "script": "date 2026-03-02\n9:00 nowhere", "expected": {"offered": 1}}, format="json")
-    assert bad.status_code == 400 and "line 2" in str(bad.json()["script"])
+    assert bad.status_code == 400 and "Line 2" in str(bad.json()["script"])
 
 
 def test_failed_test_is_on_home_page_and_emailed_with_text_and_html(

@@ -118,6 +118,8 @@ class TestRun(models.Model):
     compared (``comparisons``: ``[{"figure", "expected", "actual", "ok", "detail"}]``) and who or
     what ran it (a user, or ``trigger`` such as ``after import #12``). Periods are UTC."""
 
+    __test__ = False  # not a pytest test class, despite its name
+
     test = models.ForeignKey(MeasurementTest, on_delete=models.CASCADE, related_name="runs")
     started_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)

@@ -127,8 +127,10 @@ def hourly_volume(source) -> dict[tuple[dt.date, int], int]:
 
 
 # An hour is only unusual when it is off by at least this many contacts as well (small numbers
-# at night swing by large factors without meaning anything).
+# at night swing by large factors without meaning anything), and a day is only reported for its
+# unusual hours when their excess is at least this share of the usual volume of that weekday.
 MIN_EXCESS = 50
+MIN_DAY_SHARE = 0.2
 
 
 def volume_anomalies(volume: dict[dt.date, int], ratio: float,
@@ -139,7 +141,8 @@ def volume_anomalies(volume: dict[dt.date, int], ratio: float,
     - the day's total is above ``ratio`` × or below 1/``ratio`` × the median of the same weekday
       (over the days given, at least three of them), or
     - some hours of the day (interval-of-week pattern, hourly) are above ``ratio`` × the median
-      of the same weekday and hour and at least ``MIN_EXCESS`` contacts over it; then
+      of the same weekday and hour and at least ``MIN_EXCESS`` contacts over it, together at
+      least ``MIN_DAY_SHARE`` of the weekday's usual daily volume over; then
       ``volume``/``usual`` are the sums over those hours and ``hours`` names them.
     """
     by_weekday = defaultdict(list)
@@ -170,10 +173,11 @@ def volume_anomalies(volume: dict[dt.date, int], ratio: float,
             if n > ratio * max(usual, 1) and n - usual >= MIN_EXCESS:
                 flagged[day].append((hour, n, usual))
         for day, hours in flagged.items():
-            if day in found:
-                continue
             n = sum(h[1] for h in hours)
             usual = sum(h[2] for h in hours)
+            day_usual = statistics.median(by_weekday[day.weekday()] or [0])
+            if day in found or n - usual < MIN_DAY_SHARE * day_usual:
+                continue
             found[day] = {"date": day, "volume": n, "usual": usual,
                           "ratio": round(n / usual, 2) if usual else float(n),
                           "hours": ", ".join(f"{h:02d}:00–{h + 1:02d}:00" for h, _, _ in hours)}
@@ -214,9 +218,14 @@ def source_health(source, now=None) -> dict:
     volume = daily_volume(source)
     first_day = min(volume) if volume else None
     last_day = max(volume) if volume else None
-    gaps = missing_days(source, first_day, last_day) if volume else []
+    covered = _covered_days(loaded, source.centre.tz)
+    gaps = [d for d in missing_days(source, first_day, last_day) if d in covered] \
+        if volume else []
     missing, expected = (missing_intervals(source, first_day, last_day) if volume
                          else ([], 0))
+    missing = [m for m in missing if m[0] in covered]
+    expected -= sum(len(opening_minutes(source.centre, d)) for d in _days(first_day, last_day)
+                    if d not in covered) if volume else 0
     rejected_reasons = list(
         RejectedRow.objects.filter(batch__source=source).values("reason")
         .annotate(n=Count("id")).order_by("-n")[:10])
@@ -251,6 +260,7 @@ def source_health(source, now=None) -> dict:
         "rows_read": rows_read,
         "rejected": rejected,
         "reject_share": rejected / rows_read if rows_read else 0.0,
+        "reject_pct": round(100 * rejected / rows_read, 2) if rows_read else 0.0,
         "rejected_reasons": rejected_reasons,
         "duplicates": sum(b.duplicates_skipped for b in batches),
         "duplicate_files": sum(1 for b in batches if b.status == BatchStatus.DUPLICATE),
@@ -259,6 +269,8 @@ def source_health(source, now=None) -> dict:
         "notes": dict(notes),
         "volume": volume,
         "missing_days": gaps,
+        "uncovered": _spans(sorted(set(_days(first_day, last_day)) - covered)) if volume
+        else [],
         "missing_intervals": len(missing),
         "expected_intervals": expected,
         "anomalies": volume_anomalies(volume, settings_.volume_ratio, hourly_volume(source)),
@@ -269,6 +281,35 @@ def source_health(source, now=None) -> dict:
         "comment_coverage": (surveys["commented"] / surveys["n"]) if surveys["n"] else None,
         "segmentation": segmentation_check(source),
     }
+
+
+def _days(first, last):
+    day = first
+    while day <= last:
+        yield day
+        day += dt.timedelta(days=1)
+
+
+def _covered_days(batches, tz) -> set[dt.date]:
+    """Local dates inside the data period of at least one loaded file."""
+    out = set()
+    for b in batches:
+        if b.period_start and b.period_end:
+            first = timezone.localtime(b.period_start, tz).date()
+            last = timezone.localtime(b.period_end - dt.timedelta(seconds=1), tz).date()
+            out.update(_days(first, last))
+    return out
+
+
+def _spans(days: list[dt.date]) -> list[tuple[dt.date, dt.date]]:
+    """Consecutive runs of dates as (first, last) pairs."""
+    spans = []
+    for day in days:
+        if spans and spans[-1][1] + dt.timedelta(days=1) == day:
+            spans[-1] = (spans[-1][0], day)
+        else:
+            spans.append((day, day))
+    return spans
 
 
 def monitor_timeline(healths: list[dict]) -> dict:

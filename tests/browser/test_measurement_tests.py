@@ -74,3 +74,31 @@ def test_manager_tests_a_measurement_then_breaks_it(page, live_server, login, ma
     screenshot("quality-home")
     page.goto(f"{base}/measurements/monitor/")
     assert "No data sources yet" in page.content()
+
+
+def test_monitor_page_shows_real_defects_with_a_timeline(page, live_server, login, manager,
+                                                        screenshot, anonymous_bank_dir):
+    """January and May of the real data: the timeline marks 11–12 January as missing and 23 May
+    as unusual; alerts and thresholds are on the page."""
+    from contactmis.models import Centre
+    from measurements.services.monitor import monitor_check
+    from tests.measurements.test_monitor_real_data import bank_source, load_months
+
+    centre = Centre.objects.create(name="Anonymous Bank", time_zone="Asia/Jerusalem")
+    source = bank_source(centre)
+    load_months(source, anonymous_bank_dir, ["01", "05"])
+    monitor_check(centre, email=False)
+    login("manager", "manager-pass-2026")
+    page.goto(f"{live_server.url}/measurements/monitor/")
+    page.wait_for_selector("#monitor-timeline .main-svg")
+    text = page.locator(f"#source-{source.pk}").inner_text()
+    assert "Mon 11 Jan 1999, Tue 12 Jan 1999" in text
+    assert "Sun 23 May 1999" in text
+    assert "negative_vru_time" in text and "no_server_agent" in text
+    alerts = page.locator("#alerts").inner_text()
+    assert "no data at all on Mon 11 Jan 1999" in alerts
+    assert "agent records without an agent" in alerts
+    screenshot("quality-monitor")
+    page.fill("#id_volume_ratio", "1")
+    page.click("#thresholds button.primary")
+    assert "Must be above 1" in page.locator("#thresholds .field-error").inner_text()

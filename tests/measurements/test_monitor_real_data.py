@@ -4,7 +4,6 @@ written into the software. ``make test`` loads two months (January and May); the
 suite loads all nine."""
 import datetime as dt
 
-import pytest
 from django.db.models import Sum
 
 from measurements.models import Alert, IntervalStat

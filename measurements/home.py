@@ -17,13 +17,13 @@ def home_panel(request):
     if quality["lines"]:
         if panel is None:
             return {"title": "Measurement quality", "status": quality["status"],
-                    "lines": quality["lines"], "link": reverse("measurements:monitor"),
-                    "link_label": "Collection monitor"}
+                    "lines": quality["lines"], "link": reverse(quality["link"]),
+                    "link_label": quality["link_label"]}
         panel["lines"] += quality["lines"]
         if quality["status"] == "fail" or (quality["status"] == "warn" and
                                            panel["status"] == "ok"):
             panel["status"] = quality["status"]
-        panel["link"], panel["link_label"] = reverse("measurements:monitor"), "Collection monitor"
+        panel["link"], panel["link_label"] = reverse(quality["link"]), quality["link_label"]
     return panel
 
 

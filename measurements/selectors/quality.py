@@ -341,7 +341,8 @@ def monitor_timeline(healths: list[dict]) -> dict:
 
 
 def alerts_open(centre):
-    return Alert.objects.filter(centre=centre, resolved_at__isnull=True).order_by("-created_at")
+    return Alert.objects.filter(centre=centre, resolved_at__isnull=True).order_by(
+        "severity", "-created_at")  # failures ("fail") before warnings ("warn")
 
 
 def quality_caveats(scope, start, end, centre=None) -> list[str]:
@@ -382,7 +383,8 @@ def quality_lines(centre) -> dict:
     """Home-page lines: failing measurement tests (by name) and open alerts.
     ``{"status": "ok"|"warn"|"fail", "lines": [...]}``; no lines when nothing is configured."""
     if centre is None:
-        return {"status": "ok", "lines": []}
+        return {"status": "ok", "lines": [], "link": "measurements:monitor",
+                "link_label": "Collection monitor"}
     latest = test_latest_runs(centre)
     bad = [r for r in latest.values() if r.status != RunStatus.PASSED]
     alerts = Alert.objects.filter(centre=centre, resolved_at__isnull=True) \
@@ -397,4 +399,6 @@ def quality_lines(centre) -> dict:
     if alerts:
         lines.append(f"{alerts} open data-collection alert(s).")
     status = "fail" if bad else ("warn" if alerts else "ok")
-    return {"status": status, "lines": lines}
+    link = ("measurements:test-list", "Measurement tests") if bad else \
+        ("measurements:monitor", "Collection monitor")
+    return {"status": status, "lines": lines, "link": link[0], "link_label": link[1]}

@@ -1,5 +1,6 @@
 """REST endpoints for measurement tests (define, run, history) and data-collection alerts."""
 from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -54,7 +55,8 @@ class MeasurementTestViewSet(viewsets.ModelViewSet):
     write_roles = (MANAGER,)
 
     def get_queryset(self):
-        return MeasurementTest.objects.filter(centre=centre_current()).prefetch_related("runs")
+        return MeasurementTest.objects.filter(centre=centre_current()).prefetch_related(
+            Prefetch("runs", queryset=TestRun.objects.select_related("ran_by")))
 
     def _save(self, serializer, **extra):
         test = serializer.instance if serializer.instance is not None \
@@ -96,7 +98,7 @@ class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     write_roles = (MANAGER,)
 
     def get_queryset(self):
-        return Alert.objects.filter(centre=centre_current())
+        return Alert.objects.filter(centre=centre_current()).order_by("-created_at", "-pk")
 
 
 router = SimpleRouter(trailing_slash=True, use_regex_path=False)

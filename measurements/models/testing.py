@@ -110,6 +110,11 @@ class MeasurementTest(models.Model):
 
     @property
     def last_run(self):
+        """The newest run; uses ``prefetch_related("runs")`` when the caller did it."""
+        cache = getattr(self, "_prefetched_objects_cache", {})
+        if "runs" in cache:
+            runs = sorted(cache["runs"], key=lambda r: (r.started_at, r.pk), reverse=True)
+            return runs[0] if runs else None
         return self.runs.order_by("-started_at", "-pk").first()
 
 

@@ -46,8 +46,8 @@ def monitor_settings(centre) -> MonitorSettings:
 
 def test_list(centre):
     return (MeasurementTest.objects.filter(centre=centre)
-            .select_related("config__metric", "config__step", "pathway", "source")
-            .prefetch_related("runs").order_by("name", "pk"))
+            .select_related("config__metric", "config__step__pathway", "pathway", "source")
+            .order_by("name", "pk"))
 
 
 def test_latest_runs(centre, tests=None) -> dict[int, TestRun]:

@@ -109,3 +109,23 @@ def test_monitor_page_empty_state_and_thresholds_form(manager_client, centre):
         "unassigned_share": 0.2, "email": "on"})
     assert ok.status_code == 302
     assert MonitorSettings.objects.get(centre=centre).volume_ratio == 2.5
+
+
+def test_test_list_page_and_api_do_not_query_per_test(manager_client, centre, billing, manager,
+                                                      django_assert_max_num_queries):
+    from rest_framework.test import APIClient
+
+    for i in range(6):
+        test = measurement_test_save(MeasurementTest(
+            centre=centre, name=f"SL {i}", kind="known_answer", config=billing["config"],
+            script=SCRIPT, expected={"offered": 4}))
+        measurement_test_run(test)
+    with django_assert_max_num_queries(12):
+        page = manager_client.get(reverse("measurements:test-list"))
+    assert page.text.count("Passed") == 6
+    api = APIClient()
+    api.force_authenticate(manager)
+    with django_assert_max_num_queries(8):
+        listed = api.get("/api/v1/measurement-tests/").json()
+    rows = listed["results"] if isinstance(listed, dict) else listed
+    assert [r["last_run"]["status"] for r in rows] == ["passed"] * 6

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMultiAlternatives
 from django.db.models import Q
@@ -155,8 +154,7 @@ def alerts_email(centre, alerts) -> int:
     recipients = sorted({u.email for u in users})
     if not recipients:
         return 0
-    context = {"centre": centre, "alerts": alerts,
-               "site_url": getattr(settings, "CONTACTMIS_SITE_URL", "")}
+    context = {"centre": centre, "alerts": alerts}
     subject = f"[ContactMIS] {len(alerts)} data-collection alert(s) for {centre}"
     message = EmailMultiAlternatives(
         subject, render_to_string("measurements/quality/alerts_email.txt", context),

@@ -71,6 +71,9 @@ def test_api_creates_runs_and_lists_history(centre, billing, manager):
         "name": "API bad", "kind": "known_answer", "config": billing["config"].pk,
         "script": "date 2026-03-02\n9:00 nowhere", "expected": {"offered": 1}}, format="json")
     assert bad.status_code == 400 and "Line 2" in str(bad.json()["script"])
+    alerts = api.get("/api/v1/alerts/").json()
+    rows = alerts["results"] if isinstance(alerts, dict) else alerts
+    assert rows == []  # the passing run raised nothing
 
 
 def test_failed_test_is_on_home_page_and_emailed_with_text_and_html(

@@ -1,0 +1,404 @@
+"""Reads for measurement tests and the data-collection monitor.
+
+Dates are the centre's local calendar dates; ``local_minute`` is minutes after local midnight;
+datetimes are UTC. Volumes come from the interval rollups (never a scan of raw contacts), except
+the segmentation check, which must look at the contacts themselves.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from collections import defaultdict
+
+from django.db.models import Count, OuterRef, Q, Subquery, Sum
+from django.utils import timezone
+
+from ..constants import INTERVAL_S, BatchStatus, Cadence
+from ..models import (
+    Alert,
+    Contact,
+    DataSource,
+    ImportBatch,
+    IntervalStat,
+    MeasurementConfig,
+    MeasurementTest,
+    MonitorSettings,
+    RejectedRow,
+    RunStatus,
+    SurveyResponse,
+    TestRun,
+)
+
+CADENCE_HOURS = {Cadence.HOURLY: 1, Cadence.DAILY: 24, Cadence.WEEKLY: 168,
+                 Cadence.MONTHLY: 24 * 31}
+STEP_MIN = INTERVAL_S // 60
+EXAMPLES = 5
+
+
+def live_sources(centre):
+    """The centre's data sources (sandboxes of known-answer tests never persist)."""
+    return DataSource.objects.filter(centre=centre).order_by("name")
+
+
+def monitor_settings(centre) -> MonitorSettings:
+    return MonitorSettings.objects.get_or_create(centre=centre)[0]
+
+
+def test_list(centre):
+    return (MeasurementTest.objects.filter(centre=centre)
+            .select_related("config__metric", "config__step__pathway", "pathway", "source")
+            .order_by("name", "pk"))
+
+
+def test_latest_runs(centre, tests=None) -> dict[int, TestRun]:
+    """The latest run of each test of the centre (or of the ``tests`` queryset), by test id."""
+    tests = MeasurementTest.objects.filter(centre=centre) if tests is None else tests
+    newest = TestRun.objects.filter(test=OuterRef("pk")).order_by("-started_at", "-pk")
+    ids = [i for i in tests.annotate(last=Subquery(newest.values("pk")[:1]))
+           .values_list("last", flat=True) if i]
+    return {r.test_id: r for r in TestRun.objects.filter(pk__in=ids).select_related("test")}
+
+
+def opening_minutes(centre, day: dt.date) -> list[int]:
+    """Interval starts (minutes after local midnight) within the centre's opening hours."""
+    spans = (centre.opening_hours or {}).get(str(day.weekday()), [])
+    out = []
+    for begin, end in spans:
+        b = int(begin[:2]) * 60 + int(begin[3:])
+        e = int(end[:2]) * 60 + int(end[3:])
+        out += list(range(b - b % STEP_MIN, e, STEP_MIN))
+    return sorted(set(out))
+
+
+def daily_volume(source, first=None, last=None) -> dict[dt.date, int]:
+    """Contacts per local date: IVR sessions where the source has an IVR, else offered."""
+    qs = IntervalStat.objects.filter(source=source)
+    if first:
+        qs = qs.filter(local_date__gte=first)
+    if last:
+        qs = qs.filter(local_date__lte=last)
+    rows = list(qs.values("local_date").annotate(ivr=Sum("ivr_sessions"), off=Sum("offered"))
+                .order_by("local_date"))
+    use_ivr = any(r["ivr"] for r in rows)
+    return {r["local_date"]: int((r["ivr"] if use_ivr else r["off"]) or 0) for r in rows}
+
+
+def missing_intervals(source, first: dt.date, last: dt.date):
+    """``(missing, expected)``: the (local date, local minute) intervals within opening hours
+    from ``first`` to ``last`` with no data from ``source``, and how many were expected."""
+    have = set(IntervalStat.objects.filter(source=source, local_date__gte=first,
+                                           local_date__lte=last)
+               .filter(Q(offered__gt=0) | Q(ivr_sessions__gt=0))
+               .values_list("local_date", "local_minute").distinct())
+    centre = source.centre
+    missing, expected = [], 0
+    day = first
+    while day <= last:
+        for minute in opening_minutes(centre, day):
+            expected += 1
+            if (day, minute) not in have:
+                missing.append((day, minute))
+        day += dt.timedelta(days=1)
+    return missing, expected
+
+
+def missing_days(source, first: dt.date, last: dt.date) -> list[dt.date]:
+    """Days with opening hours between ``first`` and ``last`` on which the source sent nothing."""
+    volume = daily_volume(source, first, last)
+    out, day = [], first
+    while day <= last:
+        if opening_minutes(source.centre, day) and not volume.get(day):
+            out.append(day)
+        day += dt.timedelta(days=1)
+    return out
+
+
+def hourly_volume(source) -> dict[tuple[dt.date, int], int]:
+    """Contacts per (local date, local hour), counted like :func:`daily_volume`."""
+    rows = list(IntervalStat.objects.filter(source=source)
+                .values("local_date", "local_minute")
+                .annotate(ivr=Sum("ivr_sessions"), off=Sum("offered")))
+    use_ivr = any(r["ivr"] for r in rows)
+    out = defaultdict(int)
+    for r in rows:
+        out[(r["local_date"], r["local_minute"] // 60)] += int(
+            (r["ivr"] if use_ivr else r["off"]) or 0)
+    return dict(out)
+
+
+# An hour is only unusual when it is off by at least this many contacts as well (small numbers
+# at night swing by large factors without meaning anything), and a day is only reported for its
+# unusual hours when their excess is at least this share of the usual volume of that weekday.
+MIN_EXCESS = 50
+MIN_DAY_SHARE = 0.2
+
+
+def volume_anomalies(volume: dict[dt.date, int], ratio: float,
+                     hourly: dict | None = None) -> list[dict]:
+    """Days whose volume departs from the usual pattern, each ``{"date", "volume", "usual",
+    "ratio", "hours"}``:
+
+    - the day's total is above ``ratio`` × or below 1/``ratio`` × the median of the same weekday
+      (over the days given, at least three of them), or
+    - some hours of the day (interval-of-week pattern, hourly) are above ``ratio`` × the median
+      of the same weekday and hour and at least ``MIN_EXCESS`` contacts over it, together at
+      least ``MIN_DAY_SHARE`` of the weekday's usual daily volume over; then
+      ``volume``/``usual`` are the sums over those hours and ``hours`` names them.
+    """
+    by_weekday = defaultdict(list)
+    for day, n in volume.items():
+        if n:
+            by_weekday[day.weekday()].append(n)
+    found = {}
+    for day, n in sorted(volume.items()):
+        sample = by_weekday[day.weekday()]
+        if len(sample) < 3:
+            continue
+        usual = statistics.median(sample)
+        if usual > 0 and (n / usual > ratio or n / usual < 1 / ratio):
+            found[day] = {"date": day, "volume": n, "usual": usual,
+                          "ratio": round(n / usual, 2), "hours": ""}
+    if hourly:
+        by_slot = defaultdict(list)
+        for (day, hour), n in hourly.items():
+            by_slot[(day.weekday(), hour)].append(n)
+        days = {d for d, _ in hourly}
+        flagged = defaultdict(list)
+        for (day, hour), n in sorted(hourly.items()):
+            weeks = [v for v in by_slot[(day.weekday(), hour)]]
+            weeks += [0] * (sum(1 for d in days if d.weekday() == day.weekday()) - len(weeks))
+            if len(weeks) < 3:
+                continue
+            usual = statistics.median(weeks)
+            if n > ratio * max(usual, 1) and n - usual >= MIN_EXCESS:
+                flagged[day].append((hour, n, usual))
+        for day, hours in flagged.items():
+            n = sum(h[1] for h in hours)
+            usual = sum(h[2] for h in hours)
+            day_usual = statistics.median(by_weekday[day.weekday()] or [0])
+            if day in found or n - usual < MIN_DAY_SHARE * day_usual:
+                continue
+            found[day] = {"date": day, "volume": n, "usual": usual,
+                          "ratio": round(n / usual, 2) if usual else float(n),
+                          "hours": ", ".join(f"{h:02d}:00–{h + 1:02d}:00" for h, _, _ in hours)}
+    return [found[d] for d in sorted(found)]
+
+
+def segmentation_check(source) -> list[dict]:
+    """Per segment dimension, the contacts of ``source`` that could not be assigned to it:
+    ``{"dimension", "unassigned", "total", "share", "examples"}`` (share 0..1). A contact that
+    ended in the IVR needs no queue; any other contact without one is unassigned."""
+    contacts = Contact.objects.filter(source=source)
+    total = contacts.count()
+    dims = [
+        ("queue", Q(queue__isnull=True) & ~Q(outcome__in=("self_served", "abandoned"))),
+        ("channel", Q(channel="")),
+        ("contact type", Q(contact_type="")),
+        ("customer segment", Q(customer_segment="")),
+    ]
+    out = []
+    for label, cond in dims:
+        hits = contacts.filter(cond)
+        n = hits.count()
+        out.append({"dimension": label, "unassigned": n, "total": total,
+                    "share": n / total if total else 0.0,
+                    "examples": list(hits.values_list("external_id", flat=True)[:EXAMPLES])})
+    return out
+
+
+def source_health(source, now=None) -> dict:
+    """Everything the monitor shows for one source (see the monitor page)."""
+    now = now or timezone.now()
+    settings_ = monitor_settings(source.centre)
+    batches = list(ImportBatch.objects.filter(source=source).order_by("created_at", "pk"))
+    loaded = [b for b in batches if b.status == BatchStatus.LOADED]
+    last = batches[-1] if batches else None
+    due_h = CADENCE_HOURS.get(source.expected_cadence, 24) + settings_.stale_after_h
+    age_h = (now - last.created_at).total_seconds() / 3600 if last else None
+    volume = daily_volume(source)
+    first_day = min(volume) if volume else None
+    last_day = max(volume) if volume else None
+    covered = _covered_days(loaded, source.centre.tz)
+    gaps = [d for d in missing_days(source, first_day, last_day) if d in covered] \
+        if volume else []
+    missing, expected = (missing_intervals(source, first_day, last_day) if volume
+                         else ([], 0))
+    missing = [m for m in missing if m[0] in covered]
+    expected -= sum(len(opening_minutes(source.centre, d)) for d in _days(first_day, last_day)
+                    if d not in covered) if volume else 0
+    rejected_reasons = list(
+        RejectedRow.objects.filter(batch__source=source).values("reason")
+        .annotate(n=Count("id")).order_by("-n")[:10])
+    notes = defaultdict(lambda: {"count": 0, "action": ""})
+    for b in loaded:
+        for note in b.notes or []:
+            notes[note["code"]]["count"] += note.get("count", 0)
+            notes[note["code"]]["action"] = note.get("action", "")
+    late = []
+    latest_end = None
+    for b in loaded:
+        if latest_end and b.period_end and b.period_end < latest_end:
+            late.append(b)
+        if b.period_end:
+            latest_end = max(latest_end, b.period_end) if latest_end else b.period_end
+    rows_read = sum(b.rows_read for b in batches)
+    rejected = sum(b.rows_rejected for b in batches)
+    surveys = SurveyResponse.objects.filter(source=source).aggregate(
+        n=Count("id"), matched=Count("id", filter=Q(contact__isnull=False)),
+        commented=Count("id", filter=~Q(comment="")))
+    handled = IntervalStat.objects.filter(source=source).aggregate(h=Sum("handled"))["h"] or 0
+    return {
+        "source": source,
+        "last": last,
+        "age_h": age_h,
+        "due_h": due_h,
+        "stale": age_h is not None and age_h > due_h,
+        "period_start": min((b.period_start for b in loaded if b.period_start), default=None),
+        "period_end": max((b.period_end for b in loaded if b.period_end), default=None),
+        "batches": len(batches),
+        "failed": sum(1 for b in batches if b.status == BatchStatus.FAILED),
+        "rows_read": rows_read,
+        "rejected": rejected,
+        "reject_share": rejected / rows_read if rows_read else 0.0,
+        "reject_pct": round(100 * rejected / rows_read, 2) if rows_read else 0.0,
+        "rejected_reasons": rejected_reasons,
+        "duplicates": sum(b.duplicates_skipped for b in batches),
+        "duplicate_files": sum(1 for b in batches if b.status == BatchStatus.DUPLICATE),
+        "corrected": sum(b.contacts_replaced for b in loaded),
+        "late": late,
+        "notes": dict(notes),
+        "volume": volume,
+        "missing_days": gaps,
+        "uncovered": _spans(sorted(set(_days(first_day, last_day)) - covered)) if volume
+        else [],
+        "missing_intervals": len(missing),
+        "expected_intervals": expected,
+        "anomalies": volume_anomalies(volume, settings_.volume_ratio, hourly_volume(source)),
+        "surveys": surveys["n"],
+        "survey_matched": surveys["matched"],
+        "survey_response_rate": (surveys["matched"] / handled) if handled and surveys["n"]
+        else None,
+        "comment_coverage": (surveys["commented"] / surveys["n"]) if surveys["n"] else None,
+        "segmentation": segmentation_check(source),
+    }
+
+
+def _days(first, last):
+    day = first
+    while day <= last:
+        yield day
+        day += dt.timedelta(days=1)
+
+
+def _covered_days(batches, tz) -> set[dt.date]:
+    """Local dates inside the data period of at least one loaded file."""
+    out = set()
+    for b in batches:
+        if b.period_start and b.period_end:
+            first = timezone.localtime(b.period_start, tz).date()
+            last = timezone.localtime(b.period_end - dt.timedelta(seconds=1), tz).date()
+            out.update(_days(first, last))
+    return out
+
+
+def _spans(days: list[dt.date]) -> list[tuple[dt.date, dt.date]]:
+    """Consecutive runs of dates as (first, last) pairs."""
+    spans = []
+    for day in days:
+        if spans and spans[-1][1] + dt.timedelta(days=1) == day:
+            spans[-1] = (spans[-1][0], day)
+        else:
+            spans.append((day, day))
+    return spans
+
+
+def monitor_timeline(healths: list[dict]) -> dict:
+    """A Plotly figure (plain JSON) of contacts per day for each source, with missing days and
+    volume anomalies marked."""
+    data = []
+    for h in healths:
+        days = sorted(h["volume"])
+        name = h["source"].name
+        data.append({"type": "bar", "name": f"{name}: contacts per day",
+                     "x": [f"{d:%Y-%m-%d}" for d in days], "y": [h["volume"][d] for d in days]})
+        if h["missing_days"]:
+            data.append({"type": "scatter", "mode": "markers", "name": f"{name}: no data",
+                         "x": [f"{d:%Y-%m-%d}" for d in h["missing_days"]],
+                         "y": [0] * len(h["missing_days"]),
+                         "marker": {"symbol": "x", "size": 12, "color": "#b42318"}})
+        if h["anomalies"]:
+            data.append({"type": "scatter", "mode": "markers", "name": f"{name}: unusual volume",
+                         "x": [f"{a['date']:%Y-%m-%d}" for a in h["anomalies"]],
+                         "y": [h["volume"].get(a["date"], a["volume"])
+                               for a in h["anomalies"]],
+                         "text": [f"{a['ratio']}× the usual {a['date']:%A}"
+                                  for a in h["anomalies"]],
+                         "marker": {"symbol": "diamond", "size": 11, "color": "#b54708"}})
+    layout = {"barmode": "group", "height": 360, "margin": {"l": 50, "r": 10, "t": 10, "b": 40},
+              "legend": {"orientation": "h"}, "yaxis": {"title": "contacts"},
+              "xaxis": {"type": "date"}}
+    return {"data": data, "layout": layout}
+
+
+def alerts_open(centre):
+    return Alert.objects.filter(centre=centre, resolved_at__isnull=True).order_by(
+        "severity", "-created_at")  # failures ("fail") before warnings ("warn")
+
+
+def quality_caveats(scope, start, end, centre=None) -> list[str]:
+    """Sentences a KPI figure for ``start``–``end`` (local dates, inclusive, or UTC datetimes)
+    must carry: failed or errored measurement tests whose data period overlaps it (within
+    ``scope``), and open data-collection alerts for it. Empty when the data is sound."""
+    if isinstance(start, dt.datetime):
+        start, end = start.date(), end.date()
+    configs = MeasurementConfig.objects.restrict(scope).values("pk")
+    tests = MeasurementTest.objects.filter(Q(config__isnull=True) | Q(config__in=configs))
+    if centre is not None:
+        tests = tests.filter(centre=centre)
+    latest = test_latest_runs(centre, tests)
+    out = []
+    for run in latest.values():
+        if run.status == RunStatus.PASSED:
+            continue
+        if run.period_start and run.period_end:
+            tz = run.test.centre.tz
+            rs = timezone.localtime(run.period_start, tz).date()
+            re_ = timezone.localtime(run.period_end, tz).date()
+            if re_ < start or rs > end:
+                continue
+        out.append(f"Measurement test “{run.test.name}” {run.get_status_display().lower()} on "
+                   f"{timezone.localtime(run.started_at):%Y-%m-%d %H:%M}: {run.message}")
+    alerts = Alert.objects.filter(resolved_at__isnull=True)
+    if centre is not None:
+        alerts = alerts.filter(centre=centre)
+    for alert in alerts.exclude(code="test_failed"):
+        if alert.period_start and alert.period_end and (
+                alert.period_end.date() < start or alert.period_start.date() > end):
+            continue
+        out.append(f"Data collection: {alert.message}")
+    return out
+
+
+def quality_lines(centre) -> dict:
+    """Home-page lines: failing measurement tests (by name) and open alerts.
+    ``{"status": "ok"|"warn"|"fail", "lines": [...]}``; no lines when nothing is configured."""
+    if centre is None:
+        return {"status": "ok", "lines": [], "link": "measurements:monitor",
+                "link_label": "Collection monitor"}
+    latest = test_latest_runs(centre)
+    bad = [r for r in latest.values() if r.status != RunStatus.PASSED]
+    alerts = Alert.objects.filter(centre=centre, resolved_at__isnull=True) \
+        .exclude(code="test_failed").count()
+    lines = []
+    if bad:
+        names = ", ".join(f"“{r.test.name}” {r.get_status_display().lower()}" for r in bad[:3])
+        lines.append(f"{len(bad)} measurement test(s) not passing: {names}"
+                     f"{' …' if len(bad) > 3 else ''}.")
+    elif latest:
+        lines.append(f"All {len(latest)} measurement test(s) passed on their last run.")
+    if alerts:
+        lines.append(f"{alerts} open data-collection alert(s).")
+    status = "fail" if bad else ("warn" if alerts else "ok")
+    link = ("measurements:test-list", "Measurement tests") if bad else \
+        ("measurements:monitor", "Collection monitor")
+    return {"status": status, "lines": lines, "link": link[0], "link_label": link[1]}

@@ -35,7 +35,8 @@ abandoned. Channels: voice, chat, email, web_form, sms, social.
 Each row becomes one contact. For ``queue_kind`` acd/web/cms it gets a queue leg (answered,
 abandoned, or timed out for overflowed/transferred_out) and, when answered, an agent leg with the
 talk/hold/ACW seconds. For ``queue_kind`` ``ivr`` it gets one IVR leg: self_served → contained,
-abandoned → abandoned, anything else → passed to a queue.
+abandoned → abandoned, error → ended without an agent (a closed message, a failure), anything
+else → passed to a queue.
 """
 from __future__ import annotations
 
@@ -189,8 +190,8 @@ def _map(frame: pd.DataFrame, mapping: dict, tz: str) -> Chunk:
     })
     base = {"external_id": ext, "queue_code": queue, "queue_kind": kind, "hold_s": 0, "acw_s": 0}
     if kind == "ivr":
-        ivr_out = outcome.map({"self_served": "contained", "abandoned": "abandoned"}) \
-            .fillna("to_queue")
+        ivr_out = outcome.map({"self_served": "contained", "abandoned": "abandoned",
+                               "error": "no_agent"}).fillna("to_queue")
         chunk.segments = pd.DataFrame({**base, "seq": 1, "kind": "ivr", "agent_code": "",
                                        "entered_at": arrived, "answered_at": pd.NaT,
                                        "left_at": ended, "wait_s": 0, "talk_s": 0,

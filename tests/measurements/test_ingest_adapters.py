@@ -277,6 +277,7 @@ class TestGeneric:
         assert s.loc["s-1", "outcome"] == "contained"
         assert s.loc["s-2", "outcome"] == "to_queue"
         assert s.loc["s-3", "outcome"] == "abandoned"
+        assert s.loc["s-4", "outcome"] == "no_agent"  # closed message: not passed to a queue
 
     def test_mapping_naming_absent_columns_fails_fast(self, tmp_path):
         path = tmp_path / "chats.csv"

@@ -189,6 +189,20 @@ class TestAsterisk:
         staffed = states.loc[("Agent/1001", "staffed")]
         assert (staffed["ended_at"] - staffed["started_at"]).total_seconds() == 3600
 
+    def test_after_contact_work_pause_is_busy(self, tmp_path):
+        path = tmp_path / "queue_log"
+        path.write_text("1700000000|NONE|NONE|Agent/7|AGENTLOGIN|\n"
+                        "1700000100|NONE|NONE|Agent/7|PAUSE|ACW\n"
+                        "1700000130|NONE|NONE|Agent/7|UNPAUSE|\n"
+                        "1700000200|NONE|NONE|Agent/7|PAUSE|Break\n"
+                        "1700000500|NONE|NONE|Agent/7|UNPAUSE|\n"
+                        "1700003600|NONE|NONE|Agent/7|AGENTLOGOFF|\n")
+        states = _read(path, "asterisk_queue_log").agent_states.set_index("state")
+        assert states.loc["busy", "reason"] == "ACW"
+        assert (states.loc["busy", "ended_at"] - states.loc["busy", "started_at"]) \
+            .total_seconds() == 30
+        assert states.loc["paused", "reason"] == "Break"
+
     def test_not_a_queue_log_fails_fast(self, tmp_path):
         path = tmp_path / "queue_log"
         path.write_text("hello,world\n1,2\n")

@@ -188,6 +188,11 @@ def test_asterisk_open_call_is_completed_by_the_next_file(centre, tmp_path):
     assert per_agent["Agent/1001"] == {"handled": 2, "talk": 80 + 240, "staffed": 3600}
     assert per_agent["Agent/1002"]["handled"] == 1
     assert per_agent["Agent/1002"]["talk"] == 289
+    # The queue_log has logins and pauses only: busy = talk + hold of the agent's calls,
+    # available = logged in − paused − busy (occupancy 320 / 3600).
+    occupancy = AgentIntervalStat.objects.filter(agent__code="Agent/1001").aggregate(
+        busy=Sum("busy_s"), available=Sum("available_s"))
+    assert occupancy == {"busy": 80 + 240, "available": 3600 - 320}
 
 
 def test_interval_report_goes_straight_into_rollups(centre, tmp_path):

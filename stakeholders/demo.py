@@ -166,8 +166,9 @@ def demo_wipe(centre: Centre) -> None:
         Pathway.objects.filter(centre=centre).delete()
         BusinessPlan.objects.filter(centre=centre).delete()
         sources = DataSource.objects.filter(centre=centre)
-        for model in (SurveyResponse, Segment, AgentState, IntervalStat, AgentIntervalStat):
+        for model in (SurveyResponse, AgentState, IntervalStat, AgentIntervalStat):
             model.objects.filter(source__in=sources).delete()
+        Segment.objects.filter(contact__source__in=sources).delete()
         Contact.objects.filter(source__in=sources).delete()
         RejectedRow.objects.filter(batch__source__in=sources).delete()
         ImportBatch.objects.filter(source__in=sources).delete()

@@ -25,6 +25,8 @@ class Scope:
     channels: frozenset[str] | None = None
     sites: frozenset[str] | None = None
     pathway_ids: frozenset[int] | None = None
+    # Customer segments (``Contact.customer_segment`` / ``IntervalStat.customer_segment``).
+    segments: frozenset[str] | None = None
     label: str = field(default="Whole centre", compare=False)
 
     @classmethod
@@ -38,13 +40,15 @@ class Scope:
     @property
     def is_unrestricted(self) -> bool:
         return all(
-            v is None for v in (self.queue_ids, self.channels, self.sites, self.pathway_ids)
+            v is None for v in (self.queue_ids, self.channels, self.sites, self.pathway_ids,
+                                self.segments)
         )
 
     def q(self, paths: dict[str, str]) -> Q:
         """A filter for a model whose scope dimensions live at ``paths``.
 
-        ``paths`` maps ``queue``/``channel``/``site``/``pathway`` to a lookup path. A dimension the
+        ``paths`` maps ``queue``/``channel``/``site``/``pathway`` (and ``segment``) to a lookup
+        path. A dimension the
         scope restricts but the model cannot express is treated as "no match" only when the model
         has no path at all for any restricted dimension; otherwise the paths it has are applied.
         """
@@ -55,6 +59,7 @@ class Scope:
             ("channel", self.channels),
             ("site", self.sites),
             ("pathway", self.pathway_ids),
+            ("segment", self.segments),
         ):
             if values is None:
                 continue

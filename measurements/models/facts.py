@@ -21,7 +21,7 @@ from .sources import DataSource, ImportBatch
 
 class ContactQuerySet(ScopedQuerySet):
     scope_paths = {"queue": "queue_id", "channel": "channel", "site": "queue__site",
-                   "pathway": "pathway_id"}
+                   "pathway": "pathway_id", "segment": "customer_segment"}
 
 
 class Contact(models.Model):
@@ -64,7 +64,8 @@ class Contact(models.Model):
 
 class SegmentQuerySet(ScopedQuerySet):
     scope_paths = {"queue": "contact__queue_id", "channel": "contact__channel",
-                   "site": "contact__queue__site", "pathway": "contact__pathway_id"}
+                   "site": "contact__queue__site", "pathway": "contact__pathway_id",
+                   "segment": "contact__customer_segment"}
 
 
 class Segment(models.Model):
@@ -107,7 +108,8 @@ class Segment(models.Model):
 
 class SurveyResponseQuerySet(ScopedQuerySet):
     scope_paths = {"queue": "contact__queue_id", "channel": "contact__channel",
-                   "site": "contact__queue__site", "pathway": "contact__pathway_id"}
+                   "site": "contact__queue__site", "pathway": "contact__pathway_id",
+                   "segment": "contact__customer_segment"}
 
 
 class SurveyResponse(models.Model):
@@ -176,7 +178,7 @@ class AgentState(models.Model):
 
 class IntervalStatQuerySet(ScopedQuerySet):
     scope_paths = {"queue": "queue_id", "channel": "channel", "site": "queue__site",
-                   "pathway": "step__pathway_id"}
+                   "pathway": "step__pathway_id", "segment": "customer_segment"}
 
 
 class IntervalStat(models.Model):

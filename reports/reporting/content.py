@@ -1,0 +1,631 @@
+"""Report templates: the content of a short-term (daily, weekly) or long-term (monthly,
+quarterly, annual) report for a data scope and a period.
+
+Who receives a report and when is the stakeholders app's business (``ReportSchedule``); this
+module only builds what the report says. Every figure comes from the same selectors as the
+dashboards and analysis pages (``reports.selectors.kpi_frame`` and friends, always restricted to
+the scope) and the analysis engine's arithmetic (KPIs as ratios of summed components), so a
+report shows the dashboard's numbers for the same period and scope. Each report opens with the
+analysis engine's plain-language findings (``reports.analysis.interpret``), and every table and
+chart names the metric definitions (catalogue version) it uses.
+
+Times are the centre's local time; a period is ``stakeholders.periods.ResolvedPeriod`` (local
+midnights, so a DST day has 23 or 25 hours).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ..analyses import DEFAULT_TARGETS, staffing_report
+from ..analysis import control, interpret, patterns
+from ..analysis import plan as plan_analysis
+from ..analysis.kpis import kpis_from_sums, sum_components
+from ..models import Forecast
+from ..selectors import kpi_frame
+
+SHORT_TERM = ("daily", "weekly")
+LONG_TERM = ("monthly", "quarterly", "annual")
+TEMPLATE_TITLES = {"daily": "Daily service report", "weekly": "Weekly service report",
+                   "monthly": "Monthly performance report",
+                   "quarterly": "Quarterly performance report",
+                   "annual": "Annual performance report"}
+# Section keys of each template, in order (a schedule may pick a subset).
+SECTIONS = {
+    "daily": ("summary", "queues", "intervals", "breaches", "staffing", "quality"),
+    "weekly": ("summary", "queues", "days", "worst_intervals", "forecast", "quality"),
+    "monthly": ("summary", "queues", "trend", "plan", "cost", "forecast", "control",
+                "pathways", "quality"),
+}
+SECTIONS["quarterly"] = SECTIONS["annual"] = SECTIONS["monthly"]
+SECTION_TITLES = {
+    "summary": "Headline figures", "queues": "By queue", "intervals": "Yesterday by interval",
+    "breaches": "Target breaches: when and where", "staffing": "Staffing gaps",
+    "quality": "Data quality", "days": "Day by day", "worst_intervals": "Worst intervals",
+    "forecast": "Forecast versus actual", "trend": "Trend and seasonality",
+    "plan": "Plan versus actual", "cost": "Cost per contact against budget",
+    "control": "Control-chart signals", "pathways": "Pathway changes",
+}
+HEADLINE = ("offered", "answered", "abandoned", "service_level", "abandon_rate", "asa_s",
+            "aht_s")
+COLUMN_LABELS = {"offered": "Offered", "answered": "Answered", "abandoned": "Abandoned",
+                 "handled": "Handled", "service_level": "Service level",
+                 "abandon_rate": "Abandon rate", "asa_s": "ASA", "aht_s": "AHT",
+                 "occupancy": "Occupancy", "queue": "Queue", "period_start": "When"}
+# Long-term business-plan KPIs compared with the plan (metric codes of the catalogue).
+PLAN_KPIS = ("service_level", "abandon_rate", "asa_s", "aht_s", "occupancy")
+
+
+@dataclass
+class Table:
+    """A table as shown: ``columns`` labels and ``rows`` of display strings; ``frame`` keeps the
+    raw figures for CSV/XLSX."""
+
+    caption: str
+    columns: list[str]
+    rows: list[list[str]]
+    frame: pd.DataFrame = field(default_factory=pd.DataFrame)
+    definition: str = ""
+
+
+@dataclass
+class Chart:
+    """A static chart: ``kind`` line/bar/combo, ``x`` labels, ``series`` {name: values},
+    ``bars`` {name: values} drawn on a second axis for "combo", ``unit`` of the series
+    (ratio/seconds/count), an optional ``target`` line. ``cid`` names its inline image."""
+
+    cid: str
+    title: str
+    definition: str
+    x: list
+    series: dict
+    unit: str = "count"
+    bars: dict = field(default_factory=dict)
+    target: float | None = None
+    x_label: str = ""
+    png: bytes = b""
+
+
+@dataclass
+class Section:
+    key: str
+    title: str
+    intro: str = ""
+    tables: list[Table] = field(default_factory=list)
+    charts: list[Chart] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Report:
+    template: str
+    title: str
+    scope_label: str
+    period_label: str
+    period_first_day: dt.date
+    period_last_day: dt.date
+    time_zone: str
+    hours: float
+    definition: str
+    generated_at: dt.datetime
+    findings: list[str] = field(default_factory=list)
+    headline: dict = field(default_factory=dict)
+    sections: list[Section] = field(default_factory=list)
+    empty: bool = False
+
+    def all_tables(self):
+        return [(s, t) for s in self.sections for t in s.tables]
+
+    def all_charts(self):
+        return [c for s in self.sections for c in s.charts]
+
+
+# --- formatting -----------------------------------------------------------------------------
+
+def _nan(value) -> bool:
+    return value is None or (isinstance(value, float | np.floating) and math.isnan(value))
+
+
+def fmt(kpi: str, value) -> str:
+    """A figure as printed in every report format (and asserted equal to the dashboard's)."""
+    if _nan(value):
+        return "–"
+    if kpi in interpret.PERCENT_KPIS:
+        return f"{float(value) * 100:.1f}%"
+    if kpi.endswith("_s"):
+        return f"{float(value):.0f} s"
+    if kpi in ("cost_per_contact", "budget_per_contact", "cost", "budget"):
+        return f"{float(value):,.2f}"
+    return f"{float(value):,.0f}"
+
+
+def _table(caption, frame: pd.DataFrame, columns: list[str], definition="",
+           when_format="%a %d %b %H:%M") -> Table:
+    rows = []
+    for _, r in frame.iterrows():
+        row = []
+        for c in columns:
+            v = r[c]
+            if c == "period_start" and not _nan(v):
+                row.append(pd.Timestamp(v).strftime(when_format))
+            elif isinstance(v, str):
+                row.append(v)
+            else:
+                row.append(fmt(c, v))
+        rows.append(row)
+    raw = frame[columns].copy()
+    if "period_start" in raw.columns and len(raw):
+        raw["period_start"] = pd.to_datetime(raw["period_start"]).dt.tz_localize(None) \
+            if getattr(raw["period_start"].dt, "tz", None) is not None else raw["period_start"]
+    return Table(caption, [COLUMN_LABELS.get(c, c.replace("_", " ").capitalize())
+                           for c in columns], rows, raw, definition)
+
+
+def _x_labels(series: pd.Series, fmt_: str) -> list[str]:
+    return [pd.Timestamp(v).strftime(fmt_) for v in series]
+
+
+# --- building blocks --------------------------------------------------------------------------
+
+def _totals(frame: pd.DataFrame, params, by: list[str] | None = None) -> pd.DataFrame:
+    """KPIs of ``frame``'s rows summed (per ``by``): ratios of sums, never averages."""
+    cols = [c for c in frame.columns if c not in ("period_start",)]
+    if by:
+        cols = [c for c in cols if c not in {f"{b}_id" for b in by}]
+    return kpis_from_sums(sum_components(frame[cols], by), params)
+
+
+def _caveats(frame: pd.DataFrame, period, granularity: str) -> list[str]:
+    """Gaps in the data: local days (or hours of a single day) with no interval rows."""
+    out = []
+    if granularity == "hour":
+        hours = int(round(period.hours))
+        have = frame["period_start"].nunique() if len(frame) else 0
+        if have < hours:
+            out.append(f"{hours - have} of {hours} hours have no interval data (hours with no "
+                       "contacts at all also show as gaps)")
+    else:
+        present = set(pd.to_datetime(frame["period_start"]).dt.date) if len(frame) else set()
+        days = [period.first_day + dt.timedelta(days=i) for i in range(period.days)]
+        missing = [d for d in days if d not in present]
+        if missing:
+            out.append(f"{len(missing)} of {len(days)} days have no interval data (first: "
+                       f"{missing[0]:%d %b %Y}); the totals leave them out")
+    return out
+
+
+def build_report(template: str, scope, centre, period, sections=None, now=None) -> Report:
+    """The report ``template`` for ``scope`` over ``period`` (a ResolvedPeriod in the centre's
+    zone). ``sections`` (keys of ``SECTIONS[template]``) picks and orders the sections; empty or
+    None means all. Raises ``ValueError`` for an unknown template or section."""
+    if template not in SECTIONS:
+        raise ValueError(f"Unknown report template “{template}”; use one of "
+                         f"{', '.join(SECTIONS)}.")
+    wanted = list(sections or SECTIONS[template])
+    unknown = [s for s in wanted if s not in SECTIONS[template]]
+    if unknown:
+        raise ValueError(f"Section “{unknown[0]}” is not part of the {template} report; use any "
+                         f"of {', '.join(SECTIONS[template])}.")
+    start, end = period.first_day, period.last_day + dt.timedelta(days=1)
+    daily = kpi_frame(scope, centre, start, end, "day")
+    definition = daily.attrs.get("definition", "")
+    params = daily.attrs["params"][-1]
+    report = Report(template=template, title=TEMPLATE_TITLES[template],
+                    scope_label=getattr(scope, "label", "") or "Whole centre",
+                    period_label=period.label, period_first_day=period.first_day,
+                    period_last_day=period.last_day, time_zone=centre.time_zone,
+                    hours=period.hours, definition=definition,
+                    generated_at=now or dt.datetime.now(dt.UTC))
+    if daily.empty or int(daily["offered"].sum()) + int(daily["handled"].sum()) == 0:
+        report.empty = True
+        report.findings = ["No contacts were recorded in this scope and period, so there are no "
+                           "figures to report [figure: Data quality]."]
+        if "quality" in wanted:
+            report.sections.append(Section("quality", SECTION_TITLES["quality"],
+                                           notes=_caveats(daily, period, "day")))
+        return report
+    ctx = _Context(scope, centre, period, start, end, daily, params, definition)
+    total = _totals(daily, params).iloc[0]
+    report.headline = {k: fmt(k, total[k]) for k in HEADLINE}
+    report.headline_raw = {k: total[k] for k in HEADLINE}
+    found: list[interpret.Finding] = []
+    for key in wanted:
+        section = Section(key, SECTION_TITLES[key])
+        found += _BUILDERS[key](ctx, section) or []
+        report.sections.append(section)
+    found += _overall_findings(ctx, total)
+    report.findings = [f.text for f in interpret.rank(found, limit=8)]
+    if not report.findings:
+        report.findings = ["Every KPI met its target and no unusual change was detected "
+                           "[figure: Headline figures]."]
+    return report
+
+
+@dataclass
+class _Context:
+    scope: object
+    centre: object
+    period: object
+    start: dt.date
+    end: dt.date
+    daily: pd.DataFrame
+    params: object
+    definition: str
+
+    @property
+    def tz(self):
+        return self.centre.time_zone
+
+
+def _overall_findings(ctx, total) -> list:
+    targets = DEFAULT_TARGETS
+    row = pd.DataFrame([{k: total[k] for k in ("service_level", "abandon_rate")}])
+    pva = plan_analysis.plan_vs_actual(row, targets)
+    found = interpret.breach_findings(pva, [], figure="Headline figures")
+    days = ctx.period.days
+    prev_first = ctx.start - dt.timedelta(days=days)
+    previous = kpi_frame(ctx.scope, ctx.centre, prev_first, ctx.start, "day")
+    if not previous.empty and previous["offered"].sum() > 0:
+        cur = _totals(ctx.daily, ctx.params).assign(scope="all")
+        prev = _totals(previous, ctx.params).assign(scope="all")
+        cols = ["offered", "service_level", "aht_s", "abandon_rate"]
+        changes = patterns.period_change(cur, prev, ["scope"], cols)
+        found += interpret.change_findings(
+            changes, cols, [], figure=f"Headline figures versus the previous {days} day"
+                                      f"{'s' if days > 1 else ''}")
+    return found
+
+
+# --- sections -------------------------------------------------------------------------------
+
+def _summary(ctx, section):
+    total = _totals(ctx.daily, ctx.params)
+    section.tables.append(_table(f"Totals, {ctx.period.label}", total, list(HEADLINE),
+                                 ctx.definition))
+
+
+def _queues(ctx, section):
+    frame = kpi_frame(ctx.scope, ctx.centre, ctx.start, ctx.end, "day", ["queue"])
+    per_queue = _totals(frame, ctx.params, ["queue"])
+    per_queue = per_queue[per_queue["offered"] + per_queue["handled"] > 0]
+    section.tables.append(_table("KPIs per queue", per_queue, ["queue", *HEADLINE],
+                                 ctx.definition))
+    pva = plan_analysis.plan_vs_actual(per_queue, DEFAULT_TARGETS, on=["queue"])
+    return interpret.breach_findings(pva, ["queue"], figure="By queue")[:3]
+
+
+def _interval_frame(ctx, by=()):
+    return kpi_frame(ctx.scope, ctx.centre, ctx.start, ctx.end, "hour", list(by))
+
+
+def _intervals(ctx, section):
+    hourly = _interval_frame(ctx)
+    if hourly.empty:
+        section.notes.append("No interval data.")
+        return
+    x = _x_labels(hourly["period_start"], "%H:%M")
+    section.charts.append(Chart(
+        "intervals", "Offered contacts and service level by hour", ctx.definition, x,
+        {"Service level": hourly["service_level"].tolist()}, unit="ratio",
+        bars={"Offered": hourly["offered"].tolist()},
+        target=float(DEFAULT_TARGETS.set_index("kpi").loc["service_level", "target"]),
+        x_label=f"Local hour ({ctx.tz}); {len(hourly)} hours with data"))
+    section.tables.append(_table("By hour", hourly, ["period_start", *HEADLINE],
+                                 ctx.definition, when_format="%H:%M"))
+
+
+def _breaches(ctx, section):
+    hourly = _interval_frame(ctx, ["queue"])
+    if hourly.empty:
+        section.notes.append("No interval data.")
+        return []
+    pva = plan_analysis.plan_vs_actual(hourly, DEFAULT_TARGETS, on=["period_start", "queue"])
+    missed = pva[pva["met"].fillna(True) == False].copy()  # noqa: E712
+    signs = {k: "≥" if plan_analysis.DIRECTION.get(k, "min") == "min" else "≤"
+             for k in DEFAULT_TARGETS["kpi"]}
+    targets = ", ".join(f"{interpret.KPI_NAMES[k]} {signs[k]} {fmt(k, t)}"
+                        for k, t in zip(DEFAULT_TARGETS["kpi"], DEFAULT_TARGETS["target"],
+                                        strict=True))
+    section.intro = f"Hours and queues in which a KPI missed its target ({targets})."
+    if missed.empty:
+        section.notes.append("No target was missed in any hour.")
+        return []
+    missed["shortfall"] = (1 - missed["attainment"]).abs()
+    missed = missed.sort_values("shortfall", ascending=False).head(15)
+    missed["kpi_name"] = missed["kpi"].map(lambda k: interpret.KPI_NAMES.get(k, k))
+    rows = [[pd.Timestamp(r["period_start"]).strftime("%a %d %b %H:%M"), str(r["queue"]),
+             r["kpi_name"], fmt(r["kpi"], r["actual"]), fmt(r["kpi"], r["target"])]
+            for _, r in missed.iterrows()]
+    frame = missed[["period_start", "queue", "kpi", "actual", "target"]].copy()
+    frame["period_start"] = pd.to_datetime(frame["period_start"]).dt.tz_localize(None)
+    section.tables.append(Table("Worst breaches (largest shortfall first)",
+                                ["When", "Queue", "KPI", "Actual", "Target"], rows, frame,
+                                ctx.definition))
+    return interpret.breach_findings(missed.assign(
+        period_start=pd.to_datetime(missed["period_start"]).dt.strftime("%H:%M")),
+        ["period_start", "queue"], figure="Target breaches")[:2]
+
+
+def _staffing(ctx, section):
+    result = staffing_report(ctx.scope, ctx.centre, ctx.start, ctx.end)
+    if result["empty"]:
+        section.notes.append("No interval data.")
+        return []
+    table = pd.DataFrame(result["tables"]["intervals"])
+    table["period_start"] = pd.to_datetime(table["period_start"])
+    table = table.dropna(subset=["actual_agents"])
+    section.intro = f"Required agents: {result['definition']}."
+    if table.empty:
+        section.notes.append("No agent state data, so staffed agents are unknown.")
+        return []
+    short = table[table["actual_agents"] < table["required_agents"]].copy()
+    short["gap_agents"] = short["required_agents"] - short["actual_agents"]
+    if short.empty:
+        section.notes.append("Every interval had at least the agents required.")
+    else:
+        short = short.nlargest(12, "gap_agents").sort_values("period_start")
+        rows = [[r["period_start"].strftime("%H:%M"), f"{r['offered']:,.0f}",
+                 f"{r['required_agents']:.0f}", f"{r['actual_agents']:.1f}",
+                 f"{r['gap_agents']:.1f}"] for _, r in short.iterrows()]
+        frame = short[["period_start", "offered", "required_agents", "actual_agents",
+                       "gap_agents"]].copy()
+        frame["period_start"] = frame["period_start"].dt.tz_localize(None)
+        section.tables.append(Table("Understaffed intervals (largest gaps)",
+                                    ["Interval", "Offered", "Required", "Staffed", "Gap"],
+                                    rows, frame, result["definition"]))
+    hourly = table.set_index("period_start").resample("h")[
+        ["required_agents", "actual_agents"]].mean().dropna(how="all")
+    section.charts.append(Chart(
+        "staffing", "Required versus staffed agents (hourly mean)", result["definition"],
+        [t.strftime("%H:%M") for t in hourly.index],
+        {"Required": hourly["required_agents"].round(1).tolist(),
+         "Staffed": hourly["actual_agents"].round(1).tolist()}, unit="count",
+        x_label=f"Local hour ({ctx.tz})"))
+    gaps = table.assign(period_start=table["period_start"].dt.strftime("%H:%M"))
+    return interpret.staffing_findings(gaps, figure="Staffing gaps")
+
+
+def _quality(ctx, section):
+    grain = "hour" if ctx.period.days == 1 else "day"
+    frame = _interval_frame(ctx) if grain == "hour" else ctx.daily
+    caveats = _caveats(frame, ctx.period, grain)
+    if ctx.period.hours not in (24.0, 24.0 * ctx.period.days):
+        caveats.append(f"the period has {ctx.period.hours:.0f} hours because the clocks changed")
+    section.notes.extend(c[0].upper() + c[1:] + "." for c in caveats)
+    if not caveats:
+        section.notes.append("Every day of the period has interval data.")
+    return interpret.caveat_findings(caveats, figure="Data quality")
+
+
+def _days(ctx, section):
+    d = ctx.daily
+    section.charts.append(Chart(
+        "days", "Offered contacts and service level by day", ctx.definition,
+        _x_labels(d["period_start"], "%a %d"), {"Service level": d["service_level"].tolist()},
+        unit="ratio", bars={"Offered": d["offered"].tolist()},
+        target=float(DEFAULT_TARGETS.set_index("kpi").loc["service_level", "target"]),
+        x_label=f"Local day ({ctx.tz})"))
+    section.tables.append(_table("Day by day", d, ["period_start", *HEADLINE], ctx.definition,
+                                 when_format="%a %d %b"))
+
+
+def _worst_intervals(ctx, section):
+    hourly = _interval_frame(ctx, ["queue"])
+    hourly = hourly[hourly["offered"] >= 5]
+    if hourly.empty:
+        section.notes.append("No hour had five or more contacts offered.")
+        return []
+    worst = hourly.nsmallest(10, "service_level")
+    section.intro = "The ten queue-hours with the lowest service level (at least 5 offered)."
+    section.tables.append(_table("Lowest service level by queue and hour", worst,
+                                 ["period_start", "queue", "offered", "service_level",
+                                  "abandon_rate", "asa_s"], ctx.definition))
+    return []
+
+
+def _forecast(ctx, section):
+    forecasts = Forecast.objects.restrict(ctx.scope).filter(
+        centre=ctx.centre, horizon_start__lte=ctx.period.last_day,
+        horizon_end__gt=ctx.period.first_day).order_by("-issued_at")
+    forecast = forecasts.first()
+    if forecast is None:
+        section.notes.append("No forecast covering this period was issued, so accuracy cannot "
+                             "be measured. Issue one on the Forecasts page.")
+        return []
+    values = pd.DataFrame(forecast.values)
+    values["day"] = pd.to_datetime(values["period_start"]).dt.date
+    predicted = values.groupby("day")["offered"].sum()
+    actual = ctx.daily.assign(day=pd.to_datetime(ctx.daily["period_start"]).dt.date
+                              ).set_index("day")["offered"]
+    both = pd.DataFrame({"forecast": predicted, "actual": actual}).dropna()
+    both = both[(both.index >= ctx.period.first_day) & (both.index <= ctx.period.last_day)]
+    if both.empty:
+        section.notes.append(f"The forecast “{forecast}” has no day in this period with data.")
+        return []
+    wape = (both["actual"] - both["forecast"]).abs().sum() / max(both["actual"].sum(), 1)
+    bias = (both["forecast"].sum() - both["actual"].sum()) / max(both["actual"].sum(), 1)
+    definition = (f"{forecast}; WAPE = Σ|actual − forecast| / Σ actual = {wape:.1%}; "
+                  f"bias = {bias:+.1%}")
+    section.intro = ("Daily offered contacts against the forecast issued "
+                     f"{forecast.issued_at:%d %b %Y}.")
+    section.charts.append(Chart(
+        "forecast", "Offered contacts: forecast versus actual", definition,
+        [d.strftime("%d %b") for d in both.index],
+        {"Actual": both["actual"].tolist(), "Forecast": both["forecast"].round(0).tolist()},
+        x_label=f"Local day ({ctx.tz})"))
+    frame = both.reset_index().rename(columns={"index": "day"})
+    rows = [[f"{r['day']:%a %d %b}", f"{r['forecast']:,.0f}", f"{r['actual']:,.0f}",
+             f"{(r['actual'] - r['forecast']) / r['forecast']:+.1%}" if r["forecast"] else "–"]
+            for _, r in frame.iterrows()]
+    section.tables.append(Table("Forecast accuracy by day", ["Day", "Forecast", "Actual",
+                                                               "Error"], rows, frame, definition))
+    summary = pd.DataFrame([{"method": forecast.method, "wape": wape, "bias": bias}])
+    return interpret.forecast_findings(summary, figure="Forecast versus actual")
+
+
+def _trend(ctx, section):
+    d = ctx.daily.copy()
+    d["moving_avg"] = d["offered"].rolling(7, min_periods=1).mean()
+    section.charts.append(Chart(
+        "trend", "Daily offered contacts with 7-day moving average", ctx.definition,
+        _x_labels(d["period_start"], "%d %b"),
+        {"7-day average": d["moving_avg"].round(1).tolist()}, unit="count",
+        bars={"Offered": d["offered"].tolist()}, x_label=f"Local day ({ctx.tz})"))
+    d["weekday"] = pd.to_datetime(d["period_start"]).dt.day_name()
+    by_weekday = d.groupby("weekday", sort=False)["offered"].mean()
+    order = [w for w in ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday",
+                         "Sunday") if w in by_weekday.index]
+    overall = by_weekday.mean()
+    rows = [[w, f"{by_weekday[w]:,.0f}", f"{by_weekday[w] / overall:.2f}"] for w in order]
+    frame = pd.DataFrame({"weekday": order, "mean_offered": [by_weekday[w] for w in order],
+                          "seasonal_index": [by_weekday[w] / overall for w in order]})
+    section.tables.append(Table("Weekly seasonality (mean offered per weekday; index 1.00 = "
+                                "average day)", ["Weekday", "Mean offered", "Index"], rows,
+                                frame, "Seasonal index = weekday mean / mean of weekday means"))
+    granularity = "month" if ctx.period.days > 62 else "week"
+    grouped = kpi_frame(ctx.scope, ctx.centre, ctx.start, ctx.end, granularity)
+    section.tables.append(_table(f"By {granularity}", grouped, ["period_start", *HEADLINE],
+                                 ctx.definition, when_format="%d %b %Y"))
+
+
+def _plan(ctx, section):
+    from measurements.selectors import targets_for_metric
+
+    rows, raw = [], []
+    for kpi in PLAN_KPIS:
+        found = targets_for_metric(kpi, ctx.period.first_day, ctx.period.last_day)
+        general = [t for t in found if not t.queue_id and not t.channel
+                   and not t.customer_segment]
+        if not general:
+            continue
+        target = general[0]
+        value = float(target.value)
+        if kpi in interpret.PERCENT_KPIS:  # targets hold percent 0–100; KPIs are 0..1
+            value = value / 100
+        raw.append({"kpi": kpi, "target": value})
+    if not raw:
+        section.notes.append("No business-plan target covers this period; the default targets "
+                             "(service level 80%, abandon rate 5%) are used instead.")
+        targets = DEFAULT_TARGETS
+    else:
+        targets = pd.DataFrame(raw)
+    total = _totals(ctx.daily, ctx.params)
+    pva = plan_analysis.plan_vs_actual(total, targets)
+    for _, r in pva.iterrows():
+        met = r["met"]
+        rows.append([interpret.KPI_NAMES.get(r["kpi"], r["kpi"]).capitalize(),
+                     fmt(r["kpi"], r["target"]), fmt(r["kpi"], r["actual"]),
+                     "–" if pd.isna(met) else ("met" if met else "missed")])
+    section.tables.append(Table("Business-plan KPIs", ["KPI", "Target", "Actual", "Status"],
+                                rows, pva[["kpi", "target", "actual", "gap", "met"]],
+                                ctx.definition))
+    return interpret.breach_findings(pva, [], figure="Plan versus actual")
+
+
+def _cost(ctx, section):
+    from measurements.models import BusinessPlan
+    from measurements.selectors.plan import plan_cost_per_contact
+
+    plans = BusinessPlan.objects.filter(period_start__lte=ctx.period.last_day,
+                                        period_end__gte=ctx.period.first_day)
+    rows, frames = [], []
+    handled = int(ctx.daily["handled"].sum())
+    for plan in plans:
+        for r in plan_cost_per_contact(plan):
+            if r["channel"] or r["cost_per_contact"] is None:
+                continue
+            if r["period_end"] < ctx.period.first_day or r["period_start"] > ctx.period.last_day:
+                continue
+            overlap = (min(r["period_end"], ctx.period.last_day)
+                       - max(r["period_start"], ctx.period.first_day)).days + 1
+            days = (r["period_end"] - r["period_start"]).days + 1
+            budget_share = float(r["budget"]) * overlap / days
+            actual = budget_share / handled if handled else float("nan")
+            rows.append([str(plan), f"{r['period_start']:%d %b %Y} – {r['period_end']:%d %b %Y}",
+                         fmt("budget", budget_share), f"{handled:,}",
+                         fmt("cost_per_contact", actual),
+                         fmt("cost_per_contact", float(r["cost_per_contact"]))])
+            frames.append({"plan": str(plan), "budget_in_period": budget_share,
+                           "handled": handled, "cost_per_contact": actual,
+                           "budget_per_contact": float(r["cost_per_contact"])})
+    if not rows:
+        section.notes.append("No business plan with a budget and planned volumes covers this "
+                             "period.")
+        return []
+    section.intro = ("Cost = the plan's budget pro rata to the days of the period; cost per "
+                     "contact = cost / contacts handled in this scope.")
+    section.tables.append(Table("Cost per contact against budget",
+                                ["Plan", "Budget period", "Budget in period", "Handled",
+                                 "Cost per contact", "Budgeted per contact"], rows,
+                                pd.DataFrame(frames), section.intro))
+    return []
+
+
+def _control(ctx, section):
+    d = ctx.daily.copy()
+    d["sl_denominator"] = d["offered"] - d["short_abandoned"]
+    if len(d) < 3:
+        section.notes.append("Fewer than three days of data: no control chart.")
+        return []
+    chart = control.p_chart(d, "answered_within_threshold", "sl_denominator")
+    definition = f"p-chart of daily service level, 3σ limits; {ctx.definition}"
+    section.charts.append(Chart(
+        "control", "Service level p-chart (daily)", definition,
+        _x_labels(chart["period_start"], "%d %b"),
+        {"Service level": chart["p"].tolist(), "Centre line": chart["centre"].tolist(),
+         "Upper limit": chart["ucl"].tolist(), "Lower limit": chart["lcl"].tolist()},
+        unit="ratio", x_label=f"Local day ({ctx.tz})"))
+    signals = chart[chart["special_cause"]]
+    found = []
+    if signals.empty:
+        section.notes.append("No special-cause signal: the service level varied only as much "
+                             "as its own history predicts.")
+        return []
+    rules = [c for c in ("beyond_3_sigma", "run_of_8", "trend_of_6",
+                         "two_of_three_beyond_2_sigma") if c in chart.columns]
+    rows = [[pd.Timestamp(r["period_start"]).strftime("%a %d %b"), fmt("service_level", r["p"]),
+             ", ".join(c.replace("_", " ") for c in rules if r[c])]
+            for _, r in signals.iterrows()]
+    section.tables.append(Table("Days with a special-cause signal", ["Day", "Service level",
+                                                                     "Rule"], rows,
+                                signals[["period_start", "p", *rules]].assign(
+                                    period_start=lambda f: pd.to_datetime(
+                                        f["period_start"]).dt.tz_localize(None)), definition))
+    found.append(interpret.Finding(
+        importance=50, kind="control", figure="Control-chart signals",
+        text=(f"The service level showed a special-cause signal on {len(signals)} of {len(d)} "
+              "days [figure: Control-chart signals].")))
+    return found
+
+
+def _pathways(ctx, section):
+    from pathways.models import Pathway
+
+    qs = Pathway.objects.restrict(ctx.scope)
+    start = ctx.period.start
+    end = ctx.period.end
+    fields = {f.name for f in Pathway._meta.get_fields()}
+    if "updated_at" not in fields:
+        section.notes.append("Pathway change history is not recorded.")
+        return []
+    changed = qs.filter(updated_at__gte=start, updated_at__lt=end).order_by("updated_at")
+    if not changed:
+        section.notes.append("No pathway was changed in this period.")
+        return []
+    rows = [[p.name, f"{p.updated_at.astimezone(start.tzinfo):%d %b %Y %H:%M}"] for p in changed]
+    section.tables.append(Table("Pathways changed in the period", ["Pathway", "Last changed"],
+                                rows, pd.DataFrame([{"pathway": r[0], "changed": r[1]}
+                                                    for r in rows])))
+    return []
+
+
+_BUILDERS = {
+    "summary": _summary, "queues": _queues, "intervals": _intervals, "breaches": _breaches,
+    "staffing": _staffing, "quality": _quality, "days": _days,
+    "worst_intervals": _worst_intervals, "forecast": _forecast, "trend": _trend,
+    "plan": _plan, "cost": _cost, "control": _control, "pathways": _pathways,
+}

@@ -1,0 +1,82 @@
+"""CSV and XLSX exports of a widget's data, safe to open in a spreadsheet.
+
+A text cell starting with ``=``, ``+``, ``-``, ``@``, tab or carriage return is prefixed with an
+apostrophe so a spreadsheet shows it as text instead of running it as a formula (names of queues,
+contact types and segments come from source data and are not trusted). Numbers stay numbers.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import math
+from datetime import date, datetime
+
+import pandas as pd
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value):
+    """``value`` made safe for a spreadsheet cell (see module docstring)."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def _cell(value):
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.to_pydatetime()
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        value = value.item()  # numpy scalar → Python
+    if isinstance(value, (int, float, bool, datetime, date)):
+        return value
+    return neutralise(str(value))
+
+
+def rows(frame: pd.DataFrame):
+    """Header row then data rows, every cell neutralised."""
+    yield [neutralise(str(c)) for c in frame.columns]
+    for record in frame.itertuples(index=False, name=None):
+        yield [_cell(v) for v in record]
+
+
+def to_csv(frame: pd.DataFrame, preamble: list[str] = ()) -> bytes:
+    """UTF-8 CSV (with BOM, so spreadsheets detect the encoding); ``preamble`` lines first."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for line in preamble:
+        writer.writerow([neutralise(line)])
+    for row in rows(frame):
+        writer.writerow(["" if v is None else v for v in row])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def to_xlsx(frame: pd.DataFrame, title: str, preamble: list[str] = ()) -> bytes:
+    """An XLSX workbook with one sheet: ``preamble`` lines, then the table with a bold header."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "".join(ch for ch in title if ch not in '[]:*?/\\')[:31] or "Data"
+    for line in preamble:
+        ws.append([neutralise(line)])
+    if preamble:
+        ws.append([])
+    header_row = ws.max_row + 1 if preamble else 1
+    for row in rows(frame):
+        ws.append(row)
+    for cell in ws[header_row]:
+        cell.font = Font(bold=True)
+    for col in ws.iter_cols(min_row=header_row, max_row=header_row):
+        for cell in col:
+            if cell.value is not None:
+                ws.column_dimensions[cell.column_letter].width = max(12, len(str(cell.value)) + 2)
+    # openpyxl writes a str starting with "=" as a formula; after neutralising none does.
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()

@@ -1,0 +1,195 @@
+"""Plotly figures and number formats for dashboard widgets: one palette, one set of formats.
+
+Figures are returned as plain dicts (``fig.to_plotly_json()``) so templates embed them as JSON
+and the browser draws them with the local Plotly bundle. Time axes are the centre's local time
+(the frames carry naive local ``period_start``); each axis title says which zone.
+"""
+from __future__ import annotations
+
+import json
+import math
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from reports import charts
+
+# The analysis engine's colours first, so dashboards and analysis pages look alike.
+PALETTE = [charts.COLOURS["actual"], charts.COLOURS["forecast"], "#1a7f37",
+           charts.COLOURS["secondary"], "#c62828", "#00838f", "#6d4c41", "#5c6bc0", "#9e9d24",
+           "#ad1457"]
+TARGET = charts.COLOURS["target"]
+AMBER_BAND = "rgba(178, 106, 0, 0.12)"
+GREEN_BAND = "rgba(26, 127, 55, 0.08)"
+FONT = dict(family="system-ui, -apple-system, Segoe UI, Roboto, sans-serif", size=12,
+            color="#1d2733")
+
+
+def _nan(value):
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def pct(value, digits=1):
+    return "–" if _nan(value) else f"{value * 100:.{digits}f}%"
+
+
+def fmt(metric, value) -> str:
+    """``value`` in ``metric``'s unit as shown everywhere (tiles, tables, hover text)."""
+    if _nan(value):
+        return "–"
+    if metric.unit == "ratio":
+        return pct(float(value))
+    if metric.unit == "seconds":
+        value = float(value)
+        return f"{value:.0f} s" if value < 600 else f"{value / 60:.1f} min"
+    if metric.unit == "money":
+        return f"{float(value):,.2f}"
+    return f"{float(value):,.0f}"
+
+
+def tickformat(metric):
+    return {"ratio": ".0%", "seconds": ",.0f", "money": ",.2f"}.get(metric.unit, ",.0f")
+
+
+def hoverformat(metric):
+    return {"ratio": ".1%", "seconds": ",.0f", "money": ",.2f"}.get(metric.unit, ",.0f")
+
+
+def axis_title(metric):
+    suffix = {"seconds": " (s)", "ratio": " (%)", "money": " (currency)"}.get(metric.unit, "")
+    return f"{metric.label}{suffix}"
+
+
+def trend_arrow(metric, value, previous) -> dict:
+    """Direction of change against the previous period and whether that is good."""
+    if _nan(value) or _nan(previous):
+        return {"symbol": "", "text": "no earlier data", "good": None}
+    delta = float(value) - float(previous)
+    if abs(delta) < 1e-12:
+        return {"symbol": "→", "text": "unchanged", "good": None}
+    symbol = "▲" if delta > 0 else "▼"
+    good = None if metric.higher_is_better is None else (delta > 0) == metric.higher_is_better
+    if metric.unit == "ratio":
+        text = f"{delta * 100:+.1f} pts"
+    elif metric.unit == "seconds":
+        text = f"{delta:+.0f} s"
+    elif float(previous):
+        text = f"{delta / float(previous):+.1%}"
+    else:
+        text = f"{delta:+,.0f}"
+    return {"symbol": symbol, "text": text, "good": good}
+
+
+# A light look set directly: Plotly's named templates are deep-copied on every figure and cost
+# tens of milliseconds each.
+AXIS = dict(gridcolor="#e8edf2", linecolor="#c9d3dd", zerolinecolor="#d9e0e7", automargin=True)
+
+
+def _layout(fig, height=320, **extra):
+    settings = dict(
+        paper_bgcolor="#fff", plot_bgcolor="#fff", xaxis=AXIS, yaxis=AXIS, font=FONT,
+        height=height, colorway=PALETTE,
+        margin=dict(l=56, r=16, t=12, b=48), hovermode="x unified",
+        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0),
+    )
+    fig.update_layout(**{**settings, **extra})
+    return fig
+
+
+def _json(fig):
+    # Through Plotly's JSON encoder: numpy arrays, NaN and dates become plain JSON values.
+    return json.loads(fig.to_json())
+
+
+def _x(frame):
+    return pd.to_datetime(frame["period_start"]).dt.strftime("%Y-%m-%dT%H:%M:%S").tolist()
+
+
+def sparkline(x, y, metric):
+    fig = go.Figure(go.Scatter(
+        x=pd.to_datetime(x).dt.strftime("%Y-%m-%dT%H:%M:%S").tolist(), y=list(y), mode="lines",
+        line=dict(color=PALETTE[0], width=2), fill="tozeroy", fillcolor="rgba(11,92,173,.08)",
+        hovertemplate=f"%{{x}}<br>%{{y:{hoverformat(metric)}}}<extra></extra>"))
+    fig.update_layout(paper_bgcolor="#fff", plot_bgcolor="#fff", height=60,
+                      margin=dict(l=0, r=0, t=0, b=0),
+                      showlegend=False, xaxis=dict(visible=False), yaxis=dict(visible=False))
+    return _json(fig)
+
+
+# --- figures from the analysis engine's charts (reports.charts) -------------------------------
+# Widgets draw with the same chart functions as the analysis pages; here they only lose the
+# in-figure title (the widget card carries it, with the definition underneath), gain the
+# dashboard's look and, for series split by queue, the queue id each trace stands for (drill-down).
+
+def _adapt(fig, height=320, hovermode=None):
+    fig.update_layout(title_text="", height=height)
+    _layout(fig, height=height, **({"hovermode": hovermode} if hovermode else {}))
+    return _json(fig)
+
+
+def time_series(table, metrics, breakdown=False, target=None, amber_margin=None, tz="UTC",
+                granularity="day"):
+    """A KPI over time (one line per breakdown value) with its target line and the amber band
+    between the target and the target ∓ margin (reports.charts.kpi_time_series)."""
+    metric = metrics[0]
+    band = None
+    if target is not None:
+        target = float(target)
+        margin = float(amber_margin) if amber_margin is not None else (
+            0.05 if metric.unit == "ratio" else abs(target) * 0.1)
+        worse = -margin if metric.higher_is_better is not False else margin
+        band = tuple(sorted((target, target + worse)))
+    frame = table.assign(period_start=_x(table))
+    fig = charts.kpi_time_series(frame, metric.key, series="key_label" if breakdown else None,
+                                 target=target, band=band)
+    if breakdown:
+        keys = dict(zip(table["key_label"].astype(str), table["key"], strict=False))
+        for trace in fig.data:
+            if trace.name in keys:
+                trace.customdata = [[str(keys[trace.name])]] * len(trace.x)
+    fig.update_yaxes(title_text=axis_title(metric), tickformat=tickformat(metric))
+    fig.update_xaxes(title_text=f"Local time ({tz})" if granularity in ("15min", "30min", "hour")
+                     else f"Period start ({tz})")
+    if granularity in ("month", "quarter", "year"):
+        fig.update_xaxes(dtick={"month": "M1", "quarter": "M3", "year": "M12"}[granularity],
+                         tickformat="%b %Y")
+    return _adapt(fig)
+
+
+def heatmap(grid, metric, note):
+    fig = charts.heatmap(grid, "", value_label=note)
+    fig.update_traces(colorbar=dict(tickformat=tickformat(metric),
+                                    title=dict(text=note, side="right")),
+                      hovertemplate=f"%{{y}} %{{x}}<br>{note}: "
+                                    f"%{{z:{hoverformat(metric)}}}<extra></extra>")
+    fig.update_xaxes(title_text="Local hour")
+    return _adapt(fig, height=300, hovermode="closest")
+
+
+def sankey(flows):
+    return _adapt(charts.sankey(flows, ""), height=340, hovermode="closest")
+
+
+def staffing(table, tz):
+    fig = charts.staffing_chart(table.assign(period_start=_x(table)))
+    fig.update_xaxes(title_text=f"Local time ({tz})")
+    return _adapt(fig)
+
+
+def control_chart(chart, metric, tz):
+    fig = charts.control_chart(chart.assign(period_start=_x(chart)), "period_start", "value",
+                               metric.label, percent=metric.unit == "ratio")
+    fig.update_yaxes(title_text=axis_title(metric), tickformat=tickformat(metric))
+    fig.update_xaxes(title_text=f"Period start ({tz})")
+    return _adapt(fig)
+
+
+def forecast_vs_actual(table, metric, tz):
+    actual = table[["period_start", "actual"]].rename(columns={"actual": metric.key})
+    forecasts = {"Forecast": table[["period_start", "forecast"]].rename(
+        columns={"forecast": f"{metric.key}_forecast"})}
+    fig = charts.forecast_chart(actual.assign(period_start=_x(actual)),
+                                {k: v.assign(period_start=_x(v)) for k, v in forecasts.items()},
+                                value=metric.key)
+    fig.update_xaxes(title_text=f"Day ({tz})")
+    return _adapt(fig)

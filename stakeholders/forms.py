@@ -1,0 +1,198 @@
+"""Forms of the stakeholder register and the dashboard editor. Each says what is wrong, per
+field."""
+import re
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+
+from contactmis.roles import VIEWER
+from measurements.constants import WAIT_BUCKETS_S
+from pathways.constants import Channel
+from pathways.models import Pathway, Queue
+from reports.analysis.kpis import SL_VARIANTS
+
+from .constants import METRICS, Period, WidgetKind
+from .models import Dashboard, Stakeholder, Widget
+
+
+def _split(text):
+    return [p.strip() for p in re.split(r"[,;\n]", text or "") if p.strip()]
+
+
+class StakeholderForm(forms.ModelForm):
+    emails = forms.CharField(
+        label="Contact e-mail addresses", required=False, widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="One per line (or separated by commas). They receive this stakeholder's reports.")
+    channels = forms.MultipleChoiceField(
+        choices=Channel.choices, required=False, widget=forms.CheckboxSelectMultiple,
+        help_text="Leave empty for no restriction by channel.")
+    sites = forms.CharField(required=False, help_text="Comma-separated site names, as on queues.")
+    segments = forms.CharField(label="Customer segments", required=False,
+                               help_text="Comma-separated customer segments, as in the data.")
+    users = forms.ModelMultipleChoiceField(
+        label="Users who log in as this stakeholder", required=False,
+        queryset=get_user_model().objects.none(), widget=forms.CheckboxSelectMultiple,
+        help_text="Stakeholder-viewer logins. A user belongs to at most one stakeholder.")
+
+    class Meta:
+        model = Stakeholder
+        fields = ["name", "kind", "information_needs", "granularity", "cadence", "emails",
+                  "sees_whole_centre", "queues", "pathways", "channels", "sites", "segments"]
+        widgets = {"queues": forms.CheckboxSelectMultiple,
+                   "pathways": forms.CheckboxSelectMultiple,
+                   "information_needs": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["queues"].queryset = Queue.objects.order_by("name", "code")
+        self.fields["pathways"].queryset = Pathway.objects.order_by("name")
+        self.fields["queues"].help_text = "The queues it may see (empty: no restriction by queue)."
+        self.fields["pathways"].help_text = "Empty: no restriction by pathway."
+        self.fields["users"].queryset = (get_user_model().objects.filter(groups__name=VIEWER)
+                                         .order_by("username"))
+        if self.instance.pk:
+            self.initial["emails"] = "\n".join(self.instance.emails)
+            self.initial["sites"] = ", ".join(self.instance.sites)
+            self.initial["segments"] = ", ".join(self.instance.segments)
+            self.initial["users"] = [m.user_id for m in self.instance.members.all()]
+
+    def clean_emails(self):
+        emails = _split(self.cleaned_data["emails"])
+        bad = []
+        for e in emails:
+            try:
+                validate_email(e)
+            except ValidationError:
+                bad.append(e)
+        if bad:
+            raise ValidationError(f"Not a valid e-mail address: {', '.join(bad)}.")
+        return emails
+
+    def clean_sites(self):
+        return _split(self.cleaned_data["sites"])
+
+    def clean_segments(self):
+        return _split(self.cleaned_data["segments"])
+
+    def clean(self):
+        data = super().clean()
+        if data.get("sees_whole_centre"):
+            return data
+        if not any(data.get(k) for k in ("queues", "pathways", "channels", "sites", "segments")):
+            raise ValidationError(
+                "Give this stakeholder a data scope: tick “Sees whole centre”, or choose at least "
+                "one queue, pathway, channel, site or customer segment. Without one it sees no "
+                "data.")
+        return data
+
+    def clean_users(self):
+        users = self.cleaned_data["users"]
+        for user in users:
+            membership = getattr(user, "stakeholder_membership", None)
+            if membership and membership.stakeholder_id != self.instance.pk:
+                raise ValidationError(f"{user} already logs in as “{membership.stakeholder}”; a "
+                                      "user belongs to at most one stakeholder.")
+        return users
+
+    def service_kwargs(self):
+        data = dict(self.cleaned_data)
+        return data
+
+
+class DashboardForm(forms.ModelForm):
+    class Meta:
+        model = Dashboard
+        fields = ["name", "description", "is_default"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 2})}
+        labels = {"is_default": "This stakeholder's landing dashboard"}
+
+
+class WidgetForm(forms.ModelForm):
+    metrics = forms.MultipleChoiceField(
+        choices=[(k, m.label) for k, m in METRICS.items()], widget=forms.CheckboxSelectMultiple,
+        help_text="Tiles, heatmaps, control charts and forecasts use the first one chosen.")
+    target = forms.FloatField(
+        required=False, help_text="Target in the metric's unit; for rates and service level give "
+                                  "a percentage (80 = 80%).")
+    amber_margin = forms.FloatField(
+        required=False, help_text="How far short of target is amber rather than red (same unit; "
+                                  "default 5 points or 10%).")
+    sl_threshold_s = forms.TypedChoiceField(
+        label="Service-level threshold T", coerce=int, initial=20,
+        choices=[(b, f"{b} s") for b in WAIT_BUCKETS_S])
+    short_abandon_s = forms.TypedChoiceField(
+        label="Short abandon up to", coerce=int, initial=5,
+        choices=[(0, "0 s (count every abandon)")] + [(b, f"{b} s") for b in WAIT_BUCKETS_S])
+    sl_variant = forms.ChoiceField(label="Service-level variant", choices=list(SL_VARIANTS.items()),
+                                   initial="excl_short_abandons")
+    cost_per_month = forms.FloatField(required=False, min_value=0,
+                                      help_text="Cost per month (for cost per contact).")
+    shrinkage = forms.FloatField(required=False, min_value=0, max_value=95,
+                                 help_text="Shrinkage in percent (staffing widget).")
+
+    class Meta:
+        model = Widget
+        fields = ["title", "kind", "metrics", "period", "custom_start", "custom_end",
+                  "granularity", "breakdown", "wide"]
+        widgets = {"custom_start": forms.DateInput(attrs={"type": "date"}),
+                   "custom_end": forms.DateInput(attrs={"type": "date"})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        opts = self.instance.options or {}
+        first = (self.instance.metrics or [None])[0]
+        is_ratio = first in METRICS and METRICS[first].unit == "ratio"
+        for name in ("target", "amber_margin"):
+            if opts.get(name) is not None:
+                self.initial[name] = round(opts[name] * 100, 4) if is_ratio else opts[name]
+        for name in ("sl_threshold_s", "short_abandon_s", "sl_variant", "cost_per_month"):
+            if opts.get(name) is not None:
+                self.initial[name] = opts[name]
+        if opts.get("shrinkage") is not None:
+            self.initial["shrinkage"] = round(opts["shrinkage"] * 100, 4)
+
+    def clean(self):
+        data = super().clean()
+        metrics = data.get("metrics") or []
+        kind = data.get("kind")
+        first = METRICS.get(metrics[0]) if metrics else None
+        if kind == WidgetKind.FORECAST and first and first.key not in ("offered", "handled"):
+            self.add_error("metrics", "Forecast versus actual works for Offered or Handled.")
+        if kind == WidgetKind.STAFFING and data.get("granularity") not in (None, "15min"):
+            data["granularity"] = "15min"
+        if data.get("period") == Period.CUSTOM:
+            start, end = data.get("custom_start"), data.get("custom_end")
+            if not start or not end:
+                self.add_error("custom_start", "A custom period needs a first and a last day.")
+            elif end < start:
+                self.add_error("custom_end", "The last day is before the first day.")
+        if (data.get("short_abandon_s") is not None and data.get("sl_threshold_s") is not None
+                and data["short_abandon_s"] > data["sl_threshold_s"]):
+            self.add_error("short_abandon_s", "The short-abandon limit cannot exceed T.")
+        options = {k: v for k, v in (self.instance.options or {}).items()
+                   if k in ("plan_vs_actual", "targets")}
+        is_ratio = first is not None and first.unit == "ratio"
+        for name in ("target", "amber_margin"):
+            value = data.get(name)
+            if value is not None:
+                if is_ratio and not 0 <= value <= 100:
+                    self.add_error(name, "Give a percentage between 0 and 100.")
+                options[name] = value / 100 if is_ratio else value
+        for name in ("sl_threshold_s", "short_abandon_s", "sl_variant"):
+            if data.get(name) is not None:
+                options[name] = data[name]
+        if data.get("cost_per_month") is not None:
+            options["cost_per_month"] = data["cost_per_month"]
+        elif "cost_per_contact" in metrics:
+            self.add_error("cost_per_month", "Cost per contact needs the cost per month.")
+        if data.get("shrinkage") is not None:
+            options["shrinkage"] = data["shrinkage"] / 100
+        data["options"] = options
+        return data
+
+    def service_kwargs(self):
+        keys = ("kind", "title", "metrics", "granularity", "period", "custom_start",
+                "custom_end", "breakdown", "options", "wide")
+        return {k: self.cleaned_data.get(k) for k in keys}

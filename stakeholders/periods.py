@@ -1,0 +1,131 @@
+"""Reporting periods resolved in the centre's local time, DST-safe. Pure: no Django.
+
+A period is the half-open span ``[start, end)`` between two local midnights, so a day that
+contains a daylight-saving change is 23 or 25 hours long and "yesterday" on such a day covers
+exactly its 23 or 25 hours. ``start``/``end`` are tz-aware instants in the centre's zone;
+``start_utc``/``end_utc`` the same instants in UTC (for filtering ``interval_start``);
+``first_day``/``last_day`` the local dates covered (inclusive, for filtering ``local_date``).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+PERIOD_KEYS = (
+    "today", "yesterday", "last_7_days", "week_to_date", "month_to_date", "quarter_to_date",
+    "year_to_date", "rolling_13_months", "custom",
+)
+
+
+@dataclass(frozen=True)
+class ResolvedPeriod:
+    key: str
+    label: str
+    start: datetime
+    end: datetime
+    first_day: date
+    last_day: date
+    # True while the period is still running (today, any "to date" period).
+    partial: bool
+
+    @property
+    def start_utc(self) -> datetime:
+        return self.start.astimezone(UTC)
+
+    @property
+    def end_utc(self) -> datetime:
+        return self.end.astimezone(UTC)
+
+    @property
+    def hours(self) -> float:
+        """Length in real elapsed hours (23 or 25 for a single DST-change day)."""
+        return (self.end_utc - self.start_utc).total_seconds() / 3600
+
+    @property
+    def days(self) -> int:
+        return (self.last_day - self.first_day).days + 1
+
+
+def local_midnight(day: date, tz: ZoneInfo) -> datetime:
+    """The instant local ``day`` begins in ``tz`` (midnight exists in every zone we support;
+    for a zone that skips midnight the first existing instant after it)."""
+    naive = datetime.combine(day, time(0))
+    aware = naive.replace(tzinfo=tz)
+    # Round-trip through UTC normalises a non-existent local time forward.
+    return aware.astimezone(UTC).astimezone(tz)
+
+
+def _months_back(day: date, months: int) -> date:
+    index = day.year * 12 + (day.month - 1) - months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def resolve_period(key: str, now: datetime, tz: ZoneInfo | str, custom_start: date | None = None,
+                   custom_end: date | None = None) -> ResolvedPeriod:
+    """Resolve ``key`` (one of ``PERIOD_KEYS``) at instant ``now`` (tz-aware) in zone ``tz``.
+
+    Whole local days; "to date" periods end at the end of today (the data simply stops at now).
+    ``last_7_days`` is the 7 complete days before today; ``rolling_13_months`` the current month
+    and the 12 before it; ``custom`` runs from ``custom_start`` to ``custom_end`` inclusive.
+    Raises ``ValueError`` naming the problem for an unknown key, a naive ``now`` or bad custom
+    dates.
+    """
+    if isinstance(tz, str):
+        tz = ZoneInfo(tz)
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware.")
+    today = now.astimezone(tz).date()
+    tomorrow = today + timedelta(days=1)
+    partial = True
+    if key == "today":
+        first, end_day, label = today, tomorrow, f"Today ({today:%a %d %b %Y})"
+    elif key == "yesterday":
+        first, end_day, partial = today - timedelta(days=1), today, False
+        label = f"Yesterday ({first:%a %d %b %Y})"
+    elif key == "last_7_days":
+        first, end_day, partial = today - timedelta(days=7), today, False
+        label = f"Last 7 days ({first:%d %b} – {today - timedelta(days=1):%d %b %Y})"
+    elif key == "week_to_date":
+        first, end_day = today - timedelta(days=today.weekday()), tomorrow
+        label = f"Week to date (from Monday {first:%d %b %Y})"
+    elif key == "month_to_date":
+        first, end_day = today.replace(day=1), tomorrow
+        label = f"Month to date ({first:%B %Y})"
+    elif key == "quarter_to_date":
+        first, end_day = date(today.year, 3 * ((today.month - 1) // 3) + 1, 1), tomorrow
+        label = f"Quarter to date (Q{(today.month - 1) // 3 + 1} {today.year})"
+    elif key == "year_to_date":
+        first, end_day = date(today.year, 1, 1), tomorrow
+        label = f"Year to date ({today.year})"
+    elif key == "rolling_13_months":
+        first = _months_back(today.replace(day=1), 12)
+        end_day = _months_back(today.replace(day=1), -1)
+        label = f"Rolling 13 months ({first:%b %Y} – {today:%b %Y})"
+    elif key == "custom":
+        if custom_start is None or custom_end is None:
+            raise ValueError("A custom period needs a first and a last day.")
+        if custom_end < custom_start:
+            raise ValueError(f"The last day {custom_end} is before the first day {custom_start}.")
+        first, end_day = custom_start, custom_end + timedelta(days=1)
+        partial = end_day > today
+        label = f"{custom_start:%d %b %Y} – {custom_end:%d %b %Y}"
+    else:
+        raise ValueError(f"Unknown period “{key}”; use one of {', '.join(PERIOD_KEYS)}.")
+    return ResolvedPeriod(
+        key=key, label=label, start=local_midnight(first, tz), end=local_midnight(end_day, tz),
+        first_day=first, last_day=end_day - timedelta(days=1), partial=partial,
+    )
+
+
+def previous_period(period: ResolvedPeriod, tz: ZoneInfo | str) -> ResolvedPeriod:
+    """The span of the same number of local days just before ``period`` (for trend arrows)."""
+    if isinstance(tz, str):
+        tz = ZoneInfo(tz)
+    days = period.days
+    first = period.first_day - timedelta(days=days)
+    return ResolvedPeriod(
+        key=f"previous_{period.key}", label=f"previous {days} days",
+        start=local_midnight(first, tz), end=local_midnight(period.first_day, tz),
+        first_day=first, last_day=period.first_day - timedelta(days=1), partial=False,
+    )

@@ -1,0 +1,22 @@
+// Draws every dashboard figure with the local Plotly bundle; a click on a point opens the
+// intervals and contacts behind it (the server checks the scope again).
+(function () {
+  document.querySelectorAll(".plot").forEach(function (el) {
+    var data = JSON.parse(el.querySelector("script").textContent);
+    var spark = el.classList.contains("spark");
+    Plotly.newPlot(el, data.data, data.layout, {
+      responsive: true, displaylogo: false, displayModeBar: !spark, staticPlot: false,
+      modeBarButtonsToRemove: ["select2d", "lasso2d", "autoScale2d"]
+    });
+    var drill = el.dataset.drill;
+    if (!drill || spark) return;
+    el.on("plotly_click", function (ev) {
+      var p = ev.points && ev.points[0];
+      if (!p || p.x === undefined || typeof p.x !== "string") return;
+      var url = new URL(drill, window.location.href);
+      url.searchParams.set("at", p.x.replace(" ", "T"));
+      if (p.customdata && p.customdata[0] !== undefined) url.searchParams.set("key", p.customdata[0]);
+      window.location.href = url.toString();
+    });
+  });
+})();

@@ -1,0 +1,1 @@
+"""Pages of the stakeholders app, one module per feature."""

@@ -1,0 +1,289 @@
+"""Dashboard pages: list/landing, the dashboard itself (the stakeholder's view and the manager's
+preview are the same view and the same code path), the editor, exports, drill-down and the
+wallboard.
+
+Every object is looked up through ``selectors.*_get(user, pk)`` (404 when the user may not see
+it) and every figure is computed within the dashboard's stakeholder scope; a queue filter value
+outside that scope is a 404 too.
+"""
+import json
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+from django.views import View
+
+from contactmis.roles import can_read_all, is_manager
+from contactmis.scope import Scope
+
+from .. import exports, selectors, services
+from ..constants import METRICS, Breakdown, WidgetKind
+from ..forms import DashboardForm, WidgetForm
+from ..models import Widget
+from ..scope import stakeholder_of_user, stakeholder_scope
+from ..widgets import dashboard_render, table_display, widget_result
+from .register import _form_errors_from, require_manager
+
+
+def _queue_filter(request, scope):
+    value = request.GET.get("queue")
+    if value in (None, ""):
+        return None
+    return selectors.scope_queue_get(scope, value)
+
+
+def _present(result):
+    """What the widget template needs: the result, its figure as JSON, its table as text."""
+    label = dict(Breakdown.choices).get(result.widget.breakdown or "", "")
+    show_table = result.widget.kind == WidgetKind.TABLE and not result.empty
+    figure = ""
+    if result.figure:
+        # Escaped like ``json_script``: labels come from source data and are not trusted.
+        figure = (json.dumps(result.figure).replace("<", "\\u003c").replace(">", "\\u003e")
+                  .replace("&", "\\u0026"))
+    return {"r": result, "figure": figure,
+            "table": table_display(result, label) if show_table else None}
+
+
+class DashboardListView(View):
+    """Managers and analysts: every stakeholder's dashboards. A viewer lands on its own."""
+
+    def get(self, request):
+        if not can_read_all(request.user):
+            landing = selectors.dashboard_landing(request.user)
+            if landing is not None:
+                return redirect("stakeholders:dashboard-detail", pk=landing.pk)
+        return render(request, "stakeholders/dashboard_list.html", {
+            "dashboards": selectors.dashboard_list(request.user),
+            "can_edit": is_manager(request.user),
+        })
+
+
+class DashboardDetailView(View):
+    def get(self, request, pk):
+        dashboard = selectors.dashboard_get(request.user, pk)
+        scope = selectors.dashboard_scope(dashboard)
+        queue = _queue_filter(request, scope)
+        results = dashboard_render(dashboard, scope, timezone.now(), queue=queue)
+        return render(request, "stakeholders/dashboard_detail.html", {
+            "dashboard": dashboard, "stakeholder": dashboard.stakeholder, "scope": scope,
+            "results": [_present(r) for r in results],
+            "queues": selectors.scope_queues(scope), "queue": queue,
+            "preview": can_read_all(request.user), "can_edit": is_manager(request.user),
+            "siblings": selectors.dashboard_list(request.user).filter(
+                stakeholder=dashboard.stakeholder),
+        })
+
+
+class DashboardEditView(View):
+    template = "stakeholders/dashboard_edit.html"
+
+    def _context(self, dashboard, form):
+        return {"dashboard": dashboard, "form": form,
+                "widgets": dashboard.widgets.order_by("position", "pk"),
+                "kinds": WidgetKind.choices}
+
+    def get(self, request, pk):
+        require_manager(request)
+        dashboard = selectors.dashboard_get(request.user, pk)
+        return render(request, self.template,
+                      self._context(dashboard, DashboardForm(instance=dashboard)))
+
+    def post(self, request, pk):
+        require_manager(request)
+        dashboard = selectors.dashboard_get(request.user, pk)
+        form = DashboardForm(request.POST, instance=dashboard)
+        if form.is_valid():
+            try:
+                services.dashboard_update(dashboard, **form.cleaned_data)
+            except ValidationError as exc:
+                _form_errors_from(form, exc)
+            else:
+                messages.success(request, "Dashboard saved.")
+                return redirect("stakeholders:dashboard-edit", pk=dashboard.pk)
+        return render(request, self.template, self._context(dashboard, form), status=400)
+
+
+class WidgetCreateView(View):
+    template = "stakeholders/widget_form.html"
+
+    def get(self, request, pk):
+        require_manager(request)
+        dashboard = selectors.dashboard_get(request.user, pk)
+        kind = request.GET.get("kind", WidgetKind.KPI_TILE)
+        form = WidgetForm(initial={"kind": kind, "period": "last_7_days", "granularity": "day",
+                                   "metrics": ["offered"]})
+        return render(request, self.template, {"form": form, "dashboard": dashboard})
+
+    def post(self, request, pk):
+        require_manager(request)
+        dashboard = selectors.dashboard_get(request.user, pk)
+        form = WidgetForm(request.POST, instance=Widget(dashboard=dashboard))
+        if form.is_valid():
+            try:
+                services.widget_add(dashboard, **form.service_kwargs())
+            except ValidationError as exc:
+                _form_errors_from(form, exc)
+            else:
+                messages.success(request, f"Added “{form.cleaned_data['title']}”.")
+                return redirect("stakeholders:dashboard-edit", pk=dashboard.pk)
+        return render(request, self.template, {"form": form, "dashboard": dashboard},
+                      status=400)
+
+
+class WidgetUpdateView(View):
+    template = "stakeholders/widget_form.html"
+
+    def get(self, request, pk):
+        require_manager(request)
+        widget = selectors.widget_get(request.user, pk)
+        return render(request, self.template, {"form": WidgetForm(instance=widget),
+                                               "dashboard": widget.dashboard, "widget": widget})
+
+    def post(self, request, pk):
+        require_manager(request)
+        widget = selectors.widget_get(request.user, pk)
+        form = WidgetForm(request.POST, instance=widget)
+        if form.is_valid():
+            try:
+                services.widget_update(widget, **form.service_kwargs())
+            except ValidationError as exc:
+                _form_errors_from(form, exc)
+            else:
+                messages.success(request, f"Saved “{widget.title}”.")
+                return redirect("stakeholders:dashboard-edit", pk=widget.dashboard_id)
+        return render(request, self.template, {"form": form, "dashboard": widget.dashboard,
+                                               "widget": widget}, status=400)
+
+
+class WidgetDeleteView(View):
+    def post(self, request, pk):
+        require_manager(request)
+        widget = selectors.widget_get(request.user, pk)
+        dashboard_pk, title = widget.dashboard_id, widget.title
+        services.widget_remove(widget)
+        messages.success(request, f"Removed “{title}”.")
+        return redirect("stakeholders:dashboard-edit", pk=dashboard_pk)
+
+
+class WidgetMoveView(View):
+    def post(self, request, pk):
+        require_manager(request)
+        widget = selectors.widget_get(request.user, pk)
+        offset = -1 if request.POST.get("direction") == "up" else 1
+        services.widget_move(widget, offset)
+        return redirect(reverse("stakeholders:dashboard-edit", args=[widget.dashboard_id])
+                        + f"#widget-{widget.pk}")
+
+
+def _preamble(result, scope, queue):
+    widget = result.widget
+    lines = [f"{widget.title} — {widget.dashboard.stakeholder.name}",
+             f"Period: {result.period.label}; data scope: {scope.label}"
+             + (f"; queue: {queue}" if queue else ""),
+             f"Exported {timezone.localtime():%Y-%m-%d %H:%M %Z}"]
+    return lines + result.definitions + result.notes
+
+
+class WidgetExportView(View):
+    """The data behind a widget as CSV or XLSX (formula injection neutralised)."""
+
+    def get(self, request, pk, fmt):
+        widget = selectors.widget_get(request.user, pk)
+        scope = selectors.dashboard_scope(widget.dashboard)
+        queue = _queue_filter(request, scope)
+        result = widget_result(widget, scope, timezone.now(), queue=queue)
+        preamble = _preamble(result, scope, queue)
+        name = slugify(f"{widget.dashboard.stakeholder.name}-{widget.title}")[:80] or "widget"
+        if fmt == "csv":
+            body, ctype = exports.to_csv(result.table, preamble), "text/csv; charset=utf-8"
+        elif fmt == "xlsx":
+            body = exports.to_xlsx(result.table, widget.title, preamble)
+            ctype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        else:
+            raise Http404("Unknown export format.")
+        response = HttpResponse(body, content_type=ctype)
+        response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+        return response
+
+
+class WidgetDrillView(View):
+    """The intervals and contacts behind a widget, or behind one point of it (``at``: the local
+    start of the bucket clicked; ``key``: the breakdown value of the series clicked)."""
+
+    def get(self, request, pk):
+        widget = selectors.widget_get(request.user, pk)
+        scope = selectors.dashboard_scope(widget.dashboard)
+        queue = _queue_filter(request, scope)
+        if widget.breakdown == "queue" and request.GET.get("key"):
+            queue = selectors.scope_queue_get(scope, request.GET["key"])
+        now = timezone.now()
+        result = widget_result(widget, scope, now, queue=queue)
+        tz = selectors.centre_time_zone()
+        start, end = result.period.start, result.period.end
+        at = request.GET.get("at")
+        if at:
+            try:
+                start, end = selectors.bucket_span(at, _drill_grain(widget), tz)
+            except (ValueError, TypeError) as exc:
+                raise Http404("Not a time in this widget.") from exc
+        return render(request, "stakeholders/widget_drill.html", {
+            "widget": widget, "result": result, "scope": scope, "queue": queue,
+            "start": start, "end": end, "limit": selectors.DRILL_LIMIT,
+            "intervals": selectors.drill_intervals(scope, start, end, queue),
+            "contacts": selectors.drill_contacts(scope, start, end, queue),
+        })
+
+
+def _drill_grain(widget):
+    if widget.kind == WidgetKind.STAFFING:
+        return "15min"
+    if widget.kind in (WidgetKind.TABLE, WidgetKind.HEATMAP, WidgetKind.SANKEY):
+        return "day"
+    if widget.kind == WidgetKind.KPI_TILE:
+        return "hour"
+    return widget.granularity
+
+
+class WallboardView(View):
+    """Large-type, self-refreshing view of today for the floor. A viewer sees its own scope; a
+    manager or analyst the whole centre or ``?stakeholder=<id>``'s scope."""
+
+    def get(self, request):
+        stakeholder = None
+        if can_read_all(request.user):
+            if request.GET.get("stakeholder"):
+                stakeholder = selectors.stakeholder_get(request.user, request.GET["stakeholder"])
+                scope = stakeholder_scope(stakeholder)
+            else:
+                scope = Scope.everything()
+        else:
+            stakeholder = stakeholder_of_user(request.user)
+            asked = request.GET.get("stakeholder")
+            if asked and (stakeholder is None or asked != str(stakeholder.pk)):
+                raise Http404("No such stakeholder.")
+            scope = stakeholder_scope(stakeholder) if stakeholder else Scope.nothing()
+        queue = _queue_filter(request, scope)
+        now = timezone.now()
+        tiles = []
+        for key, target in (("offered", None), ("handled", None), ("service_level", 0.8),
+                            ("asa_s", 30), ("abandon_rate", 0.05)):
+            w = Widget(kind=WidgetKind.KPI_TILE, title=METRICS[key].label, metrics=[key],
+                       period="today", granularity="hour",
+                       options={"target": target} if target is not None else {})
+            tiles.append(widget_result(w, scope, now, queue=queue))
+        table = widget_result(Widget(
+            kind=WidgetKind.TABLE, title="Queues today", period="today", granularity="day",
+            breakdown="queue", metrics=["offered", "answered", "service_level", "asa_s",
+                                        "abandon_rate"]), scope, now, queue=queue)
+        return render(request, "stakeholders/wallboard.html", {
+            "tiles": tiles, "table": _present(table), "scope": scope, "stakeholder": stakeholder,
+            "stakeholders": selectors.stakeholder_list(request.user)
+            if can_read_all(request.user) else [],
+            "queue": queue, "queues": selectors.scope_queues(scope), "now": now,
+            "refresh_s": 60,
+        })

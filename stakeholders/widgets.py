@@ -1,0 +1,496 @@
+"""Widget data: for one widget, its period and its dashboard's scope, the frame behind it (what is
+exported and drilled into) and the figure or tile shown.
+
+All arithmetic comes from the analysis engine (``reports.analysis``): KPIs are ratios of sums
+(``kpi_table``/``kpis_from_sums``), control charts, staffing, patterns, forecasts and
+plan-versus-actual are its functions. This module only chooses the inputs and labels the output.
+"""
+from __future__ import annotations
+
+import calendar
+import hashlib
+import json
+import math
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import numpy as np
+import pandas as pd
+from django.conf import settings
+from django.core.cache import cache
+
+from reports.analysis import control, erlang, forecast, patterns, plan
+from reports.analysis.kpis import KpiParams, kpis_from_sums, ratio, sum_components
+
+from . import figures, selectors
+from .constants import METRICS, Metric
+from .periods import ResolvedPeriod, resolve_period
+from .selectors import centre_time_zone, interval_sums
+
+
+@dataclass
+class WidgetResult:
+    """What a widget shows. ``table`` is the data behind it (exported as CSV/XLSX); ``figure``
+    a Plotly figure as a dict; ``tile`` the KPI tile's values; ``empty`` says why there is
+    nothing to show."""
+
+    widget: object
+    period: ResolvedPeriod
+    definitions: list[str]
+    table: pd.DataFrame = field(default_factory=pd.DataFrame)
+    figure: dict | None = None
+    tile: dict | None = None
+    empty: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def metric_labels(self):
+        return [METRICS[m].label for m in self.widget.metrics if m in METRICS]
+
+
+def kpi_params(widget) -> KpiParams:
+    opts = widget.options or {}
+    return KpiParams(sl_threshold_s=int(opts.get("sl_threshold_s", 20)),
+                     short_abandon_s=int(opts.get("short_abandon_s", 5)),
+                     sl_variant=opts.get("sl_variant", "excl_short_abandons"))
+
+
+def definitions(widget, params: KpiParams) -> list[str]:
+    out = []
+    for key in widget.metrics:
+        metric = METRICS.get(key)
+        if metric is None:
+            continue
+        text = f"{metric.label}: {metric.definition}"
+        if key == "service_level":
+            text = f"{metric.label} — {params.label}"
+        elif key == "abandon_rate":
+            text += f" Short abandon ≤ {params.short_abandon_s} s."
+        out.append(text)
+    out.append("Each contact counts in the interval in which it arrived at the step; "
+               "times are the centre's local time.")
+    return out
+
+
+def _cost(frame: pd.DataFrame, granularity: str, period: ResolvedPeriod, per_month: float,
+          now_local: datetime) -> np.ndarray:
+    """Cost of each row's bucket: ``per_month`` pro rata to the days of the bucket that fall in
+    the period and have begun (currency units)."""
+    out = []
+    last = min(period.last_day, now_local.date())
+    for start in frame["period_start"]:
+        start = pd.Timestamp(start)
+        first = max(start.date(), period.first_day)
+        if granularity in ("15min", "30min", "hour", "day"):
+            end = start.date()
+        elif granularity == "week":
+            end = (start + pd.Timedelta(days=6)).date()
+        else:
+            months = {"month": 1, "quarter": 3, "year": 12}[granularity]
+            end = ((start + pd.DateOffset(months=months)) - pd.Timedelta(days=1)).date()
+        end = min(end, last)
+        total = 0.0
+        day = pd.Timestamp(first)
+        while day.date() <= end:
+            total += per_month / calendar.monthrange(day.year, day.month)[1]
+            day += pd.Timedelta(days=1)
+        if granularity in ("15min", "30min", "hour"):
+            total = per_month / calendar.monthrange(start.year, start.month)[1] / (
+                {"15min": 96, "30min": 48, "hour": 24}[granularity])
+        out.append(total)
+    return np.asarray(out, float)
+
+
+def with_kpis(sums: pd.DataFrame, widget, params: KpiParams, period, now_local) -> pd.DataFrame:
+    """KPI table from summed components (analysis engine), plus cost per contact when asked."""
+    table = kpis_from_sums(sums, params)
+    if "cost_per_contact" in widget.metrics:
+        per_month = float((widget.options or {}).get("cost_per_month", 0) or 0)
+        cost = _cost(sums, widget.granularity, period, per_month, now_local) \
+            if "period_start" in sums.columns else np.array([])
+        if not len(cost) and len(sums):
+            cost = np.full(len(sums), per_month * period.days / 30.4375)
+        table["cost"] = cost
+        table["cost_per_contact"] = ratio(table["cost"], table["handled"])
+    return table
+
+
+def _scope_key(scope):
+    return [None if v is None else sorted(v) for v in (
+        scope.queue_ids, scope.channels, scope.sites, scope.pathway_ids, scope.segments)]
+
+
+def _cache_key(widget, scope, period, queue, now, data_version):
+    """Everything a widget's figures depend on: its settings, the scope, the period's bounds,
+    the queue filter and the data version (and, for a running period, the minute)."""
+    spec = [widget.kind, widget.metrics, widget.granularity, widget.breakdown or "",
+            widget.options or {}, period.key, period.start.isoformat(), period.end.isoformat(),
+            _scope_key(scope), queue.pk if queue is not None else None, data_version,
+            now.replace(second=0, microsecond=0).isoformat() if period.partial else None]
+    digest = hashlib.sha1(json.dumps(spec, sort_keys=True, default=str).encode()).hexdigest()
+    return f"contactmis:widget:{digest}"
+
+
+def widget_result(widget, scope, now: datetime, queue=None, tz: str | None = None,
+                  data_version=None) -> WidgetResult:
+    """Compute ``widget`` within ``scope`` at instant ``now`` (optionally one ``queue`` inside
+    the scope). The single code path for a stakeholder's view, the manager's preview, exports
+    and drill-down links.
+
+    Results are cached for ``settings.CONTACTMIS_DASHBOARD_CACHE_S`` seconds (default 60; 0
+    turns it off) under a key of everything they depend on, including the data version
+    (``selectors.data_version``), so an import shows at once and several people looking at
+    the same dashboard share one computation.
+    """
+    tz = tz or centre_time_zone()
+    period = resolve_period(widget.period, now, tz, widget.custom_start, widget.custom_end)
+    params = kpi_params(widget)
+    result = WidgetResult(widget=widget, period=period, definitions=definitions(widget, params))
+    timeout = getattr(settings, "CONTACTMIS_DASHBOARD_CACHE_S", 60)
+    key = None
+    if timeout:
+        version = data_version if data_version is not None else selectors.data_version()
+        key = _cache_key(widget, scope, period, queue, now, version)
+        cached = cache.get(key)
+        if cached is not None:
+            for name, value in cached.items():
+                setattr(result, name, value)
+            return result
+    builder = _BUILDERS[widget.kind]
+    now_local = now.astimezone(period.start.tzinfo).replace(tzinfo=None)
+    builder(result, widget, scope, period, params, queue, tz, now_local)
+    if key:
+        cache.set(key, {name: getattr(result, name) for name in
+                        ("table", "figure", "tile", "empty", "notes")}, timeout)
+    return result
+
+
+def _metric(widget) -> Metric:
+    return METRICS[widget.metrics[0]]
+
+
+def _opt(widget, name, default=None):
+    value = (widget.options or {}).get(name, default)
+    return default if value in (None, "") else value
+
+
+def _rag(metric: Metric, value, target, margin):
+    if value is None or (isinstance(value, float) and math.isnan(value)) or target is None:
+        return ""
+    target = float(target)
+    if margin is None:
+        margin = 0.05 if metric.unit == "ratio" else abs(target) * 0.1
+    # The analysis engine's direction of each target: "min" = at least, "max" = at most.
+    direction = plan.DIRECTION.get(metric.key)
+    better = metric.higher_is_better if direction is None else direction == "min"
+    if better is None:
+        better = True
+    gap = value - target if better else target - value
+    if gap >= 0:
+        return "green"
+    return "amber" if gap >= -float(margin) else "red"
+
+
+# --- builders ---------------------------------------------------------------------------------
+
+def _tile(result, widget, scope, period, params, queue, tz, now_local):
+    metric = _metric(widget)
+    spark_grain = "hour" if period.days <= 2 else ("day" if period.days <= 92 else "week")
+    sums = interval_sums(scope, period, spark_grain, queue=queue, tz=tz)
+    if sums.empty or sums["offered"].sum() + sums["handled"].sum() == 0:
+        result.empty = "No contacts in this period."
+        return
+    total = sum_components(sums.drop(columns=["period_start"]))
+    total["period_start"] = pd.Timestamp(period.first_day)
+    value = with_kpis(total, widget, params, period, now_local)[metric.key].iloc[0]
+    # Trend: the same elapsed span just before the period (a partial period compares like with
+    # like, e.g. today until now against yesterday until the same time).
+    days = period.days
+    prev = resolve_period("custom", period.start, tz,
+                          period.first_day - pd.Timedelta(days=days).to_pytimedelta(),
+                          period.first_day - pd.Timedelta(days=1).to_pytimedelta())
+    prev_sums = interval_sums(scope, prev, "hour" if period.partial else "day", queue=queue,
+                              tz=tz)
+    previous = None
+    if period.partial and not prev_sums.empty:
+        elapsed = pd.Timestamp(now_local) - pd.Timestamp(period.first_day)
+        cutoff = pd.Timestamp(prev.first_day) + elapsed
+        prev_sums = prev_sums[prev_sums["period_start"] < cutoff]
+    if not prev_sums.empty:
+        prev_total = sum_components(prev_sums.drop(columns=["period_start"]))
+        prev_total["period_start"] = pd.Timestamp(prev.first_day)
+        previous = with_kpis(prev_total, widget, params, prev, now_local)[metric.key].iloc[0]
+    spark = with_kpis(sums, widget, params, period, now_local)
+    target = _opt(widget, "target")
+    result.tile = {
+        "metric": metric, "value": value, "target": target, "previous": previous,
+        "rag": _rag(metric, value, target, _opt(widget, "amber_margin")),
+        "trend": figures.trend_arrow(metric, value, previous),
+        "value_text": figures.fmt(metric, value),
+        "target_text": figures.fmt(metric, target) if target is not None else "",
+        "previous_text": figures.fmt(metric, previous) if previous is not None else "",
+    }
+    result.figure = figures.sparkline(spark["period_start"], spark[metric.key], metric)
+    result.table = spark[["period_start", *_table_columns(widget, spark)]]
+
+
+def _table_columns(widget, table):
+    base = ["offered", "answered", "abandoned", "handled"]
+    cols = [c for c in (*base, *widget.metrics) if c in table.columns]
+    return list(dict.fromkeys(cols))
+
+
+def _series(result, widget, scope, period, params, queue, tz, now_local):
+    breakdown = widget.breakdown or ""
+    sums = interval_sums(scope, period, widget.granularity, breakdown, queue=queue, tz=tz)
+    if sums.empty:
+        result.empty = "No data in this period."
+        return
+    table = with_kpis(sums, widget, params, period, now_local)
+    keys = ["period_start", *(["key", "key_label"] if breakdown else [])]
+    result.table = table[[*keys, *_table_columns(widget, table)]]
+    result.figure = figures.time_series(
+        table, [METRICS[m] for m in widget.metrics], breakdown=bool(breakdown),
+        target=_opt(widget, "target"), amber_margin=_opt(widget, "amber_margin"),
+        tz=tz, granularity=widget.granularity)
+
+
+def _table(result, widget, scope, period, params, queue, tz, now_local):
+    breakdown = widget.breakdown or ""
+    sums = interval_sums(scope, period, "day", breakdown, queue=queue, tz=tz)
+    if sums.empty:
+        result.empty = "No data in this period."
+        return
+    by = ["key", "key_label"] if breakdown else []
+    summed = sum_components(sums.drop(columns=["period_start"]), by or None)
+    summed["period_start"] = pd.Timestamp(period.first_day)
+    table = with_kpis(summed, widget, params, period, now_local)
+    if breakdown:
+        table = table.sort_values("key_label", kind="stable")
+    cols = [*(["key", "key_label"] if breakdown else []),
+            *[c for c in widget.metrics if c in table.columns]]
+    table = table[cols].reset_index(drop=True)
+    targets = _opt(widget, "targets") or {}
+    if _opt(widget, "plan_vs_actual") and targets:
+        t = pd.DataFrame({"kpi": list(targets), "target": [float(v) for v in targets.values()]})
+        pva = plan.plan_vs_actual(table, t, on=["key", "key_label"] if breakdown else [])
+        if breakdown:
+            order = {k: i for i, k in enumerate(targets)}
+            pva = pva.sort_values(["key_label", "kpi"], key=lambda c: c.map(order)
+                                  if c.name == "kpi" else c, kind="stable")
+        result.table = pva.reset_index(drop=True)
+        result.notes.append("Targets are those set on this widget (contract or plan).")
+    else:
+        result.table = table
+    result.figure = None
+
+
+def _heatmap(result, widget, scope, period, params, queue, tz, now_local):
+    metric = _metric(widget)
+    sums = interval_sums(scope, period, "hour", queue=queue, tz=tz)
+    if sums.empty:
+        result.empty = "No data in this period."
+        return
+    ts = pd.to_datetime(sums["period_start"])
+    frame = sums.assign(local_date=ts.dt.date, weekday=ts.dt.day_of_week,
+                        local_minute=ts.dt.hour * 60 + ts.dt.minute)
+    if metric.unit == "count":
+        grid = patterns.weekday_hour_heatmap(frame, metric.key)
+        note = f"mean {metric.label.lower()} per day"
+    else:
+        cells = sum_components(frame.assign(hour=ts.dt.hour).drop(
+            columns=["period_start", "local_date", "local_minute"]), ["weekday", "hour"])
+        kpi = kpis_from_sums(cells, params)
+        grid = kpi.pivot_table(index="weekday", columns="hour", values=metric.key,
+                               aggfunc="first").reindex(index=range(7), columns=range(24))
+        note = metric.label
+    long = (grid.rename_axis(index="weekday", columns="hour").reset_index()
+            .melt(id_vars="weekday", var_name="hour", value_name=metric.key))
+    result.table = long
+    result.figure = figures.heatmap(grid, metric, note)
+
+
+def _sankey(result, widget, scope, period, params, queue, tz, now_local):
+    sums = interval_sums(scope, period, "day", "queue", queue=queue, tz=tz)
+    if sums.empty:
+        result.empty = "No data in this period."
+        return
+    per_queue = sum_components(sums.drop(columns=["period_start"]), ["key_label"])
+    flows = patterns.pathway_flows(per_queue, label="key_label")
+    if flows.empty:
+        result.empty = "No flows in this period."
+        return
+    result.table = flows
+    result.figure = figures.sankey(flows)
+
+
+def _staffing(result, widget, scope, period, params, queue, tz, now_local):
+    sums = interval_sums(scope, period, "15min", queue=queue, tz=tz)
+    if sums.empty:
+        result.empty = "No data in this period."
+        return
+    interval_s = 900
+    handle = (sums["talk_s"] + sums["hold_s"] + sums["acw_s"]).to_numpy(float)
+    handled = sums["handled"].to_numpy(float)
+    # AHT of the whole period (ratio of sums) where an interval handled nothing.
+    period_aht = float(ratio(handle.sum(), handled.sum())) if handled.sum() else float("nan")
+    aht = np.where(handled > 0, ratio(handle, handled), period_aht)
+    if not np.isfinite(period_aht):
+        result.empty = "No handled contacts: AHT, and so required staff, is unknown."
+        return
+    target = float(_opt(widget, "target", 0.8))
+    staffing = erlang.staffing_table(
+        sums["offered"].to_numpy(float), interval_s, aht, threshold_s=params.sl_threshold_s,
+        target_sl=target, shrinkage=float(_opt(widget, "shrinkage", 0.0)))
+    table = pd.DataFrame({
+        "period_start": sums["period_start"], "offered": sums["offered"],
+        "aht_s": aht, "required_agents": staffing["agents"],
+        "scheduled_agents": staffing["scheduled_agents"],
+        "actual_agents": sums["staffed_s"].to_numpy(float) / interval_s,
+    })
+    table["gap_agents"] = table["actual_agents"] - table["scheduled_agents"]
+    result.table = table
+    result.notes.append(f"Erlang C for {target:.0%} in {params.sl_threshold_s} s; scheduled = "
+                        f"required / (1 − shrinkage {float(_opt(widget, 'shrinkage', 0)):.0%}); "
+                        "actual = staffed seconds / interval length.")
+    result.figure = figures.staffing(table, tz)
+
+
+def _control(result, widget, scope, period, params, queue, tz, now_local):
+    metric = _metric(widget)
+    sums = interval_sums(scope, period, widget.granularity, queue=queue, tz=tz)
+    if len(sums) < 3:
+        result.empty = "A control chart needs at least 3 periods of data."
+        return
+    table = kpis_from_sums(sums, params)
+    if metric.key == "service_level":
+        if params.sl_variant != "excl_short_abandons":
+            result.notes.append("p-chart uses answered within T / (offered − short abandons).")
+        frame = table.assign(x=table["answered_within_threshold"],
+                             n=table["offered"] - table["short_abandoned"])
+        chart = control.p_chart(frame[["period_start", "x", "n"]], "x", "n")
+        chart = chart.rename(columns={"p": "value"})
+    elif metric.key == "abandon_rate":
+        frame = table.assign(x=table["abandoned"] - table["short_abandoned"],
+                             n=table["offered"] - table["short_abandoned"])
+        chart = control.p_chart(frame[["period_start", "x", "n"]], "x", "n")
+        chart = chart.rename(columns={"p": "value"})
+    else:
+        series = pd.Series(table[metric.key].to_numpy(float), index=table["period_start"])
+        chart = control.xmr_chart(series).rename(columns={"at": "period_start"})
+    result.table = chart
+    result.notes.append("Special causes: " + "; ".join(control.RULES.values()) + ".")
+    result.figure = figures.control_chart(chart, metric, tz)
+
+
+def _forecast(result, widget, scope, period, params, queue, tz, now_local):
+    metric = _metric(widget)
+    if metric.key not in ("offered", "handled"):
+        result.empty = "Forecast versus actual is available for offered and handled."
+        return
+    history_period = resolve_period(
+        "custom", period.start, tz, period.first_day - pd.Timedelta(days=56).to_pytimedelta(),
+        period.first_day - pd.Timedelta(days=1).to_pytimedelta())
+    history = interval_sums(scope, history_period, "day", queue=queue, tz=tz)
+    actual = interval_sums(scope, period, "day", queue=queue, tz=tz)
+    if history.empty or actual.empty:
+        result.empty = "Not enough history before the period to forecast it."
+        return
+    history = history.assign(handle_s=history["talk_s"] + history["hold_s"] + history["acw_s"])
+    grid = forecast.complete_grid(history[["period_start", "offered", "handled", "handle_s"]],
+                                  interval_min=1440)
+    grid = grid.reindex(pd.date_range(pd.Timestamp(history_period.first_day),
+                                      pd.Timestamp(history_period.last_day), freq="D"),
+                        fill_value=0)
+    try:
+        fc = forecast.forecast(grid, horizon_days=period.days, method="holt_winters")
+        method = "Holt-Winters (damped trend, weekly seasonality)"
+    except ValueError:
+        try:
+            fc = forecast.forecast(grid, horizon_days=period.days, method="seasonal_naive")
+            method = "seasonal naive (same day last week)"
+        except ValueError as exc:
+            result.empty = f"Cannot forecast: {exc}"
+            return
+    fc = fc.rename(columns={"offered_forecast": "forecast"})[["period_start", "forecast"]]
+    merged = fc.merge(actual[["period_start", metric.key]].rename(columns={metric.key: "actual"}),
+                      on="period_start", how="left")
+    # A day in the past with no rows had no contacts (closed), not unknown ones.
+    past = merged["period_start"] < pd.Timestamp(now_local).normalize()
+    merged.loc[past, "actual"] = merged.loc[past, "actual"].fillna(0)
+    done = merged[past]
+    if metric.key != "offered":
+        result.notes.append("The volume forecast is of offered contacts.")
+    result.notes.append(
+        f"Forecast: {method}, fitted on the 8 weeks before the period. WAPE "
+        f"{figures.pct(forecast.wape(done['actual'].fillna(0), done['forecast']))}, bias "
+        f"{figures.pct(forecast.bias(done['actual'].fillna(0), done['forecast']))} "
+        f"over the {len(done)} complete days.")
+    result.table = merged
+    result.figure = figures.forecast_vs_actual(merged, metric, tz)
+
+
+_BUILDERS = {
+    "kpi_tile": _tile, "time_series": _series, "table": _table, "heatmap": _heatmap,
+    "sankey": _sankey, "staffing": _staffing, "control_chart": _control, "forecast": _forecast,
+}
+
+
+def dashboard_render(dashboard, scope, now: datetime, queue=None) -> list[WidgetResult]:
+    """Every widget of ``dashboard`` in order, computed within ``scope``."""
+    tz = centre_time_zone()
+    version = selectors.data_version()
+    return [widget_result(w, scope, now, queue=queue, tz=tz, data_version=version)
+            for w in dashboard.widgets.order_by("position", "pk")]
+
+
+# --- display ----------------------------------------------------------------------------------
+
+_COLUMN_LABELS = {"period_start": "Period", "key_label": "", "kpi": "KPI", "actual": "Actual",
+                  "target": "Target", "gap": "Gap", "met": "Met", "attainment": "Attainment",
+                  "required_agents": "Required", "scheduled_agents": "Scheduled",
+                  "actual_agents": "Actual", "gap_agents": "Gap", "forecast": "Forecast",
+                  "direction": "Target is"}
+_HIDDEN = {"key", "direction", "attainment"}
+
+
+def table_display(result: WidgetResult, breakdown_label: str = "") -> dict:
+    """Header and rows of formatted strings for an HTML table of ``result.table``; numeric
+    cells are flagged for right alignment and plan-versus-actual rows carry a RAG class."""
+    frame = result.table
+    columns = [c for c in frame.columns if c not in _HIDDEN]
+    header = []
+    for c in columns:
+        label = _COLUMN_LABELS.get(c, METRICS[c].label if c in METRICS else c.replace("_", " "))
+        if c == "key_label":
+            label = breakdown_label or "Group"
+        header.append({"label": label, "num": c not in ("key_label", "kpi", "period_start",
+                                                          "met")})
+    rows = []
+    for record in frame.to_dict("records"):
+        metric = METRICS.get(record.get("kpi")) if "kpi" in record else None
+        cells = []
+        for c in columns:
+            v = record[c]
+            if c == "kpi":
+                text = METRICS[v].label if v in METRICS else str(v)
+            elif c == "met":
+                text = "–" if v is None or v is pd.NA else ("Met" if bool(v) else "Missed")
+            elif c == "period_start":
+                text = pd.Timestamp(v).strftime("%d %b %Y %H:%M").replace(" 00:00", "")
+            elif c == "gap" and metric is not None and metric.unit == "ratio":
+                text = "–" if v is None or math.isnan(v) else f"{v * 100:+.1f} pts"
+            elif c in ("actual", "target", "gap") and metric is not None:
+                text = figures.fmt(metric, v)
+            elif c in METRICS:
+                text = figures.fmt(METRICS[c], v)
+            elif isinstance(v, float):
+                text = "–" if math.isnan(v) else f"{v:,.1f}"
+            else:
+                text = str(v)
+            cells.append({"text": text, "num": header[len(cells)]["num"]})
+        rag = ""
+        if "met" in record and record["met"] is not None and record["met"] is not pd.NA:
+            rag = "ok" if bool(record["met"]) else "fail"
+        rows.append({"cells": cells, "rag": rag})
+    return {"header": header, "rows": rows}

@@ -23,3 +23,30 @@ def scan_drop_folders():
     for source in DataSource.objects.exclude(drop_folder="").select_related("centre"):
         ids += [b.pk for b in drop_folder_scan(source)]
     return ids
+
+
+@shared_task(name="measurements.tasks.quality_after_import", acks_late=True)
+def quality_after_import(batch_id):
+    """Run the measurement tests for the period import ``batch_id`` touched, then the
+    data-collection monitor of its centre; returns the run ids."""
+    from .models import ImportBatch
+    from .services.monitor import monitor_check
+    from .services.testing import measurement_tests_after_import
+
+    runs = measurement_tests_after_import(batch_id)
+    batch = ImportBatch.objects.select_related("source__centre").filter(pk=batch_id).first()
+    if batch is not None:
+        monitor_check(batch.source.centre)
+    return [r.pk for r in runs]
+
+
+@shared_task(name="measurements.tasks.measurement_test_run", acks_late=True)
+def measurement_test_run(test_id, user_id=None):
+    """Run measurement test ``test_id`` on demand; returns the run's status."""
+    from django.contrib.auth import get_user_model
+
+    from .models import MeasurementTest
+    from .services.testing import measurement_test_run
+
+    user = get_user_model().objects.filter(pk=user_id).first() if user_id else None
+    return measurement_test_run(MeasurementTest.objects.get(pk=test_id), user=user).status

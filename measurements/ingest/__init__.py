@@ -5,7 +5,16 @@ Nothing here imports Django or the apps. ``read(path, format, options)`` yields 
 """
 from __future__ import annotations
 
-from . import amazon_connect, anonymous_bank, asterisk, generic, interval_report, survey, tabular
+from . import (
+    amazon_connect,
+    anonymous_bank,
+    asterisk,
+    generic,
+    interval_report,
+    scripted,
+    survey,
+    tabular,
+)
 from .base import Chunk, FormatError, Notes, Options, concat
 
 ADAPTERS = {
@@ -15,6 +24,7 @@ ADAPTERS = {
     interval_report.NAME: interval_report,
     generic.NAME: generic,
     survey.NAME: survey,
+    scripted.NAME: scripted,  # scripted test contacts (measurement-test sandbox only)
 }
 FORMATS = tuple(ADAPTERS)
 

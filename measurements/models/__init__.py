@@ -31,3 +31,10 @@ __all__ += [
     "BudgetCategory", "BudgetLine", "BusinessPlan", "Kpi", "MeasurementConfig",
     "MetricDefinition", "MetricUnit", "Objective", "PlannedVolume", "Target",
 ]
+
+# Measurement tests and the data-collection monitor (issue 5).
+from .monitor import Alert, AlertSeverity, MonitorSettings  # noqa: E402
+from .testing import MeasurementTest, ReconcileMeasure, RunStatus, TestKind, TestRun  # noqa: E402
+
+__all__ += ["Alert", "AlertSeverity", "MeasurementTest", "MonitorSettings", "ReconcileMeasure",
+            "RunStatus", "TestKind", "TestRun"]

@@ -25,3 +25,17 @@ __all__ = [
     "pathway_coverage", "plan_chain", "plan_cost_per_contact", "plan_list", "target_in_force",
     "targets_for_metric",
 ]
+
+# Measurement tests and the data-collection monitor (issue 5).
+from .quality import (  # noqa: E402
+    alerts_open,
+    monitor_timeline,
+    quality_caveats,
+    segmentation_check,
+    source_health,
+    test_latest_runs,
+    test_list,
+)
+
+__all__ += ["alerts_open", "monitor_timeline", "quality_caveats", "segmentation_check",
+            "source_health", "test_latest_runs", "test_list"]

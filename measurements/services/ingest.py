@@ -149,6 +149,14 @@ def _enqueue(batch_id):
     transaction.on_commit(lambda: ingest_batch.delay(batch_id))
 
 
+def _enqueue_quality(batch_id):
+    """Measurement tests and the collection monitor for the period the batch touched, once the
+    load has committed (a sandbox load is rolled back, so it never triggers them)."""
+    from ..tasks import quality_after_import
+
+    transaction.on_commit(lambda: quality_after_import.delay(batch_id))
+
+
 def batch_retry(batch_id: int) -> ImportBatch:
     """Queue a failed or interrupted (still ``running`` from a dead worker) batch again."""
     batch = ImportBatch.objects.get(pk=batch_id)
@@ -222,6 +230,7 @@ def batch_process(batch_id: int) -> ImportBatch:
             batch.status = BatchStatus.LOADED
             batch.finished_at = timezone.now()
             batch.save()
+            _enqueue_quality(batch.pk)
     except ingest.FormatError as exc:
         _fail(batch, str(exc))
     except Exception as exc:

@@ -1,0 +1,70 @@
+"""Data-collection monitor: the manager's alert thresholds and the alerts raised."""
+from django.db import models
+
+from contactmis.models import Centre
+
+from .sources import DataSource
+
+
+class MonitorSettings(models.Model):
+    """Alert thresholds for one centre, set by the manager.
+
+    ``stale_after_h``: hours past the expected cadence before a source counts as late;
+    ``missing_intervals``: missing 15-minute intervals in opening hours (per check) that raise an
+    alert; ``reject_share``: rejected rows / rows read (0..1); ``volume_ratio``: a day whose
+    volume is above ``volume_ratio`` × or below 1 / ``volume_ratio`` × the usual volume of that
+    weekday; ``unassigned_share``: contacts without a segment value (0..1); ``email``: send
+    alerts to the managers by email.
+    """
+
+    centre = models.OneToOneField(Centre, on_delete=models.CASCADE, related_name="monitor")
+    stale_after_h = models.PositiveIntegerField(default=24)
+    missing_intervals = models.PositiveIntegerField(default=4)
+    reject_share = models.FloatField(default=0.01)
+    volume_ratio = models.FloatField(default=2.0)
+    unassigned_share = models.FloatField(default=0.5)
+    email = models.BooleanField(default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "monitor settings"
+
+    def __str__(self):
+        return f"Monitor thresholds of {self.centre}"
+
+
+class AlertSeverity(models.TextChoices):
+    WARNING = "warn", "Warning"
+    FAILURE = "fail", "Failure"
+
+
+class Alert(models.Model):
+    """A data-collection or measurement-test problem worth a manager's attention.
+
+    ``code`` names the check (``missing_days``, ``volume_anomaly``, ``ingest_note`` …); ``key``
+    makes an alert unique per source and subject, so re-running a check does not repeat it.
+    ``source_name`` is kept when the source is deleted.
+    """
+
+    centre = models.ForeignKey(Centre, on_delete=models.CASCADE, related_name="alerts")
+    source = models.ForeignKey(DataSource, null=True, blank=True, on_delete=models.SET_NULL,
+                               related_name="alerts")
+    source_name = models.CharField(max_length=120, blank=True)
+    code = models.CharField(max_length=40)
+    key = models.CharField(max_length=200)
+    severity = models.CharField(max_length=4, choices=AlertSeverity.choices,
+                                default=AlertSeverity.WARNING)
+    message = models.TextField()
+    period_start = models.DateTimeField(null=True, blank=True)
+    period_end = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [models.UniqueConstraint(fields=["centre", "key"],
+                                               name="alert_unique_key")]
+
+    def __str__(self):
+        return self.message[:80]

@@ -1,0 +1,163 @@
+"""Data-collection monitor: turn each source's health into alerts, and email new ones to the
+centre's managers (text and HTML parts). Thresholds are the manager's
+(:class:`measurements.models.MonitorSettings`)."""
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import EmailMultiAlternatives
+from django.db.models import Q
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from contactmis.roles import MANAGER
+
+from ..models import Alert, AlertSeverity, RunStatus
+from ..selectors.quality import live_sources, monitor_settings, source_health
+
+# Importer notes that describe defects in the data itself (not what the importer did for
+# housekeeping), raised as alerts with their counts.
+DEFECT_NOTES = {
+    "negative_vru_time": "negative IVR times (IVR exit before entry)",
+    "no_server_agent": "agent records without an agent",
+    "very_long_span": "queue waits or service times over 3 hours",
+    "agent_zero_service": "agent-served records with 0 s service",
+    "hang_with_service": "hang-ups with a service time",
+}
+
+
+def monitor_settings_update(centre, **values):
+    obj = monitor_settings(centre)
+    for name, value in values.items():
+        setattr(obj, name, value)
+    obj.full_clean()
+    obj.save()
+    return obj
+
+
+def _midnight(day: dt.date, tz) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(), tzinfo=tz)
+
+
+def findings(health: dict, thresholds) -> list[dict]:
+    """The alert-worthy findings of one source's health: ``{"code", "key", "severity",
+    "message", "period_start", "period_end"}``."""
+    source = health["source"]
+    tz = source.centre.tz
+    out = []
+
+    def add(code, key, message, severity=AlertSeverity.WARNING, day=None, last=None):
+        start = _midnight(day, tz) if day else None
+        end = _midnight((last or day) + dt.timedelta(days=1), tz) if day else None
+        out.append({"code": code, "key": f"{source.pk}:{code}:{key}"[:200],
+                    "severity": severity, "message": f"{source.name}: {message}",
+                    "period_start": start, "period_end": end})
+
+    if health["stale"]:
+        add("stale", f"{health['last'].pk}",
+            f"no data received for {health['age_h']:.0f} h (expected every "
+            f"{health['due_h'] - thresholds.stale_after_h} h plus {thresholds.stale_after_h} h "
+            "grace)", AlertSeverity.FAILURE)
+    for day in health["missing_days"]:
+        add("missing_day", f"{day}", f"no data at all on {day:%a %d %b %Y}, a day with "
+            "opening hours", AlertSeverity.FAILURE, day)
+    if health["missing_intervals"] > thresholds.missing_intervals:
+        add("missing_intervals", f"{health['missing_intervals']}",
+            f"{health['missing_intervals']} of {health['expected_intervals']} intervals in "
+            "opening hours have no data")
+    for a in health["anomalies"]:
+        add("volume_anomaly", f"{a['date']}",
+            f"{a['volume']:,} contacts on {a['date']:%a %d %b %Y}, {a['ratio']}× the usual "
+            f"{a['date']:%A} ({a['usual']:,.0f})", AlertSeverity.WARNING, a["date"])
+    if health["reject_share"] > thresholds.reject_share:
+        add("rejects", f"{health['rejected']}",
+            f"{health['rejected']:,} of {health['rows_read']:,} rows rejected "
+            f"({100 * health['reject_share']:.1f} %)")
+    if health["failed"]:
+        add("failed_imports", f"{health['failed']}", f"{health['failed']} import(s) failed",
+            AlertSeverity.FAILURE)
+    for code, label in DEFECT_NOTES.items():
+        note = health["notes"].get(code)
+        if note and note["count"]:
+            add("ingest_note", f"{code}:{note['count']}",
+                f"{note['count']:,} {label} — {note['action']}")
+    for seg in health["segmentation"]:
+        if seg["total"] and seg["share"] > thresholds.unassigned_share:
+            add("unassigned", f"{seg['dimension']}:{seg['unassigned']}",
+                f"{100 * seg['share']:.1f} % of contacts have no {seg['dimension']} "
+                f"(e.g. {', '.join(seg['examples'][:3])})")
+    return out
+
+
+def monitor_check(centre, *, now=None, email=True) -> list[Alert]:
+    """Check every source of ``centre``; store new alerts and email them. Returns new alerts."""
+    thresholds = monitor_settings(centre)
+    new = []
+    for source in live_sources(centre):
+        health = source_health(source, now=now)
+        for f in findings(health, thresholds):
+            alert, created = Alert.objects.get_or_create(
+                centre=centre, key=f["key"],
+                defaults={"source": source, "source_name": source.name, "code": f["code"],
+                          "severity": f["severity"], "message": f["message"],
+                          "period_start": f["period_start"], "period_end": f["period_end"]})
+            if created:
+                new.append(alert)
+    if email and thresholds.email:
+        alerts_email(centre, new)
+    return new
+
+
+def alert_for_run(run) -> Alert | None:
+    """Open (or re-open) the alert of a failed/errored test run; resolve it when it passes."""
+    test = run.test
+    key = f"test:{test.pk}"
+    if run.status == RunStatus.PASSED:
+        Alert.objects.filter(centre=test.centre, key=key, resolved_at__isnull=True) \
+            .update(resolved_at=timezone.now())
+        return None
+    message = f"Measurement test “{test.name}” {run.get_status_display().lower()}: {run.message}"
+    alert, created = Alert.objects.get_or_create(
+        centre=test.centre, key=key,
+        defaults={"code": "test_failed", "severity": AlertSeverity.FAILURE, "message": message,
+                  "source": test.source, "source_name": test.source_name,
+                  "period_start": run.period_start, "period_end": run.period_end})
+    if not created:
+        reopened = alert.resolved_at is not None
+        alert.message, alert.resolved_at = message, None
+        alert.period_start, alert.period_end = run.period_start, run.period_end
+        if reopened:
+            alert.emailed_at = None
+        alert.save()
+    return alert
+
+
+def alerts_email(centre, alerts) -> int:
+    """Email ``alerts`` not yet emailed to the managers (one message); returns recipients."""
+    alerts = [a for a in alerts if a.emailed_at is None]
+    if not alerts:
+        return 0
+    users = get_user_model().objects.filter(is_active=True).exclude(email="").filter(
+        Q(groups__name=MANAGER) | Q(is_superuser=True)).distinct()
+    recipients = sorted({u.email for u in users})
+    if not recipients:
+        return 0
+    context = {"centre": centre, "alerts": alerts,
+               "site_url": getattr(settings, "CONTACTMIS_SITE_URL", "")}
+    subject = f"[ContactMIS] {len(alerts)} data-collection alert(s) for {centre}"
+    message = EmailMultiAlternatives(
+        subject, render_to_string("measurements/quality/alerts_email.txt", context),
+        to=recipients)
+    message.attach_alternative(
+        render_to_string("measurements/quality/alerts_email.html", context), "text/html")
+    message.send()
+    Alert.objects.filter(pk__in=[a.pk for a in alerts]).update(emailed_at=timezone.now())
+    return len(recipients)
+
+
+def alert_resolve(alert) -> Alert:
+    alert.resolved_at = timezone.now()
+    alert.save(update_fields=["resolved_at"])
+    return alert

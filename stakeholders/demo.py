@@ -14,6 +14,7 @@ import json
 import time
 from dataclasses import dataclass, field
 from datetime import date
+from datetime import time as dt_time
 from decimal import Decimal
 from pathlib import Path
 
@@ -73,6 +74,8 @@ class DemoResult:
     rejected_by_source: dict = field(default_factory=dict)
     failed: list = field(default_factory=list)
     seconds: dict = field(default_factory=dict)
+    tests: dict = field(default_factory=dict)   # test name -> run status
+    alerts: list = field(default_factory=list)  # monitor alert messages
 
 
 # --- manifest → data-source settings ------------------------------------------------------------
@@ -144,6 +147,11 @@ def demo_load(*, out_dir: Path, scale: float = DEMO_SCALE, seed: int = DEMO_SEED
     with transaction.atomic():
         plan, kpis = _plan(centre, manifest, queues)
         _pathways(centre, manifest, queues, sources, kpis)
+        _stakeholders(queues)
+    t = time.perf_counter()
+    result.tests = _measurement_tests(centre, sources, log)
+    result.alerts = _monitor(centre, log)
+    result.seconds["checks"] = time.perf_counter() - t
     result.seconds["total"] = time.perf_counter() - began
     return result
 
@@ -160,8 +168,15 @@ def demo_wipe(centre: Centre) -> None:
         Segment,
         SurveyResponse,
     )
+    from measurements.models.monitor import Alert
+    from measurements.models.testing import MeasurementTest
+
+    from .models import Stakeholder
 
     with transaction.atomic():
+        Stakeholder.objects.filter(name__in=[s[0] for s in STAKEHOLDERS]).delete()
+        MeasurementTest.objects.filter(centre=centre).delete()
+        Alert.objects.filter(centre=centre).delete()
         MeasurementConfig.objects.filter(step__pathway__centre=centre).delete()
         Pathway.objects.filter(centre=centre).delete()
         BusinessPlan.objects.filter(centre=centre).delete()
@@ -490,3 +505,98 @@ def _pathways(centre, manifest, queues, sources, kpis):
         _config(agent, survey, "csat", kpis.get("Customer satisfaction"), method="survey")
         _edge(pathway, entry, agent, "route", "Next free agent with the skill")
 
+
+
+# --- stakeholders, report schedules ------------------------------------------------------------
+
+IN_HOUSE_VOICE = ("Billing", "Technical Support", "Technical – Tier 2", "Customer Service")
+#: name, type, information needs, cadence, granularity, whole centre?, queues, e-mails,
+#: demo login, report schedules (template, cadence, weekday, day of month).
+STAKEHOLDERS = (
+    ("Board of directors", "executive",
+     "Whether customers are served to the promised standard and at what cost; the trend "
+     "against the business plan, quarter by quarter.", "monthly", "month", True, (),
+     ["board@northbridge.example"], None,
+     [("monthly", "monthly", None, 3), ("quarterly", "quarterly", None, 5)]),
+    ("Team leaders", "centre_staff",
+     "Today's queues interval by interval: who is waiting, service level, abandons, "
+     "agents logged in.", "intraday", "15min", False, (*IN_HOUSE_VOICE, "Chat", "E-mail",
+                                                       "Web forms"),
+     ["team-leaders@northbridge.example"], None, [("daily", "daily", None, None)]),
+    ("Customer service operations", "own_team",
+     "The in-house voice teams' week: service level and occupancy by team, handle time, "
+     "transfers and escalations.", "weekly", "day", False, IN_HOUSE_VOICE,
+     ["operations@northbridge.example"], None, [("weekly", "weekly", 0, None)]),
+    ("Billing department", "department",
+     "Why customers call about bills: volumes by contact reason, first-contact resolution "
+     "and satisfaction on the Billing line.", "weekly", "week", False, ("Billing",),
+     ["billing-dept@northbridge.example"], None, [("weekly", "weekly", 0, None)]),
+    ("Sales vendor (Connectline)", "vendor",
+     "The outsourced sales line against its contract: 80 % within 60 s, abandon rate, "
+     "handle time. Sees only its own queue.", "weekly", "day", False, ("Sales – Vendor",),
+     ["service-review@connectline.example"], "vendor",
+     [("weekly", "weekly", 0, None), ("monthly", "monthly", None, 2)]),
+)
+
+
+def _stakeholders(queues) -> None:
+    from django.contrib.auth import get_user_model
+
+    from .models import ReportSchedule, Stakeholder
+    from .reporting import schedule_save
+    from .services import stakeholder_create
+
+    users = get_user_model().objects
+    for (name, kind, needs, cadence, granularity, whole, qnames, emails, login,
+         schedules) in STAKEHOLDERS:
+        if Stakeholder.objects.filter(name=name).exists():
+            continue
+        member = users.filter(username=login).first() if login else None
+        stakeholder = stakeholder_create(
+            name=name, kind=kind, information_needs=needs, cadence=cadence,
+            granularity=granularity, sees_whole_centre=whole, emails=emails,
+            queues=[queues[q] for q in qnames], users=[member] if member else [])
+        for template, sched_cadence, weekday, day in schedules:
+            schedule_save(ReportSchedule(
+                stakeholder=stakeholder, name=f"{template.capitalize()} report",
+                template=template, cadence=sched_cadence, time_of_day=dt_time(7, 0),
+                weekday=weekday, day_of_month=day, time_zone=queues[IVR_CODE].centre.time_zone,
+                formats=["pdf"]))
+
+
+# --- measurement tests and the data-quality monitor ---------------------------------------------
+
+def _measurement_tests(centre, sources, log) -> dict:
+    """Tests that watch the demo's live data, run once over the whole period (afterwards they
+    run after each import)."""
+    from measurements.models.testing import MeasurementTest
+    from measurements.services.testing import measurement_test_run, measurement_test_save
+
+    acd = sources["In-house ACD (Asterisk)"]
+    vendor = sources["Sales vendor (Amazon Connect)"]
+    specs = (
+        ("ACD calls add up (offered = answered + abandoned + flowed out)", "conservation",
+         acd, {}),
+        ("Vendor calls add up", "conservation", vendor, {}),
+        ("No impossible waits or handle times on the ACD", "range", acd,
+         {"rules": {"max_wait_s": 3600, "max_handle_s": 4 * 3600}}),
+    )
+    out = {}
+    for name, kind, source, extra in specs:
+        test = MeasurementTest(centre=centre, name=name, kind=kind, source=source,
+                               tolerance=0, **extra)
+        measurement_test_save(test)
+        run = measurement_test_run(test, trigger="demo load")
+        out[name] = run.status
+        log(f"  Measurement test: {name}: {run.status}"
+            f"{'' if run.status == 'passed' else ' — ' + run.message}")
+    return out
+
+
+def _monitor(centre, log) -> list[str]:
+    from measurements.services.monitor import monitor_check
+
+    alerts = [a.message for a in monitor_check(centre, email=False)]
+    log(f"  Data-quality monitor: {len(alerts)} alert(s)" +
+        "".join(f"\n    {m}" for m in alerts))
+    return alerts

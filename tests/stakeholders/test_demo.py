@@ -1,11 +1,13 @@
 """The demo pipeline on one simulated week: ingestion through the normal batch pipeline, the
 content it creates, and plausible KPIs computed by the product itself (reports.selectors)."""
+import io
 from datetime import date
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
-from contactmis.scope import Scope
+from contactmis.scope import Scope, scope_for_user
 from measurements.models import (
     BusinessPlan,
     Contact,
@@ -16,7 +18,7 @@ from measurements.models import (
 )
 from pathways.models import Agent, Pathway, Queue, Step
 from reports.selectors import agent_kpi_frame, kpi_frame
-from stakeholders.demo import demo_load, generic_mapping
+from stakeholders.demo import demo_load, demo_wipe, generic_mapping
 
 START, END = date(2026, 3, 2), date(2026, 3, 8)  # Monday to Sunday, local days
 
@@ -26,11 +28,13 @@ def demo_week(django_db_setup, django_db_blocker, tmp_path_factory):
     """One week at full scale (occupancy needs a centre of realistic size), loaded once."""
     out = tmp_path_factory.mktemp("demo")
     with django_db_blocker.unblock():
+        call_command("demo_setup", "--skip-data", stdout=io.StringIO())
         result = demo_load(out_dir=out, scale=1.0, start=START, end=END, log=lambda *_: None)
         yield result, out
-        from stakeholders.demo import demo_wipe
-
+        # Loaded outside the per-test transactions: leave the database as other modules expect.
         demo_wipe(result.centre)
+        result.centre.delete()
+        get_user_model().objects.filter(username__in=["manager", "analyst", "vendor"]).delete()
 
 
 @pytest.fixture
@@ -69,6 +73,26 @@ def test_centre_queues_agents_and_content(loaded):
     assert not Step.objects.filter(kind__in=["queue", "agent", "web"], queue=None).exists()
     assert MeasurementConfig.objects.filter(step__queue=vendor).exists()
     assert Pathway.objects.filter(channel__in=["chat", "email", "web_form"]).count() == 3
+
+
+def test_measurement_tests_pass_and_the_monitor_raises_no_alarm(loaded):
+    assert loaded.tests and set(loaded.tests.values()) == {"passed"}, loaded.tests
+    assert loaded.alerts == []
+
+
+def test_stakeholders_of_every_type_with_dashboards_and_schedules(loaded):
+    from stakeholders.constants import StakeholderKind
+    from stakeholders.models import Stakeholder
+
+    assert set(Stakeholder.objects.values_list("kind", flat=True)) == set(StakeholderKind.values)
+    for stakeholder in Stakeholder.objects.all():
+        assert stakeholder.dashboards.exists(), stakeholder
+        assert stakeholder.report_schedules.filter(next_run_at__isnull=False).exists()
+    vendor = Stakeholder.objects.get(kind="vendor")
+    assert list(vendor.queues.values_list("code", flat=True)) == ["Sales – Vendor"]
+    # The demo "vendor" login sees the vendor queue only.
+    scope = scope_for_user(get_user_model().objects.get(username="vendor"))
+    assert scope.queue_ids == frozenset([Queue.objects.get(code="Sales – Vendor").pk])
 
 
 def test_loading_twice_changes_nothing(loaded, tmp_path):

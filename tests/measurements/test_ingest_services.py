@@ -297,3 +297,22 @@ def test_anonymous_bank_real_month_loaded_counts_by_outcome(centre, anonymous_ba
     assert loaded == raw
     stats = IntervalStat.objects.aggregate(answered=Sum("answered"), ivr=Sum("ivr_sessions"))
     assert stats == {"answered": raw["handled"], "ivr": sum(raw.values())}
+
+
+def test_bulk_load_defers_the_quality_checks(source, tmp_path, monkeypatch):
+    from measurements import tasks
+    from measurements.services.ingest import batch_process, quality_checks_deferred
+
+    calls = []
+    monkeypatch.setattr(tasks.quality_after_import, "delay", calls.append)
+    first = batch_create(source=source, file=samples.ab_file(tmp_path), enqueue=False)
+    with quality_checks_deferred(), _capture(execute=True):
+        assert batch_process(first.pk).status == BatchStatus.LOADED
+    assert calls == []  # the bulk loader runs the checks once at the end
+    pbx = source_create(centre=source.centre, name="PBX", kind="acd",
+                        export_format="asterisk_queue_log", time_zone="UTC")
+    (tmp_path / "q1").write_text(samples.QUEUE_LOG_1)
+    second = batch_create(source=pbx, file=tmp_path / "q1", enqueue=False)
+    with _capture(execute=True):
+        assert batch_process(second.pk).status == BatchStatus.LOADED
+    assert calls == [second.pk]

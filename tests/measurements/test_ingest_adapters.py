@@ -282,6 +282,20 @@ class TestGeneric:
         assert rejects.loc[5, "field"] == "Started"
         assert rejects.loc[6, "field"] == "Status"
 
+    def test_contacts_still_open_are_skipped_not_rejected(self, tmp_path):
+        path = tmp_path / "forms.csv"
+        path.write_text("id,created,queue,status\n"
+                        "f-1,2026-03-02 09:00:00,Web forms,answered\n"
+                        "f-2,2026-03-02 23:50:00,Web forms,open\n")
+        mapping = {"columns": {"external_id": "id", "arrived_at": "created", "queue": "queue",
+                               "outcome": "status"}, "queue_kind": "web",
+                   "channel": "web_form", "outcome_values": {"answered": "handled"}}
+        result = _read(path, "generic", mapping=mapping, time_zone="Europe/London")
+        assert list(result.contacts.external_id) == ["f-1"]
+        assert result.rejects.empty
+        assert result.rows_skipped == 1
+        assert _notes(result)["open_at_end"] == 1
+
     def test_ivr_session_export(self, tmp_path):
         path = tmp_path / "ivr.csv"
         path.write_text(samples.IVR_CSV)

@@ -89,7 +89,7 @@ class DemoResult:
 #: contact outcomes. ``closed`` (told the centre is closed) ends without an agent (``error``).
 IVR_OUTCOMES = {"self_served": "self_served", "to_queue": "transferred_out",
                 "abandoned": "abandoned", "closed": "error"}
-CRM_OUTCOMES = {"answered": "handled", "abandoned": "abandoned"}
+CRM_OUTCOMES = {"answered": "handled", "abandoned": "abandoned", "open": "open"}
 #: Manifest canonical names the generic mapping has no field for (kept in the source's notes).
 UNMAPPED = {"ivr_path", "ivr_option", "team"}
 

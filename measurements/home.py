@@ -6,11 +6,28 @@ from contactmis.roles import can_read_all
 from contactmis.selectors import centre_current
 
 from .selectors.ingest import ingest_summary
+from .selectors.quality import quality_lines
 
 
 def home_panel(request):
     if not can_read_all(request.user):
         return None
+    panel = _collection_panel(request)
+    quality = quality_lines(centre_current())
+    if quality["lines"]:
+        if panel is None:
+            return {"title": "Measurement quality", "status": quality["status"],
+                    "lines": quality["lines"], "link": reverse(quality["link"]),
+                    "link_label": quality["link_label"]}
+        panel["lines"] += quality["lines"]
+        if quality["status"] == "fail" or (quality["status"] == "warn" and
+                                           panel["status"] == "ok"):
+            panel["status"] = quality["status"]
+        panel["link"], panel["link_label"] = reverse(quality["link"]), quality["link_label"]
+    return panel
+
+
+def _collection_panel(request):
     s = ingest_summary(centre_current())
     link = reverse("measurements:batch-list")
     if not s["sources"]:

@@ -75,3 +75,21 @@ urlpatterns += [
          name="batch-rejects-csv"),
     path("imports/<int:pk>/retry/", ingest_views.BatchRetryView.as_view(), name="batch-retry"),
 ]
+
+# Measurement tests and the data-collection monitor (issue 5).
+from .views import quality as quality_views  # noqa: E402
+
+urlpatterns += [
+    path("tests/", quality_views.TestListView.as_view(), name="test-list"),
+    path("tests/new/", quality_views.TestFormView.as_view(), name="test-create"),
+    path("tests/<int:pk>/", quality_views.TestDetailView.as_view(), name="test-detail"),
+    path("tests/<int:pk>/edit/", quality_views.TestFormView.as_view(), name="test-update"),
+    path("tests/<int:pk>/run/", quality_views.TestRunView.as_view(), name="test-run"),
+    path("tests/<int:pk>/delete/", quality_views.TestDeleteView.as_view(), name="test-delete"),
+    path("monitor/", quality_views.MonitorView.as_view(), name="monitor"),
+    path("monitor/thresholds/", quality_views.MonitorSettingsView.as_view(),
+         name="monitor-settings"),
+    path("monitor/check/", quality_views.MonitorCheckView.as_view(), name="monitor-check"),
+    path("alerts/<int:pk>/resolve/", quality_views.AlertResolveView.as_view(),
+         name="alert-resolve"),
+]

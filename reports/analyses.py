@@ -14,6 +14,8 @@ import math
 import numpy as np
 import pandas as pd
 
+from measurements.selectors import quality_caveats
+
 from . import charts
 from .analysis import control, interpret, patterns, plan, queueing
 from .analysis import erlang as erl
@@ -162,6 +164,10 @@ def kpi_report(scope, centre, start, end, granularity="day", by=(), params: KpiP
                 [f"{len(missing)} of {len(days)} days have no interval data (first: "
                  f"{missing[0]}); totals for the period leave them out"],
                 figure="KPIs by period")
+    # Figures built on data whose measurement tests fail, or whose collection raised alerts.
+    found += interpret.caveat_findings(
+        quality_caveats(scope, start, end - dt.timedelta(days=1), centre=centre),
+        figure="Measurement tests and data collection")
     result["findings"] = _findings(found)
     return result
 

@@ -26,3 +26,8 @@ urlpatterns = [*router.urls]
 from .ingest import router as ingest_router  # noqa: E402
 
 urlpatterns += ingest_router.urls
+
+# Measurement tests and data-collection alerts (issue 5).
+from .quality import router as quality_router  # noqa: E402
+
+urlpatterns += quality_router.urls

@@ -110,6 +110,11 @@ class MeasurementTest(models.Model):
 
     @property
     def last_run(self):
+        """The newest run; uses ``prefetch_related("runs")`` when the caller did it."""
+        cache = getattr(self, "_prefetched_objects_cache", {})
+        if "runs" in cache:
+            runs = sorted(cache["runs"], key=lambda r: (r.started_at, r.pk), reverse=True)
+            return runs[0] if runs else None
         return self.runs.order_by("-started_at", "-pk").first()
 
 
@@ -117,6 +122,8 @@ class TestRun(models.Model):
     """One run of a measurement test: when, for which data period, the outcome, the numbers
     compared (``comparisons``: ``[{"figure", "expected", "actual", "ok", "detail"}]``) and who or
     what ran it (a user, or ``trigger`` such as ``after import #12``). Periods are UTC."""
+
+    __test__ = False  # not a pytest test class, despite its name
 
     test = models.ForeignKey(MeasurementTest, on_delete=models.CASCADE, related_name="runs")
     started_at = models.DateTimeField(auto_now_add=True)

@@ -10,7 +10,7 @@ import datetime as dt
 import statistics
 from collections import defaultdict
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
 
 from ..constants import INTERVAL_S, BatchStatus, Cadence
@@ -46,17 +46,17 @@ def monitor_settings(centre) -> MonitorSettings:
 
 def test_list(centre):
     return (MeasurementTest.objects.filter(centre=centre)
-            .select_related("config__metric", "config__step", "pathway", "source")
-            .prefetch_related("runs").order_by("name", "pk"))
+            .select_related("config__metric", "config__step__pathway", "pathway", "source")
+            .order_by("name", "pk"))
 
 
-def test_latest_runs(centre) -> dict[int, TestRun]:
-    """The latest run of each test of the centre, by test id."""
-    latest = {}
-    for run in TestRun.objects.filter(test__centre=centre).order_by("test_id", "-started_at",
-                                                                    "-pk"):
-        latest.setdefault(run.test_id, run)
-    return latest
+def test_latest_runs(centre, tests=None) -> dict[int, TestRun]:
+    """The latest run of each test of the centre (or of the ``tests`` queryset), by test id."""
+    tests = MeasurementTest.objects.filter(centre=centre) if tests is None else tests
+    newest = TestRun.objects.filter(test=OuterRef("pk")).order_by("-started_at", "-pk")
+    ids = [i for i in tests.annotate(last=Subquery(newest.values("pk")[:1]))
+           .values_list("last", flat=True) if i]
+    return {r.test_id: r for r in TestRun.objects.filter(pk__in=ids).select_related("test")}
 
 
 def opening_minutes(centre, day: dt.date) -> list[int]:
@@ -113,22 +113,75 @@ def missing_days(source, first: dt.date, last: dt.date) -> list[dt.date]:
     return out
 
 
-def volume_anomalies(volume: dict[dt.date, int], ratio: float) -> list[dict]:
-    """Days whose volume is above ``ratio`` × or below 1/``ratio`` × the median volume of the
-    same weekday (over the days given); each ``{"date", "volume", "usual", "ratio"}``."""
+def hourly_volume(source) -> dict[tuple[dt.date, int], int]:
+    """Contacts per (local date, local hour), counted like :func:`daily_volume`."""
+    rows = list(IntervalStat.objects.filter(source=source)
+                .values("local_date", "local_minute")
+                .annotate(ivr=Sum("ivr_sessions"), off=Sum("offered")))
+    use_ivr = any(r["ivr"] for r in rows)
+    out = defaultdict(int)
+    for r in rows:
+        out[(r["local_date"], r["local_minute"] // 60)] += int(
+            (r["ivr"] if use_ivr else r["off"]) or 0)
+    return dict(out)
+
+
+# An hour is only unusual when it is off by at least this many contacts as well (small numbers
+# at night swing by large factors without meaning anything), and a day is only reported for its
+# unusual hours when their excess is at least this share of the usual volume of that weekday.
+MIN_EXCESS = 50
+MIN_DAY_SHARE = 0.2
+
+
+def volume_anomalies(volume: dict[dt.date, int], ratio: float,
+                     hourly: dict | None = None) -> list[dict]:
+    """Days whose volume departs from the usual pattern, each ``{"date", "volume", "usual",
+    "ratio", "hours"}``:
+
+    - the day's total is above ``ratio`` × or below 1/``ratio`` × the median of the same weekday
+      (over the days given, at least three of them), or
+    - some hours of the day (interval-of-week pattern, hourly) are above ``ratio`` × the median
+      of the same weekday and hour and at least ``MIN_EXCESS`` contacts over it, together at
+      least ``MIN_DAY_SHARE`` of the weekday's usual daily volume over; then
+      ``volume``/``usual`` are the sums over those hours and ``hours`` names them.
+    """
     by_weekday = defaultdict(list)
     for day, n in volume.items():
         if n:
             by_weekday[day.weekday()].append(n)
-    out = []
+    found = {}
     for day, n in sorted(volume.items()):
-        usual = statistics.median(by_weekday[day.weekday()]) if by_weekday[day.weekday()] else 0
-        if usual <= 0 or len(by_weekday[day.weekday()]) < 3:
+        sample = by_weekday[day.weekday()]
+        if len(sample) < 3:
             continue
-        r = n / usual
-        if r > ratio or r < 1 / ratio:
-            out.append({"date": day, "volume": n, "usual": usual, "ratio": round(r, 2)})
-    return out
+        usual = statistics.median(sample)
+        if usual > 0 and (n / usual > ratio or n / usual < 1 / ratio):
+            found[day] = {"date": day, "volume": n, "usual": usual,
+                          "ratio": round(n / usual, 2), "hours": ""}
+    if hourly:
+        by_slot = defaultdict(list)
+        for (day, hour), n in hourly.items():
+            by_slot[(day.weekday(), hour)].append(n)
+        days = {d for d, _ in hourly}
+        flagged = defaultdict(list)
+        for (day, hour), n in sorted(hourly.items()):
+            weeks = [v for v in by_slot[(day.weekday(), hour)]]
+            weeks += [0] * (sum(1 for d in days if d.weekday() == day.weekday()) - len(weeks))
+            if len(weeks) < 3:
+                continue
+            usual = statistics.median(weeks)
+            if n > ratio * max(usual, 1) and n - usual >= MIN_EXCESS:
+                flagged[day].append((hour, n, usual))
+        for day, hours in flagged.items():
+            n = sum(h[1] for h in hours)
+            usual = sum(h[2] for h in hours)
+            day_usual = statistics.median(by_weekday[day.weekday()] or [0])
+            if day in found or n - usual < MIN_DAY_SHARE * day_usual:
+                continue
+            found[day] = {"date": day, "volume": n, "usual": usual,
+                          "ratio": round(n / usual, 2) if usual else float(n),
+                          "hours": ", ".join(f"{h:02d}:00–{h + 1:02d}:00" for h, _, _ in hours)}
+    return [found[d] for d in sorted(found)]
 
 
 def segmentation_check(source) -> list[dict]:
@@ -165,9 +218,14 @@ def source_health(source, now=None) -> dict:
     volume = daily_volume(source)
     first_day = min(volume) if volume else None
     last_day = max(volume) if volume else None
-    gaps = missing_days(source, first_day, last_day) if volume else []
+    covered = _covered_days(loaded, source.centre.tz)
+    gaps = [d for d in missing_days(source, first_day, last_day) if d in covered] \
+        if volume else []
     missing, expected = (missing_intervals(source, first_day, last_day) if volume
                          else ([], 0))
+    missing = [m for m in missing if m[0] in covered]
+    expected -= sum(len(opening_minutes(source.centre, d)) for d in _days(first_day, last_day)
+                    if d not in covered) if volume else 0
     rejected_reasons = list(
         RejectedRow.objects.filter(batch__source=source).values("reason")
         .annotate(n=Count("id")).order_by("-n")[:10])
@@ -202,6 +260,7 @@ def source_health(source, now=None) -> dict:
         "rows_read": rows_read,
         "rejected": rejected,
         "reject_share": rejected / rows_read if rows_read else 0.0,
+        "reject_pct": round(100 * rejected / rows_read, 2) if rows_read else 0.0,
         "rejected_reasons": rejected_reasons,
         "duplicates": sum(b.duplicates_skipped for b in batches),
         "duplicate_files": sum(1 for b in batches if b.status == BatchStatus.DUPLICATE),
@@ -210,9 +269,11 @@ def source_health(source, now=None) -> dict:
         "notes": dict(notes),
         "volume": volume,
         "missing_days": gaps,
+        "uncovered": _spans(sorted(set(_days(first_day, last_day)) - covered)) if volume
+        else [],
         "missing_intervals": len(missing),
         "expected_intervals": expected,
-        "anomalies": volume_anomalies(volume, settings_.volume_ratio),
+        "anomalies": volume_anomalies(volume, settings_.volume_ratio, hourly_volume(source)),
         "surveys": surveys["n"],
         "survey_matched": surveys["matched"],
         "survey_response_rate": (surveys["matched"] / handled) if handled and surveys["n"]
@@ -220,6 +281,35 @@ def source_health(source, now=None) -> dict:
         "comment_coverage": (surveys["commented"] / surveys["n"]) if surveys["n"] else None,
         "segmentation": segmentation_check(source),
     }
+
+
+def _days(first, last):
+    day = first
+    while day <= last:
+        yield day
+        day += dt.timedelta(days=1)
+
+
+def _covered_days(batches, tz) -> set[dt.date]:
+    """Local dates inside the data period of at least one loaded file."""
+    out = set()
+    for b in batches:
+        if b.period_start and b.period_end:
+            first = timezone.localtime(b.period_start, tz).date()
+            last = timezone.localtime(b.period_end - dt.timedelta(seconds=1), tz).date()
+            out.update(_days(first, last))
+    return out
+
+
+def _spans(days: list[dt.date]) -> list[tuple[dt.date, dt.date]]:
+    """Consecutive runs of dates as (first, last) pairs."""
+    spans = []
+    for day in days:
+        if spans and spans[-1][1] + dt.timedelta(days=1) == day:
+            spans[-1] = (spans[-1][0], day)
+        else:
+            spans.append((day, day))
+    return spans
 
 
 def monitor_timeline(healths: list[dict]) -> dict:
@@ -239,7 +329,8 @@ def monitor_timeline(healths: list[dict]) -> dict:
         if h["anomalies"]:
             data.append({"type": "scatter", "mode": "markers", "name": f"{name}: unusual volume",
                          "x": [f"{a['date']:%Y-%m-%d}" for a in h["anomalies"]],
-                         "y": [a["volume"] for a in h["anomalies"]],
+                         "y": [h["volume"].get(a["date"], a["volume"])
+                               for a in h["anomalies"]],
                          "text": [f"{a['ratio']}× the usual {a['date']:%A}"
                                   for a in h["anomalies"]],
                          "marker": {"symbol": "diamond", "size": 11, "color": "#b54708"}})
@@ -250,7 +341,8 @@ def monitor_timeline(healths: list[dict]) -> dict:
 
 
 def alerts_open(centre):
-    return Alert.objects.filter(centre=centre, resolved_at__isnull=True).order_by("-created_at")
+    return Alert.objects.filter(centre=centre, resolved_at__isnull=True).order_by(
+        "severity", "-created_at")  # failures ("fail") before warnings ("warn")
 
 
 def quality_caveats(scope, start, end, centre=None) -> list[str]:
@@ -260,14 +352,10 @@ def quality_caveats(scope, start, end, centre=None) -> list[str]:
     if isinstance(start, dt.datetime):
         start, end = start.date(), end.date()
     configs = MeasurementConfig.objects.restrict(scope).values("pk")
-    runs = TestRun.objects.filter(status__in=(RunStatus.FAILED, RunStatus.ERRORED))
+    tests = MeasurementTest.objects.filter(Q(config__isnull=True) | Q(config__in=configs))
     if centre is not None:
-        runs = runs.filter(test__centre=centre)
-    latest = {}
-    for run in (TestRun.objects.filter(test__in=runs.values("test"))
-                .filter(Q(test__config__isnull=True) | Q(test__config__in=configs))
-                .select_related("test").order_by("test_id", "-started_at", "-pk")):
-        latest.setdefault(run.test_id, run)
+        tests = tests.filter(centre=centre)
+    latest = test_latest_runs(centre, tests)
     out = []
     for run in latest.values():
         if run.status == RunStatus.PASSED:
@@ -289,3 +377,28 @@ def quality_caveats(scope, start, end, centre=None) -> list[str]:
             continue
         out.append(f"Data collection: {alert.message}")
     return out
+
+
+def quality_lines(centre) -> dict:
+    """Home-page lines: failing measurement tests (by name) and open alerts.
+    ``{"status": "ok"|"warn"|"fail", "lines": [...]}``; no lines when nothing is configured."""
+    if centre is None:
+        return {"status": "ok", "lines": [], "link": "measurements:monitor",
+                "link_label": "Collection monitor"}
+    latest = test_latest_runs(centre)
+    bad = [r for r in latest.values() if r.status != RunStatus.PASSED]
+    alerts = Alert.objects.filter(centre=centre, resolved_at__isnull=True) \
+        .exclude(code="test_failed").count()
+    lines = []
+    if bad:
+        names = ", ".join(f"“{r.test.name}” {r.get_status_display().lower()}" for r in bad[:3])
+        lines.append(f"{len(bad)} measurement test(s) not passing: {names}"
+                     f"{' …' if len(bad) > 3 else ''}.")
+    elif latest:
+        lines.append(f"All {len(latest)} measurement test(s) passed on their last run.")
+    if alerts:
+        lines.append(f"{alerts} open data-collection alert(s).")
+    status = "fail" if bad else ("warn" if alerts else "ok")
+    link = ("measurements:test-list", "Measurement tests") if bad else \
+        ("measurements:monitor", "Collection monitor")
+    return {"status": status, "lines": lines, "link": link[0], "link_label": link[1]}

@@ -63,29 +63,35 @@ def findings(health: dict, thresholds) -> list[dict]:
     for day in health["missing_days"]:
         add("missing_day", f"{day}", f"no data at all on {day:%a %d %b %Y}, a day with "
             "opening hours", AlertSeverity.FAILURE, day)
+    for first, last in health["uncovered"]:
+        add("uncovered", f"{first}:{last}",
+            f"no file covers {first:%d %b %Y} – {last:%d %b %Y} (between the periods of the "
+            "files received)", AlertSeverity.WARNING, first, last)
     if health["missing_intervals"] > thresholds.missing_intervals:
-        add("missing_intervals", f"{health['missing_intervals']}",
+        add("missing_intervals", "open",
             f"{health['missing_intervals']} of {health['expected_intervals']} intervals in "
             "opening hours have no data")
     for a in health["anomalies"]:
+        when = f"{a['date']:%a %d %b %Y}" + (f" {a['hours']}" if a["hours"] else "")
         add("volume_anomaly", f"{a['date']}",
-            f"{a['volume']:,} contacts on {a['date']:%a %d %b %Y}, {a['ratio']}× the usual "
-            f"{a['date']:%A} ({a['usual']:,.0f})", AlertSeverity.WARNING, a["date"])
+            f"{a['volume']:,} contacts on {when}, {a['ratio']}× the usual for that "
+            f"{'weekday and hour' if a['hours'] else 'weekday'} ({a['usual']:,.0f})",
+            AlertSeverity.WARNING, a["date"])
     if health["reject_share"] > thresholds.reject_share:
-        add("rejects", f"{health['rejected']}",
+        add("rejects", "open",
             f"{health['rejected']:,} of {health['rows_read']:,} rows rejected "
             f"({100 * health['reject_share']:.1f} %)")
     if health["failed"]:
-        add("failed_imports", f"{health['failed']}", f"{health['failed']} import(s) failed",
+        add("failed_imports", "open", f"{health['failed']} import(s) failed",
             AlertSeverity.FAILURE)
     for code, label in DEFECT_NOTES.items():
         note = health["notes"].get(code)
         if note and note["count"]:
-            add("ingest_note", f"{code}:{note['count']}",
+            add("ingest_note", code,
                 f"{note['count']:,} {label} — {note['action']}")
     for seg in health["segmentation"]:
         if seg["total"] and seg["share"] > thresholds.unassigned_share:
-            add("unassigned", f"{seg['dimension']}:{seg['unassigned']}",
+            add("unassigned", seg["dimension"],
                 f"{100 * seg['share']:.1f} % of contacts have no {seg['dimension']} "
                 f"(e.g. {', '.join(seg['examples'][:3])})")
     return out
@@ -105,6 +111,11 @@ def monitor_check(centre, *, now=None, email=True) -> list[Alert]:
                           "period_start": f["period_start"], "period_end": f["period_end"]})
             if created:
                 new.append(alert)
+            elif alert.message != f["message"] and alert.resolved_at is None:
+                # The same problem with new figures (counts grow as files arrive): keep one
+                # alert up to date rather than raising another.
+                alert.message = f["message"]
+                alert.save(update_fields=["message"])
     if email and thresholds.email:
         alerts_email(centre, new)
     return new

@@ -73,7 +73,7 @@ def measurement_test_save(test: MeasurementTest, *,
             try:
                 scripted.parse(test.script, "script", default_date=timezone.localdate())
             except scripted.ScriptError as exc:
-                errors["script"] = str(exc)
+                errors["script"] = f"Line {exc.line}: {exc.reason}"
         if not test.expected and "expected" not in errors:
             errors["expected"] = "Give at least one expected figure, e.g. “service_level = 50”."
     if test.kind == TestKind.RECONCILIATION and not test.reconcile:
@@ -99,10 +99,18 @@ def expected_parse(text: str) -> dict:
         if not sep or not name.strip():
             raise ValueError(f"line {number}: write “figure = value”, found “{line}”")
         try:
-            out[name.strip()] = float(value.strip().rstrip("%").strip())
+            out[name.strip()] = _num(float(value.strip().rstrip("%").strip()))
         except ValueError:
             raise ValueError(f"line {number}: “{value.strip()}” is not a number") from None
     return out
+
+
+def _num(value):
+    """Whole numbers as int (shown as 4, not 4.0); others rounded to 4 decimals."""
+    if value is None:
+        return None
+    value = round(float(value), 4)
+    return int(value) if value.is_integer() else value
 
 
 def expected_text(expected: dict) -> str:
@@ -269,8 +277,8 @@ def _known_answer_compare(test, sandbox, batch, name):
         actual, detail = _figure(test, figure,
                                  all_stats if figure.startswith("ivr_") else stats, day)
         ok = actual is not None and abs(actual - expected) <= test.tolerance
-        comparisons.append({"figure": figure, "expected": expected,
-                            "actual": None if actual is None else round(actual, 4),
+        comparisons.append({"figure": figure, "expected": _num(expected),
+                            "actual": _num(actual),
                             "ok": ok, "detail": detail})
     status, comps, message = _verdict(
         comparisons, f"All {len(comparisons)} figure(s) match.",
@@ -303,7 +311,8 @@ def _figure(test, figure, stats, day):
     value = evaluate(definition.formula, params, sums)
     shown = ", ".join(f"{k}={v}" for k, v in sums.items())
     pshown = ", ".join(f"{k}={v}" for k, v in sorted(params.items()))
-    return value, f"{definition.label} ({pshown}) over {shown}"
+    name = f"{definition.code}{'/' + definition.variant if definition.variant else ''}"
+    return value, f"{name} v{definition.version} with {pshown}, over {shown}"
 
 
 # --- live-data tests --------------------------------------------------------------------------

@@ -176,7 +176,7 @@ def test_script_errors_are_refused_when_saving(centre, billing):
 
     with pytest.raises(ValidationError) as err:
         _known(centre, billing["config"], script="date 2026-03-02\n09:00 queue Billing 5")
-    assert "line 2" in str(err.value.message_dict["script"])
+    assert "Line 2" in str(err.value.message_dict["script"])
 
 
 def _live(centre, script):

@@ -1,0 +1,106 @@
+"""REST endpoints for measurement tests (define, run, history) and data-collection alerts."""
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError as ApiValidationError
+from rest_framework.response import Response
+from rest_framework.routers import SimpleRouter
+
+from contactmis.roles import ANALYST, MANAGER
+from contactmis.selectors import centre_current, centre_get_or_create_default
+
+from ..models import Alert, MeasurementTest, TestRun
+from ..services.testing import measurement_test_run, measurement_test_save
+
+STAFF = (MANAGER, ANALYST)
+
+
+class TestRunSerializer(serializers.ModelSerializer):
+    ran_by = serializers.CharField(source="who", read_only=True)
+
+    class Meta:
+        model = TestRun
+        fields = ["id", "test", "status", "started_at", "finished_at", "period_start",
+                  "period_end", "comparisons", "message", "ran_by", "trigger", "source_name"]
+        read_only_fields = fields
+
+
+class MeasurementTestSerializer(serializers.ModelSerializer):
+    last_run = TestRunSerializer(read_only=True)
+
+    class Meta:
+        model = MeasurementTest
+        fields = ["id", "name", "kind", "config", "pathway", "source", "source_name",
+                  "source_b", "source_b_name", "reconcile", "script", "dataset_format",
+                  "expected", "tolerance", "rules", "active", "created_at", "last_run"]
+        read_only_fields = ["source_name", "source_b_name", "created_at", "last_run"]
+
+
+class AlertSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Alert
+        fields = ["id", "source", "source_name", "code", "severity", "message", "period_start",
+                  "period_end", "created_at", "emailed_at", "resolved_at"]
+        read_only_fields = fields
+
+
+class MeasurementTestViewSet(viewsets.ModelViewSet):
+    """Measurement tests of the centre; ``POST …/{id}/run/`` runs one now and returns the run;
+    ``GET …/{id}/runs/`` lists its history."""
+
+    serializer_class = MeasurementTestSerializer
+    read_roles = STAFF
+    write_roles = (MANAGER,)
+
+    def get_queryset(self):
+        return MeasurementTest.objects.filter(centre=centre_current()).prefetch_related(
+            Prefetch("runs", queryset=TestRun.objects.select_related("ran_by")))
+
+    def _save(self, serializer, **extra):
+        test = serializer.instance if serializer.instance is not None \
+            else MeasurementTest(**extra)
+        for name, value in serializer.validated_data.items():
+            setattr(test, name, value)
+        try:
+            measurement_test_save(test)
+        except ValidationError as exc:
+            raise ApiValidationError(exc.message_dict if hasattr(exc, "error_dict")
+                                     else exc.messages) from None
+        serializer.instance = test
+
+    def perform_create(self, serializer):
+        self._save(serializer, centre=centre_get_or_create_default(),
+                   created_by=self.request.user)
+
+    def perform_update(self, serializer):
+        self._save(serializer)
+
+    @extend_schema(request=None, responses=TestRunSerializer)
+    @action(detail=True, methods=["post"])
+    def run(self, request, pk=None):
+        run = measurement_test_run(self.get_object(), user=request.user)
+        return Response(TestRunSerializer(run).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses=TestRunSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def runs(self, request, pk=None):
+        runs = self.get_object().runs.select_related("ran_by")[:200]
+        return Response(TestRunSerializer(runs, many=True).data)
+
+
+class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Open and resolved data-collection alerts, newest first."""
+
+    serializer_class = AlertSerializer
+    read_roles = STAFF
+    write_roles = (MANAGER,)
+
+    def get_queryset(self):
+        return Alert.objects.filter(centre=centre_current()).order_by("-created_at", "-pk")
+
+
+router = SimpleRouter(trailing_slash=True, use_regex_path=False)
+router.register("measurement-tests", MeasurementTestViewSet, "measurement-test")
+router.register("alerts", AlertViewSet, "alert")

@@ -21,3 +21,11 @@ app.conf.beat_schedule = {
         "options": {"expires": 50},
     },
 }
+
+# Scheduled stakeholder reports (issue 8): each schedule is claimed by a conditional update, so
+# several beats or workers never send a period twice.
+app.conf.beat_schedule["send-due-reports"] = {
+    "task": "stakeholders.tasks.send_due_reports",
+    "schedule": crontab(minute="*"),
+    "options": {"expires": 50},
+}

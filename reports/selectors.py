@@ -420,3 +420,41 @@ def queue_facts_frame(scope, centre, start, end, limit: int = 500_000) -> pd.Dat
     q["answered"] = q["outcome"].eq("answered")
     q.attrs["truncated"] = truncated
     return q[["wait_s", "abandoned", "answered", "service_s"]]
+
+
+def period_kpi_frame(scope, centre, start: dt.date, end: dt.date, by: list[str] | tuple = (),
+                     params: KpiParams | None = None) -> pd.DataFrame:
+    """KPIs over the whole of local days [start, end) per segment (one row per ``by`` value, or
+    one row): the components summed in SQL over the period, then
+    :func:`reports.analysis.kpis.kpis_from_sums` — the figures a KPI tile shows for the same
+    period and scope. Metric parameters as in :func:`kpi_frame` (catalogue versions per
+    sub-period); ``attrs["definition"]`` names them. Interval dimensions only."""
+    by = list(by)
+    unknown = [d for d in by if d not in DIMENSIONS]
+    if unknown:
+        raise ValueError(f"Unknown dimension “{unknown[0]}”; use any of {', '.join(DIMENSIONS)}.")
+    periods = ([ParamsPeriod(start, end, params)] if params is not None
+               else kpi_params_for_period(centre, start, end))
+    dims = {f"d_{d}": F(DIMENSIONS[d]) for d in by}
+    sums = {**{f: Sum(f) for f in KPI_FIELDS}, **_threshold_sums(periods),
+            "wait_max_s": Max("wait_max_s")}
+    qs = _base(scope, centre, start, end, None, None)
+    if dims:
+        rows = list(qs.annotate(**dims).values(*dims).annotate(**sums).order_by(*dims))
+    else:
+        total = qs.aggregate(**sums)
+        rows = [total] if total["offered"] is not None else []
+    df = pd.DataFrame.from_records(rows, columns=[*dims, *sums])
+    out = pd.DataFrame(index=df.index)
+    for d in by:
+        labels = _labels(d, df[f"d_{d}"])
+        if labels:
+            out[f"{d}_id"] = df[f"d_{d}"].to_numpy()
+            out[d] = [labels.get(v, "—" if v is None else str(v)) for v in df[f"d_{d}"]]
+        else:
+            out[d] = df[f"d_{d}"].fillna("").to_numpy()
+    for c in sums:
+        out[c] = pd.to_numeric(df[c]).fillna(0).to_numpy() if len(df) else np.array([], float)
+    result = kpis_from_sums(out, periods[-1].params)
+    result.attrs["definition"] = definition_label(periods)
+    return result

@@ -196,3 +196,60 @@ class WidgetForm(forms.ModelForm):
         keys = ("kind", "title", "metrics", "granularity", "period", "custom_start",
                 "custom_end", "breakdown", "options", "wide")
         return {k: self.cleaned_data.get(k) for k in keys}
+
+
+# --- report schedules (issue 8) -----------------------------------------------------------------
+
+class ReportScheduleForm(forms.ModelForm):
+    """A report schedule. Queues are limited to the stakeholder's scope by the service, which
+    names any queue outside it; sections not part of the chosen template are named too."""
+
+    extra_recipients = forms.CharField(
+        label="Extra recipients", required=False, widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Addresses besides the stakeholder's contacts; one per line or comma-separated.")
+    formats = forms.MultipleChoiceField(
+        label="Attachments", required=False, widget=forms.CheckboxSelectMultiple,
+        help_text="The HTML e-mail is always sent; the PDF is attached unless you untick it "
+                  "and pick another format.")
+    sections = forms.MultipleChoiceField(
+        required=False, widget=forms.CheckboxSelectMultiple,
+        help_text="Leave all unticked for every section of the template.")
+
+    class Meta:
+        from .models import ReportSchedule
+
+        model = ReportSchedule
+        fields = ["stakeholder", "name", "template", "cadence", "time_of_day", "weekday",
+                  "day_of_month", "time_zone", "send_to_contacts", "extra_recipients", "queues",
+                  "formats", "sections", "active"]
+        widgets = {"queues": forms.CheckboxSelectMultiple,
+                   "time_of_day": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+                   "weekday": forms.Select(choices=[("", "—"), (0, "Monday"), (1, "Tuesday"),
+                                                    (2, "Wednesday"), (3, "Thursday"),
+                                                    (4, "Friday"), (5, "Saturday"),
+                                                    (6, "Sunday")])}
+
+    def __init__(self, *args, stakeholders=None, **kwargs):
+        from reports.reporting.content import SECTION_TITLES, SECTIONS
+
+        from .models import ReportFormat
+
+        super().__init__(*args, **kwargs)
+        if stakeholders is not None:
+            self.fields["stakeholder"].queryset = stakeholders
+        self.fields["queues"].queryset = Queue.objects.order_by("name", "code")
+        self.fields["queues"].help_text = ("Narrow the report to some of the stakeholder's "
+                                           "queues; empty: its whole data scope.")
+        self.fields["formats"].choices = ReportFormat.choices
+        keys = list(dict.fromkeys(k for keys in SECTIONS.values() for k in keys))
+        self.fields["sections"].choices = [
+            (k, f"{SECTION_TITLES[k]} ({', '.join(t for t, v in SECTIONS.items() if k in v)})")
+            for k in keys]
+        self.fields["time_zone"].help_text = ("IANA time zone of the time of day, e.g. "
+                                              "Europe/London. Periods are always the centre's "
+                                              "local days.")
+        if self.instance.pk:
+            self.initial["extra_recipients"] = "\n".join(self.instance.extra_recipients)
+
+    def clean_extra_recipients(self):
+        return _split(self.cleaned_data.get("extra_recipients"))

@@ -261,6 +261,11 @@ class ReportSchedule(models.Model):
     def __str__(self):
         return f"{self.stakeholder}: {self.name}"
 
+    def tz(self):
+        from zoneinfo import ZoneInfo
+
+        return ZoneInfo(self.time_zone)
+
     def recipients(self) -> list[str]:
         out = list(self.stakeholder.emails) if self.send_to_contacts else []
         return list(dict.fromkeys([*out, *self.extra_recipients]))

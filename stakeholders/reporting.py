@@ -306,6 +306,14 @@ def send_due_reports(now: datetime | None = None) -> list[int]:
     return tried
 
 
+def retry_failed(run: ReportRun, now: datetime | None = None) -> str:
+    """Try a failed run once more, on a manager's request."""
+    if ReportRun.objects.filter(pk=run.pk, status=RunStatus.FAILED).update(
+            status=RunStatus.PENDING) != 1:
+        return ""
+    return deliver(run.pk, now=now)
+
+
 def send_now(schedule: ReportSchedule, now: datetime | None = None) -> ReportRun:
     """Build and send the report of the period that ended most recently, now, outside the
     schedule (does not move ``next_run_at``)."""

@@ -36,3 +36,25 @@ urlpatterns += [
     path("widgets/<int:pk>/drill/", dashboards.WidgetDrillView.as_view(), name="widget-drill"),
     path("wallboard/", dashboards.WallboardView.as_view(), name="wallboard"),
 ]
+
+# Scheduled reports and their archive (issue 8).
+from .views import reports as report_views  # noqa: E402
+
+urlpatterns += [
+    path("report-schedules/", report_views.ScheduleListView.as_view(), name="schedule-list"),
+    path("report-schedules/new/", report_views.ScheduleCreateView.as_view(),
+         name="schedule-create"),
+    path("report-schedules/<int:pk>/edit/", report_views.ScheduleUpdateView.as_view(),
+         name="schedule-update"),
+    path("report-schedules/<int:pk>/delete/", report_views.ScheduleDeleteView.as_view(),
+         name="schedule-delete"),
+    path("report-schedules/<int:pk>/send-now/", report_views.ScheduleSendNowView.as_view(),
+         name="schedule-send-now"),
+    path("report-schedules/<int:pk>/preview/", report_views.SchedulePreviewView.as_view(),
+         name="schedule-preview"),
+    path("reports/", report_views.RunListView.as_view(), name="run-list"),
+    path("reports/<int:pk>/", report_views.RunDetailView.as_view(), name="run-detail"),
+    path("reports/<int:pk>/report.html", report_views.RunHtmlView.as_view(), name="run-html"),
+    path("reports/<int:pk>/report.pdf", report_views.RunPdfView.as_view(), name="run-pdf"),
+    path("reports/<int:pk>/retry/", report_views.RunRetryView.as_view(), name="run-retry"),
+]

@@ -24,9 +24,9 @@ import pandas as pd
 from ..analyses import DEFAULT_TARGETS, staffing_report
 from ..analysis import control, interpret, patterns
 from ..analysis import plan as plan_analysis
-from ..analysis.kpis import kpis_from_sums, sum_components
+from ..analysis.kpis import ratio
 from ..models import Forecast
-from ..selectors import kpi_frame
+from ..selectors import flow_frame, kpi_frame, period_kpi_frame
 
 SHORT_TERM = ("daily", "weekly")
 LONG_TERM = ("monthly", "quarterly", "annual")
@@ -57,7 +57,9 @@ COLUMN_LABELS = {"offered": "Offered", "answered": "Answered", "abandoned": "Aba
                  "abandon_rate": "Abandon rate", "asa_s": "ASA", "aht_s": "AHT",
                  "occupancy": "Occupancy", "queue": "Queue", "period_start": "When"}
 # Long-term business-plan KPIs compared with the plan (metric codes of the catalogue).
-PLAN_KPIS = ("service_level", "abandon_rate", "asa_s", "aht_s", "occupancy")
+# Catalogue metric code → KPI column.
+PLAN_KPIS = {"service_level": "service_level", "abandon_rate": "abandon_rate", "asa": "asa_s",
+             "aht": "aht_s", "occupancy": "occupancy"}
 
 
 @dataclass
@@ -114,6 +116,8 @@ class Report:
     generated_at: dt.datetime
     findings: list[str] = field(default_factory=list)
     headline: dict = field(default_factory=dict)
+    # The headline figures unformatted (for comparison with the dashboard).
+    headline_raw: dict = field(default_factory=dict)
     sections: list[Section] = field(default_factory=list)
     empty: bool = False
 
@@ -171,23 +175,23 @@ def _x_labels(series: pd.Series, fmt_: str) -> list[str]:
 
 # --- building blocks --------------------------------------------------------------------------
 
-def _totals(frame: pd.DataFrame, params, by: list[str] | None = None) -> pd.DataFrame:
-    """KPIs of ``frame``'s rows summed (per ``by``): ratios of sums, never averages."""
-    cols = [c for c in frame.columns if c not in ("period_start",)]
-    if by:
-        cols = [c for c in cols if c not in {f"{b}_id" for b in by}]
-    return kpis_from_sums(sum_components(frame[cols], by), params)
+def _totals(ctx, by: list[str] | None = None, start=None, end=None) -> pd.DataFrame:
+    """KPIs over the whole period (per ``by``): components summed over the period, then the
+    ratios (``reports.selectors.period_kpi_frame``), as the dashboard's KPI tiles do."""
+    return period_kpi_frame(ctx.scope, ctx.centre, start or ctx.start, end or ctx.end, by or ())
 
 
 def _caveats(frame: pd.DataFrame, period, granularity: str) -> list[str]:
     """Gaps in the data: local days (or hours of a single day) with no interval rows."""
     out = []
     if granularity == "hour":
-        hours = int(round(period.hours))
-        have = frame["period_start"].nunique() if len(frame) else 0
-        if have < hours:
-            out.append(f"{hours - have} of {hours} hours have no interval data (hours with no "
-                       "contacts at all also show as gaps)")
+        # Gaps inside the hours the centre was open (first to last hour with data).
+        starts = sorted(pd.to_datetime(frame["period_start"]).unique()) if len(frame) else []
+        if starts:
+            span = int((starts[-1] - starts[0]) / pd.Timedelta(hours=1)) + 1
+            if len(starts) < span:
+                out.append(f"{span - len(starts)} of the {span} hours between the first and "
+                           "the last contact have no interval data")
     else:
         present = set(pd.to_datetime(frame["period_start"]).dt.date) if len(frame) else set()
         days = [period.first_day + dt.timedelta(days=i) for i in range(period.days)]
@@ -214,6 +218,7 @@ def build_report(template: str, scope, centre, period, sections=None, now=None) 
     daily = kpi_frame(scope, centre, start, end, "day")
     definition = daily.attrs.get("definition", "")
     params = daily.attrs["params"][-1]
+    ctx = _Context(scope, centre, period, start, end, daily, params, definition)
     report = Report(template=template, title=TEMPLATE_TITLES[template],
                     scope_label=getattr(scope, "label", "") or "Whole centre",
                     period_label=period.label, period_first_day=period.first_day,
@@ -228,8 +233,7 @@ def build_report(template: str, scope, centre, period, sections=None, now=None) 
             report.sections.append(Section("quality", SECTION_TITLES["quality"],
                                            notes=_caveats(daily, period, "day")))
         return report
-    ctx = _Context(scope, centre, period, start, end, daily, params, definition)
-    total = _totals(daily, params).iloc[0]
+    total = _totals(ctx).iloc[0]
     report.headline = {k: fmt(k, total[k]) for k in HEADLINE}
     report.headline_raw = {k: total[k] for k in HEADLINE}
     found: list[interpret.Finding] = []
@@ -266,12 +270,19 @@ def _overall_findings(ctx, total) -> list:
     row = pd.DataFrame([{k: total[k] for k in ("service_level", "abandon_rate")}])
     pva = plan_analysis.plan_vs_actual(row, targets)
     found = interpret.breach_findings(pva, [], figure="Headline figures")
+    for _, r in pva[pva["met"].fillna(False)].iterrows():
+        name = interpret.KPI_NAMES.get(r["kpi"], r["kpi"])
+        found.append(interpret.Finding(
+            importance=25, kind="met", figure="Headline figures",
+            text=(f"{name.capitalize()} was {interpret.fmt(r['kpi'], r['actual'])}, meeting its "
+                  f"target of {interpret.fmt(r['kpi'], r['target'])} [figure: Headline "
+                  "figures].")))
     days = ctx.period.days
     prev_first = ctx.start - dt.timedelta(days=days)
     previous = kpi_frame(ctx.scope, ctx.centre, prev_first, ctx.start, "day")
     if not previous.empty and previous["offered"].sum() > 0:
-        cur = _totals(ctx.daily, ctx.params).assign(scope="all")
-        prev = _totals(previous, ctx.params).assign(scope="all")
+        cur = _totals(ctx).assign(scope="all")
+        prev = _totals(ctx, start=prev_first, end=ctx.start).assign(scope="all")
         cols = ["offered", "service_level", "aht_s", "abandon_rate"]
         changes = patterns.period_change(cur, prev, ["scope"], cols)
         found += interpret.change_findings(
@@ -283,14 +294,13 @@ def _overall_findings(ctx, total) -> list:
 # --- sections -------------------------------------------------------------------------------
 
 def _summary(ctx, section):
-    total = _totals(ctx.daily, ctx.params)
+    total = _totals(ctx)
     section.tables.append(_table(f"Totals, {ctx.period.label}", total, list(HEADLINE),
                                  ctx.definition))
 
 
 def _queues(ctx, section):
-    frame = kpi_frame(ctx.scope, ctx.centre, ctx.start, ctx.end, "day", ["queue"])
-    per_queue = _totals(frame, ctx.params, ["queue"])
+    per_queue = _totals(ctx, ["queue"])
     per_queue = per_queue[per_queue["offered"] + per_queue["handled"] > 0]
     section.tables.append(_table("KPIs per queue", per_queue, ["queue", *HEADLINE],
                                  ctx.definition))
@@ -496,8 +506,8 @@ def _plan(ctx, section):
     from measurements.selectors import targets_for_metric
 
     rows, raw = [], []
-    for kpi in PLAN_KPIS:
-        found = targets_for_metric(kpi, ctx.period.first_day, ctx.period.last_day)
+    for code, kpi in PLAN_KPIS.items():
+        found = targets_for_metric(code, ctx.period.first_day, ctx.period.last_day)
         general = [t for t in found if not t.queue_id and not t.channel
                    and not t.customer_segment]
         if not general:
@@ -513,11 +523,12 @@ def _plan(ctx, section):
         targets = DEFAULT_TARGETS
     else:
         targets = pd.DataFrame(raw)
-    total = _totals(ctx.daily, ctx.params)
+    total = _totals(ctx)
     pva = plan_analysis.plan_vs_actual(total, targets)
     for _, r in pva.iterrows():
         met = r["met"]
-        rows.append([interpret.KPI_NAMES.get(r["kpi"], r["kpi"]).capitalize(),
+        name = interpret.KPI_NAMES.get(r["kpi"], r["kpi"])
+        rows.append([name[0].upper() + name[1:],
                      fmt(r["kpi"], r["target"]), fmt(r["kpi"], r["actual"]),
                      "–" if pd.isna(met) else ("met" if met else "missed")])
     section.tables.append(Table("Business-plan KPIs", ["KPI", "Target", "Actual", "Status"],
@@ -603,24 +614,60 @@ def _control(ctx, section):
 
 
 def _pathways(ctx, section):
-    from pathways.models import Pathway
+    """How contacts moved through the pathways compared with the previous period of the same
+    length: each routing point's share of offered contacts, transfer and IVR containment rates,
+    and routing points that appeared or disappeared."""
+    days = ctx.period.days
+    prev_start = ctx.start - dt.timedelta(days=days)
+    current = flow_frame(ctx.scope, ctx.centre, ctx.start, ctx.end)
+    previous = flow_frame(ctx.scope, ctx.centre, prev_start, ctx.start)
+    if current.empty:
+        section.notes.append("No pathway flow data in this period.")
+        return []
 
-    qs = Pathway.objects.restrict(ctx.scope)
-    start = ctx.period.start
-    end = ctx.period.end
-    fields = {f.name for f in Pathway._meta.get_fields()}
-    if "updated_at" not in fields:
-        section.notes.append("Pathway change history is not recorded.")
-        return []
-    changed = qs.filter(updated_at__gte=start, updated_at__lt=end).order_by("updated_at")
-    if not changed:
-        section.notes.append("No pathway was changed in this period.")
-        return []
-    rows = [[p.name, f"{p.updated_at.astimezone(start.tzinfo):%d %b %Y %H:%M}"] for p in changed]
-    section.tables.append(Table("Pathways changed in the period", ["Pathway", "Last changed"],
-                                rows, pd.DataFrame([{"pathway": r[0], "changed": r[1]}
-                                                    for r in rows])))
-    return []
+    def shares(frame):
+        total = frame["offered"].sum() + frame["ivr_sessions"].sum()
+        out = frame.set_index("step")
+        return pd.DataFrame({
+            "share": (out["offered"] + out["ivr_sessions"]) / total if total else np.nan,
+            "transfer_rate": ratio(out["transfers"], out["answered"]),
+            "ivr_containment": ratio(out["ivr_contained"], out["ivr_sessions"])})
+
+    cur = shares(current)
+    prev = shares(previous) if not previous.empty else cur.iloc[0:0]
+    merged = cur.merge(prev, how="outer", left_index=True, right_index=True,
+                       suffixes=("", "_previous"))
+    merged["share_change"] = merged["share"].fillna(0) - merged["share_previous"].fillna(0)
+    section.intro = (f"Each routing point's share of contacts (offered + IVR sessions) against "
+                     f"the previous {days} days ({prev_start:%d %b} – "
+                     f"{ctx.start - dt.timedelta(days=1):%d %b %Y}).")
+    rows, found = [], []
+    for step, r in merged.sort_values("share", ascending=False).iterrows():
+        if pd.isna(r["share_previous"]) and not previous.empty:
+            status = "new"
+        elif pd.isna(r["share"]):
+            status = "no longer used"
+        elif abs(r["share_change"]) >= 0.05:
+            status = f"{r['share_change'] * 100:+.1f} pts"
+        else:
+            status = "steady"
+        rows.append([str(step), fmt("transfer_rate", r["share"]),
+                     fmt("transfer_rate", r["share_previous"]),
+                     fmt("transfer_rate", r["transfer_rate"]), status])
+        if status not in ("steady",) and not previous.empty:
+            found.append(interpret.Finding(
+                importance=40, kind="pathway", figure="Pathway changes",
+                text=(f"Routing point {step}: {status} in its share of contacts "
+                      f"({fmt('transfer_rate', r['share_previous'])} → "
+                      f"{fmt('transfer_rate', r['share'])}) [figure: Pathway changes].")))
+    if previous.empty:
+        section.notes.append("No flow data in the previous period to compare with.")
+    section.tables.append(Table("Routing points", ["Routing point", "Share", "Share before",
+                                                   "Transfer rate", "Change"], rows,
+                                merged.reset_index(),
+                                "Share = (offered + IVR sessions) / total; transfer rate = "
+                                "transfers / answered"))
+    return found[:3]
 
 
 _BUILDERS = {

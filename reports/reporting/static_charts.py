@@ -30,7 +30,7 @@ def _value_formatter(unit):
         return FuncFormatter(lambda v, _: f"{v * 100:.0f}%")
     if unit == "seconds":
         return FuncFormatter(lambda v, _: f"{v:.0f} s")
-    return FuncFormatter(lambda v, _: f"{v:,.0f}")
+    return FuncFormatter(lambda v, _: f"{v:,.0f}" if abs(v) >= 10 or v == int(v) else f"{v:.1f}")
 
 
 def _clean(values):
@@ -46,7 +46,8 @@ def render_png(chart, width_in: float = 7.2, height_in: float = 2.9, dpi: int = 
     positions = list(range(len(chart.x)))
     handles = []
     if chart.bars:
-        bar_ax = ax.twinx() if chart.series else ax
+        # Bars in another unit than the lines get their own (right) axis.
+        bar_ax = ax.twinx() if chart.series and chart.unit != "count" else ax
         for name, values in chart.bars.items():
             handles.append(bar_ax.bar(positions, _clean(values), color=BAR_COLOUR, width=0.8,
                                       label=name, zorder=1))
@@ -64,6 +65,8 @@ def render_png(chart, width_in: float = 7.2, height_in: float = 2.9, dpi: int = 
                  "markersize": 3}
         if name in ("Centre line", "Upper limit", "Lower limit"):
             style = {"linewidth": 1.0, "linestyle": "--" if name != "Centre line" else "-"}
+        if chart.unit == "count":
+            ax.yaxis.set_major_locator(MaxNLocator(6, integer=True))
         (line,) = ax.plot(positions, _clean(values), color=LINE_COLOURS[i % len(LINE_COLOURS)],
                           label=name, zorder=3, **style)
         handles.append(line)
@@ -73,7 +76,9 @@ def render_png(chart, width_in: float = 7.2, height_in: float = 2.9, dpi: int = 
     if chart.series:
         ax.yaxis.set_major_formatter(_value_formatter(chart.unit))
         if chart.unit == "ratio":
-            ax.set_ylim(0, 1.05)
+            values = [v for vs in chart.series.values() for v in _clean(vs) if not math.isnan(v)]
+            low = min([*values, chart.target if chart.target is not None else 1.0], default=0)
+            ax.set_ylim(0 if chart.bars else max(0.0, low - 0.1), 1.02)
     ax.grid(axis="y", color=COLOURS["grid"], linewidth=0.8)
     ax.set_axisbelow(True)
     for side in ("top", "right"):

@@ -67,11 +67,11 @@ def test_editor_pages_add_configure_and_remove(two_vendors, manager_client):
     response = manager_client.post(f"/present/dashboards/{dashboard.pk}/widgets/new/", {
         "title": "SL by hour", "kind": "time_series", "metrics": ["service_level"],
         "period": "yesterday", "granularity": "hour", "target": "85", "sl_threshold_s": "30",
-        "short_abandon_s": "5", "sl_variant": "offered"})
+        "short_abandon_s": "5", "sl_variant": "of_offered"})
     assert response.status_code == 302, response.context["form"].errors
     widget = dashboard.widgets.get(title="SL by hour")
     assert widget.options["target"] == pytest.approx(0.85)
-    assert widget.options["sl_threshold_s"] == 30 and widget.options["sl_variant"] == "offered"
+    assert widget.options["sl_threshold_s"] == 30 and widget.options["sl_variant"] == "of_offered"
     assert dashboard.widgets.count() == count + 1
     page = manager_client.get(f"/present/dashboards/{dashboard.pk}/").content.decode()
     assert "SL 30 s, answered within T / offered" in page
@@ -79,7 +79,7 @@ def test_editor_pages_add_configure_and_remove(two_vendors, manager_client):
         "title": "SL by hour", "kind": "time_series", "metrics": ["service_level"],
         "period": "custom", "custom_start": "2026-03-10", "custom_end": "2026-03-01",
         "granularity": "hour", "target": "150", "sl_threshold_s": "20",
-        "short_abandon_s": "30", "sl_variant": "offered"})
+        "short_abandon_s": "30", "sl_variant": "of_offered"})
     assert bad.status_code == 400
     errors = bad.context["form"].errors
     assert "The last day is before the first day." in errors["custom_end"]

@@ -29,3 +29,10 @@ app.conf.beat_schedule["send-due-reports"] = {
     "schedule": crontab(minute="*"),
     "options": {"expires": 50},
 }
+
+# Data collection: pick up new files in the data sources' drop folders.
+app.conf.beat_schedule["ingest-drop-folders"] = {
+    "task": "measurements.tasks.scan_drop_folders",
+    "schedule": crontab(minute="*"),
+    "options": {"expires": 50},
+}

@@ -114,9 +114,14 @@ def _map(frame: pd.DataFrame, mapping: dict, tz: str) -> Chunk:
             rejects.append((int(line), fld, reason, raw[:500]))
         return mask
 
+    stripped: dict = {}
+
     def col(fld, default=""):
-        return frame[cols[fld]].astype(str).str.strip() if fld in cols else \
-            pd.Series(default, index=frame.index)
+        if fld not in cols:
+            return pd.Series(default, index=frame.index)
+        if fld not in stripped:  # each column is stripped once, however often it is used
+            stripped[fld] = frame[cols[fld]].astype(str).str.strip()
+        return stripped[fld]
 
     ext = col("external_id")
     bad |= reject(ext.eq(""), cols["external_id"], "empty contact id")

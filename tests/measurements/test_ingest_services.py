@@ -316,3 +316,24 @@ def test_bulk_load_defers_the_quality_checks(source, tmp_path, monkeypatch):
     with _capture(execute=True):
         assert batch_process(second.pk).status == BatchStatus.LOADED
     assert calls == [second.pk]
+
+
+def test_watch_folder_command_scans_once(source, tmp_path):
+    folder = tmp_path / "drop"
+    folder.mkdir()
+    source.drop_folder = str(folder)
+    source.save()
+    samples.ab_file(folder, name="feb.tsv")
+    out = io.StringIO()
+    call_command("watch_folder", "--once", "--settle", "0", stdout=out)
+    assert "feb.tsv → batch" in out.getvalue() and "loaded (12 contacts, 2 rejected)" in \
+        out.getvalue()
+    assert (folder / "done" / "feb.tsv").exists()
+
+
+def test_scan_drop_folders_task_is_scheduled():
+    from contactmis.celery import app
+
+    entry = app.conf.beat_schedule["ingest-drop-folders"]
+    assert entry["task"] == "measurements.tasks.scan_drop_folders"
+    assert entry["options"]["expires"] > 0

@@ -603,26 +603,38 @@ def _measurement_tests(centre, sources, log) -> dict:
 
 def _monitor_settings(centre) -> None:
     """Monitor thresholds for this centre: its ACD and vendor exports carry no customer segment
-    or contact type (the IVR export has the call reason), and a centre this small has quiet
-    15-minute intervals within opening hours (early Saturday mornings)."""
+    or contact type (the IVR export has the call reason); a centre this small has many quiet
+    15-minute intervals within opening hours, and its daily volumes of a few dozen contacts per
+    queue vary by more than the default factor 2 from one week to the next."""
     from measurements.services.monitor import monitor_settings_update
 
-    monitor_settings_update(centre, unassigned_share=1.0, missing_intervals=5000, email=False)
+    monitor_settings_update(centre, unassigned_share=1.0, missing_intervals=50000,
+                            volume_ratio=4.0, email=False)
 
 
 def _monitor(centre, log) -> list[str]:
-    """Check every source once; alerts for days the centre is closed for a bank holiday
-    (England and Wales) are acknowledged. Returns the open alerts' messages."""
+    """Check every source once; alerts about days the centre was closed (England and Wales bank
+    holidays, days without opening hours) are acknowledged. Returns the open alerts' messages."""
     from measurements.models.monitor import Alert
     from measurements.services.monitor import alert_resolve, monitor_check
     from measurements.simulator.demand import public_holidays
 
+    def closed(day):
+        return day in public_holidays(day.year) or not centre.opening_hours.get(
+            str(day.weekday()))
+
     monitor_check(centre, email=False)
     open_alerts = []
     for alert in Alert.objects.filter(centre=centre, resolved_at__isnull=True):
-        day = alert.period_start and alert.period_start.astimezone(centre.tz).date()
-        if alert.code == "missing_day" and day and day in public_holidays(day.year):
-            alert_resolve(alert)
+        days = []
+        if alert.period_start and alert.period_end:
+            first = alert.period_start.astimezone(centre.tz).date()
+            after = alert.period_end.astimezone(centre.tz).date()  # exclusive
+            days = [date.fromordinal(d) for d in
+                    range(first.toordinal(), max(after.toordinal(), first.toordinal() + 1))]
+        if alert.code in ("missing_day", "volume_anomaly", "uncovered") and days and all(
+                closed(d) for d in days):
+            alert_resolve(alert)  # the centre was closed (bank holiday or no opening hours)
         else:
             open_alerts.append(alert.message)
     log(f"  Data-quality monitor: {len(open_alerts)} open alert(s)" +

@@ -214,6 +214,11 @@ def _call(callid, events):
             "ring_no_answer": ring}
 
 
+#: PAUSE reasons that mean after-contact work: the agent is busy (occupancy), not paused.
+ACW_REASONS = {"acw", "wrap", "wrapup", "wrap-up", "wrap up", "after call work",
+               "after-call work", "after contact work", "after-contact work"}
+
+
 def _agent_states(rows):
     spans = []
     open_login: dict = {}
@@ -231,7 +236,8 @@ def _agent_states(rows):
         elif event in ("UNPAUSE", "UNPAUSEALL"):
             started = open_pause.pop((agent, q), None)
             if started is not None and ts > started[0]:
-                spans.append((agent, q, "paused", started[0], ts, started[1]))
+                state = "busy" if started[1].strip().lower() in ACW_REASONS else "paused"
+                spans.append((agent, q, state, started[0], ts, started[1]))
     frame = pd.DataFrame(spans, columns=["agent_code", "queue_code", "state", "started_at",
                                          "ended_at", "reason"])
     for col in ("started_at", "ended_at"):

@@ -28,14 +28,16 @@ The mapping is saved on the data source (``DataSource.column_mapping``) and is J
       "channel_values": {"Live chat": "chat", "Mail": "email"}
     }
 
-Canonical outcomes: handled, abandoned, self_served, overflowed, callback, transferred_out, error.
+Canonical outcomes: handled, abandoned, self_served, overflowed, callback, transferred_out, error,
+and open (not finished when exported: the row is skipped and counted, not loaded).
 Without ``outcome``, a row with ``answered_at`` (or an agent, or talk time) is handled, else
 abandoned. Channels: voice, chat, email, web_form, sms, social.
 
 Each row becomes one contact. For ``queue_kind`` acd/web/cms it gets a queue leg (answered,
 abandoned, or timed out for overflowed/transferred_out) and, when answered, an agent leg with the
 talk/hold/ACW seconds. For ``queue_kind`` ``ivr`` it gets one IVR leg: self_served → contained,
-abandoned → abandoned, anything else → passed to a queue.
+abandoned → abandoned, error → ended without an agent (a closed message, a failure), anything
+else → passed to a queue.
 """
 from __future__ import annotations
 
@@ -50,7 +52,7 @@ FIELDS = ("external_id", "arrived_at", "queue", "answered_at", "ended_at", "wait
           "customer_segment")
 REQUIRED = ("external_id", "arrived_at")
 OUTCOMES = {"handled", "abandoned", "self_served", "overflowed", "callback", "transferred_out",
-            "error"}
+            "error", "open"}
 CHANNELS = {"voice", "chat", "email", "web_form", "sms", "social"}
 QUEUE_KINDS = {"acd", "web", "cms", "ivr"}
 
@@ -165,6 +167,14 @@ def _map(frame: pd.DataFrame, mapping: dict, tz: str) -> Chunk:
     queue = col("queue", mapping.get("queue", "")).replace("", mapping.get("queue", "") or "")
     bad |= reject(queue.eq(""), cols.get("queue", "queue"),
                   "no routing point: map a queue column or set a constant queue")
+    # Not finished when the file was exported: skipped and counted; the export that closes
+    # the contact loads it (contacts are upserted on their id).
+    still_open = outcome.eq("open") & ~bad
+    chunk.rows_skipped = int(still_open.sum())
+    chunk.notes.add("open_at_end", chunk.rows_skipped,
+                    "contacts still open at the end of the export: not loaded until an export "
+                    "closes them")
+    bad = bad | still_open
     dup = ext.duplicated(keep="last") & ~bad
     chunk.duplicates = int(dup.sum())
     chunk.notes.add("repeated_contact_id", chunk.duplicates,
@@ -194,8 +204,8 @@ def _map(frame: pd.DataFrame, mapping: dict, tz: str) -> Chunk:
     })
     base = {"external_id": ext, "queue_code": queue, "queue_kind": kind, "hold_s": 0, "acw_s": 0}
     if kind == "ivr":
-        ivr_out = outcome.map({"self_served": "contained", "abandoned": "abandoned"}) \
-            .fillna("to_queue")
+        ivr_out = outcome.map({"self_served": "contained", "abandoned": "abandoned",
+                               "error": "no_agent"}).fillna("to_queue")
         chunk.segments = pd.DataFrame({**base, "seq": 1, "kind": "ivr", "agent_code": "",
                                        "entered_at": arrived, "answered_at": pd.NaT,
                                        "left_at": ended, "wait_s": 0, "talk_s": 0,

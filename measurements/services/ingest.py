@@ -17,6 +17,7 @@ Public entry points (other apps and the simulator call these):
 """
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import hashlib
@@ -24,6 +25,7 @@ import io
 import logging
 import os
 import shutil
+import threading
 from pathlib import Path
 
 import pandas as pd
@@ -149,11 +151,29 @@ def _enqueue(batch_id):
     transaction.on_commit(lambda: ingest_batch.delay(batch_id))
 
 
+_quality_deferred = threading.local()
+
+
+@contextlib.contextmanager
+def quality_checks_deferred():
+    """Within this block, loaded batches do not trigger the measurement tests and the collection
+    monitor: for a bulk load (the demo, a backfill of many files) whose caller runs them once at
+    the end, so that checks do not judge a half-loaded history."""
+    previous = getattr(_quality_deferred, "on", False)
+    _quality_deferred.on = True
+    try:
+        yield
+    finally:
+        _quality_deferred.on = previous
+
+
 def _enqueue_quality(batch_id):
     """Measurement tests and the collection monitor for the period the batch touched, once the
     load has committed (a sandbox load is rolled back, so it never triggers them)."""
     from ..tasks import quality_after_import
 
+    if getattr(_quality_deferred, "on", False):
+        return
     transaction.on_commit(lambda: quality_after_import.delay(batch_id))
 
 

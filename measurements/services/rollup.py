@@ -172,6 +172,41 @@ def _agent_sql():
 STATE_FIELDS = {"staffed": "staffed_s", "available": "available_s", "busy": "busy_s"}
 
 
+def _split(t0: float, t1: float):
+    """(interval start epoch s, whole seconds) pieces of [t0, t1) on the 15-minute grid."""
+    iv = int(t0 - t0 % INTERVAL_S)
+    while iv < t1:
+        yield iv, int(min(t1, iv + INTERVAL_S) - max(t0, iv))
+        iv += INTERVAL_S
+
+
+def _derive_available(source, lo, hi, rows, row, paused):
+    """For sources that log only logins and pauses (an ACD queue_log): busy = talk + hold of the
+    agent's legs (split across intervals from the answer time) plus busy states (after-contact
+    work); available = staffed − paused − busy, per agent and interval, never below zero."""
+    from ..models import Segment
+
+    legs = Segment.objects.filter(contact__source=source, kind="agent", agent__isnull=False,
+                                  answered_at__lt=hi, answered_at__gte=lo - dt.timedelta(hours=6))
+    for agent_id, queue_id, answered, talk, hold in legs.values_list(
+            "agent_id", "queue_id", "answered_at", "talk_s", "hold_s").iterator():
+        t0 = answered.timestamp()
+        for iv, seconds in _split(max(t0, lo.timestamp()),
+                                  min(t0 + (talk or 0) + (hold or 0), hi.timestamp())):
+            row(iv, agent_id, queue_id)["busy_s"] += seconds
+    per_agent: dict = {}
+    for (iv, agent_id, queue_id), values in rows.items():
+        entry = per_agent.setdefault((iv, agent_id), {"staffed": 0, "busy": 0, "key": None})
+        entry["staffed"] += values["staffed_s"]
+        entry["busy"] += values["busy_s"]
+        if values["staffed_s"] and entry["key"] is None:
+            entry["key"] = (iv, agent_id, queue_id)
+    for (iv, agent_id), entry in per_agent.items():
+        if entry["key"] is not None:
+            rows[entry["key"]]["available_s"] = max(
+                0, entry["staffed"] - paused.get((iv, agent_id), 0) - entry["busy"])
+
+
 def agent_rollup_rebuild(source: DataSource, start: dt.datetime, end: dt.datetime) -> int:
     """Rebuild AgentIntervalStat rows of ``source`` for the same span as :func:`rollup_rebuild`:
     handled contacts and handling seconds from agent legs (in the interval the leg started), and
@@ -201,16 +236,20 @@ def agent_rollup_rebuild(source: DataSource, start: dt.datetime, end: dt.datetim
             r = row(iv, agent_id, queue_id)
             r.update(handled=int(handled), transfers=int(tr or 0), escalations=int(esc or 0),
                      talk_s=int(talk or 0), hold_s=int(hold or 0), acw_s=int(acw or 0))
-    states = AgentState.objects.filter(source=source, state__in=STATE_FIELDS,
+    states = AgentState.objects.filter(source=source, state__in=[*STATE_FIELDS, "paused"],
                                        started_at__lt=hi, ended_at__gt=lo)
+    paused: dict = {}
+    seen_states = set()
     for agent_id, queue_id, state, s_at, e_at in states.values_list(
             "agent_id", "queue_id", "state", "started_at", "ended_at").iterator():
-        t0, t1 = max(s_at, lo).timestamp(), min(e_at, hi).timestamp()
-        iv = t0 - t0 % INTERVAL_S
-        while iv < t1:
-            seconds = min(t1, iv + INTERVAL_S) - max(t0, iv)
-            row(iv, agent_id, queue_id)[STATE_FIELDS[state]] += int(seconds)
-            iv += INTERVAL_S
+        seen_states.add(state)
+        for iv, seconds in _split(max(s_at, lo).timestamp(), min(e_at, hi).timestamp()):
+            if state == "paused":
+                paused[(iv, agent_id)] = paused.get((iv, agent_id), 0) + seconds
+            else:
+                row(iv, agent_id, queue_id)[STATE_FIELDS[state]] += seconds
+    if "staffed" in seen_states and "available" not in seen_states:
+        _derive_available(source, lo, hi, rows, row, paused)
     tz = source.centre.tz
     objects = []
     for (iv, agent_id, queue_id), values in rows.items():

@@ -159,13 +159,14 @@ session_id,start,end,app,result
 s-1,2026-03-02T08:00:00+00:00,2026-03-02T08:02:00+00:00,MainMenu,self-service
 s-2,2026-03-02T08:01:00+00:00,2026-03-02T08:01:40+00:00,MainMenu,to-agent
 s-3,2026-03-02T08:03:00+00:00,2026-03-02T08:03:10+00:00,MainMenu,hangup
+s-4,2026-03-02T21:03:00+00:00,2026-03-02T21:03:30+00:00,MainMenu,closed
 """
 IVR_MAPPING = {
     "columns": {"external_id": "session_id", "arrived_at": "start", "ended_at": "end",
                 "queue": "app", "outcome": "result"},
     "queue_kind": "ivr",
     "outcome_values": {"self-service": "self_served", "to-agent": "handled",
-                       "hangup": "abandoned"},
+                       "hangup": "abandoned", "closed": "error"},
 }
 
 SURVEY_CSV = """\

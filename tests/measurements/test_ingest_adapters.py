@@ -189,6 +189,20 @@ class TestAsterisk:
         staffed = states.loc[("Agent/1001", "staffed")]
         assert (staffed["ended_at"] - staffed["started_at"]).total_seconds() == 3600
 
+    def test_after_contact_work_pause_is_busy(self, tmp_path):
+        path = tmp_path / "queue_log"
+        path.write_text("1700000000|NONE|NONE|Agent/7|AGENTLOGIN|\n"
+                        "1700000100|NONE|NONE|Agent/7|PAUSE|ACW\n"
+                        "1700000130|NONE|NONE|Agent/7|UNPAUSE|\n"
+                        "1700000200|NONE|NONE|Agent/7|PAUSE|Break\n"
+                        "1700000500|NONE|NONE|Agent/7|UNPAUSE|\n"
+                        "1700003600|NONE|NONE|Agent/7|AGENTLOGOFF|\n")
+        states = _read(path, "asterisk_queue_log").agent_states.set_index("state")
+        assert states.loc["busy", "reason"] == "ACW"
+        assert (states.loc["busy", "ended_at"] - states.loc["busy", "started_at"]) \
+            .total_seconds() == 30
+        assert states.loc["paused", "reason"] == "Break"
+
     def test_not_a_queue_log_fails_fast(self, tmp_path):
         path = tmp_path / "queue_log"
         path.write_text("hello,world\n1,2\n")
@@ -268,6 +282,20 @@ class TestGeneric:
         assert rejects.loc[5, "field"] == "Started"
         assert rejects.loc[6, "field"] == "Status"
 
+    def test_contacts_still_open_are_skipped_not_rejected(self, tmp_path):
+        path = tmp_path / "forms.csv"
+        path.write_text("id,created,queue,status\n"
+                        "f-1,2026-03-02 09:00:00,Web forms,answered\n"
+                        "f-2,2026-03-02 23:50:00,Web forms,open\n")
+        mapping = {"columns": {"external_id": "id", "arrived_at": "created", "queue": "queue",
+                               "outcome": "status"}, "queue_kind": "web",
+                   "channel": "web_form", "outcome_values": {"answered": "handled"}}
+        result = _read(path, "generic", mapping=mapping, time_zone="Europe/London")
+        assert list(result.contacts.external_id) == ["f-1"]
+        assert result.rejects.empty
+        assert result.rows_skipped == 1
+        assert _notes(result)["open_at_end"] == 1
+
     def test_ivr_session_export(self, tmp_path):
         path = tmp_path / "ivr.csv"
         path.write_text(samples.IVR_CSV)
@@ -277,6 +305,7 @@ class TestGeneric:
         assert s.loc["s-1", "outcome"] == "contained"
         assert s.loc["s-2", "outcome"] == "to_queue"
         assert s.loc["s-3", "outcome"] == "abandoned"
+        assert s.loc["s-4", "outcome"] == "no_agent"  # closed message: not passed to a queue
 
     def test_mapping_naming_absent_columns_fails_fast(self, tmp_path):
         path = tmp_path / "chats.csv"

@@ -188,6 +188,11 @@ def test_asterisk_open_call_is_completed_by_the_next_file(centre, tmp_path):
     assert per_agent["Agent/1001"] == {"handled": 2, "talk": 80 + 240, "staffed": 3600}
     assert per_agent["Agent/1002"]["handled"] == 1
     assert per_agent["Agent/1002"]["talk"] == 289
+    # The queue_log has logins and pauses only: busy = talk + hold of the agent's calls,
+    # available = logged in − paused − busy (occupancy 320 / 3600).
+    occupancy = AgentIntervalStat.objects.filter(agent__code="Agent/1001").aggregate(
+        busy=Sum("busy_s"), available=Sum("available_s"))
+    assert occupancy == {"busy": 80 + 240, "available": 3600 - 320}
 
 
 def test_interval_report_goes_straight_into_rollups(centre, tmp_path):
@@ -292,6 +297,25 @@ def test_anonymous_bank_real_month_loaded_counts_by_outcome(centre, anonymous_ba
     assert loaded == raw
     stats = IntervalStat.objects.aggregate(answered=Sum("answered"), ivr=Sum("ivr_sessions"))
     assert stats == {"answered": raw["handled"], "ivr": sum(raw.values())}
+
+
+def test_bulk_load_defers_the_quality_checks(source, tmp_path, monkeypatch):
+    from measurements import tasks
+    from measurements.services.ingest import batch_process, quality_checks_deferred
+
+    calls = []
+    monkeypatch.setattr(tasks.quality_after_import, "delay", calls.append)
+    first = batch_create(source=source, file=samples.ab_file(tmp_path), enqueue=False)
+    with quality_checks_deferred(), _capture(execute=True):
+        assert batch_process(first.pk).status == BatchStatus.LOADED
+    assert calls == []  # the bulk loader runs the checks once at the end
+    pbx = source_create(centre=source.centre, name="PBX", kind="acd",
+                        export_format="asterisk_queue_log", time_zone="UTC")
+    (tmp_path / "q1").write_text(samples.QUEUE_LOG_1)
+    second = batch_create(source=pbx, file=tmp_path / "q1", enqueue=False)
+    with _capture(execute=True):
+        assert batch_process(second.pk).status == BatchStatus.LOADED
+    assert calls == [second.pk]
 
 
 def test_watch_folder_command_scans_once(source, tmp_path):

@@ -191,14 +191,6 @@ def rows_insert(model, rows: list[dict]):
     marks = ", ".join(["%s"] * len(fields))
     kinds = [f.get_internal_type() for f in fields]
 
-    def value(row, field, kind):
-        v = row.get(field.attname, 0 if kind.endswith("IntegerField") else None)
-        if kind == "DateTimeField":
-            return ops.adapt_datetimefield_value(v)
-        if kind == "DateField":
-            return ops.adapt_datefield_value(v)
-        return v
-
     table = model._meta.db_table
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
@@ -216,8 +208,18 @@ def rows_insert(model, rows: list[dict]):
             cursor.cursor.copy_expert(f"COPY {table} ({columns}) FROM STDIN WITH (FORMAT csv, "
                                       f"FORCE_NOT_NULL ({texts}))", buf)
         else:
-            values = [tuple(value(r, f, k) for f, k in zip(fields, kinds, strict=True))
-                      for r in rows]
+            # Plain columns read straight from the dicts; only date/time columns converted.
+            names = [f.attname for f in fields]
+            defaults = [0 if k.endswith("IntegerField") else None for k in kinds]
+            adapt = [(i, ops.adapt_datetimefield_value if k == "DateTimeField"
+                      else ops.adapt_datefield_value)
+                     for i, k in enumerate(kinds) if k in ("DateTimeField", "DateField")]
+            values = []
+            for r in rows:
+                out = [r.get(n, d) for n, d in zip(names, defaults, strict=True)]
+                for i, fn in adapt:
+                    out[i] = fn(out[i])
+                values.append(out)
             cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", values)
 
 

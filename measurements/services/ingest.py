@@ -51,9 +51,6 @@ from .rollup import (
 logger = logging.getLogger(__name__)
 
 PROGRESS_EVERY_ROWS = 20_000
-# A batch that loaded at least this many legs refreshes the fact tables' planner statistics
-# before rebuilding its rollups (PostgreSQL).
-ANALYZE_AFTER_SEGMENTS = 50_000
 
 
 class UploadTooLarge(ValidationError):
@@ -634,13 +631,6 @@ class _Loader:
 
     def finish(self):
         if self.span[0] is not None:
-            if self.pg and self.batch.segments_loaded >= ANALYZE_AFTER_SEGMENTS:
-                with connection.cursor() as cursor:
-                    # Statistics that include the rows just loaded (ANALYZE counts this
-                    # transaction's own rows), so the rollup aggregation plans hash joins
-                    # instead of one index lookup per leg; more memory for its hash tables.
-                    cursor.execute("ANALYZE measurements_contact, measurements_segment")
-                    cursor.execute("SET LOCAL work_mem = '128MB'")
             self.batch.intervals_loaded += rollup_rebuild(self.source, self.span[0],
                                                           self.span[1], batch=self.batch)
             agent_rollup_rebuild(self.source, self.span[0], self.span[1])

@@ -18,6 +18,7 @@ Every defect of the README is counted in the notes with the action taken.
 """
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from .base import Chunk, FormatError, Options, check_text, localize, rejects_frame
@@ -40,12 +41,24 @@ def sniff(first_line: str) -> bool:
 
 
 def _clock_s(series: pd.Series) -> pd.Series:
-    """``H:MM:SS`` clock times → seconds after midnight (NaN when not a valid time of day)."""
-    shaped = series.str.fullmatch(r"\d{1,2}:[0-5]\d:[0-5]\d")
-    parts = series.where(shaped, "99:99:99").str.split(":", n=2, expand=True)
-    h, m, sec = (pd.to_numeric(parts[i]).astype(float) for i in range(3))
-    secs = (h * 3600 + m * 60 + sec).where(shaped)
-    return secs.where(secs < DAY_S)
+    """``H:MM:SS`` clock times → seconds after midnight (NaN when not a valid time of day).
+
+    Vectorised: the texts become a fixed-width (8 characters) array whose code points are
+    checked and combined by numpy, with no Python call per value."""
+    text = series.fillna("").astype(str).to_numpy(dtype="U9")
+    lens = np.strings.str_len(text)
+    fixed = np.where(lens == 7, np.strings.add("0", text), text).astype("U8")
+    codes = fixed.view(np.uint32).reshape(-1, 8).astype(np.int64)
+    digits = codes - ord("0")
+    is_digit = (digits >= 0) & (digits <= 9)
+    shaped = ((lens == 7) | (lens == 8)) & (codes[:, 2] == ord(":")) & \
+        (codes[:, 5] == ord(":")) & is_digit[:, [0, 1, 3, 4, 6, 7]].all(axis=1) & \
+        (digits[:, 3] <= 5) & (digits[:, 6] <= 5)
+    secs = ((digits[:, 0] * 10 + digits[:, 1]) * 3600 + (digits[:, 3] * 10 + digits[:, 4]) * 60
+            + digits[:, 6] * 10 + digits[:, 7]).astype(float)
+    secs[~shaped] = np.nan
+    out = pd.Series(secs, index=series.index)
+    return out.where(out < DAY_S)
 
 
 def _after(prev_abs: pd.Series, clock: pd.Series) -> pd.Series:

@@ -116,10 +116,17 @@ def parse_times(series: pd.Series, fmt: str | None, time_zone: str) -> pd.Series
 def parse_seconds(series: pd.Series, unit: str = "s") -> pd.Series:
     """Durations → float seconds: numbers in ``unit`` (s, ms, min) or ``[H:]MM:SS`` texts."""
     s = series.astype(str).str.strip()
-    num = pd.to_numeric(s.str.replace(",", ".", regex=False), errors="coerce")
+    num = pd.to_numeric(s, errors="coerce")
+    comma = num.isna() & s.str.contains(",", regex=False)
+    if comma.any():  # decimal commas (1,5): only those values are rewritten
+        num = num.fillna(pd.to_numeric(s[comma].str.replace(",", ".", regex=False),
+                                       errors="coerce"))
     factor = {"s": 1, "ms": 0.001, "min": 60, "h": 3600}.get(unit, 1)
     out = num * factor
-    clock = s.str.extract(r"^(?:(\d+):)?(\d{1,2}):(\d{2})$")
+    texts = num.isna() & s.ne("")
+    if not texts.any():  # the common case: plain numbers, no regex pass over the column
+        return out
+    clock = s[texts].str.extract(r"^(?:(\d+):)?(\d{1,2}):(\d{2})$")
     as_clock = clock[0].astype(float).fillna(0) * 3600 + clock[1].astype(float) * 60 + \
         clock[2].astype(float)
     return out.fillna(as_clock)

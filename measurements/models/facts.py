@@ -31,16 +31,24 @@ class Contact(models.Model):
     it decides which scope the contact belongs to.
     """
 
-    centre = models.ForeignKey(Centre, on_delete=models.CASCADE, related_name="contacts")
-    source = models.ForeignKey(DataSource, on_delete=models.PROTECT, related_name="contacts")
+    # Fact-table foreign keys carry no database constraint (``db_constraint=False``): the loader
+    # resolves every id itself inside the batch's transaction and deletes through the ORM
+    # collector, and ten million deferred checks at COMMIT were most of a large batch's load
+    # time (docs/ingestion.md, "Fact tables without database foreign keys"). Indexes that are a
+    # prefix of a composite index (centre → (centre, arrived_at); source → the unique
+    # (source, external_id)) are not created.
+    centre = models.ForeignKey(Centre, on_delete=models.CASCADE, related_name="contacts",
+                               db_constraint=False, db_index=False)
+    source = models.ForeignKey(DataSource, on_delete=models.PROTECT, related_name="contacts",
+                               db_constraint=False, db_index=False)
     batch = models.ForeignKey(ImportBatch, null=True, on_delete=models.SET_NULL,
-                              related_name="contacts")
+                              related_name="contacts", db_constraint=False)
     external_id = models.CharField(max_length=200)
     channel = models.CharField(max_length=16, choices=Channel.choices, default=Channel.VOICE)
     pathway = models.ForeignKey(Pathway, null=True, blank=True, on_delete=models.SET_NULL,
-                                related_name="contacts")
+                                related_name="contacts", db_constraint=False)
     queue = models.ForeignKey(Queue, null=True, blank=True, on_delete=models.PROTECT,
-                              related_name="contacts")
+                              related_name="contacts", db_constraint=False)
     arrived_at = models.DateTimeField(db_index=True)
     ended_at = models.DateTimeField(null=True, blank=True)
     customer_ref = models.CharField(max_length=200, blank=True)
@@ -75,15 +83,18 @@ class Segment(models.Model):
     are the handling parts. A contact counts in the interval in which it entered the step.
     """
 
-    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="segments")
+    # No database constraints (see Contact); contact → the unique (contact, seq) and queue →
+    # (queue, entered_at) serve as their indexes.
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="segments",
+                                db_constraint=False, db_index=False)
     seq = models.PositiveSmallIntegerField(help_text="Order of the leg within the contact.")
     kind = models.CharField(max_length=12, choices=SegmentKind.choices)
     step = models.ForeignKey(Step, null=True, blank=True, on_delete=models.SET_NULL,
-                             related_name="segments")
+                             related_name="segments", db_constraint=False)
     queue = models.ForeignKey(Queue, null=True, blank=True, on_delete=models.PROTECT,
-                              related_name="segments")
+                              related_name="segments", db_constraint=False, db_index=False)
     agent = models.ForeignKey(Agent, null=True, blank=True, on_delete=models.PROTECT,
-                              related_name="segments")
+                              related_name="segments", db_constraint=False)
     entered_at = models.DateTimeField()
     answered_at = models.DateTimeField(null=True, blank=True)
     left_at = models.DateTimeField(null=True, blank=True)
@@ -200,20 +211,23 @@ class IntervalStat(models.Model):
     on rows with empty contact type and customer segment.
     """
 
-    centre = models.ForeignKey(Centre, on_delete=models.CASCADE, related_name="interval_stats")
+    # Rollups are written only by the rollup services from ids they resolved; like the fact
+    # tables their foreign keys carry no database constraint (see Contact).
+    centre = models.ForeignKey(Centre, on_delete=models.CASCADE, related_name="interval_stats",
+                               db_constraint=False)
     source = models.ForeignKey(DataSource, null=True, on_delete=models.CASCADE,
-                               related_name="interval_stats")
+                               related_name="interval_stats", db_constraint=False)
     batch = models.ForeignKey(ImportBatch, null=True, blank=True, on_delete=models.SET_NULL,
-                              related_name="+")
+                              related_name="+", db_constraint=False)
     interval_start = models.DateTimeField()
     interval_s = models.PositiveIntegerField(default=900)
     local_date = models.DateField()
     local_minute = models.PositiveSmallIntegerField()
     weekday = models.PositiveSmallIntegerField()
     queue = models.ForeignKey(Queue, null=True, blank=True, on_delete=models.CASCADE,
-                              related_name="interval_stats")
+                              related_name="interval_stats", db_constraint=False)
     step = models.ForeignKey(Step, null=True, blank=True, on_delete=models.SET_NULL,
-                             related_name="interval_stats")
+                             related_name="interval_stats", db_constraint=False)
     channel = models.CharField(max_length=16, choices=Channel.choices, default=Channel.VOICE)
     contact_type = models.CharField(max_length=60, blank=True)
     customer_segment = models.CharField(max_length=60, blank=True)
@@ -282,15 +296,18 @@ class AgentIntervalStat(models.Model):
     """Additive per-agent quantities per interval: handled contacts, handling seconds, and the
     agent's staffed/available/busy seconds (for occupancy and team/agent performance)."""
 
-    centre = models.ForeignKey(Centre, on_delete=models.CASCADE, related_name="+")
-    source = models.ForeignKey(DataSource, null=True, on_delete=models.CASCADE, related_name="+")
+    centre = models.ForeignKey(Centre, on_delete=models.CASCADE, related_name="+",
+                               db_constraint=False)
+    source = models.ForeignKey(DataSource, null=True, on_delete=models.CASCADE, related_name="+",
+                               db_constraint=False)
     interval_start = models.DateTimeField()
     local_date = models.DateField()
     local_minute = models.PositiveSmallIntegerField()
     weekday = models.PositiveSmallIntegerField()
-    agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="interval_stats")
+    agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="interval_stats",
+                              db_constraint=False)
     queue = models.ForeignKey(Queue, null=True, blank=True, on_delete=models.CASCADE,
-                              related_name="+")
+                              related_name="+", db_constraint=False)
     handled = models.PositiveIntegerField(default=0)
     transfers = models.PositiveIntegerField(default=0)
     escalations = models.PositiveIntegerField(default=0)

@@ -28,6 +28,7 @@ import shutil
 import threading
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -330,26 +331,44 @@ def _load(batch: ImportBatch, progress: _Progress):
 
 # --- loading -----------------------------------------------------------------------------------
 
-STAGING = {
-    "cmis_stg_contact": [("external_id", "text"), ("channel", "text"), ("queue_id", "bigint"),
-                         ("arrived_at", "timestamptz"), ("ended_at", "timestamptz"),
-                         ("customer_ref", "text"), ("customer_segment", "text"),
-                         ("contact_type", "text"), ("outcome", "text")],
-    "cmis_stg_segment": [("external_id", "text"), ("seq", "integer"), ("kind", "text"),
-                         ("queue_id", "bigint"), ("agent_id", "bigint"),
-                         ("entered_at", "timestamptz"), ("answered_at", "timestamptz"),
-                         ("left_at", "timestamptz"), ("wait_s", "integer"),
-                         ("talk_s", "integer"), ("hold_s", "integer"), ("acw_s", "integer"),
-                         ("outcome", "text")],
-}
-TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
-EPOCH = pd.Timestamp("1970-01-01", tz="UTC")
+# Contacts and legs go straight into their tables with their ids assigned here (see
+# ``_Loader._contacts``); the one staging table holds a chunk's external ids for the overlap check.
+STAGING = {"cmis_stg_ids": [("external_id", "text")]}
+CONTACT_TABLE = [("id", "bigint"), ("centre_id", "bigint"), ("source_id", "bigint"),
+                 ("batch_id", "bigint"), ("external_id", "text"), ("channel", "text"),
+                 ("queue_id", "bigint"), ("arrived_at", "timestamptz"),
+                 ("ended_at", "timestamptz"), ("customer_ref", "text"),
+                 ("customer_segment", "text"), ("contact_type", "text"), ("outcome", "text")]
+SEGMENT_TABLE = [("contact_id", "bigint"), ("seq", "integer"), ("kind", "text"),
+                 ("queue_id", "bigint"), ("agent_id", "bigint"), ("entered_at", "timestamptz"),
+                 ("answered_at", "timestamptz"), ("left_at", "timestamptz"),
+                 ("wait_s", "integer"), ("talk_s", "integer"), ("hold_s", "integer"),
+                 ("acw_s", "integer"), ("outcome", "text")]
 
 
-def _ts(column):
-    """A staged timestamp column as a timestamp: as is on PostgreSQL, from epoch seconds on
-    SQLite."""
-    return column if connection.vendor == "postgresql" else f"datetime({column}, 'unixepoch')"
+def _utc_text(col: pd.Series) -> np.ndarray:
+    """UTC timestamps as ISO texts for COPY (``2026-01-01T08:00:00Z``, whole seconds; ``""``
+    for missing), formatted by numpy in C rather than one Python call per value."""
+    values = col.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy(dtype="datetime64[s]")
+    text = np.datetime_as_string(values, unit="s").astype(object)
+    text[np.isnat(values)] = ""
+    return np.where(text == "", "", text + "Z")
+
+
+def _epoch_list(col: pd.Series) -> list:
+    """UTC timestamps as whole epoch seconds (``None`` for missing) for SQLite, where
+    ``datetime(?, 'unixepoch')`` turns them into Django's text format."""
+    values = col.to_numpy(dtype="datetime64[s]") if col.dt.tz is None else \
+        col.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy(dtype="datetime64[s]")
+    secs = values.astype("int64").astype(object)
+    secs[np.isnat(values)] = None
+    return secs.tolist()
+
+
+def _int_list(col: pd.Series) -> list:
+    nums = pd.to_numeric(col, errors="coerce")
+    out = nums.astype("Int64").astype(object)
+    return out.where(nums.notna(), None).tolist()
 
 
 class _Loader:
@@ -405,42 +424,62 @@ class _Loader:
         except Exception:  # noqa: BLE001 - a broken transaction drops temp tables anyway
             logger.debug("staging tables not dropped", exc_info=True)
 
-    def _fill(self, table, frame):
-        cols = [n for n, _ in STAGING[table]]
-        frame = frame[cols]
+    def _write(self, table, spec, frame, *, clear=False):
+        """Append ``frame`` (columns named as in ``spec``; timestamps tz-aware) to ``table``:
+        one ``COPY … FROM STDIN`` on PostgreSQL (buffer built by ``DataFrame.to_csv``), one
+        ``executemany`` on SQLite."""
+        cols = [n for n, _ in spec]
         with connection.cursor() as cursor:
-            cursor.execute(f"DELETE FROM {table}")
+            if clear:
+                cursor.execute(f"DELETE FROM {table}")
             if self.pg:
-                buf = io.StringIO()
-                out = frame.copy()
-                for n, t in STAGING[table]:
+                out = pd.DataFrame(index=frame.index)
+                for n, t in spec:
                     if t == "timestamptz":
-                        out[n] = out[n].dt.strftime(TIME_FORMAT + "+00").fillna("")
+                        out[n] = _utc_text(frame[n])
                     elif t in ("bigint", "integer"):
-                        out[n] = out[n].astype("Int64")
+                        out[n] = pd.to_numeric(frame[n], errors="coerce").astype("Int64")
+                    else:
+                        out[n] = frame[n]
+                buf = io.StringIO()
                 out.to_csv(buf, index=False, header=False)
                 buf.seek(0)
-                text_cols = ", ".join(n for n, t in STAGING[table] if t == "text")
+                text_cols = ", ".join(n for n, t in spec if t == "text")
                 cursor.cursor.copy_expert(
-                    f"COPY {table} FROM STDIN WITH (FORMAT csv, FORCE_NOT_NULL ({text_cols}))",
-                    buf)
+                    f"COPY {table} ({', '.join(cols)}) FROM STDIN WITH (FORMAT csv, "
+                    f"FORCE_NOT_NULL ({text_cols}))", buf)
             else:
-                # SQLite: timestamps staged as epoch seconds (fast to convert), turned into
-                # Django's text format by ``datetime(…, 'unixepoch')`` in the INSERT … SELECT.
-                columns = []
-                for n, t in STAGING[table]:
+                columns, marks = [], []
+                for n, t in spec:
                     col = frame[n]
                     if t == "timestamptz":
-                        secs = (col - EPOCH).dt.total_seconds().to_numpy()
-                        columns.append([None if v != v else int(v) for v in secs])
+                        columns.append(_epoch_list(col))
+                        marks.append("datetime(%s, 'unixepoch')")
                     elif t in ("bigint", "integer"):
-                        nums = pd.to_numeric(col, errors="coerce").to_numpy(dtype=float)
-                        columns.append([None if v != v else int(v) for v in nums])
+                        columns.append(_int_list(col))
+                        marks.append("%s")
                     else:
                         columns.append(col.astype(object).where(col.notna(), "").tolist())
-                marks = ", ".join(["%s"] * len(cols))
-                cursor.executemany(f"INSERT INTO {table} VALUES ({marks})",
-                                   zip(*columns, strict=True))
+                        marks.append("%s")
+                cursor.executemany(
+                    f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join(marks)})",
+                    zip(*columns, strict=True))
+
+    def _reserve_contact_ids(self, n) -> np.ndarray:
+        """``n`` new contact ids. PostgreSQL: drawn from the table's sequence in one statement
+        (safe beside concurrent inserts; not necessarily contiguous). SQLite (one writer, and
+        the batch's transaction holds the write lock): the ids after the highest ever used."""
+        with connection.cursor() as cursor:
+            if self.pg:
+                cursor.execute(
+                    "SELECT nextval(pg_get_serial_sequence('measurements_contact', 'id')) "
+                    "FROM generate_series(1, %s)", [n])
+                return np.fromiter((r[0] for r in cursor.fetchall()), dtype="int64", count=n)
+            cursor.execute("SELECT MAX(m) FROM (SELECT MAX(id) AS m FROM measurements_contact "
+                           "UNION ALL SELECT seq FROM sqlite_sequence "
+                           "WHERE name = 'measurements_contact')")
+            top = cursor.fetchone()[0] or 0
+            return np.arange(top + 1, top + 1 + n, dtype="int64")
 
     def _extend_span(self, series):
         if series.empty:
@@ -470,11 +509,20 @@ class _Loader:
             self._intervals(chunk.intervals)
 
     def _contacts(self, contacts, segments):
+        """Load a chunk's contacts and legs.
+
+        The chunk's external ids are staged and checked against the source's contacts with one
+        join. Contacts already stored (an overlapping export, or a later chunk of the same file)
+        take the delete-and-replace path: their legs and rows are deleted (their intervals join
+        the span to rebuild) and they are written again under their old ids, so survey
+        responses linked to them stay linked. Every other contact gets a new id up front, so
+        contacts and legs are written straight into their tables (``COPY`` on PostgreSQL)
+        without staging joins.
+        """
         self._stage()
         src = self.source.pk
         channels = dict(zip(contacts["queue_code"], contacts["channel"], strict=False))
         contacts = contacts.copy()
-        contacts["queue_kind"] = "acd"
         known = segments[["queue_code", "queue_kind"]].drop_duplicates()
         contacts["queue_kind"] = contacts["queue_code"].map(
             dict(zip(known["queue_code"], known["queue_kind"], strict=False))).fillna("acd")
@@ -486,45 +534,39 @@ class _Loader:
             contacts[col] = pd.to_datetime(contacts[col], utc=True)
         for col in ("entered_at", "answered_at", "left_at"):
             segments[col] = pd.to_datetime(segments[col], utc=True)
-        self._fill("cmis_stg_contact", contacts)
-        self._fill("cmis_stg_segment", segments)
         seg_t, con_t = "measurements_segment", "measurements_contact"
+        self._write("cmis_stg_ids", STAGING["cmis_stg_ids"], contacts, clear=True)
+        overlap = (f"SELECT c.id FROM {con_t} c JOIN cmis_stg_ids g "
+                   f"ON g.external_id = c.external_id WHERE c.source_id = %s")
         with connection.cursor() as cursor:
-            # Legs of contacts this export replaces: their intervals must be rebuilt too.
-            cursor.execute(
-                f"SELECT MIN(s.entered_at), MAX(s.entered_at), COUNT(DISTINCT c.id) "
-                f"FROM {con_t} c JOIN cmis_stg_contact g ON g.external_id = c.external_id "
-                f"JOIN {seg_t} s ON s.contact_id = c.id WHERE c.source_id = %s", [src])
-            old_lo, old_hi, replaced = cursor.fetchone()
-            if replaced:
-                self.batch.contacts_replaced += replaced
-                self._extend_span(pd.Series(pd.to_datetime([old_lo, old_hi], utc=True)))
-                cursor.execute(
-                    f"DELETE FROM {seg_t} WHERE contact_id IN (SELECT c.id FROM {con_t} c "
-                    f"JOIN cmis_stg_contact g ON g.external_id = c.external_id "
-                    f"WHERE c.source_id = %s)", [src])
-            cursor.execute(
-                f"INSERT INTO {con_t} (centre_id, source_id, batch_id, external_id, channel, "
-                f"queue_id, arrived_at, ended_at, customer_ref, customer_segment, contact_type, "
-                f"outcome) SELECT %s, %s, %s, external_id, channel, queue_id, "
-                f"{_ts('arrived_at')}, {_ts('ended_at')}, customer_ref, customer_segment, "
-                f"contact_type, outcome "
-                f"FROM cmis_stg_contact WHERE true "
-                f"ON CONFLICT (source_id, external_id) DO UPDATE SET "
-                f"batch_id = excluded.batch_id, channel = excluded.channel, "
-                f"queue_id = excluded.queue_id, arrived_at = excluded.arrived_at, "
-                f"ended_at = excluded.ended_at, customer_ref = excluded.customer_ref, "
-                f"customer_segment = excluded.customer_segment, "
-                f"contact_type = excluded.contact_type, outcome = excluded.outcome",
-                [self.centre.pk, src, self.batch.pk])
-            cursor.execute(
-                f"INSERT INTO {seg_t} (contact_id, seq, kind, queue_id, agent_id, entered_at, "
-                f"answered_at, left_at, wait_s, talk_s, hold_s, acw_s, outcome) "
-                f"SELECT c.id, g.seq, g.kind, g.queue_id, g.agent_id, {_ts('g.entered_at')}, "
-                f"{_ts('g.answered_at')}, {_ts('g.left_at')}, g.wait_s, g.talk_s, g.hold_s, "
-                f"g.acw_s, g.outcome "
-                f"FROM cmis_stg_segment g JOIN {con_t} c ON c.source_id = %s "
-                f"AND c.external_id = g.external_id", [src])
+            cursor.execute(f"SELECT c.external_id, c.id FROM {con_t} c JOIN cmis_stg_ids g "
+                           f"ON g.external_id = c.external_id WHERE c.source_id = %s", [src])
+            existing = dict(cursor.fetchall())
+            if existing:
+                # Legs of contacts this export replaces: their intervals must be rebuilt too.
+                cursor.execute(f"SELECT MIN(entered_at), MAX(entered_at) FROM {seg_t} "
+                               f"WHERE contact_id IN ({overlap})", [src])
+                old_lo, old_hi = cursor.fetchone()
+                if old_lo is not None:
+                    self._extend_span(pd.Series(pd.to_datetime([old_lo, old_hi], utc=True)))
+                self.batch.contacts_replaced += len(existing)
+                cursor.execute(f"DELETE FROM {seg_t} WHERE contact_id IN ({overlap})", [src])
+                cursor.execute(f"DELETE FROM {con_t} WHERE id IN ({overlap})", [src])
+        ids = contacts["external_id"].map(existing) if existing else \
+            pd.Series(np.nan, index=contacts.index)
+        new = ids.isna().to_numpy()
+        if new.any():
+            ids = ids.to_numpy(dtype="float64", copy=True)
+            ids[new] = self._reserve_contact_ids(int(new.sum()))
+        contacts["id"] = pd.Series(ids, index=contacts.index).astype("int64")
+        contacts["centre_id"] = self.centre.pk
+        contacts["source_id"] = src
+        contacts["batch_id"] = self.batch.pk
+        self._write(con_t, CONTACT_TABLE, contacts)
+        segments["contact_id"] = segments["external_id"].map(
+            pd.Series(contacts["id"].to_numpy(), index=contacts["external_id"].to_numpy()))
+        segments = segments[segments["contact_id"].notna()]
+        self._write(seg_t, SEGMENT_TABLE, segments)
         self.batch.contacts_loaded += len(contacts)
         self.batch.segments_loaded += len(segments)
         self._extend_span(segments["entered_at"])

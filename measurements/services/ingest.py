@@ -325,6 +325,9 @@ def _load(batch: ImportBatch, progress: _Progress):
     if batch.surveys_unmatched:
         notes.add("survey_unmatched", batch.surveys_unmatched,
                   "survey responses whose contact reference matched no contact: kept, unlinked")
+    if loader.surveys_linked:
+        notes.add("surveys_linked", loader.surveys_linked,
+                  "survey responses loaded before their contacts: now linked to them")
     if batch.contacts_replaced:
         notes.add("replaced_contacts", batch.contacts_replaced,
                   "contacts already loaded by an earlier overlapping export: replaced, "
@@ -349,6 +352,26 @@ def _table_spec(model, columns) -> list[tuple[str, str]]:
     """``(column, type)`` of a fact table's columns, the types as :mod:`.pgcopy` names them
     (``int2``/``int4``/``int8``/``timestamptz``/``text``)."""
     return pgcopy.column_types(model, columns)
+
+
+def _surveys_link(centre_id: int, batch_id: int) -> int:
+    """Link the centre's unmatched survey responses whose contact reference is the external id
+    of a contact of this batch (a survey export often arrives before the contact export it
+    refers to). Returns how many were linked."""
+    from ..models import SurveyResponse
+
+    if not SurveyResponse.objects.filter(centre_id=centre_id, contact__isnull=True).exclude(
+            contact_ref="").exists():
+        return 0
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE measurements_surveyresponse SET contact_id = c.id "
+            "FROM measurements_contact c WHERE measurements_surveyresponse.centre_id = %s "
+            "AND measurements_surveyresponse.contact_id IS NULL "
+            "AND measurements_surveyresponse.contact_ref <> '' "
+            "AND c.batch_id = %s AND c.external_id = measurements_surveyresponse.contact_ref",
+            [centre_id, batch_id])
+        return cursor.rowcount
 
 
 def _copy_after(previous: Future | None, cursor, sql: str, payload: bytes):
@@ -401,6 +424,7 @@ class _Loader:
         self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cmis-copy") \
             if self.pg else None
         self.pending: Future | None = None
+        self.surveys_linked = 0  # responses loaded earlier, linked to this batch's contacts
 
     # codes → ids
     def _queue_ids(self, frame, channels=None):
@@ -754,6 +778,8 @@ class _Loader:
         self._wait()
         bulk = bool(self.deferred)
         self._rebuild_indexes()
+        if self.batch.contacts_loaded:
+            self.surveys_linked = _surveys_link(self.centre.pk, self.batch.pk)
         if self.span[0] is not None:
             rollup_indexes = []
             if bulk:

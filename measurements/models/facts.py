@@ -34,9 +34,10 @@ class Contact(models.Model):
     # Fact-table foreign keys carry no database constraint (``db_constraint=False``): the loader
     # resolves every id itself inside the batch's transaction and deletes through the ORM
     # collector, and ten million deferred checks at COMMIT were most of a large batch's load
-    # time (docs/ingestion.md, "Fact tables without database foreign keys"). Indexes that are a
-    # prefix of a composite index (centre → (centre, arrived_at); source → the unique
-    # (source, external_id)) are not created.
+    # time (docs/ingestion.md, "Fact tables without database foreign keys"). Every index is
+    # paid for on every contact loaded, so only those the product reads by are kept: arrival
+    # time (periods, drill-down), queue (scope), batch, the unique (source, external_id)
+    # (which also serves source); a centre's contacts are read by time, never by centre alone.
     centre = models.ForeignKey(Centre, on_delete=models.CASCADE, related_name="contacts",
                                db_constraint=False, db_index=False)
     source = models.ForeignKey(DataSource, on_delete=models.PROTECT, related_name="contacts",
@@ -46,7 +47,7 @@ class Contact(models.Model):
     external_id = models.CharField(max_length=200)
     channel = models.CharField(max_length=16, choices=Channel.choices, default=Channel.VOICE)
     pathway = models.ForeignKey(Pathway, null=True, blank=True, on_delete=models.SET_NULL,
-                                related_name="contacts", db_constraint=False)
+                                related_name="contacts", db_constraint=False, db_index=False)
     queue = models.ForeignKey(Queue, null=True, blank=True, on_delete=models.PROTECT,
                               related_name="contacts", db_constraint=False)
     arrived_at = models.DateTimeField(db_index=True)
@@ -64,7 +65,12 @@ class Contact(models.Model):
             models.UniqueConstraint(fields=["source", "external_id"],
                                     name="contact_unique_external_id"),
         ]
-        indexes = [models.Index(fields=["centre", "arrived_at"])]
+        indexes = [
+            # Few contacts name a pathway: a partial index serves the lookups by pathway at a
+            # fraction of the size (and of the cost of loading).
+            models.Index(fields=["pathway"], condition=models.Q(pathway__isnull=False),
+                         name="contact_pathway_set"),
+        ]
 
     def __str__(self):
         return f"{self.source}:{self.external_id}"
@@ -90,7 +96,7 @@ class Segment(models.Model):
     seq = models.PositiveSmallIntegerField(help_text="Order of the leg within the contact.")
     kind = models.CharField(max_length=12, choices=SegmentKind.choices)
     step = models.ForeignKey(Step, null=True, blank=True, on_delete=models.SET_NULL,
-                             related_name="segments", db_constraint=False)
+                             related_name="segments", db_constraint=False, db_index=False)
     queue = models.ForeignKey(Queue, null=True, blank=True, on_delete=models.PROTECT,
                               related_name="segments", db_constraint=False, db_index=False)
     agent = models.ForeignKey(Agent, null=True, blank=True, on_delete=models.PROTECT,
@@ -111,7 +117,11 @@ class Segment(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["contact", "seq"], name="segment_unique_seq"),
         ]
-        indexes = [models.Index(fields=["queue", "entered_at"])]
+        indexes = [
+            models.Index(fields=["queue", "entered_at"]),
+            models.Index(fields=["step"], condition=models.Q(step__isnull=False),
+                         name="segment_step_set"),
+        ]
 
     def __str__(self):
         return f"{self.contact} #{self.seq} {self.kind}"
@@ -213,10 +223,13 @@ class IntervalStat(models.Model):
 
     # Rollups are written only by the rollup services from ids they resolved; like the fact
     # tables their foreign keys carry no database constraint (see Contact).
+    # centre and source are served by the (centre, local_date) and (source, interval_start)
+    # indexes; each extra index is paid on every rollup row written.
     centre = models.ForeignKey(Centre, on_delete=models.CASCADE, related_name="interval_stats",
-                               db_constraint=False)
+                               db_constraint=False, db_index=False)
     source = models.ForeignKey(DataSource, null=True, on_delete=models.CASCADE,
-                               related_name="interval_stats", db_constraint=False)
+                               related_name="interval_stats", db_constraint=False,
+                               db_index=False)
     batch = models.ForeignKey(ImportBatch, null=True, blank=True, on_delete=models.SET_NULL,
                               related_name="+", db_constraint=False)
     interval_start = models.DateTimeField()
@@ -296,10 +309,12 @@ class AgentIntervalStat(models.Model):
     """Additive per-agent quantities per interval: handled contacts, handling seconds, and the
     agent's staffed/available/busy seconds (for occupancy and team/agent performance)."""
 
+    # As IntervalStat: centre and source are served by the composite indexes, and the queue is
+    # always filtered together with the centre and dates.
     centre = models.ForeignKey(Centre, on_delete=models.CASCADE, related_name="+",
-                               db_constraint=False)
+                               db_constraint=False, db_index=False)
     source = models.ForeignKey(DataSource, null=True, on_delete=models.CASCADE, related_name="+",
-                               db_constraint=False)
+                               db_constraint=False, db_index=False)
     interval_start = models.DateTimeField()
     local_date = models.DateField()
     local_minute = models.PositiveSmallIntegerField()
@@ -307,7 +322,7 @@ class AgentIntervalStat(models.Model):
     agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="interval_stats",
                               db_constraint=False)
     queue = models.ForeignKey(Queue, null=True, blank=True, on_delete=models.CASCADE,
-                              related_name="+", db_constraint=False)
+                              related_name="+", db_constraint=False, db_index=False)
     handled = models.PositiveIntegerField(default=0)
     transfers = models.PositiveIntegerField(default=0)
     escalations = models.PositiveIntegerField(default=0)

@@ -21,11 +21,11 @@ import contextlib
 import csv
 import datetime as dt
 import hashlib
-import io
 import logging
 import os
 import shutil
 import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -41,7 +41,8 @@ from pathways.models import Agent, Queue
 from .. import ingest
 from ..constants import WAIT_BUCKETS_S, BatchStatus, ExportFormat
 from ..ingest import generic
-from ..models import DataSource, ImportBatch, IntervalStat, RejectedRow
+from ..models import Contact, DataSource, ImportBatch, IntervalStat, RejectedRow, Segment
+from . import pgcopy
 from .rollup import (
     agent_rollup_rebuild,
     interval_floor,
@@ -53,6 +54,9 @@ from .rollup import (
 logger = logging.getLogger(__name__)
 
 PROGRESS_EVERY_ROWS = 20_000
+# A first chunk of at least this many contacts into a contact table holding fewer rows than the
+# chunk loads in bulk mode (indexes built after loading; see ``_Loader._defer_indexes``).
+BULK_MIN_ROWS = 100_000
 
 
 class UploadTooLarge(ValidationError):
@@ -321,6 +325,9 @@ def _load(batch: ImportBatch, progress: _Progress):
     if batch.surveys_unmatched:
         notes.add("survey_unmatched", batch.surveys_unmatched,
                   "survey responses whose contact reference matched no contact: kept, unlinked")
+    if loader.surveys_linked:
+        notes.add("surveys_linked", loader.surveys_linked,
+                  "survey responses loaded before their contacts: now linked to them")
     if batch.contacts_replaced:
         notes.add("replaced_contacts", batch.contacts_replaced,
                   "contacts already loaded by an earlier overlapping export: replaced, "
@@ -334,25 +341,55 @@ def _load(batch: ImportBatch, progress: _Progress):
 # Contacts and legs go straight into their tables with their ids assigned here (see
 # ``_Loader._contacts``); the one staging table holds a chunk's external ids for the overlap check.
 STAGING = {"cmis_stg_ids": [("external_id", "text")]}
-CONTACT_TABLE = [("id", "bigint"), ("centre_id", "bigint"), ("source_id", "bigint"),
-                 ("batch_id", "bigint"), ("external_id", "text"), ("channel", "text"),
-                 ("queue_id", "bigint"), ("arrived_at", "timestamptz"),
-                 ("ended_at", "timestamptz"), ("customer_ref", "text"),
-                 ("customer_segment", "text"), ("contact_type", "text"), ("outcome", "text")]
-SEGMENT_TABLE = [("contact_id", "bigint"), ("seq", "integer"), ("kind", "text"),
-                 ("queue_id", "bigint"), ("agent_id", "bigint"), ("entered_at", "timestamptz"),
-                 ("answered_at", "timestamptz"), ("left_at", "timestamptz"),
-                 ("wait_s", "integer"), ("talk_s", "integer"), ("hold_s", "integer"),
-                 ("acw_s", "integer"), ("outcome", "text")]
+CONTACT_COLUMNS = ("id", "centre_id", "source_id", "batch_id", "external_id", "channel",
+                   "queue_id", "arrived_at", "ended_at", "customer_ref", "customer_segment",
+                   "contact_type", "outcome")
+SEGMENT_COLUMNS = ("contact_id", "seq", "kind", "queue_id", "agent_id", "entered_at",
+                   "answered_at", "left_at", "wait_s", "talk_s", "hold_s", "acw_s", "outcome")
 
 
-def _utc_text(col: pd.Series) -> np.ndarray:
-    """UTC timestamps as ISO texts for COPY (``2026-01-01T08:00:00Z``, whole seconds; ``""``
-    for missing), formatted by numpy in C rather than one Python call per value."""
-    values = col.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy(dtype="datetime64[s]")
-    text = np.datetime_as_string(values, unit="s").astype(object)
-    text[np.isnat(values)] = ""
-    return np.where(text == "", "", text + "Z")
+def _table_spec(model, columns) -> list[tuple[str, str]]:
+    """``(column, type)`` of a fact table's columns, the types as :mod:`.pgcopy` names them
+    (``int2``/``int4``/``int8``/``timestamptz``/``text``)."""
+    return pgcopy.column_types(model, columns)
+
+
+def _surveys_link(centre_id: int, batch_id: int) -> int:
+    """Link the centre's unmatched survey responses whose contact reference is the external id
+    of a contact of this batch (a survey export often arrives before the contact export it
+    refers to). Returns how many were linked."""
+    from ..models import SurveyResponse
+
+    if not SurveyResponse.objects.filter(centre_id=centre_id, contact__isnull=True).exclude(
+            contact_ref="").exists():
+        return 0
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE measurements_surveyresponse SET contact_id = c.id "
+            "FROM measurements_contact c WHERE measurements_surveyresponse.centre_id = %s "
+            "AND measurements_surveyresponse.contact_id IS NULL "
+            "AND measurements_surveyresponse.contact_ref <> '' "
+            "AND c.batch_id = %s AND c.external_id = measurements_surveyresponse.contact_ref",
+            [centre_id, batch_id])
+        return cursor.rowcount
+
+
+def _copy_after(previous: Future | None, cursor, sql: str, payload: bytes):
+    """Writer thread: ``COPY`` one payload once the one before it is stored."""
+    try:
+        if previous is not None:
+            previous.result()
+        pgcopy.copy_payload_send(cursor, sql, payload)
+    finally:
+        cursor.close()
+
+
+def _lookup(values: pd.Series, mapping: dict) -> pd.Series:
+    """``values.map(mapping)`` looking each distinct value up once (a chunk's queue, agent and
+    kind columns hold a few hundred distinct codes over hundreds of thousands of rows)."""
+    codes, uniques = pd.factorize(values)
+    table = np.array([*(mapping.get(u) for u in uniques), None], dtype=object)
+    return pd.Series(table[codes], index=values.index).infer_objects()
 
 
 def _epoch_list(col: pd.Series) -> list:
@@ -383,6 +420,11 @@ class _Loader:
         self.span = [None, None]
         self.staged = False
         self.pg = connection.vendor == "postgresql"
+        self.deferred: list[str] | None = None  # index DDL to run at finish (bulk mode)
+        self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cmis-copy") \
+            if self.pg else None
+        self.pending: Future | None = None
+        self.surveys_linked = 0  # responses loaded earlier, linked to this batch's contacts
 
     # codes → ids
     def _queue_ids(self, frame, channels=None):
@@ -395,14 +437,14 @@ class _Loader:
                 centre=self.centre, code=code[:120],
                 defaults={"kind": kind or "acd", "channel": channel, "name": ""})
             self.queues[code] = queue.pk
-        return frame["queue_code"].map(self.queues)
+        return _lookup(frame["queue_code"], self.queues)
 
     def _agent_ids(self, codes: pd.Series):
         for code in codes.drop_duplicates():
             if code and code not in self.agents:
                 agent, _ = Agent.objects.get_or_create(centre=self.centre, code=code[:120])
                 self.agents[code] = agent.pk
-        return codes.map(self.agents)
+        return _lookup(codes, self.agents)
 
     def _stage(self):
         if self.staged:
@@ -414,7 +456,18 @@ class _Loader:
                 cursor.execute(f"CREATE TEMP TABLE {table} ({types})")
         self.staged = True
 
+    def _wait(self):
+        """Let the writer thread's ``COPY`` finish (raising its error, if any) before the
+        connection is used for anything else."""
+        if self.pending is not None:
+            pending, self.pending = self.pending, None
+            pending.result()
+
     def drop(self):
+        if self.writer is not None:
+            with contextlib.suppress(Exception):  # the batch's own error is already raised
+                self._wait()
+            self.writer.shutdown(wait=True)
         if not self.staged:
             return
         try:
@@ -424,56 +477,66 @@ class _Loader:
         except Exception:  # noqa: BLE001 - a broken transaction drops temp tables anyway
             logger.debug("staging tables not dropped", exc_info=True)
 
-    def _write(self, table, spec, frame, *, clear=False):
+    def _write(self, table, spec, frame, *, clear=False, background=False):
         """Append ``frame`` (columns named as in ``spec``; timestamps tz-aware) to ``table``:
-        one ``COPY … FROM STDIN`` on PostgreSQL (buffer built by ``DataFrame.to_csv``), one
-        ``executemany`` on SQLite."""
+        one binary ``COPY … FROM STDIN`` on PostgreSQL (payload laid out by numpy,
+        :mod:`.pgcopy`), one ``executemany`` on SQLite.
+
+        ``background`` (PostgreSQL): the payload is built here and sent by the loader's writer
+        thread, so the server stores this chunk while the next one is being parsed; every
+        other use of the connection waits for it first (:meth:`_wait`)."""
         cols = [n for n, _ in spec]
         with connection.cursor() as cursor:
             if clear:
                 cursor.execute(f"DELETE FROM {table}")
             if self.pg:
-                out = pd.DataFrame(index=frame.index)
-                for n, t in spec:
-                    if t == "timestamptz":
-                        out[n] = _utc_text(frame[n])
-                    elif t in ("bigint", "integer"):
-                        out[n] = pd.to_numeric(frame[n], errors="coerce").astype("Int64")
-                    else:
-                        out[n] = frame[n]
-                buf = io.StringIO()
-                out.to_csv(buf, index=False, header=False)
-                buf.seek(0)
-                text_cols = ", ".join(n for n, t in spec if t == "text")
-                cursor.cursor.copy_expert(
-                    f"COPY {table} ({', '.join(cols)}) FROM STDIN WITH (FORMAT csv, "
-                    f"FORCE_NOT_NULL ({text_cols}))", buf)
-            else:
-                columns, marks = [], []
-                for n, t in spec:
-                    col = frame[n]
-                    if t == "timestamptz":
-                        columns.append(_epoch_list(col))
-                        marks.append("datetime(%s, 'unixepoch')")
-                    elif t in ("bigint", "integer"):
-                        columns.append(_int_list(col))
-                        marks.append("%s")
-                    else:
-                        columns.append(col.astype(object).where(col.notna(), "").tolist())
-                        marks.append("%s")
-                cursor.executemany(
-                    f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join(marks)})",
-                    zip(*columns, strict=True))
+                if not background:
+                    self._wait()
+                    pgcopy.copy_frame(cursor.cursor, table, frame, spec)
+                    return
+                payload = pgcopy.copy_payload(frame, spec)
+                sql = pgcopy.copy_sql(table, spec)
+                # A cursor of its own: Django closes ``cursor`` when this block ends.
+                raw = connection.connection.cursor()
+                previous = self.pending
+                self.pending = self.writer.submit(_copy_after, previous, raw, sql, payload)
+                return
+            columns, marks = [], []
+            for n, t in spec:
+                col = frame[n]
+                if t == "timestamptz":
+                    columns.append(_epoch_list(col))
+                    marks.append("datetime(%s, 'unixepoch')")
+                elif t.startswith("int"):
+                    columns.append(_int_list(col))
+                    marks.append("%s")
+                else:
+                    columns.append(col.astype(object).where(col.notna(), "").tolist())
+                    marks.append("%s")
+            cursor.executemany(
+                f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join(marks)})",
+                zip(*columns, strict=True))
 
     def _reserve_contact_ids(self, n) -> np.ndarray:
         """``n`` new contact ids. PostgreSQL: drawn from the table's sequence in one statement
-        (safe beside concurrent inserts; not necessarily contiguous). SQLite (one writer, and
-        the batch's transaction holds the write lock): the ids after the highest ever used."""
+        (safe beside concurrent inserts), returned as the runs of consecutive values — one run
+        unless another writer drew ids at the same moment — so a million ids cost one small
+        result, not a million rows. SQLite (one writer, and the batch's transaction holds the
+        write lock): the ids after the highest ever used."""
         with connection.cursor() as cursor:
             if self.pg:
+                cursor.execute("SELECT pg_get_serial_sequence('measurements_contact', 'id')")
+                seq = cursor.fetchone()[0]
+                # Values are drawn in row order, so v − g is constant along each run.
                 cursor.execute(
-                    "SELECT nextval(pg_get_serial_sequence('measurements_contact', 'id')) "
-                    "FROM generate_series(1, %s)", [n])
+                    "SELECT MIN(v), MAX(v), COUNT(*) FROM (SELECT g, nextval(%s::regclass) AS v "
+                    "FROM generate_series(1, %s) g) drawn GROUP BY v - g", [seq, n])
+                runs = cursor.fetchall()
+                if all(hi - lo + 1 == count for lo, hi, count in runs):
+                    return np.concatenate([np.arange(lo, hi + 1, dtype="int64")
+                                           for lo, hi, _ in runs])
+                cursor.execute("SELECT nextval(%s::regclass) FROM generate_series(1, %s)",
+                               [seq, n])
                 return np.fromiter((r[0] for r in cursor.fetchall()), dtype="int64", count=n)
             cursor.execute("SELECT MAX(m) FROM (SELECT MAX(id) AS m FROM measurements_contact "
                            "UNION ALL SELECT seq FROM sqlite_sequence "
@@ -492,6 +555,7 @@ class _Loader:
         self.span[1] = hi if self.span[1] is None else max(self.span[1], hi)
 
     def load(self, chunk):
+        self._wait()
         batch = self.batch
         if len(chunk.rejects):
             RejectedRow.objects.bulk_create(
@@ -520,12 +584,15 @@ class _Loader:
         without staging joins.
         """
         self._stage()
+        if self.deferred is None:
+            self.deferred = self._defer_indexes(len(contacts)) if self.pg else []
         src = self.source.pk
         channels = dict(zip(contacts["queue_code"], contacts["channel"], strict=False))
         contacts = contacts.copy()
         known = segments[["queue_code", "queue_kind"]].drop_duplicates()
-        contacts["queue_kind"] = contacts["queue_code"].map(
-            dict(zip(known["queue_code"], known["queue_kind"], strict=False))).fillna("acd")
+        contacts["queue_kind"] = _lookup(
+            contacts["queue_code"], dict(zip(known["queue_code"], known["queue_kind"],
+                                             strict=False))).fillna("acd")
         contacts["queue_id"] = self._queue_ids(contacts, channels)
         segments = segments.copy()
         segments["queue_id"] = self._queue_ids(segments, channels)
@@ -562,11 +629,18 @@ class _Loader:
         contacts["centre_id"] = self.centre.pk
         contacts["source_id"] = src
         contacts["batch_id"] = self.batch.pk
-        self._write(con_t, CONTACT_TABLE, contacts)
-        segments["contact_id"] = segments["external_id"].map(
-            pd.Series(contacts["id"].to_numpy(), index=contacts["external_id"].to_numpy()))
+        self._write(con_t, _table_spec(Contact, CONTACT_COLUMNS), contacts, background=True)
+        # Legs find their contact's id by position: one factorisation of both id columns.
+        codes, _ = pd.factorize(pd.concat([contacts["external_id"], segments["external_id"]],
+                                          ignore_index=True))
+        row = np.full(codes.max() + 1, -1, dtype=np.int64)
+        row[codes[:len(contacts)]] = np.arange(len(contacts))
+        found = row[codes[len(contacts):]]
+        segments["contact_id"] = np.where(found >= 0,
+                                          contacts["id"].to_numpy()[np.maximum(found, 0)],
+                                          np.nan)
         segments = segments[segments["contact_id"].notna()]
-        self._write(seg_t, SEGMENT_TABLE, segments)
+        self._write(seg_t, _table_spec(Segment, SEGMENT_COLUMNS), segments, background=True)
         self.batch.contacts_loaded += len(contacts)
         self.batch.segments_loaded += len(segments)
         self._extend_span(segments["entered_at"])
@@ -658,13 +732,87 @@ class _Loader:
                 "action": f"service-level threshold not one of {WAIT_BUCKETS_S}: answered "
                 "within threshold not stored"}]
 
+    def _defer_indexes(self, first_chunk_rows: int) -> list[str]:
+        """Bulk mode for a large load into small fact tables (the first history of a centre, a
+        backfill): when the first chunk alone is at least ``BULK_MIN_ROWS`` contacts and the
+        contact table holds fewer rows than that, the secondary indexes and unique constraints
+        of the contact and leg tables are dropped inside the batch's transaction and built
+        again, once, before the rollups — a sorted build instead of millions of single-entry
+        inserts. Other sessions wait for the tables until the batch commits; primary keys stay.
+        Returns the DDL that rebuilds them (run by :meth:`finish`; a rollback restores them)."""
+        if first_chunk_rows < BULK_MIN_ROWS:
+            return []
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT GREATEST(reltuples, 0) FROM pg_class "
+                           "WHERE oid = 'measurements_contact'::regclass")
+            if cursor.fetchone()[0] >= first_chunk_rows:
+                return []
+            cursor.execute("SELECT COUNT(*) FROM (SELECT 1 FROM measurements_contact "
+                           "LIMIT %s) stored", [first_chunk_rows])
+            if cursor.fetchone()[0] >= first_chunk_rows:
+                return []
+            rebuild = []
+            for table in ("measurements_contact", "measurements_segment"):
+                rebuild += _indexes_drop(cursor, table)
+        logger.info("batch %s: bulk load, %d indexes built after loading", self.batch.pk,
+                    len(rebuild))
+        return rebuild
+
+    def _rebuild_indexes(self, analyze=("measurements_contact", "measurements_segment")):
+        """Build the indexes dropped by :meth:`_defer_indexes` and refresh the planner's
+        statistics of ``analyze`` (the tables the rollups read have just grown many-fold)."""
+        if not self.deferred:
+            return
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT current_setting('maintenance_work_mem'), "
+                           "set_config('maintenance_work_mem', '256MB', true)")
+            previous = cursor.fetchone()[0]
+            for ddl in self.deferred:
+                cursor.execute(ddl)
+            cursor.execute("SELECT set_config('maintenance_work_mem', %s, true)", [previous])
+            if analyze:
+                cursor.execute(f"ANALYZE {', '.join(analyze)}")
+        self.deferred = []
+
     def finish(self):
+        self._wait()
+        bulk = bool(self.deferred)
+        self._rebuild_indexes()
+        if self.batch.contacts_loaded:
+            self.surveys_linked = _surveys_link(self.centre.pk, self.batch.pk)
         if self.span[0] is not None:
+            rollup_indexes = []
+            if bulk:
+                # The rollup tables are as young as the fact tables: same treatment.
+                with connection.cursor() as cursor:
+                    for table in ("measurements_intervalstat",
+                                  "measurements_agentintervalstat"):
+                        rollup_indexes += _indexes_drop(cursor, table)
             self.batch.intervals_loaded += rollup_rebuild(self.source, self.span[0],
                                                           self.span[1], batch=self.batch)
             agent_rollup_rebuild(self.source, self.span[0], self.span[1])
+            self.deferred = rollup_indexes
+            self._rebuild_indexes(analyze=())
             self.batch.period_start = interval_floor(self.span[0])
             self.batch.period_end = interval_floor(self.span[1]) + dt.timedelta(minutes=15)
+
+
+def _indexes_drop(cursor, table) -> list[str]:
+    """Drop ``table``'s unique constraints and secondary indexes (not its primary key) inside
+    the current transaction; return the DDL that creates them again."""
+    rebuild = []
+    cursor.execute("SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+                   "WHERE conrelid = %s::regclass AND contype = 'u'", [table])
+    for name, definition in cursor.fetchall():
+        cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+        rebuild.append(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
+    cursor.execute("SELECT c.relname, pg_get_indexdef(x.indexrelid) FROM pg_index x "
+                   "JOIN pg_class c ON c.oid = x.indexrelid WHERE x.indrelid = %s::regclass "
+                   "AND NOT x.indisprimary AND NOT x.indisunique", [table])
+    for name, definition in cursor.fetchall():
+        cursor.execute(f'DROP INDEX "{name}"')
+        rebuild.append(definition)
+    return rebuild
 
 
 # --- drop folders ------------------------------------------------------------------------------

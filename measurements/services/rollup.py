@@ -22,11 +22,15 @@ from ..constants import INTERVAL_S, WAIT_BUCKETS_S
 from ..models import DataSource, IntervalStat
 
 UTC = dt.UTC
+ROLLUP_WORK_MEM = "128MB"
 
 
 def _bucket_sql(column):
     if connection.vendor == "postgresql":
-        return f"(floor(extract(epoch from {column}) / {INTERVAL_S}) * {INTERVAL_S})::bigint"
+        # date_bin works on the timestamp's integer microseconds; floor() of the numeric epoch
+        # that extract() returns is several times slower over millions of legs.
+        return (f"extract(epoch from date_bin('{INTERVAL_S} seconds', {column}, "
+                f"timestamptz '1970-01-01 00:00:00+00'))::bigint")
     return f"((CAST(strftime('%%s', {column}) AS INTEGER) / {INTERVAL_S}) * {INTERVAL_S})"
 
 
@@ -167,11 +171,18 @@ def _pg_insert_select(model, grouped_sql, params, time_zone, columns: dict) -> i
         exprs.get(f.column, "0" if f.get_internal_type().endswith("IntegerField") else "NULL")
         for f in fields)
     with connection.cursor() as cursor:
+        # The grouping of a large batch's legs sorts or hashes a million rows: give it the
+        # memory for that (for this statement only) rather than spilling to disk.
+        cursor.execute("SELECT current_setting('work_mem'), set_config('work_mem', %s, true)",
+                       [ROLLUP_WORK_MEM])
+        previous = cursor.fetchone()[0]
         cursor.execute(
             f"INSERT INTO {model._meta.db_table} ({names}) SELECT {values} FROM "
             f"(SELECT a.*, to_timestamp(a.iv) AT TIME ZONE %s AS local_ts "
             f"FROM ({grouped_sql}) a) g", [time_zone, *params])
-        return cursor.rowcount
+        written = cursor.rowcount
+        cursor.execute("SELECT set_config('work_mem', %s, true)", [previous])
+        return written
 
 
 def interval_stats_insert(rows: list[dict]):

@@ -227,6 +227,28 @@ def test_generic_chat_and_survey_link_to_contacts(centre, tmp_path):
     assert SurveyResponse.objects.get(external_id="r-2").contact is None
 
 
+def test_survey_responses_loaded_before_their_contacts_are_linked_when_the_contacts_arrive(
+        centre, tmp_path):
+    survey = source_create(centre=centre, name="Survey", kind="survey", export_format="survey",
+                           time_zone="Europe/London")
+    (tmp_path / "survey.csv").write_text(samples.SURVEY_CSV.replace("100,", "ch-1,"))
+    batch = _load(survey, tmp_path / "survey.csv")
+    assert (batch.surveys_loaded, batch.surveys_unmatched) == (2, 2)
+    chat = source_create(centre=centre, name="Chat", kind="web", export_format="generic",
+                         time_zone="Europe/London", column_mapping=samples.CHAT_MAPPING)
+    (tmp_path / "chats.csv").write_text(samples.CHAT_CSV)
+    batch = _load(chat, tmp_path / "chats.csv")
+    assert batch.status == BatchStatus.LOADED, batch.error
+    assert SurveyResponse.objects.get(external_id="r-1").contact.external_id == "ch-1"
+    assert SurveyResponse.objects.get(external_id="r-2").contact is None  # no such contact
+    assert {"code": "surveys_linked", "count": 1}.items() <= next(
+        n for n in batch.notes if n["code"] == "surveys_linked").items()
+    # Loading the same contacts again (an overlapping export) keeps the link.
+    (tmp_path / "chats-again.csv").write_text(samples.CHAT_CSV + "\n")
+    assert _load(chat, tmp_path / "chats-again.csv").contacts_replaced > 0
+    assert SurveyResponse.objects.get(external_id="r-1").contact.external_id == "ch-1"
+
+
 def test_generic_source_needs_a_usable_mapping(centre):
     from django.core.exceptions import ValidationError
 

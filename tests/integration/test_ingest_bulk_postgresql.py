@@ -1,0 +1,169 @@
+"""The PostgreSQL loading path: binary COPY sent by the loader's writer thread while the next chunk
+is parsed, and bulk mode (a large first load builds the fact and rollup indexes after loading).
+
+Small files stand in for large ones: the chunk size and the bulk-mode threshold are lowered so
+that a few hundred contacts take every path a few million would."""
+import csv
+
+import pytest
+from django.db.models import Count, Q, Sum
+
+pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+
+TABLES = ("measurements_contact", "measurements_segment", "measurements_intervalstat",
+          "measurements_agentintervalstat")
+MAPPING = {
+    "columns": {"external_id": "id", "arrived_at": "arrived", "answered_at": "answered",
+                "ended_at": "ended", "queue": "queue", "agent": "agent", "talk_s": "talk",
+                "acw_s": "acw", "contact_type": "reason"},
+    "datetime_format": "%Y-%m-%d %H:%M:%S", "queue_kind": "acd",
+}
+
+
+def _csv(path, n, first=0):
+    """``n`` contacts over a day: every third abandoned after a short wait, the rest answered
+    by one of five agents."""
+    with open(path, "w", newline="") as fh:
+        out = csv.writer(fh)
+        out.writerow(["id", "arrived", "answered", "ended", "queue", "agent", "talk", "acw",
+                      "reason"])
+        for i in range(first, first + n):
+            minute = i % 900
+            arrived = f"2026-03-02 {6 + minute // 60:02d}:{minute % 60:02d}:{i % 50:02d}"
+            if i % 3 == 0:
+                out.writerow([f"K{i:06d}", arrived, "", arrived, f"Q{i % 2}", "", 0, 0, "sales"])
+            else:
+                answered = arrived[:-2] + f"{min(59, i % 50 + 7):02d}"
+                out.writerow([f"K{i:06d}", arrived, answered, answered, f"Q{i % 2}",
+                              f"agent-{i % 5}", 120 + i % 60, 30, "billing"])
+    return path
+
+
+def _index_definitions():
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT tablename, indexdef FROM pg_indexes WHERE tablename = ANY(%s)",
+                       [list(TABLES)])
+        defs = sorted(cursor.fetchall())
+        cursor.execute("SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) "
+                       "FROM pg_constraint WHERE conrelid::regclass::text = ANY(%s)",
+                       [list(TABLES)])
+        return defs, sorted(cursor.fetchall())
+
+
+@pytest.fixture
+def small_chunks(settings, monkeypatch):
+    from measurements.services import ingest
+
+    settings.CONTACTMIS_INGEST_CHUNK_ROWS = 70
+    monkeypatch.setattr(ingest, "BULK_MIN_ROWS", 50)
+    return ingest
+
+
+@pytest.fixture
+def source(db):
+    from contactmis.models import Centre
+    from measurements.services.ingest import source_create
+
+    centre = Centre.objects.create(name="Bulk", time_zone="Europe/London")
+    return source_create(centre=centre, name="CRM", kind="crm", export_format="generic",
+                         time_zone="Europe/London", column_mapping=MAPPING)
+
+
+def _assert_rollups_match_legs(source):
+    from measurements.models import AgentIntervalStat, IntervalStat, Segment
+
+    legs = Segment.objects.filter(contact__source=source)
+    queue = legs.filter(kind="queue").aggregate(
+        offered=Count("id"), answered=Count("id", filter=Q(outcome="answered")),
+        wait=Sum("wait_s", filter=Q(outcome="answered")))
+    totals = IntervalStat.objects.filter(source=source).aggregate(
+        offered=Sum("offered"), answered=Sum("answered"), wait=Sum("wait_answered_s"))
+    assert totals == queue
+    agent_legs = legs.filter(kind="agent")
+    assert AgentIntervalStat.objects.filter(source=source).aggregate(
+        n=Sum("handled"), t=Sum("talk_s")) == agent_legs.aggregate(n=Count("id"),
+                                                                   t=Sum("talk_s"))
+
+
+def test_bulk_load_rebuilds_every_index_and_stores_every_row(tmp_path, small_chunks, source,
+                                                              caplog):
+    from measurements.models import Contact, Segment
+    from measurements.services.ingest import batch_create, batch_process
+
+    before = _index_definitions()
+    caplog.set_level("INFO", logger="measurements.services.ingest")
+    batch = batch_process(batch_create(source=source, file=_csv(tmp_path / "a.csv", 300),
+                                       enqueue=False).pk)
+    assert batch.status == "loaded", batch.error
+    assert "bulk load" in caplog.text  # the first chunk (70 ≥ 50) went in bulk mode
+    assert _index_definitions() == before
+    assert batch.contacts_loaded == Contact.objects.filter(source=source).count() == 300
+    # 100 abandoned contacts have a queue leg; 200 answered have a queue and an agent leg.
+    assert batch.segments_loaded == Segment.objects.filter(contact__source=source).count() == 500
+    ids = list(Contact.objects.filter(source=source).values_list("id", flat=True))
+    assert len(set(ids)) == 300
+    _assert_rollups_match_legs(source)
+    # A second, overlapping file is not a bulk load (the table now holds more rows than its
+    # first chunk): contacts it repeats are replaced under their ids, never double-counted.
+    caplog.clear()
+    again = batch_process(batch_create(source=source,
+                                       file=_csv(tmp_path / "b.csv", 100, first=250),
+                                       enqueue=False).pk)
+    assert again.status == "loaded", again.error
+    assert "bulk load" not in caplog.text
+    assert again.contacts_replaced == 50
+    assert Contact.objects.filter(source=source).count() == 350
+    assert set(ids) <= set(Contact.objects.filter(source=source).values_list("id", flat=True))
+    assert _index_definitions() == before
+    _assert_rollups_match_legs(source)
+
+
+def test_failure_after_a_bulk_load_keeps_the_indexes_and_stores_nothing(tmp_path, small_chunks,
+                                                                       source, monkeypatch):
+    from measurements.models import Contact, IntervalStat, Segment
+    from measurements.services.ingest import batch_create, batch_process
+
+    before = _index_definitions()
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("rollup failed")
+    monkeypatch.setattr(small_chunks, "rollup_rebuild", broken)
+    batch = batch_process(batch_create(source=source, file=_csv(tmp_path / "a.csv", 300),
+                                       enqueue=False).pk)
+    assert batch.status == "failed"
+    assert "rollup failed" in batch.error
+    assert _index_definitions() == before
+    assert not Contact.objects.exists() and not Segment.objects.exists()
+    assert not IntervalStat.objects.exists()
+
+
+def test_an_error_in_the_writer_thread_fails_the_batch_and_a_retry_loads_once(
+        tmp_path, small_chunks, source, monkeypatch):
+    import psycopg2
+
+    from measurements.models import Contact, Segment
+    from measurements.services import pgcopy
+    from measurements.services.ingest import batch_create, batch_process, batch_retry
+
+    send = pgcopy.copy_payload_send
+    sent = []
+
+    def failing_third(cursor, sql, payload):
+        sent.append(sql)
+        if len(sent) == 3:  # the second chunk's contacts, while the third is being read
+            raise psycopg2.DataError("invalid input in COPY")
+        send(cursor, sql, payload)
+    monkeypatch.setattr(pgcopy, "copy_payload_send", failing_third)
+    batch = batch_process(batch_create(source=source, file=_csv(tmp_path / "a.csv", 300),
+                                       enqueue=False).pk)
+    assert batch.status == "failed"
+    assert "invalid input in COPY" in batch.error
+    assert not Contact.objects.exists() and not Segment.objects.exists()
+    monkeypatch.setattr(pgcopy, "copy_payload_send", send)
+    batch_retry(batch.pk)
+    batch = batch_process(batch.pk)
+    assert batch.status == "loaded", batch.error
+    assert Contact.objects.filter(source=source).count() == 300
+    _assert_rollups_match_legs(source)

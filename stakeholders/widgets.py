@@ -11,8 +11,9 @@ import calendar
 import hashlib
 import json
 import math
+import time
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import numpy as np
 import pandas as pd
@@ -21,11 +22,21 @@ from django.core.cache import cache
 
 from reports.analysis import control, erlang, forecast, patterns, plan
 from reports.analysis.kpis import KpiParams, kpis_from_sums, ratio, sum_components
+from reports.selectors import component_sums
 
 from . import figures, selectors
 from .constants import METRICS, Metric
 from .periods import ResolvedPeriod, resolve_period
-from .selectors import centre_time_zone, interval_sums
+from .selectors import centre_time_zone
+
+
+def interval_sums(scope, period: ResolvedPeriod, granularity: str, breakdown: str = "",
+                  queue=None, tz: str | None = None) -> pd.DataFrame:
+    """Component sums of ``period`` (``reports.selectors.component_sums``: the daily rollup for
+    days and longer, the interval rollup below) for one widget."""
+    return component_sums(scope, period.first_day, period.last_day + timedelta(days=1),
+                          granularity, breakdown, queue_id=queue.pk if queue is not None else None,
+                          tz=tz or centre_time_zone())
 
 
 @dataclass
@@ -122,13 +133,44 @@ def _scope_key(scope):
 
 def _cache_key(widget, scope, period, queue, now, data_version):
     """Everything a widget's figures depend on: its settings, the scope, the period's bounds,
-    the queue filter and the data version (and, for a running period, the minute)."""
+    the queue filter and the data version (and, for a running period, the local hour: the tile's
+    like-for-like comparison cuts the previous period at whole hours, and costs count days)."""
+    hour = now.astimezone(period.start.tzinfo).replace(minute=0, second=0, microsecond=0)
     spec = [widget.kind, widget.metrics, widget.granularity, widget.breakdown or "",
             widget.options or {}, period.key, period.start.isoformat(), period.end.isoformat(),
             _scope_key(scope), queue.pk if queue is not None else None, data_version,
-            now.replace(second=0, microsecond=0).isoformat() if period.partial else None]
+            hour.isoformat() if period.partial else None]
     digest = hashlib.sha1(json.dumps(spec, sort_keys=True, default=str).encode()).hexdigest()
     return f"contactmis:widget:{digest}"
+
+
+_CACHED = ("table", "figure", "tile", "empty", "notes")
+# Single flight: the first request for a cold widget computes it under a short lock; the others
+# wait for its result (polling the cache) rather than computing the same figures again.
+LOCK_S = 30
+POLL_S = 0.02
+
+
+def _single_flight(key: str, timeout: int, compute) -> dict:
+    lock = f"{key}:lock"
+    if cache.add(lock, 1, LOCK_S):
+        try:
+            value = compute()
+            cache.set(key, value, timeout)
+            return value
+        finally:
+            cache.delete(lock)
+    deadline = time.monotonic() + LOCK_S
+    while time.monotonic() < deadline:
+        time.sleep(POLL_S)
+        value = cache.get(key)
+        if value is not None:
+            return value
+        if cache.get(lock) is None:  # the computation failed or its result was evicted
+            break
+    value = compute()
+    cache.set(key, value, timeout)
+    return value
 
 
 def widget_result(widget, scope, now: datetime, queue=None, tz: str | None = None,
@@ -137,31 +179,33 @@ def widget_result(widget, scope, now: datetime, queue=None, tz: str | None = Non
     the scope). The single code path for a stakeholder's view, the manager's preview, exports
     and drill-down links.
 
-    Results are cached for ``settings.CONTACTMIS_DASHBOARD_CACHE_S`` seconds (default 60; 0
-    turns it off) under a key of everything they depend on, including the data version
-    (``selectors.data_version``), so an import shows at once and several people looking at
-    the same dashboard share one computation.
+    Results are cached in the shared cache (``CACHES["default"]``: Redis when configured) for
+    ``settings.CONTACTMIS_DASHBOARD_CACHE_S`` seconds (0 turns it off) under a key of everything
+    they depend on, including the data version that every ingest and rollup bumps
+    (``selectors.data_version``), so an import shows at once and everyone looking at the same
+    dashboard shares one computation (computed once even when asked for at the same moment).
     """
     tz = tz or centre_time_zone()
     period = resolve_period(widget.period, now, tz, widget.custom_start, widget.custom_end)
     params = kpi_params(widget)
     result = WidgetResult(widget=widget, period=period, definitions=definitions(widget, params))
-    timeout = getattr(settings, "CONTACTMIS_DASHBOARD_CACHE_S", 60)
-    key = None
-    if timeout:
-        version = data_version if data_version is not None else selectors.data_version()
-        key = _cache_key(widget, scope, period, queue, now, version)
-        cached = cache.get(key)
-        if cached is not None:
-            for name, value in cached.items():
-                setattr(result, name, value)
-            return result
-    builder = _BUILDERS[widget.kind]
     now_local = now.astimezone(period.start.tzinfo).replace(tzinfo=None)
-    builder(result, widget, scope, period, params, queue, tz, now_local)
-    if key:
-        cache.set(key, {name: getattr(result, name) for name in
-                        ("table", "figure", "tile", "empty", "notes")}, timeout)
+
+    def compute():
+        _BUILDERS[widget.kind](result, widget, scope, period, params, queue, tz, now_local)
+        return {name: getattr(result, name) for name in _CACHED}
+
+    timeout = getattr(settings, "CONTACTMIS_DASHBOARD_CACHE_S", 900)
+    if not timeout:
+        compute()
+        return result
+    version = data_version if data_version is not None else selectors.data_version()
+    key = _cache_key(widget, scope, period, queue, now, version)
+    cached = cache.get(key)
+    if cached is None:
+        cached = _single_flight(key, timeout, compute)
+    for name, value in cached.items():
+        setattr(result, name, value)
     return result
 
 
@@ -442,6 +486,28 @@ def dashboard_render(dashboard, scope, now: datetime, queue=None) -> list[Widget
     version = selectors.data_version()
     return [widget_result(w, scope, now, queue=queue, tz=tz, data_version=version)
             for w in dashboard.widgets.order_by("position", "pk")]
+
+
+def dashboards_warm(now: datetime | None = None) -> int:
+    """Compute every default dashboard into the shared cache for the current data version (run
+    after an import, so the first person to open a dashboard finds it ready). Returns the number
+    of widgets computed."""
+    from django.utils import timezone
+
+    from .models import Widget
+
+    now = now or timezone.now()
+    tz = centre_time_zone()
+    version = selectors.data_version()
+    widgets = (Widget.objects.filter(dashboard__is_default=True)
+               .select_related("dashboard__stakeholder").order_by("dashboard", "position", "pk"))
+    scopes = {}
+    for widget in widgets:
+        dashboard = widget.dashboard
+        if dashboard.pk not in scopes:
+            scopes[dashboard.pk] = selectors.dashboard_scope(dashboard)
+        widget_result(widget, scopes[dashboard.pk], now, tz=tz, data_version=version)
+    return len(widgets)
 
 
 # --- display ----------------------------------------------------------------------------------

@@ -545,7 +545,7 @@ def _finish_sums(frame, granularity, breakdown, tz):
     else:
         day = pd.to_datetime(frame["local_date"])
         if granularity == "week":
-            day = day - pd.to_timedelta(day.dt.weekday, unit="D")
+            day = day - pd.to_timedelta(day.dt.day_of_week, unit="D")
         elif granularity in ("month", "quarter", "year"):
             day = day.dt.to_period({"month": "M", "quarter": "Q", "year": "Y"}[granularity]
                                    ).dt.start_time

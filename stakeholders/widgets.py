@@ -11,7 +11,9 @@ import calendar
 import hashlib
 import json
 import math
+import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -53,6 +55,8 @@ class WidgetResult:
     tile: dict | None = None
     empty: str | None = None
     notes: list[str] = field(default_factory=list)
+    # The cache key of these figures (None when not cached): equal keys, equal figures.
+    key: str | None = None
 
     @property
     def metric_labels(self):
@@ -145,6 +149,44 @@ def _cache_key(widget, scope, period, queue, now, data_version):
 
 
 _CACHED = ("table", "figure", "tile", "empty", "notes")
+
+
+class LocalMemo:
+    """A small per-process LRU in front of the shared cache: a warm dashboard is served without
+    a round trip or unpickling its frames. Safe because its keys hold the data version."""
+
+    def __init__(self, size=512):
+        self.size, self.items, self.lock = size, OrderedDict(), threading.Lock()
+
+    def get(self, key):
+        with self.lock:
+            value = self.items.get(key)
+            if value is not None:
+                self.items.move_to_end(key)
+            return value
+
+    def set(self, key, value):
+        with self.lock:
+            self.items[key] = value
+            self.items.move_to_end(key)
+            while len(self.items) > self.size:
+                self.items.popitem(last=False)
+
+    def clear(self):
+        with self.lock:
+            self.items.clear()
+
+
+local_results = LocalMemo()
+# Rendered widget cards (HTML) of cached results, filled by the dashboard view.
+local_cards = LocalMemo(size=1024)
+
+
+def widget_cache_clear():
+    """Forget every computed widget: the shared cache and this process's memos."""
+    cache.clear()
+    local_results.clear()
+    local_cards.clear()
 # Single flight: the first request for a cold widget computes it under a short lock; the others
 # wait for its result (polling the cache) rather than computing the same figures again.
 LOCK_S = 30
@@ -201,11 +243,15 @@ def widget_result(widget, scope, now: datetime, queue=None, tz: str | None = Non
         return result
     version = data_version if data_version is not None else selectors.data_version()
     key = _cache_key(widget, scope, period, queue, now, version)
-    cached = cache.get(key)
+    cached = local_results.get(key)
     if cached is None:
-        cached = _single_flight(key, timeout, compute)
+        cached = cache.get(key)
+        if cached is None:
+            cached = _single_flight(key, timeout, compute)
+        local_results.set(key, cached)
     for name, value in cached.items():
         setattr(result, name, value)
+    result.key = key
     return result
 
 
@@ -253,13 +299,23 @@ def _tile(result, widget, scope, period, params, queue, tz, now_local):
     prev = resolve_period("custom", period.start, tz,
                           period.first_day - pd.Timedelta(days=days).to_pytimedelta(),
                           period.first_day - pd.Timedelta(days=1).to_pytimedelta())
-    prev_sums = interval_sums(scope, prev, "hour" if period.partial else "day", queue=queue,
-                              tz=tz)
     previous = None
-    if period.partial and not prev_sums.empty:
+    if period.partial:
+        # Whole days before the cut from the daily rollup, the day of the cut by the hour.
         elapsed = pd.Timestamp(now_local) - pd.Timestamp(period.first_day)
         cutoff = pd.Timestamp(prev.first_day) + elapsed
-        prev_sums = prev_sums[prev_sums["period_start"] < cutoff]
+        cut_day = cutoff.normalize().date()
+        queue_id = queue.pk if queue is not None else None
+        parts = [component_sums(scope, prev.first_day, cut_day, "day", queue_id=queue_id, tz=tz)
+                 if cut_day > prev.first_day else None]
+        if cut_day <= prev.last_day:
+            hours = component_sums(scope, cut_day, cut_day + timedelta(days=1), "hour",
+                                   queue_id=queue_id, tz=tz)
+            parts.append(hours[hours["period_start"] < cutoff])
+        parts = [p for p in parts if p is not None and not p.empty]
+        prev_sums = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+    else:
+        prev_sums = interval_sums(scope, prev, "day", queue=queue, tz=tz)
     if not prev_sums.empty:
         prev_total = sum_components(prev_sums.drop(columns=["period_start"]))
         prev_total["period_start"] = pd.Timestamp(prev.first_day)

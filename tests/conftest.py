@@ -98,7 +98,7 @@ def _metric_catalogue(request):
 def _fresh_cache():
     """Cached widget results and the data version live in the shared cache, which outlives a
     test's database; ids repeat between tests, so every test starts with an empty cache."""
-    from django.core.cache import cache
+    from stakeholders.widgets import widget_cache_clear
 
-    cache.clear()
+    widget_cache_clear()
     yield

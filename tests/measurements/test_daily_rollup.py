@@ -162,3 +162,17 @@ def test_daily_rows_are_scope_restricted_like_interval_rows(centre, year_of_segm
             == IntervalStat.objects.restrict(scope).aggregate(n=Sum("offered"))["n"] > 0)
     assert set(DailyStat.objects.restrict(scope).values_list("queue_id", flat=True)) == {
         d["queues"][1].pk}
+
+
+def test_rebuild_command_restores_a_damaged_daily_rollup(centre):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    queue = Queue.objects.create(centre=centre, code="S", name="Sales")
+    interval_rows(centre, queue, 5, dt.date(2026, 3, 20))
+    DailyStat.objects.update(offered=0)
+    out = StringIO()
+    call_command("daily_rollup_rebuild", stdout=out)
+    assert "Daily rollup rebuilt: 5 rows." in out.getvalue()  # Monday 16 to Friday 20
+    _same_totals()

@@ -11,6 +11,7 @@ JavaScript it loads, gzip-compressed as served).
 """
 import datetime as dt
 import gzip
+import http.client
 import io
 import json
 import os
@@ -185,6 +186,12 @@ def test_dashboards_p95_under_8_concurrent_users(centre, manager, tmp_path, sett
                 break
             except OSError:
                 time.sleep(0.3)
+        # Both workers booted (a worker loads the application before it answers).
+        for _ in range(4):
+            probe = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+            probe.request("GET", "/healthz")
+            probe.getresponse().read()
+            probe.close()
         backend = settings.CACHES["default"]["BACKEND"].rsplit(".", 1)[-1]
         lines = [f"Data: {rows:,} IntervalStat rows ({QUEUES} queues × {DAYS} days of "
                  f"15-minute intervals, 08:00–20:00), loaded in {load_s:.1f} s; daily rollup "

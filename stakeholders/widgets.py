@@ -193,7 +193,11 @@ LOCK_S = 30
 POLL_S = 0.02
 
 
-def _single_flight(key: str, timeout: int, compute) -> dict:
+class Busy(Exception):
+    """Another process is computing this widget right now (``wait=False``)."""
+
+
+def _single_flight(key: str, timeout: int, compute, wait: bool = True) -> dict:
     lock = f"{key}:lock"
     if cache.add(lock, 1, LOCK_S):
         try:
@@ -202,6 +206,8 @@ def _single_flight(key: str, timeout: int, compute) -> dict:
             return value
         finally:
             cache.delete(lock)
+    if not wait:
+        raise Busy(key)
     deadline = time.monotonic() + LOCK_S
     while time.monotonic() < deadline:
         time.sleep(POLL_S)
@@ -216,7 +222,7 @@ def _single_flight(key: str, timeout: int, compute) -> dict:
 
 
 def widget_result(widget, scope, now: datetime, queue=None, tz: str | None = None,
-                  data_version=None) -> WidgetResult:
+                  data_version=None, wait: bool = True) -> WidgetResult:
     """Compute ``widget`` within ``scope`` at instant ``now`` (optionally one ``queue`` inside
     the scope). The single code path for a stakeholder's view, the manager's preview, exports
     and drill-down links.
@@ -226,6 +232,8 @@ def widget_result(widget, scope, now: datetime, queue=None, tz: str | None = Non
     they depend on, including the data version that every ingest and rollup bumps
     (``selectors.data_version``), so an import shows at once and everyone looking at the same
     dashboard shares one computation (computed once even when asked for at the same moment).
+    With ``wait=False`` a widget another request is computing raises :class:`Busy` instead of
+    waiting for it.
     """
     tz = tz or centre_time_zone()
     period = resolve_period(widget.period, now, tz, widget.custom_start, widget.custom_end)
@@ -247,7 +255,7 @@ def widget_result(widget, scope, now: datetime, queue=None, tz: str | None = Non
     if cached is None:
         cached = cache.get(key)
         if cached is None:
-            cached = _single_flight(key, timeout, compute)
+            cached = _single_flight(key, timeout, compute, wait)
         local_results.set(key, cached)
     for name, value in cached.items():
         setattr(result, name, value)
@@ -537,11 +545,22 @@ _BUILDERS = {
 
 
 def dashboard_render(dashboard, scope, now: datetime, queue=None) -> list[WidgetResult]:
-    """Every widget of ``dashboard`` in order, computed within ``scope``."""
+    """Every widget of ``dashboard`` in order, computed within ``scope``.
+
+    Widgets someone else is computing are left to the end and then waited for, so people who
+    open a cold dashboard together share out its widgets instead of queueing on each in turn."""
     tz = centre_time_zone()
     version = selectors.data_version()
-    return [widget_result(w, scope, now, queue=queue, tz=tz, data_version=version)
-            for w in dashboard.widgets.order_by("position", "pk")]
+    widgets = list(dashboard.widgets.order_by("position", "pk"))
+    results = []
+    for w in widgets:
+        try:
+            results.append(widget_result(w, scope, now, queue=queue, tz=tz,
+                                         data_version=version, wait=False))
+        except Busy:
+            results.append(None)
+    return [r or widget_result(w, scope, now, queue=queue, tz=tz, data_version=version)
+            for w, r in zip(widgets, results, strict=True)]
 
 
 def dashboards_warm(now: datetime | None = None) -> int:

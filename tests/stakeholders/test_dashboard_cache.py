@@ -152,3 +152,35 @@ def test_no_warming_unless_enabled(centre, cms, tmp_path, settings, monkeypatch,
     monkeypatch.setattr(tasks, "dashboards_warm", lambda: pytest.fail("warmed"))
     (tmp_path / "cms.csv").write_text(samples.INTERVAL_CSV)
     _import(django_capture_on_commit_callbacks, cms, tmp_path / "cms.csv")
+
+
+def test_a_dashboard_skips_widgets_being_computed_elsewhere_then_waits_for_them(
+        centre, cms, tile, tmp_path, monkeypatch, django_capture_on_commit_callbacks):
+    from contactmis.scope import Scope
+    from stakeholders.services import widget_add
+
+    (tmp_path / "cms.csv").write_text(samples.INTERVAL_CSV)
+    _import(django_capture_on_commit_callbacks, cms, tmp_path / "cms.csv")
+    dashboard = tile.dashboard
+    second = widget_add(dashboard, kind="kpi_tile", title="Answered", metrics=["answered"],
+                        period="custom", granularity="day", custom_start=dt.date(2026, 3, 2),
+                        custom_end=dt.date(2026, 3, 2))
+    busy = widgets._cache_key(tile, Scope.everything(), widgets.resolve_period(
+        "custom", NOW, "Europe/London", tile.custom_start, tile.custom_end), None, NOW,
+        widgets.selectors.data_version())
+    cache.add(f"{busy}:lock", 1, 5)  # another process holds the first widget
+    order = []
+    original = widgets._single_flight
+
+    def recording(key, timeout, compute, wait=True):
+        order.append((key == busy, wait))
+        if key == busy and wait:
+            cache.set(key, {"tile": None, "empty": "from elsewhere", "table": None,
+                            "figure": None, "notes": []}, 60)
+        return original(key, timeout, compute, wait)
+
+    monkeypatch.setattr(widgets, "_single_flight", recording)
+    results = widgets.dashboard_render(dashboard, Scope.everything(), NOW)
+    assert order == [(True, False), (False, False), (True, True)]
+    assert [r.widget.pk for r in results] == [tile.pk, second.pk]
+    assert results[0].empty == "from elsewhere" and results[1].tile["value"] == 97

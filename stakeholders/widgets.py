@@ -187,6 +187,8 @@ def widget_cache_clear():
     cache.clear()
     local_results.clear()
     local_cards.clear()
+
+
 # Single flight: the first request for a cold widget computes it under a short lock; the others
 # wait for its result (polling the cache) rather than computing the same figures again.
 LOCK_S = 30

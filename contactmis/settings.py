@@ -5,6 +5,7 @@ nothing set: SQLite in ``var/``, Celery tasks in-process, e-mail written as file
 ``var/mail``. Every variable is listed once in the README.
 """
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -144,6 +145,31 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_RESULT_EXPIRES = 3600
 CELERY_TIMEZONE = "UTC"
+
+# --- Cache (dashboard widget results, the data version) ------------------------------------------
+# Shared by every web process and worker: Redis at CACHE_URL, else the Redis of REDIS_URL on the
+# next database number (its own db, so clearing the cache never touches the broker's queues),
+# else a file cache in var/ (no services needed; still shared by the processes of one machine).
+CACHE_URL = env.str("CACHE_URL", default="")
+if not CACHE_URL and REDIS_URL:
+    _redis = urlsplit(REDIS_URL)
+    _db = int((_redis.path or "/0").strip("/") or 0)
+    CACHE_URL = urlunsplit(_redis._replace(path=f"/{(_db + 1) % 16}"))
+if CACHE_URL.startswith(("redis://", "rediss://")):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                          "LOCATION": CACHE_URL, "KEY_PREFIX": "contactmis"}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+                          "LOCATION": str(VAR_DIR / "cache"), "KEY_PREFIX": "contactmis",
+                          "OPTIONS": {"MAX_ENTRIES": 5000}}}
+# Seconds a computed dashboard widget is kept (its key holds the data version, so new data shows
+# at once whatever this is); 0 turns the cache off.
+CONTACTMIS_DASHBOARD_CACHE_S = env.int("CONTACTMIS_DASHBOARD_CACHE_S", default=900)
+# Recompute the default dashboards in the background after each import (needs a worker).
+CONTACTMIS_DASHBOARD_WARM = env.bool("CONTACTMIS_DASHBOARD_WARM",
+                                     default=not CELERY_TASK_ALWAYS_EAGER)
+# Reports and dashboards read day-and-longer periods from the daily rollup.
+CONTACTMIS_DAILY_ROLLUP = env.bool("CONTACTMIS_DAILY_ROLLUP", default=True)
 
 # --- Mail (one block: Django 6.1 replaces EMAIL_* with MAILERS) --------------------------------
 EMAIL_URL = env.str("EMAIL_URL", default="")

@@ -6,6 +6,11 @@ Every function takes the caller's data ``scope`` (``request.scope`` in views) an
 in SQL: the database returns one row per period and segment shown, so the cost grows with rows
 shown, not with contacts stored.
 
+Rows: periods of a day or longer are read from the daily rollup (``DailyStat``: one row per
+segment and local day), shorter ones and other time zones from the interval rollup
+(``IntervalStat``); both give the same sums (``CONTACTMIS_DAILY_ROLLUP = False`` reads intervals
+only).
+
 Time: ``start``/``end`` are dates in the centre's time zone (``end`` exclusive). Periods are the
 centre's local days, weeks (ISO, Monday), months, quarters and years, grouped on the stored
 ``local_date``; 15-minute periods group on ``interval_start`` (UTC, exact across DST changes);
@@ -21,6 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from django.conf import settings
 from django.db.models import Case, F, IntegerField, Max, Q, Sum, Value, When
 from django.db.models.functions import (
     Cast,
@@ -36,16 +42,19 @@ from measurements.constants import WAIT_BUCKETS_S
 from measurements.models import (
     AgentIntervalStat,
     Contact,
+    DailyStat,
     IntervalStat,
     MetricDefinition,
     Segment,
 )
+from measurements.models.facts import ADDITIVE_FIELDS
 from measurements.selectors import metric_definition_in_force, metric_versions_between
 from pathways.models import Agent, Pathway, Queue, Step
 
 from .analysis.kpis import DEFAULT_SL_VARIANT, KpiParams, kpis_from_sums
 
 GRANULARITIES = ("15min", "30min", "hour", "day", "week", "month", "quarter", "year")
+DAILY_GRANULARITIES = ("day", "week", "month", "quarter", "year")
 # Segment dimensions of the interval rollup: name → lookup.
 DIMENSIONS = {
     "queue": "queue_id", "step": "step_id", "channel": "channel", "pathway": "step__pathway_id",
@@ -198,8 +207,16 @@ def _labels(dim: str, ids) -> dict:
     return {}
 
 
-def _base(scope, centre, start, end, tz, source):
-    qs = IntervalStat.objects.restrict(scope).filter(centre=centre)
+def use_daily(granularity: str = "day", tz=None) -> bool:
+    """Whether sums for ``granularity`` (cut in the centre's own zone when ``tz`` is None) are
+    read from the daily rollup rather than the interval rollup."""
+    return (granularity in DAILY_GRANULARITIES and tz is None
+            and getattr(settings, "CONTACTMIS_DAILY_ROLLUP", True))
+
+
+def _base(scope, centre, start, end, tz, source, daily=False):
+    model = DailyStat if daily and use_daily("day", tz) else IntervalStat
+    qs = model.objects.restrict(scope).filter(centre=centre)
     if tz is None:
         qs = qs.filter(local_date__gte=start, local_date__lt=end)
     else:
@@ -241,7 +258,8 @@ def kpi_frame(scope, centre, start: dt.date, end: dt.date, granularity: str = "d
         _check_bucket(p.params.short_abandon_s, "Short-abandon threshold")
     group, how = _period_expressions(granularity, other_tz)
     dims = {f"d_{d}": F(DIMENSIONS[d]) for d in by}
-    qs = _base(scope, centre, start, end, other_tz, source)
+    qs = _base(scope, centre, start, end, other_tz, source,
+               daily=use_daily(granularity, other_tz))
     rows = (qs.annotate(**group, **dims).values(*group, *dims)
             .annotate(**{f: Sum(f) for f in KPI_FIELDS}, **_threshold_sums(periods),
                       wait_max_s=Max("wait_max_s"))
@@ -332,7 +350,7 @@ def bucket_totals(scope, centre, start, end, by: list[str] | tuple = (), source=
     percentiles and the service-level curve."""
     dims = {f"d_{d}": F(DIMENSIONS[d]) for d in by}
     buckets = [f"{k}_le_{b}s" for b in WAIT_BUCKETS_S for k in ("answered", "abandoned")]
-    qs = _base(scope, centre, start, end, None, source)
+    qs = _base(scope, centre, start, end, None, source, daily=True)
     sums = {"offered_sum": Sum("offered"), "answered_sum": Sum("answered"),
             "abandoned_sum": Sum("abandoned"), **{f"{b}_sum": Sum(b) for b in buckets}}
     if dims:
@@ -381,7 +399,7 @@ def flow_frame(scope, centre, start, end, source=None) -> pd.DataFrame:
     """Summed flow components per routing point (step name, else queue name) for a Sankey."""
     fields = ("ivr_contained", "ivr_to_queue", "ivr_abandoned", "answered", "abandoned",
               "flowed_out", "transfers", "escalations", "offered", "ivr_sessions")
-    qs = _base(scope, centre, start, end, None, source)
+    qs = _base(scope, centre, start, end, None, source, daily=True)
     rows = list(qs.values("step__name", "queue__name", "queue__code")
                 .annotate(**{f"{f}_sum": Sum(f) for f in fields}))
     df = pd.DataFrame.from_records(rows)
@@ -438,7 +456,7 @@ def period_kpi_frame(scope, centre, start: dt.date, end: dt.date, by: list[str] 
     dims = {f"d_{d}": F(DIMENSIONS[d]) for d in by}
     sums = {**{f: Sum(f) for f in KPI_FIELDS}, **_threshold_sums(periods),
             "wait_max_s": Max("wait_max_s")}
-    qs = _base(scope, centre, start, end, None, None)
+    qs = _base(scope, centre, start, end, None, None, daily=True)
     if dims:
         rows = list(qs.annotate(**dims).values(*dims).annotate(**sums).order_by(*dims))
     else:
@@ -458,3 +476,101 @@ def period_kpi_frame(scope, centre, start: dt.date, end: dt.date, by: list[str] 
     result = kpis_from_sums(out, periods[-1].params)
     result.attrs["definition"] = definition_label(periods)
     return result
+
+
+# --- component sums for dashboards ------------------------------------------------------------
+AGENT_ADDITIVE = ("handled", "transfers", "escalations", "talk_s", "hold_s", "acw_s",
+                  "staffed_s", "available_s", "busy_s")
+# Breakdown key → rollup lookup it groups by (interval dimensions, then agent ones).
+BREAKDOWN_LOOKUPS = {"queue": "queue_id", "channel": "channel", "contact_type": "contact_type",
+                     "customer_segment": "customer_segment", "site": "queue__site"}
+AGENT_BREAKDOWN_LOOKUPS = {"agent": "agent_id", "team": "agent__team"}
+_FREQ = {"15min": "15min", "30min": "30min", "hour": "h", "day": "D", "week": "W-MON",
+         "month": "MS", "quarter": "QS", "year": "YS"}
+
+
+def component_sums(scope, start: dt.date, end: dt.date, granularity: str, breakdown: str = "",
+                   queue_id: int | None = None, tz: str = "UTC") -> pd.DataFrame:
+    """Summed rollup components for local days [start, end) within ``scope``: one row per time
+    bucket (``period_start``: naive local time, start of the bucket) and breakdown value
+    (``key``, with ``key_label``), every additive component plus ``wait_max_s``.
+
+    Sub-daily buckets come from ``interval_start`` (UTC) shown in ``tz`` (the centre's zone), so
+    a DST day has 23 or 25 hours of buckets; daily and longer ones from ``local_date`` of the
+    daily rollup. ``queue_id`` narrows to one queue (already checked to be inside ``scope``);
+    ``breakdown`` may be an agent dimension (agent, team), read from the per-agent rollup with
+    queue quantities zero. Returns an empty frame with the component columns when there is no
+    data.
+    """
+    if breakdown in AGENT_BREAKDOWN_LOOKUPS:
+        return _agent_component_sums(scope, start, end, granularity, breakdown, queue_id, tz)
+    model = DailyStat if use_daily(granularity) else IntervalStat
+    qs = model.objects.restrict(scope).filter(local_date__gte=start, local_date__lt=end)
+    if queue_id is not None:
+        qs = qs.filter(queue_id=queue_id)
+    group = ["local_date"] if granularity in DAILY_GRANULARITIES else ["interval_start"]
+    if breakdown:
+        qs = qs.annotate(key=F(BREAKDOWN_LOOKUPS[breakdown]))
+        group = [*group, "key"]
+    rows = list(qs.order_by().values(*group).annotate(
+        **{f: Sum(f) for f in ADDITIVE_FIELDS}, wait_max_s=Max("wait_max_s")))
+    frame = pd.DataFrame(rows, columns=[*group, *ADDITIVE_FIELDS, "wait_max_s"])
+    return _finish_sums(frame, granularity, breakdown, tz)
+
+
+def _agent_component_sums(scope, start, end, granularity, breakdown, queue_id, tz):
+    qs = AgentIntervalStat.objects.restrict(scope).filter(local_date__gte=start,
+                                                          local_date__lt=end)
+    if queue_id is not None:
+        qs = qs.filter(queue_id=queue_id)
+    group = ["local_date"] if granularity in DAILY_GRANULARITIES else ["interval_start"]
+    group = [*group, "key"]
+    qs = qs.annotate(key=F(AGENT_BREAKDOWN_LOOKUPS[breakdown]))
+    rows = list(qs.order_by().values(*group).annotate(**{f: Sum(f) for f in AGENT_ADDITIVE}))
+    frame = pd.DataFrame(rows, columns=[*group, *AGENT_ADDITIVE])
+    # Agent rows carry handling and state time only; queue quantities are zero on them.
+    for name in ADDITIVE_FIELDS:
+        if name not in frame.columns:
+            frame[name] = 0
+    return _finish_sums(frame, granularity, breakdown, tz)
+
+
+def _finish_sums(frame, granularity, breakdown, tz):
+    if "interval_start" in frame.columns:
+        utc = pd.to_datetime(frame["interval_start"], utc=True)
+        # Floor in UTC (whole-hour offsets), then show local wall time.
+        floored = utc.dt.floor(_FREQ[granularity]) if granularity != "15min" else utc
+        frame["period_start"] = floored.dt.tz_convert(tz).dt.tz_localize(None)
+        frame = frame.drop(columns=["interval_start"])
+    else:
+        day = pd.to_datetime(frame["local_date"])
+        if granularity == "week":
+            day = day - pd.to_timedelta(day.dt.day_of_week, unit="D")
+        elif granularity in ("month", "quarter", "year"):
+            day = day.dt.to_period({"month": "M", "quarter": "Q", "year": "Y"}[granularity]
+                                   ).dt.start_time
+        frame["period_start"] = day
+        frame = frame.drop(columns=["local_date"])
+    keys = ["period_start", *(["key"] if breakdown else [])]
+    if breakdown:
+        frame["key"] = frame["key"].fillna("")
+    if len(frame):
+        grouped = frame.groupby(keys, sort=True)
+        summed = grouped[[c for c in frame.columns if c not in keys and c != "wait_max_s"]].sum()
+        if "wait_max_s" in frame.columns:
+            summed["wait_max_s"] = grouped["wait_max_s"].max()
+        frame = summed.reset_index()
+    if breakdown:
+        frame["key_label"] = breakdown_labels(breakdown, frame["key"])
+    return frame.reset_index(drop=True)
+
+
+def breakdown_labels(breakdown, keys: pd.Series) -> list[str]:
+    """Human labels for breakdown keys (queue/agent names; blanks shown as "(none)")."""
+    if breakdown == "queue":
+        names = {q.pk: str(q) for q in Queue.objects.filter(pk__in=set(keys.dropna()))}
+        return [names.get(k, "(no queue)") for k in keys]
+    if breakdown == "agent":
+        names = {a.pk: str(a) for a in Agent.objects.filter(pk__in=set(keys.dropna()))}
+        return [names.get(k, "(no agent)") for k in keys]
+    return [str(k) if k not in (None, "") else "(none)" for k in keys]

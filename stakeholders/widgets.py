@@ -11,8 +11,11 @@ import calendar
 import hashlib
 import json
 import math
+import threading
+import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import numpy as np
 import pandas as pd
@@ -21,11 +24,21 @@ from django.core.cache import cache
 
 from reports.analysis import control, erlang, forecast, patterns, plan
 from reports.analysis.kpis import KpiParams, kpis_from_sums, ratio, sum_components
+from reports.selectors import component_sums
 
 from . import figures, selectors
 from .constants import METRICS, Metric
 from .periods import ResolvedPeriod, resolve_period
-from .selectors import centre_time_zone, interval_sums
+from .selectors import centre_time_zone
+
+
+def interval_sums(scope, period: ResolvedPeriod, granularity: str, breakdown: str = "",
+                  queue=None, tz: str | None = None) -> pd.DataFrame:
+    """Component sums of ``period`` (``reports.selectors.component_sums``: the daily rollup for
+    days and longer, the interval rollup below) for one widget."""
+    return component_sums(scope, period.first_day, period.last_day + timedelta(days=1),
+                          granularity, breakdown, queue_id=queue.pk if queue is not None else None,
+                          tz=tz or centre_time_zone())
 
 
 @dataclass
@@ -42,6 +55,8 @@ class WidgetResult:
     tile: dict | None = None
     empty: str | None = None
     notes: list[str] = field(default_factory=list)
+    # The cache key of these figures (None when not cached): equal keys, equal figures.
+    key: str | None = None
 
     @property
     def metric_labels(self):
@@ -122,46 +137,131 @@ def _scope_key(scope):
 
 def _cache_key(widget, scope, period, queue, now, data_version):
     """Everything a widget's figures depend on: its settings, the scope, the period's bounds,
-    the queue filter and the data version (and, for a running period, the minute)."""
+    the queue filter and the data version (and, for a running period, the local hour: the tile's
+    like-for-like comparison cuts the previous period at whole hours, and costs count days)."""
+    hour = now.astimezone(period.start.tzinfo).replace(minute=0, second=0, microsecond=0)
     spec = [widget.kind, widget.metrics, widget.granularity, widget.breakdown or "",
             widget.options or {}, period.key, period.start.isoformat(), period.end.isoformat(),
             _scope_key(scope), queue.pk if queue is not None else None, data_version,
-            now.replace(second=0, microsecond=0).isoformat() if period.partial else None]
+            hour.isoformat() if period.partial else None]
     digest = hashlib.sha1(json.dumps(spec, sort_keys=True, default=str).encode()).hexdigest()
     return f"contactmis:widget:{digest}"
 
 
+_CACHED = ("table", "figure", "tile", "empty", "notes")
+
+
+class LocalMemo:
+    """A small per-process LRU in front of the shared cache: a warm dashboard is served without
+    a round trip or unpickling its frames. Safe because its keys hold the data version."""
+
+    def __init__(self, size=512):
+        self.size, self.items, self.lock = size, OrderedDict(), threading.Lock()
+
+    def get(self, key):
+        with self.lock:
+            value = self.items.get(key)
+            if value is not None:
+                self.items.move_to_end(key)
+            return value
+
+    def set(self, key, value):
+        with self.lock:
+            self.items[key] = value
+            self.items.move_to_end(key)
+            while len(self.items) > self.size:
+                self.items.popitem(last=False)
+
+    def clear(self):
+        with self.lock:
+            self.items.clear()
+
+
+local_results = LocalMemo()
+# Rendered widget cards (HTML) of cached results, filled by the dashboard view.
+local_cards = LocalMemo(size=1024)
+
+
+def widget_cache_clear():
+    """Forget every computed widget: the shared cache and this process's memos."""
+    cache.clear()
+    local_results.clear()
+    local_cards.clear()
+
+
+# Single flight: the first request for a cold widget computes it under a short lock; the others
+# wait for its result (polling the cache) rather than computing the same figures again.
+LOCK_S = 30
+POLL_S = 0.02
+
+
+class Busy(Exception):
+    """Another process is computing this widget right now (``wait=False``)."""
+
+
+def _single_flight(key: str, timeout: int, compute, wait: bool = True) -> dict:
+    lock = f"{key}:lock"
+    if cache.add(lock, 1, LOCK_S):
+        try:
+            value = compute()
+            cache.set(key, value, timeout)
+            return value
+        finally:
+            cache.delete(lock)
+    if not wait:
+        raise Busy(key)
+    deadline = time.monotonic() + LOCK_S
+    while time.monotonic() < deadline:
+        time.sleep(POLL_S)
+        value = cache.get(key)
+        if value is not None:
+            return value
+        if cache.get(lock) is None:  # the computation failed or its result was evicted
+            break
+    value = compute()
+    cache.set(key, value, timeout)
+    return value
+
+
 def widget_result(widget, scope, now: datetime, queue=None, tz: str | None = None,
-                  data_version=None) -> WidgetResult:
+                  data_version=None, wait: bool = True) -> WidgetResult:
     """Compute ``widget`` within ``scope`` at instant ``now`` (optionally one ``queue`` inside
     the scope). The single code path for a stakeholder's view, the manager's preview, exports
     and drill-down links.
 
-    Results are cached for ``settings.CONTACTMIS_DASHBOARD_CACHE_S`` seconds (default 60; 0
-    turns it off) under a key of everything they depend on, including the data version
-    (``selectors.data_version``), so an import shows at once and several people looking at
-    the same dashboard share one computation.
+    Results are cached in the shared cache (``CACHES["default"]``: Redis when configured) for
+    ``settings.CONTACTMIS_DASHBOARD_CACHE_S`` seconds (0 turns it off) under a key of everything
+    they depend on, including the data version that every ingest and rollup bumps
+    (``selectors.data_version``), so an import shows at once and everyone looking at the same
+    dashboard shares one computation (computed once even when asked for at the same moment).
+    With ``wait=False`` a widget another request is computing raises :class:`Busy` instead of
+    waiting for it.
     """
     tz = tz or centre_time_zone()
     period = resolve_period(widget.period, now, tz, widget.custom_start, widget.custom_end)
     params = kpi_params(widget)
     result = WidgetResult(widget=widget, period=period, definitions=definitions(widget, params))
-    timeout = getattr(settings, "CONTACTMIS_DASHBOARD_CACHE_S", 60)
-    key = None
-    if timeout:
-        version = data_version if data_version is not None else selectors.data_version()
-        key = _cache_key(widget, scope, period, queue, now, version)
-        cached = cache.get(key)
-        if cached is not None:
-            for name, value in cached.items():
-                setattr(result, name, value)
-            return result
-    builder = _BUILDERS[widget.kind]
     now_local = now.astimezone(period.start.tzinfo).replace(tzinfo=None)
-    builder(result, widget, scope, period, params, queue, tz, now_local)
-    if key:
-        cache.set(key, {name: getattr(result, name) for name in
-                        ("table", "figure", "tile", "empty", "notes")}, timeout)
+
+    def compute():
+        _BUILDERS[widget.kind](result, widget, scope, period, params, queue, tz, now_local)
+        return {name: getattr(result, name) for name in _CACHED}
+
+    timeout = getattr(settings, "CONTACTMIS_DASHBOARD_CACHE_S", 900)
+    if not timeout:
+        compute()
+        return result
+    version = data_version if data_version is not None else selectors.data_version()
+    key = _cache_key(widget, scope, period, queue, now, version)
+    cached = local_results.get(key)
+    if cached is None:
+        cached = cache.get(key)
+        if cached is None:
+            cached = _single_flight(key, timeout, compute, wait)
+        local_results.set(key, cached)
+    for name, value in cached.items():
+        setattr(result, name, value)
+    result.key = key
     return result
 
 
@@ -209,13 +309,23 @@ def _tile(result, widget, scope, period, params, queue, tz, now_local):
     prev = resolve_period("custom", period.start, tz,
                           period.first_day - pd.Timedelta(days=days).to_pytimedelta(),
                           period.first_day - pd.Timedelta(days=1).to_pytimedelta())
-    prev_sums = interval_sums(scope, prev, "hour" if period.partial else "day", queue=queue,
-                              tz=tz)
     previous = None
-    if period.partial and not prev_sums.empty:
+    if period.partial:
+        # Whole days before the cut from the daily rollup, the day of the cut by the hour.
         elapsed = pd.Timestamp(now_local) - pd.Timestamp(period.first_day)
         cutoff = pd.Timestamp(prev.first_day) + elapsed
-        prev_sums = prev_sums[prev_sums["period_start"] < cutoff]
+        cut_day = cutoff.normalize().date()
+        queue_id = queue.pk if queue is not None else None
+        parts = [component_sums(scope, prev.first_day, cut_day, "day", queue_id=queue_id, tz=tz)
+                 if cut_day > prev.first_day else None]
+        if cut_day <= prev.last_day:
+            hours = component_sums(scope, cut_day, cut_day + timedelta(days=1), "hour",
+                                   queue_id=queue_id, tz=tz)
+            parts.append(hours[hours["period_start"] < cutoff])
+        parts = [p for p in parts if p is not None and not p.empty]
+        prev_sums = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+    else:
+        prev_sums = interval_sums(scope, prev, "day", queue=queue, tz=tz)
     if not prev_sums.empty:
         prev_total = sum_components(prev_sums.drop(columns=["period_start"]))
         prev_total["period_start"] = pd.Timestamp(prev.first_day)
@@ -437,11 +547,44 @@ _BUILDERS = {
 
 
 def dashboard_render(dashboard, scope, now: datetime, queue=None) -> list[WidgetResult]:
-    """Every widget of ``dashboard`` in order, computed within ``scope``."""
+    """Every widget of ``dashboard`` in order, computed within ``scope``.
+
+    Widgets someone else is computing are left to the end and then waited for, so people who
+    open a cold dashboard together share out its widgets instead of queueing on each in turn."""
     tz = centre_time_zone()
     version = selectors.data_version()
-    return [widget_result(w, scope, now, queue=queue, tz=tz, data_version=version)
-            for w in dashboard.widgets.order_by("position", "pk")]
+    widgets = list(dashboard.widgets.order_by("position", "pk"))
+    results = []
+    for w in widgets:
+        try:
+            results.append(widget_result(w, scope, now, queue=queue, tz=tz,
+                                         data_version=version, wait=False))
+        except Busy:
+            results.append(None)
+    return [r or widget_result(w, scope, now, queue=queue, tz=tz, data_version=version)
+            for w, r in zip(widgets, results, strict=True)]
+
+
+def dashboards_warm(now: datetime | None = None) -> int:
+    """Compute every default dashboard into the shared cache for the current data version (run
+    after an import, so the first person to open a dashboard finds it ready). Returns the number
+    of widgets computed."""
+    from django.utils import timezone
+
+    from .models import Widget
+
+    now = now or timezone.now()
+    tz = centre_time_zone()
+    version = selectors.data_version()
+    widgets = (Widget.objects.filter(dashboard__is_default=True)
+               .select_related("dashboard__stakeholder").order_by("dashboard", "position", "pk"))
+    scopes = {}
+    for widget in widgets:
+        dashboard = widget.dashboard
+        if dashboard.pk not in scopes:
+            scopes[dashboard.pk] = selectors.dashboard_scope(dashboard)
+        widget_result(widget, scopes[dashboard.pk], now, tz=tz, data_version=version)
+    return len(widgets)
 
 
 # --- display ----------------------------------------------------------------------------------

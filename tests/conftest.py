@@ -92,3 +92,13 @@ def _metric_catalogue(request):
 
         request.getfixturevalue("db")
         ensure_metric_catalogue()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Cached widget results and the data version live in the shared cache, which outlives a
+    test's database; ids repeat between tests, so every test starts with an empty cache."""
+    from stakeholders.widgets import widget_cache_clear
+
+    widget_cache_clear()
+    yield

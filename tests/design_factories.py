@@ -39,12 +39,15 @@ def source(centre, name="ACD export", kind="acd"):
 def interval_row(centre, queue, day, minute=540, **quantities):
     """One 15-minute IntervalStat row on local ``day`` at ``minute`` after local midnight."""
     from measurements.models import IntervalStat
+    from measurements.services.daily import daily_rollup_refresh
 
     local = datetime.datetime.combine(day, datetime.time()) + datetime.timedelta(minutes=minute)
     start = timezone.make_aware(local, centre.tz)
-    return IntervalStat.objects.create(
+    row = IntervalStat.objects.create(
         centre=centre, queue=queue, interval_start=start, local_date=day, local_minute=minute,
         weekday=day.weekday(), **quantities)
+    daily_rollup_refresh(row.source_id, [day])  # as the rollup services do
+    return row
 
 
 def plan_with_objective(centre, *, name="Plan 2026", start=datetime.date(2026, 1, 1),

@@ -1,4 +1,5 @@
 """Measurement models, one module per concern."""
+from .daily import DailyStat
 from .facts import AgentIntervalStat, AgentState, Contact, IntervalStat, Segment, SurveyResponse
 from .sources import DataSource, ImportBatch, RejectedRow
 
@@ -6,6 +7,7 @@ __all__ = [
     "AgentIntervalStat",
     "AgentState",
     "Contact",
+    "DailyStat",
     "DataSource",
     "ImportBatch",
     "IntervalStat",

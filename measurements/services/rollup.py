@@ -20,6 +20,7 @@ from django.db import connection
 
 from ..constants import INTERVAL_S, WAIT_BUCKETS_S
 from ..models import DataSource, IntervalStat
+from .daily import refreshes_daily_after_insert, refreshes_daily_after_rebuild
 
 UTC = dt.UTC
 ROLLUP_WORK_MEM = "128MB"
@@ -109,6 +110,7 @@ def local_fields(interval_start: dt.datetime, tz) -> dict:
             "weekday": local.weekday()}
 
 
+@refreshes_daily_after_rebuild
 def rollup_rebuild(source: DataSource, start: dt.datetime, end: dt.datetime, batch=None) -> int:
     """Rebuild the contact-derived IntervalStat rows of ``source`` for the intervals from
     ``start`` (UTC, floored to the interval) up to and including the one holding ``end``.
@@ -185,6 +187,7 @@ def _pg_insert_select(model, grouped_sql, params, time_zone, columns: dict) -> i
         return written
 
 
+@refreshes_daily_after_insert
 def interval_stats_insert(rows: list[dict]):
     """Insert IntervalStat rows (dicts keyed by field attname; missing quantities are 0)."""
     rows_insert(IntervalStat, rows)

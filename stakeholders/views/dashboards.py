@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -25,7 +26,7 @@ from ..constants import METRICS, Breakdown, WidgetKind
 from ..forms import DashboardForm, WidgetForm
 from ..models import Widget
 from ..scope import stakeholder_of_user, stakeholder_scope
-from ..widgets import dashboard_render, table_display, widget_result
+from ..widgets import dashboard_render, local_cards, table_display, widget_result
 from .register import _form_errors_from, require_manager
 
 
@@ -47,6 +48,20 @@ def _present(result):
                   .replace("&", "\\u0026"))
     return {"r": result, "figure": figure,
             "table": table_display(result, label) if show_table else None}
+
+
+def _card(result, queue) -> str:
+    """The widget's card as HTML; the same figures, widget and filter give the same card."""
+    w = result.widget
+    key = None if result.key is None else (result.key, w.pk, w.title, w.wide, w.kind,
+                                           queue.pk if queue is not None else None)
+    html = local_cards.get(key) if key else None
+    if html is None:
+        html = render_to_string("stakeholders/_widget.html", {**_present(result),
+                                                              "queue": queue})
+        if key:
+            local_cards.set(key, html)
+    return html
 
 
 class DashboardListView(View):
@@ -71,7 +86,7 @@ class DashboardDetailView(View):
         results = dashboard_render(dashboard, scope, timezone.now(), queue=queue)
         return render(request, "stakeholders/dashboard_detail.html", {
             "dashboard": dashboard, "stakeholder": dashboard.stakeholder, "scope": scope,
-            "results": [_present(r) for r in results],
+            "cards": [_card(r, queue) for r in results],
             "queues": selectors.scope_queues(scope), "queue": queue,
             "preview": can_read_all(request.user), "can_edit": is_manager(request.user),
             "siblings": selectors.dashboard_list(request.user).filter(

@@ -12,9 +12,9 @@ KINDS = ["centre_staff", "executive", "vendor", "department", "own_team"]
 
 @pytest.fixture(autouse=True)
 def _fresh_widget_cache():
-    from django.core.cache import cache
+    from stakeholders.widgets import widget_cache_clear
 
-    cache.clear()
+    widget_cache_clear()
 
 
 @pytest.fixture

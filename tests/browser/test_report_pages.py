@@ -13,6 +13,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def _copy_day_to_yesterday(today):
     """The factory skips Sundays; make sure "yesterday" has data by copying the day before."""
     from measurements.models import IntervalStat
+    from measurements.services.daily import daily_rollup_refresh
 
     yesterday = today - timedelta(days=1)
     if IntervalStat.objects.filter(local_date=yesterday).exists():
@@ -26,6 +27,7 @@ def _copy_day_to_yesterday(today):
         row.interval_start += timedelta(days=1)
         copies.append(row)
     IntervalStat.objects.bulk_create(copies)
+    daily_rollup_refresh(None, [yesterday])  # as the rollup services do
 
 
 def test_manager_schedules_previews_and_reads_a_report(page, live_server, login, screenshot,

@@ -3,6 +3,7 @@ import datetime as dt
 
 from measurements.constants import WAIT_BUCKETS_S
 from measurements.models import IntervalStat
+from measurements.services.daily import daily_rollup_refresh
 
 
 def interval_row(centre, queue, local_start: dt.datetime, offered=10, answered=8, abandoned=2,
@@ -21,8 +22,10 @@ def interval_row(centre, queue, local_start: dt.datetime, offered=10, answered=8
         for b in WAIT_BUCKETS_S:
             value = given.get(b, value if b <= max(given, default=0) else total)
             fields[f"{kind}_le_{b}s"] = value
-    return IntervalStat.objects.create(
+    row = IntervalStat.objects.create(
         centre=centre, queue=queue, channel=getattr(queue, "channel", "voice"),
         interval_start=aware.astimezone(dt.UTC), local_date=local_start.date(),
         local_minute=local_start.hour * 60 + local_start.minute, weekday=local_start.weekday(),
         **fields)
+    daily_rollup_refresh(row.source_id, [row.local_date])  # as the rollup services do
+    return row

@@ -74,8 +74,8 @@ def two_vendors(db, centre, viewer, outsider, today):
 @pytest.fixture(autouse=True)
 def _fresh_widget_cache():
     """Widget results are cached by data version; ids repeat between tests, so start clean."""
-    from django.core.cache import cache
+    from stakeholders.widgets import widget_cache_clear
 
-    cache.clear()
+    widget_cache_clear()
     yield
-    cache.clear()
+    widget_cache_clear()

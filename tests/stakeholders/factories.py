@@ -10,6 +10,7 @@ def interval_rows(centre, queue, days, today, open_h=8, close_h=18, seed=1, agen
     """IntervalStat rows every 15 minutes of opening hours for ``days`` days up to ``today``
     (local), with volumes varying by hour and day so patterns and charts have shape."""
     from measurements.models import AgentIntervalStat, IntervalStat
+    from measurements.services.daily import daily_rollup_refresh
 
     tz = ZoneInfo(centre.time_zone)
     rows, agent_rows = [], []
@@ -47,6 +48,7 @@ def interval_rows(centre, queue, days, today, open_h=8, close_h=18, seed=1, agen
                     available_s=300, busy_s=600))
     IntervalStat.objects.bulk_create(rows)
     AgentIntervalStat.objects.bulk_create(agent_rows)
+    daily_rollup_refresh(None, {r.local_date for r in rows})  # as the rollup services do
     return len(rows)
 
 

@@ -55,7 +55,8 @@ HOME_SITE = "Leeds"
 #: Loading order: contacts before the surveys that refer to them; per source, months in order
 #: (Asterisk calls open at the end of a month are carried into the next file).
 SOURCE_ORDER = ("In-house ACD (Asterisk)", "Sales vendor (Amazon Connect)", "IVR sessions",
-                "Digital contacts (CRM)", "Post-contact survey")
+                "Digital contacts (CRM)", "Digital agent states (WFM)",
+                "Sales vendor agent states (WFM)", "Post-contact survey")
 
 FIRST = ("Amelia", "Oliver", "Isla", "George", "Ava", "Noah", "Mia", "Arthur", "Grace", "Leo",
          "Freya", "Oscar", "Lily", "Harry", "Ivy", "Jack", "Rosie", "Theo", "Evie", "Finley",
@@ -108,6 +109,10 @@ def generic_mapping(source: dict) -> dict:
         columns[canonical] = header
     mapping = {"columns": columns, "time_zone": source["time_zone"], "duration_unit": "s",
                "delimiter": ","}
+    if source["kind"] == "wfm":
+        return {"records": "agent_states", "columns": columns,
+                "state_values": (source.get("value_maps") or {}).get("state", {}),
+                "time_zone": source["time_zone"], "delimiter": ","}
     if source["kind"] == "ivr":
         # IVR legs sit on the IVR routing point; the queue column says where a call went next.
         columns.pop("queue", None)
@@ -234,7 +239,7 @@ def _sources(centre, manifest) -> dict[str, DataSource]:
     out = {}
     for spec in manifest["sources"]:
         if spec["name"] not in SOURCE_ORDER:
-            continue  # agent-state CSVs: the generic adapter reads contacts only (see docs)
+            continue
         existing = DataSource.objects.filter(centre=centre, name=spec["name"]).first()
         if existing:
             out[spec["name"]] = existing
@@ -298,7 +303,7 @@ def _ingest(sources, manifest, out: Path, result: DemoResult, log) -> None:
         if batch.status not in (BatchStatus.LOADED, BatchStatus.DUPLICATE):
             result.failed.append(f"{info['path']}: {batch.status} {batch.error}")
         log(f"  [{i:>2}/{total}] {info['path']:<48} {batch.status:<9} "
-            f"{batch.contacts_loaded + batch.surveys_loaded:>7,} rows, "
+            f"{batch.contacts_loaded + batch.surveys_loaded + batch.agent_states_loaded:>7,} rows, "
             f"{batch.rows_rejected:,} rejected, {time.perf_counter() - t:5.1f} s")
 
 

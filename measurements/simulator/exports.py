@@ -346,11 +346,12 @@ def crm_frame(result) -> pd.DataFrame:
     })
 
 
-def agent_state_frame(result) -> pd.DataFrame:
-    """Digital teams' agent states (the platform's WFM export): staffed, paused, busy spans."""
+def agent_state_frame(result, system: str = "crm") -> pd.DataFrame:
+    """Agent states of the teams working on ``system`` (``crm``: the digital platform's WFM
+    export; ``connect``: the sales vendor's): staffed, paused, busy spans."""
     spans = result.spans
     teams = result.config.teams
-    crm = [i for i, t in enumerate(teams) if t.system == "crm"]
+    crm = [i for i, t in enumerate(teams) if t.system == system]
     spans = spans[spans["team_idx"].isin(crm)].sort_values(["start_t", "agent_idx", "kind"])
     zone = result.calendar.time_zone
     agent = result.agents["name"].to_numpy()
@@ -463,6 +464,17 @@ SOURCES = {
                "notes": "Spans overlap: busy and paused lie inside staffed (logged in). "
                         "Busy = at least one contact in progress (chat agents work two "
                         "at once)."},
+    "vendor_states": {
+        "name": "Sales vendor agent states (WFM)", "kind": "wfm", "export_format": "generic",
+        "folder": "vendor-connect", "pattern": "agent-states-{month}.csv",
+        "timestamps": "local time of the centre, naive",
+        "column_mapping": {"agent": "agent", "team": "team", "state": "state",
+                           "started_at": "started_at", "ended_at": "ended_at",
+                           "reason": "reason"},
+        "value_maps": {"state": AGENT_STATES},
+        "notes": "The sales vendor's workforce export for its agents on the contract, same "
+                 "layout as the digital agent states: busy = on a call or in after-call work; "
+                 "paused includes breaks and back-office work."},
     "survey": {"name": "Post-contact survey", "kind": "survey", "export_format": "survey",
                "folder": "survey", "pattern": "survey-responses-{month}.csv",
                "timestamps": "local time of the centre, naive",
@@ -492,6 +504,7 @@ def write_exports(result, out_dir: str | Path) -> dict:
         "ivr": _csv_by_month(ivr_frame(result), zone),
         "crm": _csv_by_month(crm_frame(result), zone),
         "states": _csv_by_month(agent_state_frame(result), zone),
+        "vendor_states": _csv_by_month(agent_state_frame(result, "connect"), zone),
         "survey": _csv_by_month(survey_frame(result), zone),
     }
     sources = []

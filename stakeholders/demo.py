@@ -151,7 +151,7 @@ def demo_load(*, out_dir: Path, scale: float = DEMO_SCALE, seed: int = DEMO_SEED
     sources = _sources(centre, manifest)
     queues = _queues(centre, manifest)
     _agents(centre, manifest)
-    _monitor_settings(centre)
+    _closed_days(centre, manifest)
     t = time.perf_counter()
     # Tests and the monitor run once on the whole history at the end, not after every file.
     with quality_checks_deferred():
@@ -181,7 +181,7 @@ def demo_wipe(centre: Centre) -> None:
         Segment,
         SurveyResponse,
     )
-    from measurements.models.monitor import Alert
+    from measurements.models.monitor import Alert, ClosedDay
     from measurements.models.testing import MeasurementTest
 
     from .models import Stakeholder
@@ -190,6 +190,7 @@ def demo_wipe(centre: Centre) -> None:
         Stakeholder.objects.filter(name__in=[s[0] for s in STAKEHOLDERS]).delete()
         MeasurementTest.objects.filter(centre=centre).delete()
         Alert.objects.filter(centre=centre).delete()
+        ClosedDay.objects.filter(centre=centre).delete()
         MeasurementConfig.objects.filter(step__pathway__centre=centre).delete()
         Pathway.objects.filter(centre=centre).delete()
         BusinessPlan.objects.filter(centre=centre).delete()
@@ -251,6 +252,15 @@ def _sources(centre, manifest) -> dict[str, DataSource]:
             fields["column_mapping"] = generic_mapping(spec)
         out[spec["name"]] = source_create(centre=centre, **fields)
     return out
+
+
+def _closed_days(centre, manifest) -> None:
+    """The simulated period's bank holidays become the centre's closed days (the monitor then
+    expects no ACD, chat or e-mail data on them)."""
+    from measurements.services.monitor import closed_days_load
+
+    closed_days_load(centre, {date.fromisoformat(d["date"]): d["name"]
+                              for d in manifest["centre"].get("closed_days", [])})
 
 
 def _queues(centre, manifest) -> dict[str, Queue]:
@@ -606,42 +616,15 @@ def _measurement_tests(centre, sources, log) -> dict:
     return out
 
 
-def _monitor_settings(centre) -> None:
-    """Monitor thresholds for this centre: its ACD and vendor exports carry no customer segment
-    or contact type (the IVR export has the call reason); a centre this small has many quiet
-    15-minute intervals within opening hours, and its daily volumes of a few dozen contacts per
-    queue vary by more than the default factor 2 from one week to the next."""
-    from measurements.services.monitor import monitor_settings_update
-
-    monitor_settings_update(centre, unassigned_share=1.0, missing_intervals=50000,
-                            volume_ratio=4.0, email=False)
-
-
 def _monitor(centre, log) -> list[str]:
-    """Check every source once; alerts about days the centre was closed (England and Wales bank
-    holidays, days without opening hours) are acknowledged. Returns the open alerts' messages."""
+    """Check every source once, with the monitor's default thresholds; returns the open alerts'
+    messages."""
     from measurements.models.monitor import Alert
-    from measurements.services.monitor import alert_resolve, monitor_check
-    from measurements.simulator.demand import public_holidays
-
-    def closed(day):
-        return day in public_holidays(day.year) or not centre.opening_hours.get(
-            str(day.weekday()))
+    from measurements.services.monitor import monitor_check
 
     monitor_check(centre, email=False)
-    open_alerts = []
-    for alert in Alert.objects.filter(centre=centre, resolved_at__isnull=True):
-        days = []
-        if alert.period_start and alert.period_end:
-            first = alert.period_start.astimezone(centre.tz).date()
-            after = alert.period_end.astimezone(centre.tz).date()  # exclusive
-            days = [date.fromordinal(d) for d in
-                    range(first.toordinal(), max(after.toordinal(), first.toordinal() + 1))]
-        if alert.code in ("missing_day", "volume_anomaly", "uncovered") and days and all(
-                closed(d) for d in days):
-            alert_resolve(alert)  # the centre was closed (bank holiday or no opening hours)
-        else:
-            open_alerts.append(alert.message)
+    open_alerts = list(Alert.objects.filter(centre=centre, resolved_at__isnull=True)
+                       .values_list("message", flat=True))
     log(f"  Data-quality monitor: {len(open_alerts)} open alert(s)" +
         "".join(f"\n    {m}" for m in open_alerts))
     return open_alerts

@@ -26,6 +26,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .demand import bank_holidays
+
 MANIFEST_VERSION = 1
 QUEUE_EXTENSIONS = {"Billing": "6001", "Technical Support": "6002",
                     "Technical – Tier 2": "6003", "Customer Service": "6004"}
@@ -530,7 +532,8 @@ def write_exports(result, out_dir: str | Path) -> dict:
         "period": {"start": result.calendar.days[0].isoformat(),
                    "end": result.calendar.days[-1].isoformat()},
         "centre": {"name": config.name, "time_zone": zone,
-                   "opening_hours": _hours_json(config.voice_hours)},
+                   "opening_hours": _hours_json(config.voice_hours),
+                   "closed_days": _closed_days(result.calendar)},
         "sources": sources,
         "queues": [{"name": q.name, "channel": q.channel,
                     "source": {"asterisk": SOURCES["acd"]["name"],
@@ -562,6 +565,15 @@ def write_exports(result, out_dir: str | Path) -> dict:
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False)
                                        + "\n", encoding="utf-8")
     return manifest
+
+
+def _closed_days(cal) -> list[dict]:
+    """The period's bank holidays (agents off, queues closed; the IVR plays its closed
+    message) as ``{"date", "name"}``."""
+    names = {}
+    for year in range(cal.days[0].year, cal.days[-1].year + 1):
+        names.update(bank_holidays(year))
+    return [{"date": d.isoformat(), "name": names[d]} for d in cal.days if d in cal.holidays]
 
 
 def _hours_json(hours: dict) -> dict:

@@ -176,9 +176,10 @@ def hourly_volume(source) -> dict[tuple[dt.date, int], int]:
     return dict(out)
 
 
-# An hour is only unusual when it is off by at least this many contacts as well (small numbers
-# at night swing by large factors without meaning anything), and a day is only reported for its
-# unusual hours when their excess is at least this share of the usual volume of that weekday.
+# An hour or a day is only unusual when it is off by at least this many contacts as well (small
+# numbers at night, or on a small queue, swing by large factors without meaning anything), and a
+# day is only reported for its unusual hours when their excess is at least this share of the
+# usual volume of that weekday.
 MIN_EXCESS = 50
 MIN_DAY_SHARE = 0.2
 
@@ -189,7 +190,8 @@ def volume_anomalies(volume: dict[dt.date, int], ratio: float,
     "ratio", "hours"}``:
 
     - the day's total is above ``ratio`` × or below 1/``ratio`` × the median of the same weekday
-      (over the days given, at least three of them), or
+      (over the days given, at least three of them) and at least ``MIN_EXCESS`` contacts off
+      it, or
     - some hours of the day (interval-of-week pattern, hourly) are above ``ratio`` × the median
       of the same weekday and hour and at least ``MIN_EXCESS`` contacts over it, together at
       least ``MIN_DAY_SHARE`` of the weekday's usual daily volume over; then
@@ -205,7 +207,8 @@ def volume_anomalies(volume: dict[dt.date, int], ratio: float,
         if len(sample) < 3:
             continue
         usual = statistics.median(sample)
-        if usual > 0 and (n / usual > ratio or n / usual < 1 / ratio):
+        if usual > 0 and (n / usual > ratio or n / usual < 1 / ratio) and \
+                abs(n - usual) >= MIN_EXCESS:
             found[day] = {"date": day, "volume": n, "usual": usual,
                           "ratio": round(n / usual, 2), "hours": ""}
     if hourly:
@@ -329,7 +332,10 @@ def source_health(source, now=None) -> dict:
         "notes": dict(notes),
         "volume": volume,
         "missing_days": gaps,
-        "uncovered": _spans(sorted(set(_days(first_day, last_day)) - covered)) if volume
+        # Days between two files' periods matter only when the centre was open on them (a
+        # month's file of an ACD ends with its last call, often before a closed Sunday).
+        "uncovered": _spans(sorted(d for d in set(_days(first_day, last_day)) - covered
+                                   if opening_minutes(source.centre, d, closed))) if volume
         else [],
         "missing_intervals": len(missing),
         "quiet_intervals": len(quiet),

@@ -123,3 +123,29 @@ def test_closed_days_api(api_client, manager, analyst, centre):
     pk = created.json()["id"]
     assert api_client.delete(f"{url}{pk}/").status_code == 204
     assert not ClosedDay.objects.exists()
+
+
+def test_days_between_two_files_count_only_when_the_centre_was_open(centre, acd):
+    from measurements.services.ingest import batch_create, batch_process
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "next-week.txt"
+        # Contacts are named after their line: line 6 is a new contact, not a correction.
+        path.write_text("date 2026-03-09\n# next week\n#\n#\n#\n"
+                        "09:00:05 IVR 20s; queue Billing 10s; answered by ann; talk 180s\n")
+        batch_process(batch_create(source=acd, file=path, export_format="scripted_contacts",
+                                   enqueue=False).pk)
+    # Thursday to Sunday between the files: Thursday and Friday have opening hours.
+    assert source_health(acd)["uncovered"] == [(dt.date(2026, 3, 5), dt.date(2026, 3, 6))]
+    closed_days_load(centre, {dt.date(2026, 3, 5): "Closed", dt.date(2026, 3, 6): "Closed"})
+    assert source_health(acd)["uncovered"] == []
+
+
+def test_a_small_feed_swinging_by_a_few_contacts_is_not_unusual():
+    from measurements.selectors.quality import volume_anomalies
+
+    mondays = [dt.date(2026, 3, 2) + dt.timedelta(weeks=w) for w in range(5)]
+    small = dict(zip(mondays, [28, 27, 29, 30, 11], strict=True))
+    assert volume_anomalies(small, 2.0) == []
+    large = {d: 10 * n for d, n in small.items()}
+    assert [a["date"] for a in volume_anomalies(large, 2.0)] == [mondays[-1]]

@@ -20,7 +20,7 @@ from measurements.models import (
 )
 from pathways.models import Agent, Pathway, Queue, Step
 from reports.analysis.kpis import KpiParams
-from reports.selectors import agent_kpi_frame, kpi_frame
+from reports.selectors import agent_kpi_frame, period_kpi_frame
 from stakeholders.demo import (
     DEMO_SCALE,
     DEMO_SEED,
@@ -122,9 +122,9 @@ PLAUSIBLE = {"service_level": (0.60, 0.95), "abandon_rate": (0.02, 0.15),
 
 def demo_kpis(centre, start, end) -> dict:
     """Service level, abandon rate and occupancy of in-house voice, vendor voice and chat as the
-    dashboards compute them: queue KPIs from the interval rollup at each line's published
-    threshold, occupancy from the per-agent rollup of the source that logs the agents' states.
-    ``end`` is exclusive."""
+    dashboards compute them: queue KPIs over the period from the interval rollup at each line's
+    published threshold (the KPI tiles' figures), occupancy from the per-agent rollup of the
+    source that logs the agents' states (one calendar year). ``end`` is exclusive."""
     queues = Queue.objects.filter(centre=centre)
     lines = {
         "in-house voice": (queues.filter(channel="voice", kind="acd")
@@ -137,8 +137,8 @@ def demo_kpis(centre, start, end) -> dict:
     out = {}
     for line, (qs, threshold, state_source) in lines.items():
         scope = Scope(queue_ids=frozenset(qs.values_list("pk", flat=True)))
-        row = kpi_frame(scope, centre, start, end, granularity="year",
-                        params=KpiParams(sl_threshold_s=threshold)).iloc[0]
+        row = period_kpi_frame(scope, centre, start, end,
+                               params=KpiParams(sl_threshold_s=threshold)).iloc[0]
         source = DataSource.objects.get(centre=centre, name=state_source)
         # The digital platform's export also has the e-mail team: chat is one team's row.
         by = ["team"] if line == "chat" else []

@@ -464,10 +464,20 @@ def _pathways(centre, manifest, queues, sources, kpis):
     ivr = _step(voice, "IVR main menu", "ivr", next(pos), queues[IVR_CODE], entry=True,
                 system="IVR (session export)", methods=("timestamps", "counts"))
     _config(ivr, ivr_src, "ivr_containment", kpis.get("IVR containment"), method="counts")
+    # The menu path: one IVR node per option (the sessions export names the path taken).
+    options = {}
+    for menu in manifest["ivr_menu"]:
+        options[menu["digit"]] = _step(
+            voice, f"Option {menu['digit']}: {menu['label']}", "ivr", next(pos),
+            queues[IVR_CODE], system="IVR (session export)", methods=("counts",))
+        _edge(voice, ivr, options[menu["digit"]], "menu", f"Press {menu['digit']}")
     selfserve = _step(voice, "Balance and payments (self-service)", "self_service_end",
                       next(pos), system="IVR")
     closed = _step(voice, "Closed message / hang-up in menu", "exit", next(pos))
-    _edge(voice, ivr, selfserve, "menu", "4 Balance and payments")
+    for menu in manifest["ivr_menu"]:
+        if menu["self_service"]:
+            _edge(voice, options[menu["digit"]], selfserve, "route",
+                  "Balance or payment completed in the IVR")
     _edge(voice, ivr, closed, "exit", "Outside opening hours or caller hangs up")
     steps = {}
     for name in ("Billing", "Technical Support", "Customer Service", "Technical – Tier 2",
@@ -494,8 +504,11 @@ def _pathways(centre, manifest, queues, sources, kpis):
         steps[name] = (q, agent)
     for menu in manifest["ivr_menu"]:
         if menu["queue"]:
-            _edge(voice, ivr, steps[menu["queue"]][0], "menu",
-                  f"{menu['digit']} {menu['label']}")
+            _edge(voice, options[menu["digit"]], steps[menu["queue"]][0], "route",
+                  f"To the {menu['queue']} queue")
+        else:  # self-service callers who still want an agent press 0 there
+            _edge(voice, options[menu["digit"]], steps["Billing"][0], "menu",
+                  "0 for an agent")
     for name, spec in qspec.items():
         if name not in steps:
             continue

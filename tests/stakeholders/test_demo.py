@@ -83,6 +83,11 @@ def test_centre_queues_agents_and_content(loaded):
     voice = Pathway.objects.get(name="Inbound calls")
     kinds = set(voice.transitions.values_list("kind", flat=True))
     assert {"menu", "overflow", "transfer", "escalation", "route"} <= kinds
+    # The IVR menu path: the main menu, then one node per option leading on to its queue.
+    options = voice.steps.filter(kind="ivr", is_entry=False)
+    assert options.count() == len(loaded.manifest["ivr_menu"])
+    billing_option = options.get(name__startswith="Option 1:")
+    assert [t.target.name for t in billing_option.outgoing.all()] == ["Billing queue"]
     assert not Step.objects.filter(kind__in=["queue", "agent", "web"], queue=None).exists()
     assert MeasurementConfig.objects.filter(step__queue=vendor).exists()
     assert Pathway.objects.filter(channel__in=["chat", "email", "web_form"]).count() == 3

@@ -36,6 +36,7 @@ class Command(BaseCommand):
         # The simulated centre arrives with the demo-data command; until then the site is empty.
         if not skip_data and "demo_load" in get_commands():
             call_command("demo_load", stdout=self.stdout, stderr=self.stderr)
+            centre.refresh_from_db()  # the demo names the centre
         self.stdout.write("")
         banner = f"ContactMIS demo: {centre.name} ({centre.time_zone})"
         self.stdout.write(self.style.SUCCESS(banner))

@@ -464,12 +464,14 @@ def _pathways(centre, manifest, queues, sources, kpis):
     ivr = _step(voice, "IVR main menu", "ivr", next(pos), queues[IVR_CODE], entry=True,
                 system="IVR (session export)", methods=("timestamps", "counts"))
     _config(ivr, ivr_src, "ivr_containment", kpis.get("IVR containment"), method="counts")
-    # The menu path: one IVR node per option (the sessions export names the path taken).
+    # The menu path: one IVR node per option. The sessions export names the path taken, but
+    # its rows load as one IVR routing point, so the options carry no queue (and no counts of
+    # their own on the map; the main menu's count is every caller's).
     options = {}
     for menu in manifest["ivr_menu"]:
         options[menu["digit"]] = _step(
             voice, f"Option {menu['digit']}: {menu['label']}", "ivr", next(pos),
-            queues[IVR_CODE], system="IVR (session export)", methods=("counts",))
+            system="IVR (session export)")
         _edge(voice, ivr, options[menu["digit"]], "menu", f"Press {menu['digit']}")
     selfserve = _step(voice, "Balance and payments (self-service)", "self_service_end",
                       next(pos), system="IVR")

@@ -418,8 +418,9 @@ SOURCES = {
             "notes": "Agent-level events (AGENTLOGIN, AGENTLOGOFF, PAUSE, UNPAUSE) use queue "
                      "NONE and apply to all the agent's queues. PAUSE reason 'ACW' is "
                      "after-contact work (count as busy); Break, Lunch, Training, Coaching, "
-                     "Team meeting and Admin are paused. A call overflowing appears as "
-                     "EXITWITHTIMEOUT then ENTERQUEUE on the next queue with the same callid; "
+                     "Team meeting, Admin and Back office are paused. A call overflowing "
+                     "appears as EXITWITHTIMEOUT then ENTERQUEUE on the next queue with the "
+                     "same callid; "
                      "a transfer or escalation as TRANSFER then ENTERQUEUE likewise. The callid "
                      "is also the IVR session id."},
     "connect": {"name": "Sales vendor (Amazon Connect)", "kind": "acd",

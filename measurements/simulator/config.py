@@ -208,9 +208,9 @@ def default_centre(time_zone: str = "Europe/London") -> CentreConfig:
                              ("Technical Support", 2)), ("Customer Service",),
              VOICE_HOURS, "Agent/", 4001, min_agents=1, pool="in-house voice",
              blended=True),
+        # The vendor's contract: at least two agents on the line whenever it is open.
         Team("Vendor sales", (("Sales – Vendor", 1),), ("Sales – Vendor",), VOICE_HOURS,
-             "vendor.", 1, min_agents=1,
-             system="connect", blended=True),
+             "vendor.", 1, min_agents=2, system="connect", blended=True),
         Team("Chat team", (("Chat", 1),), ("Chat",), VOICE_HOURS, "chat.", 1, capacity=2,
              system="crm", blended=True),
         Team("Back office", (("E-mail", 1), ("Web forms", 1)), ("E-mail", "Web forms"),

@@ -23,7 +23,7 @@ migrate: $(STAMP)
 	$(BIN)/python manage.py migrate --noinput
 
 demo: migrate
-	$(BIN)/python manage.py demo_setup
+	$(BIN)/python manage.py demo_setup --host $(HOST) --port $(PORT)
 	$(BIN)/python manage.py runserver $(HOST):$(PORT) --noreload
 
 serve: migrate

@@ -90,6 +90,10 @@ urlpatterns += [
     path("monitor/thresholds/", quality_views.MonitorSettingsView.as_view(),
          name="monitor-settings"),
     path("monitor/check/", quality_views.MonitorCheckView.as_view(), name="monitor-check"),
+    path("monitor/closed-days/", quality_views.ClosedDayCreateView.as_view(),
+         name="closed-day-create"),
+    path("monitor/closed-days/<int:pk>/delete/", quality_views.ClosedDayDeleteView.as_view(),
+         name="closed-day-delete"),
     path("alerts/<int:pk>/resolve/", quality_views.AlertResolveView.as_view(),
          name="alert-resolve"),
 ]

@@ -101,7 +101,9 @@ def sankey(flows: pd.DataFrame, title: str = "Pathway flows", definition: str = 
 
 def service_level_curve(curve: pd.DataFrame, threshold_s: int | None = None,
                         target: float | None = None, definition: str = "") -> go.Figure:
-    """Service level (0..1) against the answer-time threshold in seconds."""
+    """Service level (0..1) against the answer-time threshold in seconds, up to 10 minutes
+    (or twice the threshold, for the hour-long targets of e-mail and web forms)."""
+    curve = curve[curve["threshold_s"] <= max(600, 2 * (threshold_s or 0))]
     fig = go.Figure(go.Scatter(x=curve["threshold_s"], y=curve["service_level"],
                                mode="lines+markers", name="Service level",
                                line={"color": COLOURS["actual"], "shape": "linear"},

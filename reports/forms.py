@@ -4,7 +4,7 @@ import datetime as dt
 from django import forms
 from django.utils import timezone
 
-from measurements.constants import WAIT_BUCKETS_S
+from measurements.constants import WAIT_BUCKETS_S, wait_bucket_label
 from pathways.models import Queue
 
 from .analysis.kpis import SL_VARIANTS
@@ -14,7 +14,8 @@ from .selectors import ALL_DIMENSIONS, GRANULARITIES
 GRANULARITY_CHOICES = [(g, g) for g in GRANULARITIES]
 DIMENSION_CHOICES = [(d, d.replace("_", " ")) for d in ALL_DIMENSIONS]
 VARIANT_CHOICES = [(k, v) for k, v in SL_VARIANTS.items()]
-THRESHOLD_CHOICES = [("", "From the metric catalogue")] + [(b, f"{b} s") for b in WAIT_BUCKETS_S]
+THRESHOLD_CHOICES = [("", "From the metric catalogue")] + [
+    (b, wait_bucket_label(b)) for b in WAIT_BUCKETS_S]
 MAX_DAYS = 3 * 366
 
 
@@ -73,7 +74,8 @@ class KpiFilterForm(PeriodForm):
 class StaffingForm(PeriodForm):
     target_sl = forms.FloatField(min_value=0.01, max_value=0.999, initial=0.8, required=False,
                                  label="Target service level (0–1)")
-    threshold_s = forms.TypedChoiceField(choices=[(b, f"{b} s") for b in WAIT_BUCKETS_S],
+    threshold_s = forms.TypedChoiceField(choices=[(b, wait_bucket_label(b))
+                                                  for b in WAIT_BUCKETS_S],
                                          coerce=int, initial=20, required=False,
                                          empty_value=None, label="Answer within")
     shrinkage = forms.FloatField(min_value=0, max_value=0.95, initial=0.3, required=False,

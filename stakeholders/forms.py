@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
 from contactmis.roles import VIEWER
-from measurements.constants import WAIT_BUCKETS_S
+from measurements.constants import WAIT_BUCKETS_S, wait_bucket_label
 from pathways.constants import Channel
 from pathways.models import Pathway, Queue
 from reports.analysis.kpis import SL_VARIANTS
@@ -121,10 +121,11 @@ class WidgetForm(forms.ModelForm):
                                   "default 5 points or 10%).")
     sl_threshold_s = forms.TypedChoiceField(
         label="Service-level threshold T", coerce=int, initial=20,
-        choices=[(b, f"{b} s") for b in WAIT_BUCKETS_S])
+        choices=[(b, wait_bucket_label(b)) for b in WAIT_BUCKETS_S])
     short_abandon_s = forms.TypedChoiceField(
         label="Short abandon up to", coerce=int, initial=5,
-        choices=[(0, "0 s (count every abandon)")] + [(b, f"{b} s") for b in WAIT_BUCKETS_S])
+        choices=[(0, "0 s (count every abandon)")] + [(b, wait_bucket_label(b))
+                                                      for b in WAIT_BUCKETS_S])
     sl_variant = forms.ChoiceField(label="Service-level variant", choices=list(SL_VARIANTS.items()),
                                    initial="excl_short_abandons")
     cost_per_month = forms.FloatField(required=False, min_value=0,

@@ -11,7 +11,8 @@ from rest_framework.routers import SimpleRouter
 from contactmis.roles import ANALYST, MANAGER
 from contactmis.selectors import centre_current, centre_get_or_create_default
 
-from ..models import Alert, MeasurementTest, TestRun
+from ..models import Alert, ClosedDay, MeasurementTest, TestRun
+from ..services.monitor import closed_day_delete, closed_day_save
 from ..services.testing import measurement_test_run, measurement_test_save
 
 STAFF = (MANAGER, ANALYST)
@@ -101,6 +102,48 @@ class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         return Alert.objects.filter(centre=centre_current()).order_by("-created_at", "-pk")
 
 
+class ClosedDaySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ClosedDay
+        fields = ["id", "date", "name", "created_at"]
+        read_only_fields = ["created_at"]
+        validators = []  # one entry per date: checked by the service with a clearer message
+
+
+class ClosedDayViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                       mixins.CreateModelMixin, mixins.UpdateModelMixin,
+                       mixins.DestroyModelMixin, viewsets.GenericViewSet):
+    """Days the centre is closed although its weekly opening hours say open (bank holidays,
+    closures): the data-collection monitor expects no data on them."""
+
+    serializer_class = ClosedDaySerializer
+    read_roles = STAFF
+    write_roles = (MANAGER,)
+
+    def get_queryset(self):
+        return ClosedDay.objects.filter(centre=centre_current()).order_by("date")
+
+    def _save(self, serializer, closed_day):
+        for name, value in serializer.validated_data.items():
+            setattr(closed_day, name, value)
+        try:
+            closed_day_save(closed_day)
+        except ValidationError as exc:
+            raise ApiValidationError(exc.message_dict if hasattr(exc, "error_dict")
+                                     else exc.messages) from None
+        serializer.instance = closed_day
+
+    def perform_create(self, serializer):
+        self._save(serializer, ClosedDay(centre=centre_get_or_create_default()))
+
+    def perform_update(self, serializer):
+        self._save(serializer, serializer.instance)
+
+    def perform_destroy(self, instance):
+        closed_day_delete(instance)
+
+
 router = SimpleRouter(trailing_slash=True, use_regex_path=False)
+router.register("closed-days", ClosedDayViewSet, "closed-day")
 router.register("measurement-tests", MeasurementTestViewSet, "measurement-test")
 router.register("alerts", AlertViewSet, "alert")

@@ -1,7 +1,7 @@
 """Forms of measurement tests and of the monitor's alert thresholds."""
 from django import forms
 
-from ..models import DataSource, MeasurementConfig, MeasurementTest, MonitorSettings
+from ..models import ClosedDay, DataSource, MeasurementConfig, MeasurementTest, MonitorSettings
 from ..services.testing import expected_text
 
 SCRIPT_HELP = ("One contact per line: arrival time, then what happened, separated by “;”. "
@@ -54,6 +54,21 @@ def _formats():
     from ..constants import ExportFormat
 
     return list(ExportFormat.choices)
+
+
+class ClosedDayForm(forms.ModelForm):
+    class Meta:
+        model = ClosedDay
+        fields = ["date", "name"]
+        labels = {"date": "Closed on", "name": "Reason"}
+        help_texts = {
+            "date": "A day the centre does not take contacts although its weekly opening hours "
+                    "say it is open: a bank holiday, a training day, a site closure. The monitor "
+                    "then expects no calls, chats or e-mails handled that day and does not "
+                    "compare its volume with a normal weekday.",
+            "name": "Shown on the monitor, e.g. “Christmas Day” or “Site closed: fire drill”.",
+        }
+        widgets = {"date": forms.DateInput(attrs={"type": "date"})}
 
 
 class MonitorSettingsForm(forms.ModelForm):

@@ -33,7 +33,21 @@ and open (not finished when exported: the row is skipped and counted, not loaded
 Without ``outcome``, a row with ``answered_at`` (or an agent, or talk time) is handled, else
 abandoned. Channels: voice, chat, email, web_form, sms, social.
 
-Each row becomes one contact. For ``queue_kind`` acd/web/cms it gets a queue leg (answered,
+A workforce (agent-state) export is read with ``"records": "agent_states"``: each row is one
+span of one agent in one state, and ``columns`` maps ``agent``, ``state``, ``started_at``,
+``ended_at`` (all required), ``reason`` and ``queue`` (optional)::
+
+    {"records": "agent_states",
+     "columns": {"agent": "Agent", "state": "Status", "started_at": "From", "ended_at": "To",
+                 "reason": "Reason code"},
+     "state_values": {"Logged in": "staffed", "On contact": "busy", "Not ready": "paused"}}
+
+Canonical states: staffed (logged in), available, busy (handling contacts, wrap-up included)
+and paused (breaks, training, offline work); spans may overlap (busy and paused inside
+staffed). Occupancy = busy / (busy + available), available = staffed − paused − busy when the
+export has no available spans.
+
+Each contact row becomes one contact. For ``queue_kind`` acd/web/cms it gets a queue leg (answered,
 abandoned, or timed out for overflowed/transferred_out) and, when answered, an agent leg with the
 talk/hold/ACW seconds. For ``queue_kind`` ``ivr`` it gets one IVR leg: self_served → contained,
 abandoned → abandoned, error → ended without an agent (a closed message, a failure), anything
@@ -55,6 +69,10 @@ OUTCOMES = {"handled", "abandoned", "self_served", "overflowed", "callback", "tr
             "error", "open"}
 CHANNELS = {"voice", "chat", "email", "web_form", "sms", "social"}
 QUEUE_KINDS = {"acd", "web", "cms", "ivr"}
+RECORDS = ("contacts", "agent_states")
+STATE_FIELDS = ("agent", "state", "started_at", "ended_at", "reason", "queue")
+STATE_REQUIRED = ("agent", "state", "started_at", "ended_at")
+STATES = {"staffed", "available", "busy", "paused"}
 
 
 def validate_mapping(mapping: dict | None) -> list[str]:
@@ -65,10 +83,19 @@ def validate_mapping(mapping: dict | None) -> list[str]:
     cols = mapping.get("columns") or {}
     if not isinstance(cols, dict):
         return ["“columns” must map canonical fields to column headers"]
-    unknown = sorted(set(cols) - set(FIELDS))
+    records = mapping.get("records", "contacts")
+    if records not in RECORDS:
+        return [f"records must be one of {list(RECORDS)}, not {records!r}"]
+    fields, required = ((STATE_FIELDS, STATE_REQUIRED) if records == "agent_states"
+                        else (FIELDS, REQUIRED))
+    unknown = sorted(set(cols) - set(fields))
     if unknown:
-        problems.append(f"unknown canonical fields {unknown} (known: {list(FIELDS)})")
-    problems += [f"the “{f}” column is required" for f in REQUIRED if not cols.get(f)]
+        problems.append(f"unknown canonical fields {unknown} (known: {list(fields)})")
+    problems += [f"the “{f}” column is required" for f in required if not cols.get(f)]
+    bad_states = sorted(set((mapping.get("state_values") or {}).values()) - STATES)
+    if bad_states:
+        problems.append(f"state_values map to unknown states {bad_states} (known "
+                        f"{sorted(STATES)})")
     if mapping.get("queue_kind", "acd") not in QUEUE_KINDS:
         problems.append(f"queue_kind must be one of {sorted(QUEUE_KINDS)}")
     bad = sorted(set((mapping.get("outcome_values") or {}).values()) - OUTCOMES)
@@ -98,9 +125,57 @@ def read(path, options: Options):
     if missing:
         raise tabular.missing_error(name, "mapped", missing, found, delimiter)
     tz = mapping.get("time_zone") or options.time_zone
+    mapper = _map_states if mapping.get("records") == "agent_states" else _map
     for frame in tabular.chunks(path, name, delimiter, encoding, options.chunk_rows,
                                 mapping.get("sheet")):
-        yield _map(frame, mapping, tz)
+        yield mapper(frame, mapping, tz)
+
+
+def _map_states(frame: pd.DataFrame, mapping: dict, tz: str) -> Chunk:
+    """Agent-state rows → ``agent_states``; rows without an agent, with a state not in the
+    mapping, an unreadable time or a span ending before it starts are rejected."""
+    cols = {k: v for k, v in mapping["columns"].items() if v}
+    chunk = Chunk(rows_read=len(frame))
+    rejects = []
+    bad = pd.Series(False, index=frame.index)
+
+    def reject(mask, fld, reason):
+        for line in frame.index[mask & ~bad]:
+            raw = ",".join(str(v) for v in frame.loc[line])
+            rejects.append((int(line), fld, reason, raw[:500]))
+        return mask
+
+    def col(fld):
+        if fld not in cols:
+            return pd.Series("", index=frame.index)
+        return frame[cols[fld]].astype(str).str.strip()
+
+    agent = col("agent")
+    bad |= reject(agent.eq(""), cols["agent"], "empty agent")
+    raw_state = col("state")
+    values = mapping.get("state_values") or {}
+    lowered = raw_state.str.lower()
+    state = raw_state.map(values).astype(object).fillna(
+        lowered.where(lowered.isin(STATES)).astype(object))
+    bad |= reject(state.isna(), cols["state"],
+                  f"state not in the mapping's state_values {sorted(values)} nor one of "
+                  f"{sorted(STATES)}")
+    fmt = mapping.get("datetime_format")
+    times = {}
+    for fld in ("started_at", "ended_at"):
+        times[fld] = tabular.parse_times(col(fld), fmt, tz)
+        bad |= reject(times[fld].isna(), cols[fld],
+                      f"not a date/time{' in format ' + fmt if fmt else ''}")
+    bad |= reject(times["ended_at"] < times["started_at"], cols["ended_at"],
+                  "the span ends before it starts")
+    chunk.rejects = rejects_frame(rejects)
+    keep = ~bad
+    chunk.agent_states = pd.DataFrame({
+        "agent_code": agent[keep], "queue_code": col("queue")[keep],
+        "state": state[keep].astype(str), "started_at": times["started_at"][keep],
+        "ended_at": times["ended_at"][keep], "reason": col("reason")[keep],
+    }).reset_index(drop=True)
+    return chunk
 
 
 def _map(frame: pd.DataFrame, mapping: dict, tz: str) -> Chunk:

@@ -35,8 +35,8 @@ __all__ += [
 ]
 
 # Measurement tests and the data-collection monitor (issue 5).
-from .monitor import Alert, AlertSeverity, MonitorSettings  # noqa: E402
+from .monitor import Alert, AlertSeverity, ClosedDay, MonitorSettings  # noqa: E402
 from .testing import MeasurementTest, ReconcileMeasure, RunStatus, TestKind, TestRun  # noqa: E402
 
-__all__ += ["Alert", "AlertSeverity", "MeasurementTest", "MonitorSettings", "ReconcileMeasure",
-            "RunStatus", "TestKind", "TestRun"]
+__all__ += ["Alert", "AlertSeverity", "ClosedDay", "MeasurementTest", "MonitorSettings",
+            "ReconcileMeasure", "RunStatus", "TestKind", "TestRun"]

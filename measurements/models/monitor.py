@@ -33,6 +33,27 @@ class MonitorSettings(models.Model):
         return f"Monitor thresholds of {self.centre}"
 
 
+class ClosedDay(models.Model):
+    """A local date the centre is closed although its weekly opening hours say otherwise (a
+    bank holiday, a site closure): the completeness checks expect no data on it and its volume
+    is not compared with the usual weekday."""
+
+    centre = models.ForeignKey(Centre, on_delete=models.CASCADE, related_name="closed_days")
+    date = models.DateField(help_text="Local date of the centre.")
+    name = models.CharField(max_length=120, blank=True,
+                            help_text="What it is, for example “Easter Monday” or “Site "
+                                      "closed for the office move”.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["date"]
+        constraints = [models.UniqueConstraint(fields=["centre", "date"],
+                                               name="closedday_unique_date")]
+
+    def __str__(self):
+        return f"{self.date:%a %d %b %Y}{' – ' + self.name if self.name else ''}"
+
+
 class AlertSeverity(models.TextChoices):
     WARNING = "warn", "Warning"
     FAILURE = "fail", "Failure"

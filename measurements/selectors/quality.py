@@ -16,6 +16,7 @@ from django.utils import timezone
 from ..constants import INTERVAL_S, BatchStatus, Cadence
 from ..models import (
     Alert,
+    ClosedDay,
     Contact,
     DataSource,
     ImportBatch,
@@ -59,8 +60,26 @@ def test_latest_runs(centre, tests=None) -> dict[int, TestRun]:
     return {r.test_id: r for r in TestRun.objects.filter(pk__in=ids).select_related("test")}
 
 
-def opening_minutes(centre, day: dt.date) -> list[int]:
-    """Interval starts (minutes after local midnight) within the centre's opening hours."""
+def closed_days(centre, first: dt.date | None = None, last: dt.date | None = None
+                ) -> set[dt.date]:
+    """The centre's closed days (holidays, closures) from ``first`` to ``last`` inclusive."""
+    qs = ClosedDay.objects.filter(centre=centre)
+    if first:
+        qs = qs.filter(date__gte=first)
+    if last:
+        qs = qs.filter(date__lte=last)
+    return set(qs.values_list("date", flat=True))
+
+
+def closed_day_list(centre):
+    return ClosedDay.objects.filter(centre=centre).order_by("date")
+
+
+def opening_minutes(centre, day: dt.date, closed: set | frozenset = frozenset()) -> list[int]:
+    """Interval starts (minutes after local midnight) within the centre's opening hours; none
+    on a day in ``closed`` (see :func:`closed_days`)."""
+    if day in closed:
+        return []
     spans = (centre.opening_hours or {}).get(str(day.weekday()), [])
     out = []
     for begin, end in spans:
@@ -91,10 +110,11 @@ def missing_intervals(source, first: dt.date, last: dt.date):
                .filter(Q(offered__gt=0) | Q(ivr_sessions__gt=0))
                .values_list("local_date", "local_minute").distinct())
     centre = source.centre
+    closed = closed_days(centre, first, last)
     missing, expected = [], 0
     day = first
     while day <= last:
-        for minute in opening_minutes(centre, day):
+        for minute in opening_minutes(centre, day, closed):
             expected += 1
             if (day, minute) not in have:
                 missing.append((day, minute))
@@ -103,14 +123,44 @@ def missing_intervals(source, first: dt.date, last: dt.date):
 
 
 def missing_days(source, first: dt.date, last: dt.date) -> list[dt.date]:
-    """Days with opening hours between ``first`` and ``last`` on which the source sent nothing."""
+    """Days with opening hours between ``first`` and ``last`` on which the source sent nothing
+    (closed days excepted)."""
     volume = daily_volume(source, first, last)
+    closed = closed_days(source.centre, first, last)
     out, day = [], first
     while day <= last:
-        if opening_minutes(source.centre, day) and not volume.get(day):
+        if opening_minutes(source.centre, day, closed) and not volume.get(day):
             out.append(day)
         day += dt.timedelta(days=1)
     return out
+
+
+#: An empty interval in opening hours counts as missing data only where the feed usually has at
+#: least this many contacts in that interval of that weekday: an empty interval then happens by
+#: chance less than 1 % of the time (Poisson). The quiet intervals of a small centre are often
+#: empty for real, and an alert about them would be a false alarm.
+MIN_USUAL_PER_INTERVAL = 5
+
+
+def usual_interval_volume(source, days: set[dt.date]) -> dict[tuple[int, int], float]:
+    """Mean contacts per (weekday, local minute) over ``days`` (counted like
+    :func:`daily_volume`; a day of that weekday without any contact in it counts as 0)."""
+    if not days:
+        return {}
+    rows = list(IntervalStat.objects.filter(source=source, local_date__gte=min(days),
+                                            local_date__lte=max(days))
+                .values("local_date", "local_minute")
+                .annotate(ivr=Sum("ivr_sessions"), off=Sum("offered")))
+    use_ivr = any(r["ivr"] for r in rows)
+    sums = defaultdict(int)
+    for r in rows:
+        if r["local_date"] in days:
+            sums[(r["local_date"].weekday(), r["local_minute"])] += int(
+                (r["ivr"] if use_ivr else r["off"]) or 0)
+    per_weekday = defaultdict(int)
+    for d in days:
+        per_weekday[d.weekday()] += 1
+    return {key: n / per_weekday[key[0]] for key, n in sums.items()}
 
 
 def hourly_volume(source) -> dict[tuple[dt.date, int], int]:
@@ -126,9 +176,10 @@ def hourly_volume(source) -> dict[tuple[dt.date, int], int]:
     return dict(out)
 
 
-# An hour is only unusual when it is off by at least this many contacts as well (small numbers
-# at night swing by large factors without meaning anything), and a day is only reported for its
-# unusual hours when their excess is at least this share of the usual volume of that weekday.
+# An hour or a day is only unusual when it is off by at least this many contacts as well (small
+# numbers at night, or on a small queue, swing by large factors without meaning anything), and a
+# day is only reported for its unusual hours when their excess is at least this share of the
+# usual volume of that weekday.
 MIN_EXCESS = 50
 MIN_DAY_SHARE = 0.2
 
@@ -139,7 +190,8 @@ def volume_anomalies(volume: dict[dt.date, int], ratio: float,
     "ratio", "hours"}``:
 
     - the day's total is above ``ratio`` × or below 1/``ratio`` × the median of the same weekday
-      (over the days given, at least three of them), or
+      (over the days given, at least three of them) and at least ``MIN_EXCESS`` contacts off
+      it, or
     - some hours of the day (interval-of-week pattern, hourly) are above ``ratio`` × the median
       of the same weekday and hour and at least ``MIN_EXCESS`` contacts over it, together at
       least ``MIN_DAY_SHARE`` of the weekday's usual daily volume over; then
@@ -155,7 +207,8 @@ def volume_anomalies(volume: dict[dt.date, int], ratio: float,
         if len(sample) < 3:
             continue
         usual = statistics.median(sample)
-        if usual > 0 and (n / usual > ratio or n / usual < 1 / ratio):
+        if usual > 0 and (n / usual > ratio or n / usual < 1 / ratio) and \
+                abs(n - usual) >= MIN_EXCESS:
             found[day] = {"date": day, "volume": n, "usual": usual,
                           "ratio": round(n / usual, 2), "hours": ""}
     if hourly:
@@ -187,11 +240,14 @@ def volume_anomalies(volume: dict[dt.date, int], ratio: float,
 def segmentation_check(source) -> list[dict]:
     """Per segment dimension, the contacts of ``source`` that could not be assigned to it:
     ``{"dimension", "unassigned", "total", "share", "examples"}`` (share 0..1). A contact that
-    ended in the IVR needs no queue; any other contact without one is unassigned."""
+    ended in the IVR needs no queue; any other contact without one is unassigned. An IVR
+    session export is not checked for queues (the ACD export has them)."""
     contacts = Contact.objects.filter(source=source)
     total = contacts.count()
-    dims = [
+    dims = [] if source.kind == "ivr" else [  # IVR sessions: the queue is the ACD's business
         ("queue", Q(queue__isnull=True) & ~Q(outcome__in=("self_served", "abandoned"))),
+    ]
+    dims += [
         ("channel", Q(channel="")),
         ("contact type", Q(contact_type="")),
         ("customer segment", Q(customer_segment="")),
@@ -224,8 +280,15 @@ def source_health(source, now=None) -> dict:
     missing, expected = (missing_intervals(source, first_day, last_day) if volume
                          else ([], 0))
     missing = [m for m in missing if m[0] in covered]
-    expected -= sum(len(opening_minutes(source.centre, d)) for d in _days(first_day, last_day)
-                    if d not in covered) if volume else 0
+    closed = closed_days(source.centre, first_day, last_day) if volume else set()
+    usual = usual_interval_volume(source, {d for d in covered if d not in closed
+                                           and d in volume})
+    quiet = [m for m in missing
+             if usual.get((m[0].weekday(), m[1]), 0.0) < MIN_USUAL_PER_INTERVAL]
+    missing = [m for m in missing
+               if usual.get((m[0].weekday(), m[1]), 0.0) >= MIN_USUAL_PER_INTERVAL]
+    expected -= sum(len(opening_minutes(source.centre, d, closed))
+                    for d in _days(first_day, last_day) if d not in covered) if volume else 0
     rejected_reasons = list(
         RejectedRow.objects.filter(batch__source=source).values("reason")
         .annotate(n=Count("id")).order_by("-n")[:10])
@@ -269,11 +332,21 @@ def source_health(source, now=None) -> dict:
         "notes": dict(notes),
         "volume": volume,
         "missing_days": gaps,
-        "uncovered": _spans(sorted(set(_days(first_day, last_day)) - covered)) if volume
+        # Days between two files' periods matter only when the centre was open on them (a
+        # month's file of an ACD ends with its last call, often before a closed Sunday).
+        "uncovered": _spans(sorted(d for d in set(_days(first_day, last_day)) - covered
+                                   if opening_minutes(source.centre, d, closed))) if volume
         else [],
         "missing_intervals": len(missing),
+        "quiet_intervals": len(quiet),
+        "min_usual_per_interval": MIN_USUAL_PER_INTERVAL,
         "expected_intervals": expected,
-        "anomalies": volume_anomalies(volume, settings_.volume_ratio, hourly_volume(source)),
+        # A closed day's volume (the IVR's closed message, a trickle of e-mail) is neither
+        # compared with the usual weekday nor part of what is usual.
+        "anomalies": volume_anomalies(
+            {d: n for d, n in volume.items() if d not in closed}, settings_.volume_ratio,
+            {k: n for k, n in hourly_volume(source).items() if k[0] not in closed}),
+        "closed_days": sorted(closed),
         "surveys": surveys["n"],
         "survey_matched": surveys["matched"],
         "survey_response_rate": (surveys["matched"] / handled) if handled and surveys["n"]

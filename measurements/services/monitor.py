@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
 from django.db.models import Q
 from django.template.loader import render_to_string
@@ -13,7 +14,7 @@ from django.utils import timezone
 
 from contactmis.roles import MANAGER
 
-from ..models import Alert, AlertSeverity, RunStatus
+from ..models import Alert, AlertSeverity, ClosedDay, RunStatus
 from ..selectors.quality import live_sources, monitor_settings, source_health
 
 # Importer notes that describe defects in the data itself (not what the importer did for
@@ -34,6 +35,34 @@ def monitor_settings_update(centre, **values):
     obj.full_clean()
     obj.save()
     return obj
+
+
+def closed_day_save(closed_day: ClosedDay) -> ClosedDay:
+    """Validate and save a closed day (a second entry for the same date is refused with a
+    message naming the date)."""
+    clash = ClosedDay.objects.filter(centre=closed_day.centre, date=closed_day.date).exclude(
+        pk=closed_day.pk).first()
+    if clash is not None:
+        raise ValidationError({"date": f"{closed_day.date:%a %d %b %Y} is already a closed day"
+                                       f"{' (' + clash.name + ')' if clash.name else ''}."})
+    closed_day.full_clean(validate_constraints=False)
+    closed_day.save()
+    return closed_day
+
+
+def closed_days_load(centre, days: dict[dt.date, str]) -> int:
+    """Mark ``days`` (date → name) closed; dates already marked keep their entry. Returns how
+    many were added."""
+    have = set(ClosedDay.objects.filter(centre=centre, date__in=list(days))
+               .values_list("date", flat=True))
+    new = [ClosedDay(centre=centre, date=d, name=name[:120]) for d, name in sorted(days.items())
+           if d not in have]
+    ClosedDay.objects.bulk_create(new)
+    return len(new)
+
+
+def closed_day_delete(closed_day: ClosedDay) -> None:
+    closed_day.delete()
 
 
 def _midnight(day: dt.date, tz) -> dt.datetime:
@@ -89,7 +118,10 @@ def findings(health: dict, thresholds) -> list[dict]:
             add("ingest_note", code,
                 f"{note['count']:,} {label} — {note['action']}")
     for seg in health["segmentation"]:
-        if seg["total"] and seg["share"] > thresholds.unassigned_share:
+        # A dimension the feed never carries (a queue_log has no contact type) is a fact of the
+        # export format, shown on the monitor page, not a collection failure.
+        if seg["total"] and seg["share"] > thresholds.unassigned_share and \
+                seg["unassigned"] < seg["total"]:
             add("unassigned", seg["dimension"],
                 f"{100 * seg['share']:.1f} % of contacts have no {seg['dimension']} "
                 f"(e.g. {', '.join(seg['examples'][:3])})")

@@ -84,7 +84,8 @@ class QueueSpec:
 class Team:
     """A team of agents: the queues they serve as (queue, priority) with 1 = primary, the queues
     whose forecast they are staffed for, hours, how many contacts an agent works at once, and
-    the agent id prefix used in exports."""
+    the agent id prefix used in exports. ``blended`` agents take up offline back-office work
+    when idle and come back when contacts wait (see ``QueueEngine``)."""
 
     name: str
     skills: tuple[tuple[str, int], ...]
@@ -96,6 +97,7 @@ class Team:
     min_agents: int = 2
     system: str = "asterisk"
     pool: str = ""
+    blended: bool = False
 
 
 @dataclass(frozen=True)
@@ -103,7 +105,9 @@ class CentreConfig:
     """The whole simulated centre. ``shrinkage`` is what the planner allows for (breaks,
     absence, training); ``absence_rate`` is the share of planned shifts nobody turns up for;
     ``planning_gap`` is how far below each voice queue's service-level target the budget lets
-    the planner staff (Erlang C ignores abandonment, so the achieved level comes out higher)."""
+    the planner staff (Erlang C ignores abandonment, so the achieved level comes out higher).
+    Blended agents stay available for ``linger_s`` on average before taking up back-office
+    work, and need ``recall_s`` on average to return to a waiting contact."""
 
     name: str = "Northbridge Utilities Customer Service"
     time_zone: str = "Europe/London"
@@ -114,7 +118,9 @@ class CentreConfig:
     shrinkage: float = 0.07
     absence_rate: float = 0.06
     max_occupancy: float = 0.92
-    planning_gap: float = 0.15
+    planning_gap: float = 0.05
+    linger_s: float = 120.0
+    recall_s: float = 10.0
     ivr_hangup_rate: float = 0.03
     survey_rate: float = 0.09
     trend_per_year: float = 0.06
@@ -190,21 +196,23 @@ def default_centre(time_zone: str = "Europe/London") -> CentreConfig:
     )
     teams = (
         Team("Billing team", (("Billing", 1), ("Customer Service", 2), ("Technical Support", 3)),
-             ("Billing",), VOICE_HOURS, "Agent/", 1001, min_agents=1, pool="in-house voice"),
+             ("Billing",), VOICE_HOURS, "Agent/", 1001, min_agents=1, pool="in-house voice",
+             blended=True),
         Team("Technical team", (("Technical Support", 1), ("Customer Service", 2),
                                 ("Billing", 3)),
              ("Technical Support",), VOICE_HOURS, "Agent/", 2001, min_agents=1,
-             pool="in-house voice"),
+             pool="in-house voice", blended=True),
         Team("Tier 2 team", (("Technical – Tier 2", 1), ("Technical Support", 2)),
-             ("Technical – Tier 2",), VOICE_HOURS, "Agent/", 3001, min_agents=2),
+             ("Technical – Tier 2",), VOICE_HOURS, "Agent/", 3001, min_agents=2, blended=True),
         Team("Generalists", (("Customer Service", 1), ("Billing", 2),
                              ("Technical Support", 2)), ("Customer Service",),
-             VOICE_HOURS, "Agent/", 4001, min_agents=1, pool="in-house voice"),
+             VOICE_HOURS, "Agent/", 4001, min_agents=1, pool="in-house voice",
+             blended=True),
+        # The vendor's contract: at least two agents on the line whenever it is open.
         Team("Vendor sales", (("Sales – Vendor", 1),), ("Sales – Vendor",), VOICE_HOURS,
-             "vendor.", 1, min_agents=1,
-             system="connect"),
+             "vendor.", 1, min_agents=2, system="connect", blended=True),
         Team("Chat team", (("Chat", 1),), ("Chat",), VOICE_HOURS, "chat.", 1, capacity=2,
-             system="crm"),
+             system="crm", blended=True),
         Team("Back office", (("E-mail", 1), ("Web forms", 1)), ("E-mail", "Web forms"),
              BACK_OFFICE_HOURS, "bo.", 1, min_agents=2, system="crm"),
     )

@@ -43,23 +43,36 @@ def _last_monday(year: int, month: int) -> date:
     return d - timedelta(days=d.weekday())
 
 
-def public_holidays(year: int) -> set[date]:
-    """Bank holidays of England and Wales for ``year``, with weekend substitutes."""
+def bank_holidays(year: int) -> dict[date, str]:
+    """Bank holidays of England and Wales for ``year`` with their names, weekend substitutes
+    included (named "… (substitute day)")."""
     easter = easter_sunday(year)
-    days = {easter - timedelta(days=2), easter + timedelta(days=1),
-            _first_monday(year, 5), _last_monday(year, 5), _last_monday(year, 8)}
+    days = {easter - timedelta(days=2): "Good Friday", easter + timedelta(days=1): "Easter Monday",
+            _first_monday(year, 5): "Early May bank holiday",
+            _last_monday(year, 5): "Spring bank holiday",
+            _last_monday(year, 8): "Summer bank holiday"}
     new_year = date(year, 1, 1)
-    days.add(new_year + timedelta(days={5: 2, 6: 1}.get(new_year.weekday(), 0)))
+    shift = {5: 2, 6: 1}.get(new_year.weekday(), 0)
+    days[new_year + timedelta(days=shift)] = "New Year's Day" + (" (substitute day)" * bool(shift))
     christmas, boxing = date(year, 12, 25), date(year, 12, 26)
     if christmas.weekday() == 5:  # Saturday: Mon 27 and Tue 28
-        days |= {date(year, 12, 27), date(year, 12, 28)}
+        days[date(year, 12, 27)] = "Christmas Day (substitute day)"
+        days[date(year, 12, 28)] = "Boxing Day (substitute day)"
     elif christmas.weekday() == 6:  # Sunday: Mon 26 (Boxing Day) and Tue 27
-        days |= {boxing, date(year, 12, 27)}
+        days[boxing] = "Boxing Day"
+        days[date(year, 12, 27)] = "Christmas Day (substitute day)"
     elif christmas.weekday() == 4:  # Friday: Boxing Day on Saturday → Monday 28
-        days |= {christmas, date(year, 12, 28)}
+        days[christmas] = "Christmas Day"
+        days[date(year, 12, 28)] = "Boxing Day (substitute day)"
     else:
-        days |= {christmas, boxing}
+        days[christmas] = "Christmas Day"
+        days[boxing] = "Boxing Day"
     return days
+
+
+def public_holidays(year: int) -> set[date]:
+    """Bank holidays of England and Wales for ``year``, with weekend substitutes."""
+    return set(bank_holidays(year))
 
 
 @dataclass

@@ -12,11 +12,12 @@ import random
 from collections import deque
 
 # Event kinds, in the order they are handled when simultaneous.
-SHIFT_END, AGENT_FREE, BREAK_END, RING_TIMEOUT, ARRIVE, TIMER, SHIFT_START, BREAK_START = \
-    range(8)
+SHIFT_END, AGENT_FREE, BREAK_END, RING_TIMEOUT, ARRIVE, TIMER, SHIFT_START, BREAK_START, \
+    RECALL, OFFLINE = range(10)
 RING_NO_ANSWER_P = 0.012  # share of offered voice calls an agent lets ring out
 RING_TIMEOUT_S = 15.0  # the queue's member timeout
 AUTOPAUSE_S = 60.0  # the ACD pauses a member who did not answer
+BACK_OFFICE = "Back office"  # pause reason of blended agents working offline items
 
 # Leg outcomes.
 ANSWERED, ABANDONED, OVERFLOWED, TRANSFERRED, OPEN = "answered", "abandoned", "overflowed", \
@@ -26,7 +27,7 @@ ANSWERED, ABANDONED, OVERFLOWED, TRANSFERRED, OPEN = "answered", "abandoned", "o
 class Agent:
     __slots__ = ("idx", "name", "team", "skills", "capacity", "load", "state", "busy_since",
                  "pending_break", "pending_logoff", "shift_end", "login_t", "pause_t",
-                 "pause_reason", "extensions")
+                 "pause_reason", "extensions", "blended", "token", "recalled")
 
     def __init__(self, idx, name, team, skills, capacity):
         self.idx, self.name, self.team = idx, name, team
@@ -42,6 +43,9 @@ class Agent:
         self.pause_t = 0.0
         self.pause_reason = ""
         self.extensions = 0
+        self.blended = False
+        self.token = 0  # bumped whenever the agent's state changes (stale back-office events)
+        self.recalled = False
 
 
 class Call:
@@ -73,10 +77,19 @@ class QueueEngine:
     left the queue (answer/abandon/overflow), times in epoch seconds, durations in seconds;
     ``agent_log``: (epoch, agent, kind, detail) with kind login/logoff/pause/unpause;
     ``spans``: (agent, team, kind, start, end) with kind staffed/paused/busy.
+
+    Blended agents (``Team.blended``) who stay idle for a while (exponential, mean
+    ``linger_s``) pick up offline back-office work (pause reason ``Back office``: letters,
+    account updates, call-backs); a contact that has to wait recalls one of them, who is back
+    after a reaction time (lognormal, mean ``recall_s``) — the wallboard blending of a small
+    centre, which keeps occupancy up without leaving callers waiting for a whole item.
     """
 
-    def __init__(self, queues, teams, shifts, rng: random.Random):
+    def __init__(self, queues, teams, shifts, rng: random.Random, linger_s: float = 120.0,
+                 recall_s: float = 10.0):
         self.queues = queues
+        self.linger_s, self.recall_s = linger_s, recall_s
+        self.back_office: dict[Agent, None] = {}  # blended agents working offline items
         self.qindex = {q.name: i for i, q in enumerate(queues)}
         self.teams = teams
         self.rng = rng
@@ -100,6 +113,7 @@ class QueueEngine:
                         if team.system == "asterisk"
                         else f"{team.agent_prefix}{team.first_agent_number + s.agent:03d}")
                 self.agents[key] = Agent(len(self.agents), name, s.team, skills, team.capacity)
+                self.agents[key].blended = team.blended
             agent = self.agents[key]
             self._push(s.start, SHIFT_START, (agent, s.end))
             for at, dur, reason in s.breaks:
@@ -158,6 +172,7 @@ class QueueEngine:
         call.orig_pos = len(w) + 1
         call.waiting = True
         w.append(call)
+        self._recall(t, q)
         overflow_at = (t + spec.overflow_after_s) if spec.overflow_after_s else None
         deadline = min(x for x in (patience_at, overflow_at, math.inf) if x is not None)
         if deadline < math.inf:
@@ -189,6 +204,7 @@ class QueueEngine:
             self.waiting[call.queue].remove(call)
             call.waiting = False
         call.gen += 1
+        agent.token += 1
         if agent.capacity == 1 and spec.channel == "voice" and rng.random() < RING_NO_ANSWER_P:
             # The agent lets it ring out: the caller keeps waiting, the agent is auto-paused.
             self._make_unavailable(agent)
@@ -253,9 +269,48 @@ class QueueEngine:
             self._assign(t, call, agent)
         if agent.load < agent.capacity and agent.state == "idle":
             self._make_available(agent)
+            if agent.blended and agent.load == 0:
+                agent.token += 1
+                self._push(t + self.rng.expovariate(1.0 / self.linger_s), OFFLINE,
+                           (agent, agent.token))
+
+    def _recall(self, t, q):
+        """A contact waits on queue ``q``: call back the blended agent with the best skill
+        for it from back-office work (one per waiting contact)."""
+        best, best_p = None, None
+        for agent in self.back_office:
+            if agent.recalled:
+                continue
+            for aq, p in agent.skills:
+                if aq == q and (best is None or p < best_p):
+                    best, best_p = agent, p
+        if best is not None:
+            best.recalled = True
+            self._push(t + _lognormal(self.rng, self.recall_s, 0.6), RECALL, (best, best.token))
+
+    def _start_back_office(self, t, agent):
+        self._make_unavailable(agent)
+        agent.token += 1
+        agent.state = "paused"
+        agent.pause_t, agent.pause_reason = t, BACK_OFFICE
+        agent.recalled = False
+        self.back_office[agent] = None
+        self.agent_log.append((t, agent.idx, "pause", BACK_OFFICE))
+
+    def _end_back_office(self, t, agent):
+        self.back_office.pop(agent, None)
+        agent.token += 1
+        agent.recalled = False
+        self.agent_log.append((t, agent.idx, "unpause", BACK_OFFICE))
+        self.spans.append((agent.idx, agent.team, "paused", agent.pause_t, t))
+        agent.state = "idle"
+
+    def _in_back_office(self, agent):
+        return agent.state == "paused" and agent.pause_reason == BACK_OFFICE
 
     def _start_pause(self, t, agent, dur, reason):
         self._make_unavailable(agent)
+        agent.token += 1
         agent.state = "paused"
         agent.pause_t, agent.pause_reason = t, reason
         self.agent_log.append((t, agent.idx, "pause", reason))
@@ -286,6 +341,10 @@ class QueueEngine:
 
     def _shift_end(self, t, agent):
         if agent.state == "off":
+            return
+        if self._in_back_office(agent):
+            self._end_back_office(t, agent)
+            self._logoff(t, agent)
             return
         primary = agent.skills[0][0]
         if (agent.state == "idle" and self.waiting[primary] and agent.extensions < 20
@@ -333,15 +392,27 @@ class QueueEngine:
                 self._shift_end(t, payload)
             elif kind == BREAK_START:
                 agent, dur, reason = payload
+                if self._in_back_office(agent) and not agent.pending_logoff:
+                    self._end_back_office(t, agent)
                 if agent.state != "idle" or agent.pending_logoff:
                     continue
                 if agent.load > 0:
                     agent.pending_break = (dur, reason)
                 else:
                     self._start_pause(t, agent, dur, reason)
+            elif kind == OFFLINE:
+                agent, token = payload
+                if (token == agent.token and agent.state == "idle" and agent.load == 0
+                        and not agent.pending_logoff):
+                    self._start_back_office(t, agent)
+            elif kind == RECALL:
+                agent, token = payload
+                if token == agent.token and self._in_back_office(agent):
+                    self._end_back_office(t, agent)
+                    self._offer_work(t, agent)
             elif kind == BREAK_END:
                 agent = payload
-                if agent.state != "paused":
+                if agent.state != "paused" or agent.pause_reason == BACK_OFFICE:
                     continue
                 self.agent_log.append((t, agent.idx, "unpause", agent.pause_reason))
                 self.spans.append((agent.idx, agent.team, "paused", agent.pause_t, t))

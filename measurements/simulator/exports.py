@@ -26,6 +26,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .demand import bank_holidays
+
 MANIFEST_VERSION = 1
 QUEUE_EXTENSIONS = {"Billing": "6001", "Technical Support": "6002",
                     "Technical – Tier 2": "6003", "Customer Service": "6004"}
@@ -346,11 +348,12 @@ def crm_frame(result) -> pd.DataFrame:
     })
 
 
-def agent_state_frame(result) -> pd.DataFrame:
-    """Digital teams' agent states (the platform's WFM export): staffed, paused, busy spans."""
+def agent_state_frame(result, system: str = "crm") -> pd.DataFrame:
+    """Agent states of the teams working on ``system`` (``crm``: the digital platform's WFM
+    export; ``connect``: the sales vendor's): staffed, paused, busy spans."""
     spans = result.spans
     teams = result.config.teams
-    crm = [i for i, t in enumerate(teams) if t.system == "crm"]
+    crm = [i for i, t in enumerate(teams) if t.system == system]
     spans = spans[spans["team_idx"].isin(crm)].sort_values(["start_t", "agent_idx", "kind"])
     zone = result.calendar.time_zone
     agent = result.agents["name"].to_numpy()
@@ -415,8 +418,9 @@ SOURCES = {
             "notes": "Agent-level events (AGENTLOGIN, AGENTLOGOFF, PAUSE, UNPAUSE) use queue "
                      "NONE and apply to all the agent's queues. PAUSE reason 'ACW' is "
                      "after-contact work (count as busy); Break, Lunch, Training, Coaching, "
-                     "Team meeting and Admin are paused. A call overflowing appears as "
-                     "EXITWITHTIMEOUT then ENTERQUEUE on the next queue with the same callid; "
+                     "Team meeting, Admin and Back office are paused. A call overflowing "
+                     "appears as EXITWITHTIMEOUT then ENTERQUEUE on the next queue with the "
+                     "same callid; "
                      "a transfer or escalation as TRANSFER then ENTERQUEUE likewise. The callid "
                      "is also the IVR session id."},
     "connect": {"name": "Sales vendor (Amazon Connect)", "kind": "acd",
@@ -463,6 +467,17 @@ SOURCES = {
                "notes": "Spans overlap: busy and paused lie inside staffed (logged in). "
                         "Busy = at least one contact in progress (chat agents work two "
                         "at once)."},
+    "vendor_states": {
+        "name": "Sales vendor agent states (WFM)", "kind": "wfm", "export_format": "generic",
+        "folder": "vendor-connect", "pattern": "agent-states-{month}.csv",
+        "timestamps": "local time of the centre, naive",
+        "column_mapping": {"agent": "agent", "team": "team", "state": "state",
+                           "started_at": "started_at", "ended_at": "ended_at",
+                           "reason": "reason"},
+        "value_maps": {"state": AGENT_STATES},
+        "notes": "The sales vendor's workforce export for its agents on the contract, same "
+                 "layout as the digital agent states: busy = on a call or in after-call work; "
+                 "paused includes breaks and back-office work."},
     "survey": {"name": "Post-contact survey", "kind": "survey", "export_format": "survey",
                "folder": "survey", "pattern": "survey-responses-{month}.csv",
                "timestamps": "local time of the centre, naive",
@@ -492,6 +507,7 @@ def write_exports(result, out_dir: str | Path) -> dict:
         "ivr": _csv_by_month(ivr_frame(result), zone),
         "crm": _csv_by_month(crm_frame(result), zone),
         "states": _csv_by_month(agent_state_frame(result), zone),
+        "vendor_states": _csv_by_month(agent_state_frame(result, "connect"), zone),
         "survey": _csv_by_month(survey_frame(result), zone),
     }
     sources = []
@@ -517,7 +533,8 @@ def write_exports(result, out_dir: str | Path) -> dict:
         "period": {"start": result.calendar.days[0].isoformat(),
                    "end": result.calendar.days[-1].isoformat()},
         "centre": {"name": config.name, "time_zone": zone,
-                   "opening_hours": _hours_json(config.voice_hours)},
+                   "opening_hours": _hours_json(config.voice_hours),
+                   "closed_days": _closed_days(result.calendar)},
         "sources": sources,
         "queues": [{"name": q.name, "channel": q.channel,
                     "source": {"asterisk": SOURCES["acd"]["name"],
@@ -549,6 +566,15 @@ def write_exports(result, out_dir: str | Path) -> dict:
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False)
                                        + "\n", encoding="utf-8")
     return manifest
+
+
+def _closed_days(cal) -> list[dict]:
+    """The period's bank holidays (agents off, queues closed; the IVR plays its closed
+    message) as ``{"date", "name"}``."""
+    names = {}
+    for year in range(cal.days[0].year, cal.days[-1].year + 1):
+        names.update(bank_holidays(year))
+    return [{"date": d.isoformat(), "name": names[d]} for d in cal.days if d in cal.holidays]
 
 
 def _hours_json(hours: dict) -> dict:

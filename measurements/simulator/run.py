@@ -213,7 +213,8 @@ def simulate(start: date, end: date, seed: int = 1, scale: float = 1.0,
 
     shifts, planned = plan_shifts(cal, config, _queue_forecasts(cal, config, forecasts, qindex),
                                   prng)
-    engine = QueueEngine(list(config.queues), list(config.teams), shifts, prng)
+    engine = QueueEngine(list(config.queues), list(config.teams), shifts, prng,
+                         linger_s=config.linger_s, recall_s=config.recall_s)
     queued = contacts[contacts["queue_idx"] >= 0]
     entry_t = np.where(queued["channel"] == "voice", queued["ivr_end_t"], queued["arrived_t"])
     order = np.argsort(entry_t, kind="stable")

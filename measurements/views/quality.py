@@ -2,16 +2,18 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views import View
 from django.views.generic import DetailView, TemplateView
 
 from contactmis.roles import ManagerRequiredMixin, StaffRequiredMixin, is_manager
 from contactmis.selectors import centre_current, centre_get_or_create_default
 
-from ..forms.quality import MeasurementTestForm, MonitorSettingsForm
-from ..models import Alert, MeasurementTest
+from ..forms.quality import ClosedDayForm, MeasurementTestForm, MonitorSettingsForm
+from ..models import Alert, ClosedDay, MeasurementTest
 from ..selectors.quality import (
     alerts_open,
+    closed_day_list,
     live_sources,
     monitor_settings,
     monitor_timeline,
@@ -19,7 +21,12 @@ from ..selectors.quality import (
     test_latest_runs,
     test_list,
 )
-from ..services.monitor import alert_resolve, monitor_check
+from ..services.monitor import (
+    alert_resolve,
+    closed_day_delete,
+    closed_day_save,
+    monitor_check,
+)
 from ..services.testing import measurement_test_run, measurement_test_save
 
 
@@ -128,7 +135,10 @@ class MonitorView(StaffRequiredMixin, TemplateView):
         healths = [source_health(s) for s in live_sources(centre)] if centre else []
         form = kwargs.pop("form", None) or (MonitorSettingsForm(instance=monitor_settings(centre))
                                             if centre else None)
+        closed_form = kwargs.pop("closed_form", None) or ClosedDayForm()
         return {**super().get_context_data(**kwargs), "healths": healths,
+                "closed_days": list(closed_day_list(centre)) if centre else [],
+                "closed_form": closed_form,
                 "timeline": monitor_timeline(healths) if healths else None,
                 "alerts": list(alerts_open(centre)[:100]) if centre else [],
                 "form": form, "can_edit": is_manager(self.request.user)}
@@ -146,6 +156,33 @@ class MonitorSettingsView(ManagerRequiredMixin, View):
         form.save()
         messages.success(request, "Alert thresholds saved.")
         return redirect("measurements:monitor")
+
+
+class ClosedDayCreateView(ManagerRequiredMixin, View):
+    def post(self, request):
+        centre = centre_get_or_create_default()
+        form = ClosedDayForm(request.POST, instance=ClosedDay(centre=centre))
+        if form.is_valid():
+            try:
+                closed = closed_day_save(form.instance)
+            except ValidationError as exc:
+                _apply_errors(form, exc)
+            else:
+                messages.success(request, f"{closed} marked closed: the monitor expects no "
+                                          "data that day.")
+                return redirect(f"{reverse('measurements:monitor')}#closed-days")
+        view = MonitorView()
+        view.setup(request)
+        return render(request, MonitorView.template_name,
+                      view.get_context_data(closed_form=form), status=400)
+
+
+class ClosedDayDeleteView(ManagerRequiredMixin, View):
+    def post(self, request, pk):
+        closed = get_object_or_404(ClosedDay, pk=pk, centre=centre_current())
+        closed_day_delete(closed)
+        messages.success(request, f"{closed} is an ordinary day again.")
+        return redirect(f"{reverse('measurements:monitor')}#closed-days")
 
 
 class MonitorCheckView(ManagerRequiredMixin, View):

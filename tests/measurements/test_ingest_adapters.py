@@ -307,6 +307,54 @@ class TestGeneric:
         assert s.loc["s-3", "outcome"] == "abandoned"
         assert s.loc["s-4", "outcome"] == "no_agent"  # closed message: not passed to a queue
 
+    STATES_MAPPING = {"records": "agent_states",
+                      "columns": {"agent": "Agent", "state": "Status", "started_at": "From",
+                                  "ended_at": "To", "reason": "Reason"},
+                      "state_values": {"Logged in": "staffed", "On contact": "busy",
+                                       "Not ready": "paused"}}
+
+    def test_agent_state_export(self, tmp_path):
+        path = tmp_path / "states.csv"
+        path.write_text("Agent,Status,From,To,Reason\n"
+                        "chat.001,Logged in,2026-03-02 08:00:00,2026-03-02 16:00:00,\n"
+                        "chat.001,On contact,2026-03-02 08:05:00,2026-03-02 08:14:30,\n"
+                        "chat.001,Not ready,2026-03-02 10:00:00,2026-03-02 10:15:00,Break\n"
+                        "chat.001,available,2026-03-02 11:00:00,2026-03-02 11:01:00,\n")
+        result = _read(path, "generic", mapping=self.STATES_MAPPING, time_zone="Europe/London")
+        states = result.agent_states
+        assert list(states.state) == ["staffed", "busy", "paused", "available"]
+        assert states.started_at.iloc[0] == _ts("2026-03-02 08:00")  # GMT in March
+        assert states.ended_at.iloc[1] == _ts("2026-03-02 08:14:30")
+        assert states.reason.iloc[2] == "Break"
+        assert result.contacts.empty and result.rejects.empty
+
+    def test_agent_state_rows_with_defects_are_rejected_with_their_line(self, tmp_path):
+        path = tmp_path / "states.csv"
+        path.write_text("Agent,Status,From,To,Reason\n"
+                        ",Logged in,2026-03-02 08:00:00,2026-03-02 16:00:00,\n"
+                        "chat.002,Lunch,2026-03-02 12:00:00,2026-03-02 12:30:00,\n"
+                        "chat.002,Logged in,yesterday,2026-03-02 16:00:00,\n"
+                        "chat.002,Logged in,2026-03-02 16:00:00,2026-03-02 08:00:00,\n"
+                        "chat.002,Logged in,2026-03-02 08:00:00,2026-03-02 16:00:00,\n")
+        result = _read(path, "generic", mapping=self.STATES_MAPPING, time_zone="UTC")
+        assert len(result.agent_states) == 1
+        rejects = result.rejects.set_index("line")
+        assert rejects.loc[2, "field"] == "Agent" and "empty agent" in rejects.loc[2, "reason"]
+        assert rejects.loc[3, "field"] == "Status" and "Lunch" not in rejects.loc[3, "reason"]
+        assert rejects.loc[4, "field"] == "From"
+        assert "ends before it starts" in rejects.loc[5, "reason"]
+
+    def test_agent_state_mapping_problems_are_named(self, tmp_path):
+        from measurements.ingest.generic import validate_mapping
+
+        assert validate_mapping({**self.STATES_MAPPING, "records": "calls"}) == [
+            "records must be one of ['contacts', 'agent_states'], not 'calls'"]
+        problems = validate_mapping({"records": "agent_states",
+                                     "columns": {"agent": "A", "state": "S", "started_at": "F"},
+                                     "state_values": {"Talking": "talking"}})
+        assert "the “ended_at” column is required" in problems
+        assert any("unknown states ['talking']" in p for p in problems)
+
     def test_mapping_naming_absent_columns_fails_fast(self, tmp_path):
         path = tmp_path / "chats.csv"
         path.write_text(samples.CHAT_CSV.replace("Conversation", "Chat ID"))

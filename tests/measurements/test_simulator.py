@@ -50,6 +50,31 @@ def _local(frame_t):
 
 # -- plausibility -------------------------------------------------------------------------
 
+def test_blended_agents_take_up_back_office_work_and_come_back_to_waiting_callers():
+    from measurements.simulator.engine import BACK_OFFICE
+
+    small = simulate(date(2026, 3, 2), date(2026, 3, 8), seed=3, scale=0.12)
+    log, legs = small.agent_log, small.legs
+    teams = small.agents.set_index("agent_idx")["team"]
+    blended = {t.name for t in small.config.teams if t.blended}
+    pauses = log[(log["kind"] == "pause") & (log["detail"] == BACK_OFFICE)]
+    assert len(pauses) > 100
+    assert set(teams[pauses["agent_idx"]]) <= blended  # the e-mail team never blends
+    # A recall: a caller queued, then a back-office agent unpaused within ~a minute and
+    # answered a call in that same second.
+    unpaused = log[(log["kind"] == "unpause") & (log["detail"] == BACK_OFFICE)]
+    answered = legs[legs["outcome"].isin(["answered", "transferred"])]
+    picked = set(zip(answered["agent_idx"].astype(int), answered["exit_t"].round(6),
+                     strict=True))
+    recalls = sum((int(a), round(t, 6)) in picked for a, t in zip(
+        unpaused["agent_idx"], unpaused["t"], strict=True))
+    assert recalls > 50
+    # Small as it is, the centre runs at plausible occupancy on every blended line.
+    for channel, system in (("voice", "asterisk"), ("voice", "connect"), ("chat", None)):
+        kpi = small.kpis(channel, system)
+        assert 0.70 <= kpi["occupancy"] <= 0.92, (channel, system, kpi["occupancy"])
+
+
 def test_in_house_voice_kpis_are_plausible(sim):
     kpi = sim.kpis("voice", "asterisk")
     print(f"\nin-house voice: SL {kpi['service_level']:.1%}, abandon {kpi['abandon_rate']:.1%}, "

@@ -19,8 +19,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--skip-data", action="store_true",
                             help="Only the centre and logins; no simulated data.")
+        parser.add_argument("--host", default="127.0.0.1",
+                            help="Host the site will be served on (for the printed address).")
+        parser.add_argument("--port", type=int, default=8000,
+                            help="Port the site will be served on (for the printed address).")
 
-    def handle(self, *args, skip_data=False, **options):
+    def handle(self, *args, skip_data=False, host="127.0.0.1", port=8000, **options):
         centre = centre_get_or_create_default()
         for username, password, role, first, last in DEMO_LOGINS:
             user = user_create_with_role(username=username, password=password, role=role,
@@ -32,9 +36,11 @@ class Command(BaseCommand):
         # The simulated centre arrives with the demo-data command; until then the site is empty.
         if not skip_data and "demo_load" in get_commands():
             call_command("demo_load", stdout=self.stdout, stderr=self.stderr)
+            centre.refresh_from_db()  # the demo names the centre
         self.stdout.write("")
         banner = f"ContactMIS demo: {centre.name} ({centre.time_zone})"
         self.stdout.write(self.style.SUCCESS(banner))
-        self.stdout.write("Open http://127.0.0.1:8000 and sign in as:")
+        shown = "127.0.0.1" if host in ("0.0.0.0", "") else host  # all interfaces: local works
+        self.stdout.write(f"Open http://{shown}:{port} and sign in as:")
         for username, password, role, _first, _last in DEMO_LOGINS:
             self.stdout.write(f"  {role:<8} user {username:<8} password {password}")

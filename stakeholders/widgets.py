@@ -199,9 +199,19 @@ class Busy(Exception):
     """Another process is computing this widget right now (``wait=False``)."""
 
 
+# ``cache.add`` is atomic on Redis; the file cache of the no-services set-up checks and writes
+# in two steps, so threads of one process take their turn here (one process serves then).
+_ADD_TURN = threading.Lock()
+
+
+def _lock_take(lock: str) -> bool:
+    with _ADD_TURN:
+        return cache.add(lock, 1, LOCK_S)
+
+
 def _single_flight(key: str, timeout: int, compute, wait: bool = True) -> dict:
     lock = f"{key}:lock"
-    if cache.add(lock, 1, LOCK_S):
+    if _lock_take(lock):
         try:
             value = compute()
             cache.set(key, value, timeout)

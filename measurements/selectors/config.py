@@ -61,3 +61,21 @@ def pathway_coverage(pathway, scope=None):
     unmeasured = [r["step"] for r in rows if not r["measured"]]
     return {"rows": rows, "unmeasured": unmeasured,
             "measured_count": len(rows) - len(unmeasured)}
+
+
+def service_level_thresholds_by_channel(centre) -> dict[str, int]:
+    """The service-level threshold (seconds) each channel is measured at: the one most of the
+    channel's configured service-level measurements use (queues of one channel usually share
+    it; e-mail is answered within hours, calls within seconds). Channels without such a
+    measurement are absent: the metric catalogue's default applies to them."""
+    counts: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    configs = MeasurementConfig.objects.filter(
+        step__pathway__centre=centre, metric__code="service_level", active=True).values_list(
+        "step__queue__channel", "step__pathway__channel", "parameters")
+    for queue_channel, pathway_channel, parameters in configs:
+        threshold = (parameters or {}).get("threshold_s")
+        channel = queue_channel or pathway_channel
+        if channel and isinstance(threshold, int) and threshold > 0:
+            counts[channel][threshold] += 1
+    return {channel: max(found, key=lambda t: (found[t], -t))
+            for channel, found in counts.items()}

@@ -95,7 +95,34 @@ def test_home_panel_shows_the_last_seven_days(manager_client, centre, time_machi
                  wait_answered_s=80)
     html = manager_client.get("/").content.decode()
     assert "Last 7 days" in html
-    assert "10 contacts offered; service level 66.7 %" in html
+    assert "Voice: 10 offered; service level 66.7 % within 20 s" in html
+
+
+def test_home_panel_takes_each_channel_at_its_configured_threshold(manager_client, centre,
+                                                                    time_machine):
+    from measurements.models import MeasurementConfig, MetricDefinition
+    from pathways.models import Pathway, Step
+
+    time_machine.move_to(dt.datetime(2026, 2, 20, 12, 0, tzinfo=dt.UTC))
+    calls = Queue.objects.create(centre=centre, code="Q1", name="Q1")
+    mail = Queue.objects.create(centre=centre, code="MAIL", name="Mailbox", kind="cms",
+                                channel="email")
+    interval_row(centre, calls, dt.datetime(2026, 2, 18, 9, 0, tzinfo=centre.tz), talk_s=1600,
+                 wait_answered_s=80)
+    # Ten e-mails, all answered after an hour and a half: none within 20 s, all within 24 h.
+    interval_row(centre, mail, dt.datetime(2026, 2, 18, 9, 0, tzinfo=centre.tz), offered=10,
+                 answered=10, abandoned=0, within={86400: 10}, abandoned_within={},
+                 wait_answered_s=10 * 5400, talk_s=3000)
+    pathway = Pathway.objects.create(centre=centre, name="E-mail", channel="email")
+    step = Step.objects.create(pathway=pathway, name="Mailbox", kind="queue", queue=mail,
+                               position=0, is_entry=True)
+    MeasurementConfig.objects.create(
+        metric=MetricDefinition.objects.filter(code="service_level").order_by("version").first(),
+        step=step, parameters={"threshold_s": 86400})
+    html = manager_client.get("/").content.decode()
+    assert "Voice: 10 offered; service level 66.7 % within 20 s" in html
+    assert "E-mail: 10 offered; service level 100.0 % within 24 h; ASA 90 min; AHT 300 s." \
+        in html
 
 
 def test_staffing_with_erlang_a_estimates_patience_from_the_period(manager_client, data,

@@ -128,6 +128,11 @@ class WidgetForm(forms.ModelForm):
                                                       for b in WAIT_BUCKETS_S])
     sl_variant = forms.ChoiceField(label="Service-level variant", choices=list(SL_VARIANTS.items()),
                                    initial="excl_short_abandons")
+    channels = forms.MultipleChoiceField(
+        choices=Channel.choices, required=False, widget=forms.CheckboxSelectMultiple,
+        help_text="Only these channels (none ticked: every channel the stakeholder may see). "
+                  "Calls are answered in seconds and e-mails in hours: a service level or speed "
+                  "of answer over both at one threshold describes neither.")
     cost_per_month = forms.FloatField(required=False, min_value=0,
                                       help_text="Cost per month (for cost per contact).")
     shrinkage = forms.FloatField(required=False, min_value=0, max_value=95,
@@ -153,6 +158,8 @@ class WidgetForm(forms.ModelForm):
                 self.initial[name] = opts[name]
         if opts.get("shrinkage") is not None:
             self.initial["shrinkage"] = round(opts["shrinkage"] * 100, 4)
+        if opts.get("channels"):
+            self.initial["channels"] = opts["channels"]
 
     def clean(self):
         data = super().clean()
@@ -190,6 +197,8 @@ class WidgetForm(forms.ModelForm):
             self.add_error("cost_per_month", "Cost per contact needs the cost per month.")
         if data.get("shrinkage") is not None:
             options["shrinkage"] = data["shrinkage"] / 100
+        if data.get("channels"):
+            options["channels"] = sorted(data["channels"])
         data["options"] = options
         return data
 

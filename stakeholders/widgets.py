@@ -14,7 +14,7 @@ import math
 import threading
 import time
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 import numpy as np
@@ -68,6 +68,16 @@ def kpi_params(widget) -> KpiParams:
     return KpiParams(sl_threshold_s=int(opts.get("sl_threshold_s", 20)),
                      short_abandon_s=int(opts.get("short_abandon_s", 5)),
                      sl_variant=opts.get("sl_variant", "excl_short_abandons"))
+
+
+def widget_scope(widget, scope):
+    """``scope`` narrowed to the widget's channels (``options["channels"]``), if it names any: a
+    widget can only look at less than its viewer may see, never more."""
+    channels = (widget.options or {}).get("channels")
+    if not channels:
+        return scope
+    wanted = frozenset(channels)
+    return replace(scope, channels=wanted if scope.channels is None else scope.channels & wanted)
 
 
 def definitions(widget, params: KpiParams) -> list[str]:
@@ -248,6 +258,7 @@ def widget_result(widget, scope, now: datetime, queue=None, tz: str | None = Non
     waiting for it.
     """
     tz = tz or centre_time_zone()
+    scope = widget_scope(widget, scope)
     period = resolve_period(widget.period, now, tz, widget.custom_start, widget.custom_end)
     params = kpi_params(widget)
     result = WidgetResult(widget=widget, period=period, definitions=definitions(widget, params))

@@ -26,7 +26,7 @@ from ..constants import METRICS, Breakdown, WidgetKind
 from ..forms import DashboardForm, WidgetForm
 from ..models import Widget
 from ..scope import stakeholder_of_user, stakeholder_scope
-from ..widgets import dashboard_render, local_cards, table_display, widget_result
+from ..widgets import dashboard_render, local_cards, table_display, widget_result, widget_scope
 from .register import _form_errors_from, require_manager
 
 
@@ -246,11 +246,12 @@ class WidgetDrillView(View):
                 start, end = selectors.bucket_span(at, _drill_grain(widget), tz)
             except (ValueError, TypeError) as exc:
                 raise Http404("Not a time in this widget.") from exc
+        behind = widget_scope(widget, scope)  # the rows behind the figure: its channels only
         return render(request, "stakeholders/widget_drill.html", {
             "widget": widget, "result": result, "scope": scope, "queue": queue,
             "start": start, "end": end, "limit": selectors.DRILL_LIMIT,
-            "intervals": selectors.drill_intervals(scope, start, end, queue),
-            "contacts": selectors.drill_contacts(scope, start, end, queue),
+            "intervals": selectors.drill_intervals(behind, start, end, queue),
+            "contacts": selectors.drill_contacts(behind, start, end, queue),
         })
 
 

@@ -113,6 +113,23 @@ def test_stakeholders_of_every_type_with_dashboards_and_schedules(loaded):
     assert scope.queue_ids == frozenset([Queue.objects.get(code="Sales – Vendor").pk])
 
 
+def test_cost_per_contact_widgets_follow_the_business_plan(loaded):
+    from django.db.models import Sum
+
+    from measurements.models import BudgetLine, Target
+    from stakeholders.models import Widget
+
+    widgets = [w for w in Widget.objects.all() if "cost_per_contact" in w.metrics]
+    assert widgets
+    lines = BudgetLine.objects.all()
+    per_month = float(lines.aggregate(t=Sum("amount"))["t"]) / \
+        lines.values("period_start").distinct().count()
+    target = Target.objects.get(kpi__metric_code="cost_per_contact")
+    for widget in widgets:
+        assert widget.options["cost_per_month"] == pytest.approx(per_month, abs=0.01)
+        assert widget.options["target"] == float(target.value)
+
+
 def test_loading_twice_changes_nothing(loaded, tmp_path):
     counts = (Contact.objects.count(), DataSource.objects.count(), Pathway.objects.count(),
               BusinessPlan.objects.count())

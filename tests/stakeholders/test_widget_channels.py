@@ -22,7 +22,7 @@ def tile(centre):
     calls = Queue.objects.create(centre=centre, code="CALLS", name="Calls")
     mail = Queue.objects.create(centre=centre, code="MAIL", name="Mailbox", kind="cms",
                                 channel="email")
-    day = dt.datetime(2026, 3, 2, 9, 0)
+    day = dt.datetime(2026, 3, 2, 9, 0, tzinfo=centre.tz)
     interval_row(centre, calls, day, offered=10, answered=8, abandoned=2)
     interval_row(centre, mail, day, offered=30, answered=30, abandoned=0, within={},
                  abandoned_within={})

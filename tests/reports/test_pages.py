@@ -98,18 +98,17 @@ def test_home_panel_shows_the_last_seven_days(manager_client, centre, time_machi
     assert "Voice: 10 offered; service level 66.7 % within 20 s" in html
 
 
-def test_home_panel_takes_each_channel_at_its_configured_threshold(manager_client, centre,
-                                                                    time_machine):
+def _calls_and_emails(centre):
+    """Ten calls (the catalogue's 20 s) and ten e-mails whose measurement says 24 h, on
+    18 February 2026."""
     from measurements.models import MeasurementConfig, MetricDefinition
     from pathways.models import Pathway, Step
 
-    time_machine.move_to(dt.datetime(2026, 2, 20, 12, 0, tzinfo=dt.UTC))
     calls = Queue.objects.create(centre=centre, code="Q1", name="Q1")
     mail = Queue.objects.create(centre=centre, code="MAIL", name="Mailbox", kind="cms",
                                 channel="email")
     interval_row(centre, calls, dt.datetime(2026, 2, 18, 9, 0, tzinfo=centre.tz), talk_s=1600,
                  wait_answered_s=80)
-    # Ten e-mails, all answered after an hour and a half: none within 20 s, all within 24 h.
     interval_row(centre, mail, dt.datetime(2026, 2, 18, 9, 0, tzinfo=centre.tz), offered=10,
                  answered=10, abandoned=0, within={86400: 10}, abandoned_within={},
                  wait_answered_s=10 * 5400, talk_s=3000)
@@ -119,6 +118,25 @@ def test_home_panel_takes_each_channel_at_its_configured_threshold(manager_clien
     MeasurementConfig.objects.create(
         metric=MetricDefinition.objects.filter(code="service_level").order_by("version").first(),
         step=step, parameters={"threshold_s": 86400})
+
+
+def test_kpi_page_warns_when_its_figures_mix_channels_measured_at_other_thresholds(
+        manager_client, centre):
+    _calls_and_emails(centre)
+    url = "/analysis/kpis/?start=2026-02-16&end=2026-02-20&granularity=day"
+    html = manager_client.get(url).content.decode()
+    findings = html[html.index("Findings"):]
+    first = findings[findings.index("<li"):findings.index("</li>")]
+    assert "these figures mix email, voice at one service-level threshold (20 s), while email " \
+        "is measured at 24 h; segment by channel" in first  # it explains the findings after it
+    html = manager_client.get(url + "&by=channel").content.decode()
+    assert "these figures mix" not in html
+
+
+def test_home_panel_takes_each_channel_at_its_configured_threshold(manager_client, centre,
+                                                                    time_machine):
+    time_machine.move_to(dt.datetime(2026, 2, 20, 12, 0, tzinfo=dt.UTC))
+    _calls_and_emails(centre)
     html = manager_client.get("/").content.decode()
     assert "Voice: 10 offered; service level 66.7 % within 20 s" in html
     assert "E-mail: 10 offered; service level 100.0 % within 24 h; ASA 90 min; AHT 300 s." \

@@ -17,7 +17,6 @@ import pandas as pd
 
 from measurements.constants import wait_bucket_label
 from measurements.selectors import quality_caveats
-from measurements.selectors.config import service_level_thresholds_by_channel
 
 from . import charts
 from .analysis import control, interpret, patterns, plan, queueing
@@ -27,10 +26,10 @@ from .analysis.kpis import KpiParams, service_level_curve, wait_percentiles
 from .models import Forecast
 from .selectors import (
     bucket_totals,
+    channel_kpi_frame,
     flow_frame,
     interval_frame,
     kpi_frame,
-    period_kpi_frame,
     queue_facts_frame,
 )
 
@@ -183,18 +182,15 @@ def kpi_report(scope, centre, start, end, granularity="day", by=(), params: KpiP
 def _mixed_channels(scope, centre, start, end, params) -> list[str]:
     """A caveat when the figures mix channels whose service-level measurements are configured
     at other thresholds than the one used here (calls in seconds, e-mails in hours)."""
-    thresholds = service_level_thresholds_by_channel(centre)
-    by_channel = period_kpi_frame(scope, centre, start, end, ["channel"], params=params)
-    present = [c for c, n in zip(by_channel.get("channel", []), by_channel.get("offered", []),
-                                 strict=False) if n]
-    other = sorted(c for c in present if thresholds.get(c, params.sl_threshold_s)
-                   != params.sl_threshold_s)
-    if len(present) < 2 or not other:
+    frame = channel_kpi_frame(scope, centre, start, end, params)
+    present = sorted(frame["channel"])
+    other = frame[frame["threshold_s"] != params.sl_threshold_s].sort_values("channel")
+    if len(present) < 2 or other.empty:
         return []
-    return [f"these figures mix {', '.join(sorted(present))} at one service-level threshold "
-            f"({wait_bucket_label(params.sl_threshold_s)}), while {', '.join(other)} "
+    return [f"these figures mix {', '.join(present)} at one service-level threshold "
+            f"({wait_bucket_label(params.sl_threshold_s)}), while {', '.join(other['channel'])} "
             f"{'is' if len(other) == 1 else 'are'} measured at "
-            + ", ".join(wait_bucket_label(thresholds[c]) for c in other)
+            + ", ".join(wait_bucket_label(t) for t in other["threshold_s"])
             + "; segment by channel to see each at its own"]
 
 

@@ -7,17 +7,15 @@ configured with (calls within seconds, e-mails within hours): one threshold for 
 would make a centre that answers every e-mail within its day look as if it never answered one."""
 import datetime as dt
 import math
-from dataclasses import replace
 
 from django.urls import reverse
 from django.utils import timezone
 
 from contactmis.selectors import centre_current
-from measurements.selectors.config import service_level_thresholds_by_channel
 from pathways.constants import Channel
 
 from .analysis.kpis import SL_VARIANTS
-from .selectors import kpi_params_for_period, period_kpi_frame
+from .selectors import channel_kpi_frame, kpi_params_for_period
 
 SL_TARGET = 0.8
 
@@ -55,30 +53,18 @@ def home_panel(request):
     end = timezone.localdate()
     start = end - dt.timedelta(days=7)
     base = kpi_params_for_period(centre, start, end)[-1].params
-    thresholds = service_level_thresholds_by_channel(centre)
-    frames = {}
-    for threshold in {thresholds.get(c, base.sl_threshold_s) for c in Channel.values}:
-        frames[threshold] = period_kpi_frame(
-            request.scope, centre, start, end, ["channel"],
-            params=replace(base, sl_threshold_s=threshold))
-    lines, below = [], False
-    labels = dict(Channel.choices)
-    for channel in Channel.values:
-        threshold = thresholds.get(channel, base.sl_threshold_s)
-        frame = frames[threshold]
-        rows = frame[frame["channel"] == channel] if not frame.empty else frame
-        if rows.empty or int(rows.iloc[0]["offered"]) == 0:
-            continue
-        row = rows.iloc[0]
-        lines.append(_channel_line(labels[channel], row, threshold))
-        below |= math.isnan(row["service_level"]) or row["service_level"] < SL_TARGET
-    if not lines:
+    frame = channel_kpi_frame(request.scope, centre, start, end, base)
+    if frame.empty:
         return None
+    labels = dict(Channel.choices)
+    lines = [_channel_line(labels.get(r["channel"], r["channel"]), r, r["threshold_s"])
+             for _, r in frame.iterrows()]
+    sl = frame["service_level"]
     return {
         "title": "Last 7 days",
         "lines": [*lines, f"Service level = {SL_VARIANTS[base.sl_variant]}, T per channel "
                   "as its measurements are configured."],
         "link": f"{reverse('reports:kpis')}?start={start}&end={end}&by=channel",
         "link_label": "KPIs by channel",
-        "status": "warn" if below else "ok",
+        "status": "warn" if (sl.isna() | (sl < SL_TARGET)).any() else "ok",
     }

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -49,6 +49,8 @@ from measurements.models import (
 )
 from measurements.models.facts import ADDITIVE_FIELDS
 from measurements.selectors import metric_definition_in_force, metric_versions_between
+from measurements.selectors.config import service_level_thresholds_by_channel
+from pathways.constants import Channel
 from pathways.models import Agent, Pathway, Queue, Step
 
 from .analysis.kpis import DEFAULT_SL_VARIANT, KpiParams, kpis_from_sums
@@ -574,3 +576,28 @@ def breakdown_labels(breakdown, keys: pd.Series) -> list[str]:
         names = {a.pk: str(a) for a in Agent.objects.filter(pk__in=set(keys.dropna()))}
         return [names.get(k, "(no agent)") for k in keys]
     return [str(k) if k not in (None, "") else "(none)" for k in keys]
+
+
+def channel_kpi_frame(scope, centre, start: dt.date, end: dt.date,
+                      base: KpiParams | None = None) -> pd.DataFrame:
+    """KPIs over the local days [start, end) a row per channel that had contacts, each
+    channel's service level at the threshold its service-level measurements are configured
+    with (column ``threshold_s``; the catalogue's where none is): calls are answered in
+    seconds and e-mails in hours. ``base`` defaults to the catalogue's parameters in force."""
+    base = base or kpi_params_for_period(centre, start, end)[-1].params
+    configured = service_level_thresholds_by_channel(centre)
+    frames = []
+    for threshold in sorted({*configured.values(), base.sl_threshold_s}):
+        frame = period_kpi_frame(scope, centre, start, end, ["channel"],
+                                 params=replace(base, sl_threshold_s=threshold))
+        if frame.empty:
+            continue
+        own = frame["channel"].map(lambda c: configured.get(c, base.sl_threshold_s))
+        frames.append(frame[(own == threshold) & (frame["offered"] > 0)]
+                      .assign(threshold_s=threshold))
+    if not frames:
+        return pd.DataFrame(columns=["channel", "threshold_s"])
+    order = {c: i for i, c in enumerate(Channel.values)}
+    out = pd.concat(frames, ignore_index=True)
+    return out.sort_values("channel", key=lambda s: s.map(order)).reset_index(drop=True)
+

@@ -348,12 +348,6 @@ SEGMENT_COLUMNS = ("contact_id", "seq", "kind", "queue_id", "agent_id", "entered
                    "answered_at", "left_at", "wait_s", "talk_s", "hold_s", "acw_s", "outcome")
 
 
-def _table_spec(model, columns) -> list[tuple[str, str]]:
-    """``(column, type)`` of a fact table's columns, the types as :mod:`.pgcopy` names them
-    (``int2``/``int4``/``int8``/``timestamptz``/``text``)."""
-    return pgcopy.column_types(model, columns)
-
-
 def _surveys_link(centre_id: int, batch_id: int) -> int:
     """Link the centre's unmatched survey responses whose contact reference is the external id
     of a contact of this batch (a survey export often arrives before the contact export it
@@ -629,7 +623,7 @@ class _Loader:
         contacts["centre_id"] = self.centre.pk
         contacts["source_id"] = src
         contacts["batch_id"] = self.batch.pk
-        self._write(con_t, _table_spec(Contact, CONTACT_COLUMNS), contacts, background=True)
+        self._write(con_t, pgcopy.column_types(Contact, CONTACT_COLUMNS), contacts, background=True)
         # Legs find their contact's id by position: one factorisation of both id columns.
         codes, _ = pd.factorize(pd.concat([contacts["external_id"], segments["external_id"]],
                                           ignore_index=True))
@@ -640,7 +634,7 @@ class _Loader:
                                           contacts["id"].to_numpy()[np.maximum(found, 0)],
                                           np.nan)
         segments = segments[segments["contact_id"].notna()]
-        self._write(seg_t, _table_spec(Segment, SEGMENT_COLUMNS), segments, background=True)
+        self._write(seg_t, pgcopy.column_types(Segment, SEGMENT_COLUMNS), segments, background=True)
         self.batch.contacts_loaded += len(contacts)
         self.batch.segments_loaded += len(segments)
         self._extend_span(segments["entered_at"])

@@ -1,7 +1,7 @@
 """Evaluates catalogue formulas such as ``100 × Σ answered_le_{T}s / (Σ offered − Σ
 abandoned_le_{S}s)`` over summed components. Only numbers, component names, + − × / and
 parentheses are allowed (parsed with ``ast``, never ``eval``); formulas written in words (for
-example percentiles or Erlang C) are not arithmetic and give ``None``."""
+example percentiles or Erlang C) are not arithmetic and give ``None``. Pure: no Django."""
 from __future__ import annotations
 
 import ast

@@ -1,4 +1,5 @@
-"""Graph rules and drawing geometry for pathways (plain Python: ids and tuples in, plain data out).
+"""Graph rules and drawing geometry for pathways. Pure: no Django; ids and tuples in, plain data
+out.
 
 Nodes are step ids, edges ``(source_id, target_id)`` pairs. The layout is layered left to right:
 a step's column is its longest distance from an entry along forward edges; edges that go back

@@ -1,13 +1,51 @@
-"""Shared fixtures: the personas every suite uses, and the path to the real data."""
+"""Shared fixtures: the suite's one clock, the personas every suite uses, and the path to the
+real data."""
+import datetime as dt
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 
 from contactmis.roles import ANALYST, MANAGER, VIEWER
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED_DATA = REPO.parent / "shared" / "data"
 ANONYMOUS_BANK = SHARED_DATA / "anonymous-bank"
+
+
+# The suite's "now": a plain Friday afternoon in November (Friday 20 November 2026, 12:00 UTC).
+# No test reads the real clock: a test that needs another instant says so with
+# ``@pytest.mark.clock(datetime)`` (a tz-aware datetime), or travels inside itself with
+# time-machine. The destination's zone is UTC, so the machine's own time zone is never read.
+FIXED_NOW = dt.datetime(2026, 11, 20, 12, 0, tzinfo=ZoneInfo("UTC"))
+
+# The awkward days calendar behaviour is tested on, each at midday UTC (centre: Europe/London).
+SUNDAY_SPRING_FORWARD = dt.datetime(2027, 3, 28, 12, 0, tzinfo=ZoneInfo("UTC"))
+FALL_BACK_DAY = dt.datetime(2026, 10, 25, 12, 0, tzinfo=ZoneInfo("UTC"))
+LEAP_DAY = dt.datetime(2028, 2, 29, 9, 0, tzinfo=ZoneInfo("UTC"))
+YEAR_END = dt.datetime(2026, 12, 31, 12, 0, tzinfo=ZoneInfo("UTC"))
+AWKWARD_DAYS = {"sunday-spring-forward": SUNDAY_SPRING_FORWARD, "fall-back": FALL_BACK_DAY,
+                "leap-day": LEAP_DAY, "year-end": YEAR_END}
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "clock(when): the instant the test's clock starts at "
+                                       "(tz-aware datetime); default FIXED_NOW")
+
+
+@pytest.fixture(autouse=True)
+def clock(request):
+    """Pins "now" for every test: FIXED_NOW, or the ``clock`` marker's instant. The clock ticks
+    on from there (timeouts and durations still work); ``clock.move_to(...)`` jumps."""
+    marker = request.node.get_closest_marker("clock")
+    when = marker.args[0] if marker else FIXED_NOW
+    if when.tzinfo is None:
+        raise ValueError("@pytest.mark.clock needs a tz-aware datetime")
+    if not isinstance(when.tzinfo, ZoneInfo):
+        when = when.astimezone(ZoneInfo("UTC"))
+    with time_machine.travel(when, tick=True) as traveller:
+        yield traveller
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 import csv
 import io
 import json
+import os
 
 import pytest
 from django.core.management import call_command
@@ -287,6 +288,15 @@ def test_ingest_command_prints_a_json_summary_per_file(centre, tmp_path):
     assert DataSource.objects.get(name="AB").time_zone == "Asia/Jerusalem"
 
 
+def _written_ago(path, seconds):
+    """Set the file's modification time ``seconds`` before the suite's clock (the machine's own
+    clock may be anywhere)."""
+    from django.utils import timezone
+
+    stamp = timezone.now().timestamp() - seconds
+    os.utime(path, (stamp, stamp))
+
+
 def test_drop_folder_files_are_picked_up_once_and_moved(source, tmp_path):
     folder = tmp_path / "drop"
     folder.mkdir()
@@ -294,10 +304,16 @@ def test_drop_folder_files_are_picked_up_once_and_moved(source, tmp_path):
     source.save()
     samples.ab_file(folder, name="jan.tsv")
     (folder / "broken.tsv").write_bytes(b"\x00\x01binary")
-    batches = drop_folder_scan(source, settle_s=0)
+    (folder / "writing.tsv").write_text("still being written")
+    _written_ago(folder / "jan.tsv", 60)
+    _written_ago(folder / "broken.tsv", 60)
+    _written_ago(folder / "writing.tsv", 2)
+    batches = drop_folder_scan(source, settle_s=5)
     assert sorted(b.status for b in batches) == ["failed", "loaded"]
+    assert (folder / "writing.tsv").exists()  # changed 2 s ago: left for the next scan
     assert (folder / "done" / "jan.tsv").exists()
     assert (folder / "failed" / "broken.tsv").exists()
+    (folder / "writing.tsv").unlink()
     assert drop_folder_scan(source, settle_s=0) == []
 
 
@@ -346,6 +362,7 @@ def test_watch_folder_command_scans_once(source, tmp_path):
     source.drop_folder = str(folder)
     source.save()
     samples.ab_file(folder, name="feb.tsv")
+    _written_ago(folder / "feb.tsv", 60)
     out = io.StringIO()
     call_command("watch_folder", "--once", "--settle", "0", stdout=out)
     assert "feb.tsv → batch" in out.getvalue() and "loaded (12 contacts, 2 rejected)" in \

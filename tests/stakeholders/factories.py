@@ -5,10 +5,18 @@ from zoneinfo import ZoneInfo
 from measurements.constants import WAIT_BUCKETS_S
 
 
+def last_open_day(day):
+    """The latest day on or before ``day`` that :func:`interval_rows` fills (the test centre is
+    closed on Sundays)."""
+    return day - timedelta(days=1) if day.weekday() == 6 else day
+
+
 def interval_rows(centre, queue, days, today, open_h=8, close_h=18, seed=1, agent=None,
                   contact_type="billing", segment="retail", channel=None, pk_start=None):
-    """IntervalStat rows every 15 minutes of opening hours for ``days`` days up to ``today``
-    (local), with volumes varying by hour and day so patterns and charts have shape."""
+    """IntervalStat rows every 15 minutes of opening hours (08:00–18:00 local, closed on Sundays)
+    for ``days`` days up to ``today`` — the day the data is built around, given by the caller,
+    never read from a clock — with volumes varying by hour and day so patterns and charts have
+    shape."""
     from measurements.models import AgentIntervalStat, IntervalStat
     from measurements.services.daily import daily_rollup_refresh
 

@@ -15,27 +15,25 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from measurements.constants import wait_bucket_label
 from measurements.selectors import quality_caveats
 
 from . import charts
 from .analysis import control, interpret, patterns, plan, queueing
 from .analysis import erlang as erl
 from .analysis import forecast as fc
-from .analysis.kpis import KpiParams, service_level_curve, wait_percentiles
+from .analysis.kpis import service_level_curve, wait_percentiles
 from .models import Forecast
 from .selectors import (
+    MIXED_UNITS,
     bucket_totals,
-    channel_kpi_frame,
     flow_frame,
     interval_frame,
     kpi_frame,
     queue_facts_frame,
 )
+from .semantics import OWN_BASIS, frame_targets
+from .vocabulary import fmt_duration
 
-# Targets used for findings until business-plan targets are wired in (DESIGN.md defaults).
-DEFAULT_TARGETS = pd.DataFrame({"kpi": ["service_level", "abandon_rate"],
-                                "target": [0.8, 0.05]})
 TABLE_KPIS = ("offered", "answered", "abandoned", "short_abandoned", "service_level", "asa_s",
               "aht_s", "abandon_rate", "transfer_rate", "occupancy")
 
@@ -46,7 +44,9 @@ def _chart(chart_id, fig):
 
 
 def _clean(value):
-    """JSON-safe value: NaN → None, numpy scalars → Python, timestamps → ISO."""
+    """JSON-safe value: NaN/NA → None, numpy scalars → Python, timestamps → ISO."""
+    if value is pd.NA or value is pd.NaT:
+        return None
     if isinstance(value, pd.Timestamp | dt.datetime | dt.date):
         return value.isoformat()
     if isinstance(value, np.generic):
@@ -66,40 +66,70 @@ def _findings(found):
              "importance": round(f.importance, 1)} for f in interpret.rank(found)]
 
 
-def kpi_report(scope, centre, start, end, granularity="day", by=(), params: KpiParams | None = None
-               ) -> dict:
+def plan_versus_actual(frame: pd.DataFrame, found: list[dict], keys: list[str]) -> pd.DataFrame:
+    """Each row's figures against the targets in force for it (``found``: one dict of
+    :class:`reports.semantics.ResolvedTarget` per row, from :func:`frame_targets`): one row per
+    KPI row and metric with a target — ``keys``, ``kpi``, ``actual``, ``target``, ``gap``,
+    ``met``, ``attainment``, ``target_from``."""
+    wanted = [{"_row": i, "kpi": m, "target": t.value, "target_from": t.describe(),
+               "direction": "min" if t.higher_is_better else "max"}
+              for i, targets in enumerate(found) for m, t in targets.items()
+              if m in frame.columns]
+    columns = [*keys, "kpi", "actual", "target", "gap", "met", "attainment", "target_from"]
+    if not wanted:
+        return pd.DataFrame(columns=columns)
+    numbered = frame.reset_index(drop=True).assign(_row=range(len(frame)))
+    pva = plan.plan_vs_actual(numbered[["_row", *{t["kpi"] for t in wanted}]],
+                              pd.DataFrame(wanted), on=["_row"])
+    pva = pva.merge(numbered[["_row", *keys]], on="_row").sort_values(["_row", "kpi"])
+    return pva[columns].reset_index(drop=True)
+
+
+def single_target(found: list[dict], metric: str):
+    """The one target of ``metric`` every row shares (for a chart's target line), else None."""
+    values = {t[metric].value for t in found if metric in t}
+    return values.pop() if len(values) == 1 and all(metric in t for t in found) else None
+
+
+def kpi_report(scope, centre, start, end, granularity="day", by=(), *,
+               sl_threshold_s: int | None = None, sl_variant: str | None = None) -> dict:
     """KPIs per period and segment with every service-level variant, charts (KPI series with
-    target, service-level curve, p-charts, XmR of AHT), wait percentiles and findings."""
+    the plan's target, service-level curve, p-charts, XmR of AHT), wait percentiles, the plan's
+    targets against the actuals and findings. Thresholds, definitions and targets come from
+    :mod:`reports.semantics`; ``sl_threshold_s``/``sl_variant`` are explicit overrides."""
     by = list(by)
-    frame = kpi_frame(scope, centre, start, end, granularity, by, params=params,
-                      all_variants=True)
+    frame = kpi_frame(scope, centre, start, end, granularity, by, all_variants=True,
+                      sl_threshold_s=sl_threshold_s, sl_variant=sl_variant)
     definition = frame.attrs.get("definition", "")
     result = {"empty": frame.empty or int(frame["offered"].sum()) == 0 and
               int(frame["handled"].sum()) == 0, "definition": definition, "charts": [],
-              "tables": {}, "findings": []}
+              "tables": {}, "findings": [], "targets": []}
     if frame.empty:
         return result
     series = by[0] if by else None
     used = frame.attrs["params"][-1]
+    found = frame_targets(frame, centre, start, end)
     shown = frame
     if series:  # segments with nothing queued (IVR routing points) would only add flat lines
         shown = frame[frame.groupby(series)["offered"].transform("sum") > 0]
-    target_sl = float(DEFAULT_TARGETS.set_index("kpi").loc["service_level", "target"])
+    target_sl = single_target(found, "service_level")
+    basis = _basis_text(frame)
     result["charts"].append(_chart("sl", charts.kpi_time_series(
         shown, "service_level", series=series, target=target_sl,
-        band=(target_sl - 0.05, min(1.0, target_sl + 0.05)), definition=definition)))
+        band=(target_sl - 0.05, min(1.0, target_sl + 0.05)) if target_sl is not None else None,
+        definition=f"{definition}; answered within {basis}")))
     for kpi, label in (("offered", "Offered contacts (count)"),
                        ("abandon_rate", "Abandon rate = (abandoned − short) / (offered − short)"),
                        ("asa_s", "ASA = Σ wait of answered / answered (s)"),
                        ("aht_s", "AHT = (talk + hold + ACW) / handled (s)")):
-        target = 0.05 if kpi == "abandon_rate" else None
         result["charts"].append(_chart(kpi, charts.kpi_time_series(
-            shown, kpi, series=series, target=target, definition=label)))
+            shown, kpi, series=series, target=single_target(found, kpi), definition=label)))
     totals = bucket_totals(scope, centre, start, end)
-    if not totals.empty:
+    one_threshold = frame["sl_threshold_s"].dropna().unique()
+    if not totals.empty and len(one_threshold) == 1 and frame["sl_threshold_s"].notna().all():
         curve = service_level_curve(totals.iloc[0], used.short_abandon_s, used.sl_variant)
         result["charts"].append(_chart("sl_curve", charts.service_level_curve(
-            curve, used.sl_threshold_s, target_sl, definition=definition)))
+            curve, int(one_threshold[0]), target_sl, definition=definition)))
         pct = wait_percentiles(totals)
         result["tables"]["wait_percentiles"] = records(pct)
     whole = frame.groupby("period_start", as_index=False)[
@@ -110,42 +140,58 @@ def kpi_report(scope, centre, start, end, granularity="day", by=(), params: KpiP
         pchart = control.p_chart(whole, "answered_within_threshold", "sl_denominator")
         result["charts"].append(_chart("sl_pchart", charts.control_chart(
             pchart, "period_start", "p", "Service level p-chart", percent=True,
-            definition=definition)))
+            definition=f"{definition}; answered within {basis}")))
         ab = control.p_chart(whole, "abandoned_long", "sl_denominator")
         result["charts"].append(_chart("ab_pchart", charts.control_chart(
             ab, "period_start", "p", "Abandon rate p-chart", percent=True,
             definition="Abandon rate = (abandoned − short) / (offered − short)")))
-        aht_whole = frame.groupby("period_start")[["aht_s", "handled"]].apply(
-            lambda g: np.average(g["aht_s"].fillna(0), weights=g["handled"])
-            if g["handled"].sum() > 0 else np.nan)
-        xmr = control.xmr_chart(aht_whole)
-        if len(xmr) >= 3:
-            result["charts"].append(_chart("aht_xmr", charts.control_chart(
-                xmr, "at", "value", "AHT XmR chart (s)",
-                definition="AHT = (talk + hold + ACW) / handled per period")))
-    cols = ["period_start", *by, *TABLE_KPIS,
+        if frame["aht_s"].notna().any():
+            aht_whole = frame.groupby("period_start")[["aht_s", "handled"]].apply(
+                lambda g: np.average(g["aht_s"].fillna(0), weights=g["handled"])
+                if g["handled"].sum() > 0 and g["aht_s"].notna().all() else np.nan)
+            xmr = control.xmr_chart(aht_whole.dropna())
+            if len(xmr) >= 3:
+                result["charts"].append(_chart("aht_xmr", charts.control_chart(
+                    xmr, "at", "value", "AHT XmR chart (s)",
+                    definition="AHT = (talk + hold + ACW) / handled per period")))
+    cols = ["period_start", *by, *TABLE_KPIS, "sl_basis",
             *[c for c in frame.columns if c.startswith("service_level__")]]
-    result["tables"]["kpis"] = records(frame[cols])
-    pva = plan.plan_vs_actual(frame, DEFAULT_TARGETS, on=["period_start", *by])
+    table = records(frame[cols])
+    targeted = [m for m in TABLE_KPIS if any(m in t for t in found)]
+    for row, targets in zip(table, found, strict=True):
+        for m in targeted:
+            row[f"{m}_target"] = targets[m].value if m in targets else None
+    result["tables"]["kpis"] = table
+    pva = plan_versus_actual(frame, found, ["period_start", *by])
+    result["targets"] = records(pva)
+    result["tables"]["targets"] = records(pva.drop(columns=["attainment"]))
     breaches = interpret.rank(interpret.breach_findings(
         pva.assign(period_start=pva["period_start"].astype(str).str[:16]),
         ["period_start", *by], figure="KPIs by period"), limit=None)
-    found = breaches[:5]
-    for kpi in DEFAULT_TARGETS["kpi"]:
+    found_text = breaches[:5]
+    for kpi in sorted(set(pva["kpi"])):
         rows = pva[pva["kpi"] == kpi]
         missed = int((rows["met"] == False).sum())  # noqa: E712
         if missed > 0:
             name = interpret.KPI_NAMES.get(kpi, kpi)
-            target = float(DEFAULT_TARGETS.set_index("kpi").loc[kpi, "target"])
-            found.append(interpret.Finding(
+            values = sorted(set(rows["target"]))
+            target = interpret.fmt(kpi, values[0]) if len(values) == 1 else "its targets"
+            found_text.append(interpret.Finding(
                 importance=55, kind="breach_summary", figure="KPIs by period",
-                text=(f"{name.capitalize()} missed its target of {interpret.fmt(kpi, target)} "
-                      f"in {missed} of {int(rows['met'].notna().sum())} periods and segments "
-                      "[figure: KPIs by period]."),
+                text=(f"{name.capitalize()} missed "
+                      + (f"its target of {target}" if len(values) == 1 else target)
+                      + f" in {missed} of {int(rows['met'].notna().sum())} periods and "
+                        "segments [figure: KPIs by period]."),
                 values={"kpi": kpi, "missed": missed}))
+    if pva.empty:
+        found_text += interpret.caveat_findings(
+            ["no business-plan target is in force for these figures, so none is judged "
+             "against one"], figure="KPIs by period")
     span = end - start
-    previous = kpi_frame(scope, centre, start - span, start, "year", by, params=params)
-    current = kpi_frame(scope, centre, start, end, "year", by, params=params)
+    previous = kpi_frame(scope, centre, start - span, start, "year", by,
+                         sl_threshold_s=sl_threshold_s, sl_variant=sl_variant)
+    current = kpi_frame(scope, centre, start, end, "year", by, sl_threshold_s=sl_threshold_s,
+                        sl_variant=sl_variant)
     if not previous.empty and not current.empty:
         keys = list(by)
         cur = current.groupby(keys, as_index=False).first() if keys else current.iloc[:1]
@@ -155,43 +201,55 @@ def kpi_report(scope, centre, start, end, granularity="day", by=(), params: KpiP
             keys = ["scope"]
         changes = patterns.period_change(cur, prev, keys,
                                          ["offered", "service_level", "aht_s", "abandon_rate"])
-        found += interpret.change_findings(changes, ["offered", "service_level", "aht_s",
-                                                     "abandon_rate"], keys,
-                                           figure=f"Change versus {start - span}–{start}")
+        found_text += interpret.change_findings(changes, ["offered", "service_level", "aht_s",
+                                                          "abandon_rate"], keys,
+                                                figure=f"Change versus {start - span}–{start}")
     if granularity == "day":
         present = set(frame["period_start"].dt.date)
         days = [start + dt.timedelta(days=i) for i in range((end - start).days)]
         missing = [d for d in days if d not in present]
         if missing:
-            found += interpret.caveat_findings(
+            found_text += interpret.caveat_findings(
                 [f"{len(missing)} of {len(days)} days have no interval data (first: "
                  f"{missing[0]}); totals for the period leave them out"],
                 figure="KPIs by period")
-    if "channel" not in by:
-        # First of all: it explains the other findings (an e-mail-only Sunday "misses" 20 s).
-        found = [replace(f, importance=100.0) for f in interpret.caveat_findings(
-            _mixed_channels(scope, centre, start, end, used), figure="KPIs by period")] + found
+    # First of all: how the rows that cover several channels are judged.
+    found_text = [replace(f, importance=100.0) for f in interpret.caveat_findings(
+        _mixed_notes(frame), figure="KPIs by period")] + found_text
     # Figures built on data whose measurement tests fail, or whose collection raised alerts.
-    found += interpret.caveat_findings(
+    found_text += interpret.caveat_findings(
         quality_caveats(scope, start, end - dt.timedelta(days=1), centre=centre),
         figure="Measurement tests and data collection")
-    result["findings"] = _findings(found)
+    result["findings"] = _findings(found_text)
     return result
 
 
-def _mixed_channels(scope, centre, start, end, params) -> list[str]:
-    """A caveat when the figures mix channels whose service-level measurements are configured
-    at other thresholds than the one used here (calls in seconds, e-mails in hours)."""
-    frame = channel_kpi_frame(scope, centre, start, end, params)
-    present = sorted(frame["channel"])
-    other = frame[frame["threshold_s"] != params.sl_threshold_s].sort_values("channel")
-    if len(present) < 2 or other.empty:
-        return []
-    return [f"these figures mix {', '.join(present)} at one service-level threshold "
-            f"({wait_bucket_label(params.sl_threshold_s)}), while {', '.join(other['channel'])} "
-            f"{'is' if len(other) == 1 else 'are'} measured at "
-            + ", ".join(wait_bucket_label(t) for t in other["threshold_s"])
-            + "; segment by channel to see each at its own"]
+def _basis_text(frame: pd.DataFrame) -> str:
+    """The threshold(s) the service levels of ``frame`` were judged at, in words."""
+    bases = [b for b in dict.fromkeys(frame["sl_basis"]) if b]
+    if not bases:
+        return OWN_BASIS
+    return bases[0] if len(bases) == 1 else "each row's threshold (" + ", ".join(bases) + ")"
+
+
+def _mixed_notes(frame: pd.DataFrame) -> list[str]:
+    """Caveats for rows that cover queues with different thresholds or channels measured in
+    seconds and in hours."""
+    notes = []
+    resolution = frame.attrs.get("resolution")
+    mixed = frame[frame["sl_threshold_s"].isna() & (frame["offered"] > 0)]
+    if len(mixed) and resolution is not None:
+        thresholds = sorted({*resolution.thresholds.by_queue.values(),
+                             *resolution.thresholds.by_channel.values(),
+                             *(p.params.sl_threshold_s for p in resolution.periods)})
+        notes.append(f"where a row covers queues with different service-level thresholds "
+                     f"({', '.join(fmt_duration(t) for t in thresholds)}), its service level "
+                     "counts each contact against its own queue's threshold; segment by queue "
+                     "or channel to see each")
+    if (frame.get("time_basis", pd.Series(dtype=str)) == MIXED_UNITS).any():
+        notes.append("ASA and AHT are left out of rows that mix channels answered in seconds "
+                     "with channels answered in hours; segment by channel to see them")
+    return notes
 
 
 def pattern_report(scope, centre, start, end) -> dict:

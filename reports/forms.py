@@ -14,7 +14,7 @@ from .selectors import ALL_DIMENSIONS, GRANULARITIES
 GRANULARITY_CHOICES = [(g, g) for g in GRANULARITIES]
 DIMENSION_CHOICES = [(d, d.replace("_", " ")) for d in ALL_DIMENSIONS]
 VARIANT_CHOICES = [(k, v) for k, v in SL_VARIANTS.items()]
-THRESHOLD_CHOICES = [("", "From the metric catalogue")] + [
+THRESHOLD_CHOICES = [("", "Each queue’s configured threshold")] + [
     (b, wait_bucket_label(b)) for b in WAIT_BUCKETS_S]
 MAX_DAYS = 3 * 366
 
@@ -61,12 +61,20 @@ class PeriodForm(forms.Form):
 
 
 class KpiFilterForm(PeriodForm):
+    DEFAULT_BY = ["channel"]
     granularity = forms.ChoiceField(choices=GRANULARITY_CHOICES, initial="day", required=False)
     by = forms.MultipleChoiceField(choices=DIMENSION_CHOICES, required=False,
                                    widget=forms.SelectMultiple(attrs={"size": 4}),
-                                   help_text="Segment by (Ctrl-click for several).")
+                                   help_text="Segment by (Ctrl-click for several; none = the "
+                                             "whole scope, each contact judged at its own "
+                                             "queue's threshold).")
     sl_threshold = forms.TypedChoiceField(choices=THRESHOLD_CHOICES, coerce=int, required=False,
-                                          empty_value=None, label="SL threshold")
+                                          empty_value=None, label="SL threshold",
+                                          help_text="Empty: each queue's configured threshold.")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.initial.setdefault("by", self.DEFAULT_BY)
     sl_variant = forms.ChoiceField(choices=[("", "From the metric catalogue"), *VARIANT_CHOICES],
                                    required=False, label="SL variant")
 

@@ -22,12 +22,11 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
-from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 from django.conf import settings
-from django.db.models import Case, F, IntegerField, Max, Q, Sum, Value, When
+from django.db.models import Case, F, IntegerField, Max, Min, Q, Sum, Value, When
 from django.db.models.functions import (
     Cast,
     TruncDate,
@@ -44,16 +43,21 @@ from measurements.models import (
     Contact,
     DailyStat,
     IntervalStat,
-    MetricDefinition,
     Segment,
 )
 from measurements.models.facts import ADDITIVE_FIELDS
-from measurements.selectors import metric_definition_in_force, metric_versions_between
-from measurements.selectors.config import service_level_thresholds_by_channel
 from pathways.constants import Channel
 from pathways.models import Agent, Pathway, Queue, Step
 
-from .analysis.kpis import DEFAULT_SL_VARIANT, KpiParams, kpis_from_sums
+from .analysis.kpis import KpiParams, kpis_from_sums
+from .semantics import (
+    Resolution,
+    apply_overrides,
+    definition_periods,
+    resolve,
+    target_book,
+    threshold_basis,
+)
 
 GRANULARITIES = ("15min", "30min", "hour", "day", "week", "month", "quarter", "year")
 DAILY_GRANULARITIES = ("day", "week", "month", "quarter", "year")
@@ -72,84 +76,100 @@ KPI_FIELDS = ("offered", "answered", "abandoned", "flowed_out", "handled", "tran
               "busy_s", "ivr_sessions", "ivr_contained")
 
 
-@dataclass(frozen=True)
-class ParamsPeriod:
-    """Metric parameters in force from ``start`` (inclusive) to ``end`` (exclusive)."""
-
-    start: dt.date
-    end: dt.date
-    params: KpiParams
-
-
-def kpi_params_for_period(centre, start: dt.date, end: dt.date) -> list[ParamsPeriod]:
-    """The metric-definition parameters in force for each sub-period of [start, end).
-
-    This is the single place analysis gets its service-level threshold, short-abandon threshold,
-    service-level variant and definition-version label from: the versions of the default
-    ``service_level`` variant in the metric catalogue
-    (:func:`measurements.selectors.metric_versions_between`), one :class:`ParamsPeriod` per
-    version, in date order. The short-abandon threshold is the version's own, else the
-    ``abandon_rate`` definition's in force at the sub-period's start. Days no version covers get
-    the DESIGN.md defaults (T = 20 s, short abandon ≤ 5 s), so the periods cover [start, end)
-    without gaps. ``centre`` is accepted for per-centre catalogues; there is one catalogue today.
-    """
-    if end <= start:
-        return [ParamsPeriod(start, end, KpiParams())]
-    periods: list[ParamsPeriod] = []
-    cursor = start
-    for version in metric_versions_between("service_level", start, end - dt.timedelta(days=1)):
-        if version.start_date > cursor:
-            periods.append(ParamsPeriod(cursor, version.start_date, KpiParams()))
-        parameters = version.definition.parameters or {}
-        short = parameters.get("short_abandon_s")
-        if short is None:
-            short = _abandon_rate_short_threshold(version.start_date)
-        params = KpiParams(
-            sl_threshold_s=parameters.get("threshold_s", 20),
-            short_abandon_s=short,
-            sl_variant=version.definition.variant or DEFAULT_SL_VARIANT,
-            definition_version=version.definition.label,
-        )
-        stop = version.end_date + dt.timedelta(days=1)
-        periods.append(ParamsPeriod(version.start_date, stop, params))
-        cursor = stop
-    if cursor < end:
-        periods.append(ParamsPeriod(cursor, end, KpiParams()))
-    return periods
-
-
-def _abandon_rate_short_threshold(on_date: dt.date) -> int:
-    try:
-        definition = metric_definition_in_force("abandon_rate", on_date)
-    except MetricDefinition.DoesNotExist:
-        return KpiParams().short_abandon_s
-    return (definition.parameters or {}).get("short_abandon_s", KpiParams().short_abandon_s)
-
-
 def _check_bucket(seconds: int, what: str):
     if seconds and seconds not in WAIT_BUCKETS_S:
         raise ValueError(f"{what} {seconds} s is not a wait bucket of the rollups; use one of "
                          f"{', '.join(map(str, WAIT_BUCKETS_S))}.")
 
 
-def _threshold_sums(periods: list[ParamsPeriod]) -> dict:
-    """SQL sums of answered/abandoned within T and short abandons with each day's parameters."""
+def _threshold_sums(resolution: Resolution) -> dict:
+    """SQL sums of answered/abandoned within each row's own service-level threshold and of short
+    abandons, with each day's definition version; plus the smallest and largest threshold of
+    the rows with contacts (equal when a group shares one threshold) and markers of groups that
+    cover a single queue or channel (for the targets in force)."""
+    periods, thresholds = resolution.periods, resolution.thresholds
 
-    def pick(kind, attr):
+    def when_date(p):
+        return Q() if len(periods) == 1 else Q(local_date__gte=p.start, local_date__lt=p.end)
+
+    def own(kind):
+        rules = []
+        for p in periods:
+            for seconds, condition in thresholds.groups(p.params.sl_threshold_s):
+                rules.append(When(when_date(p) & condition, then=F(f"{kind}_le_{seconds}s")))
+            if len(periods) > 1:
+                rules.append(When(when_date(p),
+                                  then=F(f"{kind}_le_{p.params.sl_threshold_s}s")))
+        default = (F(f"{kind}_le_{periods[0].params.sl_threshold_s}s") if len(periods) == 1
+                   else Value(0))
+        if not rules:
+            return Sum(default)
+        return Sum(Case(*rules, default=default, output_field=IntegerField()))
+
+    def short():
         def col(p):
-            seconds = getattr(p.params, attr)
-            return F(f"{kind}_le_{seconds}s") if seconds else Value(0)
+            seconds = p.params.short_abandon_s
+            return F(f"abandoned_le_{seconds}s") if seconds else Value(0)
 
         if len(periods) == 1:
             return Sum(col(periods[0]))
-        return Sum(Case(*[When(Q(local_date__gte=p.start, local_date__lt=p.end), then=col(p))
-                          for p in periods], default=Value(0), output_field=IntegerField()))
+        return Sum(Case(*[When(when_date(p), then=col(p)) for p in periods], default=Value(0),
+                        output_field=IntegerField()))
 
+    busy = Q(offered__gt=0)
+    rules = []
+    for p in periods:
+        for seconds, condition in thresholds.groups(p.params.sl_threshold_s):
+            rules.append(When(busy & when_date(p) & condition, then=Value(seconds)))
+        rules.append(When(busy & when_date(p), then=Value(p.params.sl_threshold_s)))
+    threshold = Case(*rules, default=None, output_field=IntegerField())
+    slow = Q(channel__in=thresholds.slow_channels)
+    queue = Case(When(busy, then=F("queue_id")), default=None, output_field=IntegerField())
+    channel = Case(When(busy, then=F("channel")), default=None)
     return {
-        "answered_within_threshold": pick("answered", "sl_threshold_s"),
-        "abandoned_within_threshold": pick("abandoned", "sl_threshold_s"),
-        "short_abandoned": pick("abandoned", "short_abandon_s"),
+        "answered_within_threshold": own("answered"),
+        "abandoned_within_threshold": own("abandoned"),
+        "short_abandoned": short(),
+        "sl_threshold_min": Min(threshold), "sl_threshold_max": Max(threshold),
+        "queue_min": Min(queue), "queue_max": Max(queue),
+        "channel_min": Min(channel), "channel_max": Max(channel),
+        "slow_rows": Max(Case(When(busy & slow, then=Value(1)), default=Value(0),
+                              output_field=IntegerField())),
+        "fast_rows": Max(Case(When(busy & ~slow, then=Value(1)), default=Value(0),
+                              output_field=IntegerField())),
     }
+
+
+MEANING_COLUMNS = ("sl_threshold_min", "sl_threshold_max", "queue_min", "queue_max",
+                   "channel_min", "channel_max", "slow_rows", "fast_rows")
+# Time averages that mean nothing across channels measured in seconds and in hours.
+TIME_AVERAGES = ("asa_s", "aht_s", "avg_talk_s", "avg_hold_s", "avg_acw_s", "wait_max_s")
+MIXED_UNITS = "mixed units: see each channel"
+
+
+def _add_meaning(result: pd.DataFrame, sums: pd.DataFrame, resolution: Resolution
+                 ) -> pd.DataFrame:
+    """Per row: ``sl_threshold_s`` (the threshold all its contacts were judged at; NA where they
+    had different ones), ``sl_basis`` (in words), and ``only_queue_id``/``only_channel`` where
+    the row covers a single queue or channel (targets are resolved for that slice)."""
+    lo, hi = sums["sl_threshold_min"], sums["sl_threshold_max"]
+    same = lo.notna() & (lo == hi)
+    result["sl_threshold_s"] = pd.array(np.where(same, lo, None), dtype="Int64") \
+        if len(result) else pd.array([], dtype="Int64")
+    result["sl_basis"] = [threshold_basis(int(t) if s else None, resolution.thresholds)
+                          if pd.notna(lo_) else "" for t, s, lo_ in zip(lo, same, lo, strict=True)]
+    q_same = sums["queue_min"].notna() & (sums["queue_min"] == sums["queue_max"])
+    result["only_queue_id"] = pd.array(np.where(q_same, sums["queue_min"], None), dtype="Int64") \
+        if len(result) else pd.array([], dtype="Int64")
+    c_same = sums["channel_min"].notna() & (sums["channel_min"] == sums["channel_max"])
+    result["only_channel"] = np.where(c_same, sums["channel_min"], "") if len(result) else []
+    mixed = (pd.to_numeric(sums["slow_rows"]).fillna(0) > 0) & \
+        (pd.to_numeric(sums["fast_rows"]).fillna(0) > 0)
+    for column in TIME_AVERAGES:
+        if column in result.columns:
+            result[column] = result[column].where(~mixed.to_numpy())
+    result["time_basis"] = np.where(mixed, MIXED_UNITS, "") if len(result) else []
+    return result
 
 
 def _period_expressions(granularity: str, tz: zoneinfo.ZoneInfo | None):
@@ -231,18 +251,25 @@ def _base(scope, centre, start, end, tz, source, daily=False):
 
 def kpi_frame(scope, centre, start: dt.date, end: dt.date, granularity: str = "day",
               by: list[str] | tuple = (), source=None, tz: str | None = None,
-              params: KpiParams | None = None, all_variants: bool = False) -> pd.DataFrame:
+              params: KpiParams | None = None, all_variants: bool = False, *,
+              sl_threshold_s: int | None = None, sl_variant: str | None = None
+              ) -> pd.DataFrame:
     """KPIs per period and segment, one row each, in period then segment order.
 
     ``by``: any of :data:`DIMENSIONS` (queue, step, channel, pathway, contact_type,
     customer_segment, site) or :data:`AGENT_DIMENSIONS` (agent, team: handling KPIs from the
-    per-agent rollup). ``params`` overrides the catalogue parameters for the whole period (the
-    ``--sl-threshold``/``--sl-variant`` options); otherwise :func:`kpi_params_for_period` decides
-    per sub-period. ``tz`` (IANA name) cuts periods in that zone instead of the centre's.
+    per-agent rollup). What the figures mean comes from :func:`reports.semantics.resolve`: the
+    catalogue version in force each day and each queue's configured service-level threshold
+    (a row covering queues with different thresholds counts answered within each contact's own
+    queue threshold). ``sl_threshold_s``/``sl_variant`` are explicit overrides (the
+    ``--sl-threshold``/``--sl-variant`` options), ``params`` overrides every parameter.
+    ``tz`` (IANA name) cuts periods in that zone instead of the centre's.
 
-    Columns: ``period_start`` (aware, local), the segment keys (labels; ids in ``<dim>_id``), and
-    the KPI columns of :func:`reports.analysis.kpis.kpis_from_sums`. ``attrs["definition"]``
-    names the metric parameters and versions used.
+    Columns: ``period_start`` (aware, local), the segment keys (labels; ids in ``<dim>_id``), the
+    KPI columns of :func:`reports.analysis.kpis.kpis_from_sums`, ``sl_threshold_s`` (NA where the
+    row mixes thresholds), ``sl_basis`` (in words), ``only_queue_id``/``only_channel`` (set where
+    the row covers one queue or channel). ``attrs["definition"]`` names the versions used,
+    ``attrs["resolution"]`` is the :class:`reports.semantics.Resolution`.
     """
     by = list(by)
     unknown = [d for d in by if d not in ALL_DIMENSIONS]
@@ -253,22 +280,23 @@ def kpi_frame(scope, centre, start: dt.date, end: dt.date, granularity: str = "d
     other_tz = zoneinfo.ZoneInfo(tz) if tz and tz != centre.time_zone else None
     if any(d in AGENT_DIMENSIONS for d in by):
         return agent_kpi_frame(scope, centre, start, end, granularity, by, source, other_tz)
-    periods = ([ParamsPeriod(start, end, params)] if params is not None
-               else kpi_params_for_period(centre, start, end))
-    for p in periods:
-        _check_bucket(p.params.sl_threshold_s, "Service-level threshold")
-        _check_bucket(p.params.short_abandon_s, "Short-abandon threshold")
+    resolution = resolve(centre, start, end, sl_threshold_s=sl_threshold_s,
+                         sl_variant=sl_variant, params=params)
+    _check_resolution(resolution)
     group, how = _period_expressions(granularity, other_tz)
     dims = {f"d_{d}": F(DIMENSIONS[d]) for d in by}
     qs = _base(scope, centre, start, end, other_tz, source,
                daily=use_daily(granularity, other_tz))
+    # Sums are named sum_<field>: an annotation named like a field would shadow the field in
+    # the conditions of the threshold expressions.
     rows = (qs.annotate(**group, **dims).values(*group, *dims)
-            .annotate(**{f: Sum(f) for f in KPI_FIELDS}, **_threshold_sums(periods),
+            .annotate(**{f"sum_{f}": Sum(f) for f in KPI_FIELDS}, **_threshold_sums(resolution),
                       wait_max_s=Max("wait_max_s"))
             .order_by(*group, *dims))
-    df = pd.DataFrame.from_records(list(rows))
-    columns = [*group, *dims, *KPI_FIELDS, "answered_within_threshold",
-               "abandoned_within_threshold", "short_abandoned", "wait_max_s"]
+    df = pd.DataFrame.from_records(list(rows)).rename(columns=lambda c: c.removeprefix("sum_"))
+    summed = [*KPI_FIELDS, "answered_within_threshold", "abandoned_within_threshold",
+              "short_abandoned"]
+    columns = [*group, *dims, *summed, "wait_max_s", *MEANING_COLUMNS]
     if df.empty:
         df = pd.DataFrame(columns=columns)
     shown_tz = other_tz or centre_tz
@@ -277,8 +305,8 @@ def kpi_frame(scope, centre, start: dt.date, end: dt.date, granularity: str = "d
         # 30-minute periods from 15-minute rows: sum the two halves after flooring.
         df = df.assign(p_utc=out["period_start"]).groupby(
             ["p_utc", *dims], as_index=False, dropna=False).agg(
-            {**{c: "sum" for c in columns if c not in (*group, *dims, "wait_max_s")},
-             "wait_max_s": "max"})
+            {**dict.fromkeys(summed, "sum"), "wait_max_s": "max",
+             **{c: ("min" if c.endswith("_min") else "max") for c in MEANING_COLUMNS}})
         out = pd.DataFrame({"period_start": df["p_utc"]})
     for d in by:
         values = df[f"d_{d}"]
@@ -288,21 +316,20 @@ def kpi_frame(scope, centre, start: dt.date, end: dt.date, granularity: str = "d
             out[d] = [labels.get(v, "—" if v is None else str(v)) for v in values]
         else:
             out[d] = values.fillna("").to_numpy()
-    for c in (*KPI_FIELDS, "answered_within_threshold", "abandoned_within_threshold",
-              "short_abandoned", "wait_max_s"):
+    for c in (*summed, "wait_max_s"):
         out[c] = pd.to_numeric(df[c]).to_numpy() if not df.empty else np.array([], dtype=float)
-    last = periods[-1].params
-    result = kpis_from_sums(out, last, all_variants=all_variants)
-    result.attrs["definition"] = definition_label(periods)
-    result.attrs["params"] = [p.params for p in periods]
+    result = kpis_from_sums(out, resolution.periods[-1].params, all_variants=all_variants)
+    result = _add_meaning(result, df.reset_index(drop=True), resolution)
+    result.attrs["definition"] = resolution.label
+    result.attrs["params"] = [p.params for p in resolution.periods]
+    result.attrs["resolution"] = resolution
     return result
 
 
-def definition_label(periods: list[ParamsPeriod]) -> str:
-    """The metric definitions used, for captions: one label, or one per sub-period."""
-    if len(periods) == 1:
-        return periods[0].params.label
-    return "; ".join(f"{p.start}–{p.end}: {p.params.label}" for p in periods)
+def _check_resolution(resolution: Resolution):
+    for p in resolution.periods:
+        _check_bucket(p.params.sl_threshold_s, "Service-level threshold")
+        _check_bucket(p.params.short_abandon_s, "Short-abandon threshold")
 
 
 def agent_kpi_frame(scope, centre, start, end, granularity="day", by=("agent",), source=None,
@@ -340,9 +367,15 @@ def agent_kpi_frame(scope, centre, start, end, granularity="day", by=("agent",),
     for c in ("answered_within_threshold", "abandoned_within_threshold", "short_abandoned"):
         out[c] = 0
     result = kpis_from_sums(out)
+    # Queue figures are empty at agent level: no threshold, no single queue or channel.
+    result["sl_threshold_s"] = pd.array([None] * len(result), dtype="Int64")
+    result["sl_basis"] = ""
+    result["only_queue_id"] = pd.array([None] * len(result), dtype="Int64")
+    result["only_channel"] = ""
+    result["time_basis"] = ""
     result.attrs["definition"] = "Handling KPIs from agent legs (AHT = (talk + hold + ACW) / " \
                                  "handled; occupancy = busy / (busy + available))"
-    result.attrs["params"] = [p.params for p in kpi_params_for_period(centre, start, end)]
+    result.attrs["params"] = [p.params for p in definition_periods(centre, start, end)]
     return result
 
 
@@ -443,28 +476,32 @@ def queue_facts_frame(scope, centre, start, end, limit: int = 500_000) -> pd.Dat
 
 
 def period_kpi_frame(scope, centre, start: dt.date, end: dt.date, by: list[str] | tuple = (),
-                     params: KpiParams | None = None) -> pd.DataFrame:
+                     params: KpiParams | None = None, *, sl_threshold_s: int | None = None,
+                     sl_variant: str | None = None) -> pd.DataFrame:
     """KPIs over the whole of local days [start, end) per segment (one row per ``by`` value, or
     one row): the components summed in SQL over the period, then
     :func:`reports.analysis.kpis.kpis_from_sums` — the figures a KPI tile shows for the same
-    period and scope. Metric parameters as in :func:`kpi_frame` (catalogue versions per
-    sub-period); ``attrs["definition"]`` names them. Interval dimensions only."""
+    period and scope. Meaning and overrides as in :func:`kpi_frame` (the same extra columns and
+    ``attrs``). Interval dimensions only."""
     by = list(by)
     unknown = [d for d in by if d not in DIMENSIONS]
     if unknown:
         raise ValueError(f"Unknown dimension “{unknown[0]}”; use any of {', '.join(DIMENSIONS)}.")
-    periods = ([ParamsPeriod(start, end, params)] if params is not None
-               else kpi_params_for_period(centre, start, end))
+    resolution = resolve(centre, start, end, sl_threshold_s=sl_threshold_s,
+                         sl_variant=sl_variant, params=params)
+    _check_resolution(resolution)
     dims = {f"d_{d}": F(DIMENSIONS[d]) for d in by}
-    sums = {**{f: Sum(f) for f in KPI_FIELDS}, **_threshold_sums(periods),
+    sums = {**{f"sum_{f}": Sum(f) for f in KPI_FIELDS}, **_threshold_sums(resolution),
             "wait_max_s": Max("wait_max_s")}
     qs = _base(scope, centre, start, end, None, None, daily=True)
     if dims:
         rows = list(qs.annotate(**dims).values(*dims).annotate(**sums).order_by(*dims))
     else:
         total = qs.aggregate(**sums)
-        rows = [total] if total["offered"] is not None else []
-    df = pd.DataFrame.from_records(rows, columns=[*dims, *sums])
+        rows = [total] if total["sum_offered"] is not None else []
+    df = pd.DataFrame.from_records(rows, columns=[*dims, *sums]).rename(
+        columns=lambda c: c.removeprefix("sum_"))
+    sums = [c.removeprefix("sum_") for c in sums]
     out = pd.DataFrame(index=df.index)
     for d in by:
         labels = _labels(d, df[f"d_{d}"])
@@ -474,9 +511,14 @@ def period_kpi_frame(scope, centre, start: dt.date, end: dt.date, by: list[str] 
         else:
             out[d] = df[f"d_{d}"].fillna("").to_numpy()
     for c in sums:
-        out[c] = pd.to_numeric(df[c]).fillna(0).to_numpy() if len(df) else np.array([], float)
-    result = kpis_from_sums(out, periods[-1].params)
-    result.attrs["definition"] = definition_label(periods)
+        if c not in MEANING_COLUMNS:
+            out[c] = pd.to_numeric(df[c]).fillna(0).to_numpy() if len(df) else np.array([],
+                                                                                       float)
+    result = kpis_from_sums(out, resolution.periods[-1].params)
+    result = _add_meaning(result, df, resolution)
+    result.attrs["definition"] = resolution.label
+    result.attrs["params"] = [p.params for p in resolution.periods]
+    result.attrs["resolution"] = resolution
     return result
 
 
@@ -492,7 +534,8 @@ _FREQ = {"15min": "15min", "30min": "30min", "hour": "h", "day": "D", "week": "W
 
 
 def component_sums(scope, start: dt.date, end: dt.date, granularity: str, breakdown: str = "",
-                   queue_id: int | None = None, tz: str = "UTC") -> pd.DataFrame:
+                   queue_id: int | None = None, tz: str = "UTC",
+                   resolution: Resolution | None = None) -> pd.DataFrame:
     """Summed rollup components for local days [start, end) within ``scope``: one row per time
     bucket (``period_start``: naive local time, start of the bucket) and breakdown value
     (``key``, with ``key_label``), every additive component plus ``wait_max_s``.
@@ -501,8 +544,10 @@ def component_sums(scope, start: dt.date, end: dt.date, granularity: str, breakd
     a DST day has 23 or 25 hours of buckets; daily and longer ones from ``local_date`` of the
     daily rollup. ``queue_id`` narrows to one queue (already checked to be inside ``scope``);
     ``breakdown`` may be an agent dimension (agent, team), read from the per-agent rollup with
-    queue quantities zero. Returns an empty frame with the component columns when there is no
-    data.
+    queue quantities zero. With ``resolution`` (:func:`reports.semantics.resolve`) the rows also
+    carry ``answered_within_threshold``, ``abandoned_within_threshold`` and ``short_abandoned``
+    summed with each row's own threshold and definition version, which the KPI functions use.
+    Returns an empty frame with the component columns when there is no data.
     """
     if breakdown in AGENT_BREAKDOWN_LOOKUPS:
         return _agent_component_sums(scope, start, end, granularity, breakdown, queue_id, tz)
@@ -514,10 +559,45 @@ def component_sums(scope, start: dt.date, end: dt.date, granularity: str, breakd
     if breakdown:
         qs = qs.annotate(key=F(BREAKDOWN_LOOKUPS[breakdown]))
         group = [*group, "key"]
+    own = {}
+    if resolution is not None:
+        _check_resolution(resolution)
+        own = {k: v for k, v in _threshold_sums(resolution).items()
+               if k in ("answered_within_threshold", "abandoned_within_threshold",
+                        "short_abandoned")}
+    # sum_<field>: an annotation named like a field would shadow it in the threshold conditions.
     rows = list(qs.order_by().values(*group).annotate(
-        **{f: Sum(f) for f in ADDITIVE_FIELDS}, wait_max_s=Max("wait_max_s")))
-    frame = pd.DataFrame(rows, columns=[*group, *ADDITIVE_FIELDS, "wait_max_s"])
+        **{f"sum_{f}": Sum(f) for f in ADDITIVE_FIELDS}, **own, wait_max_s=Max("wait_max_s")))
+    frame = pd.DataFrame(rows, columns=[*group, *(f"sum_{f}" for f in ADDITIVE_FIELDS), *own,
+                                        "wait_max_s"])
+    frame = frame.rename(columns=lambda c: c.removeprefix("sum_"))
     return _finish_sums(frame, granularity, breakdown, tz)
+
+
+def scope_meaning(scope, centre, start: dt.date, end: dt.date, resolution: Resolution,
+                  queue_id: int | None = None, overrides: dict | None = None) -> dict:
+    """What one figure over the whole of ``scope`` (optionally one queue) in [start, end)
+    means: ``sl_threshold_s`` (None where its queues have different thresholds), ``sl_basis``
+    (in words) and ``targets`` (metric → :class:`reports.semantics.ResolvedTarget` in force for
+    the slice the contacts fall in: one queue, one channel, or the whole centre), with
+    ``overrides`` (metric → value chosen on the widget) replacing the plan's."""
+    qs = DailyStat.objects.restrict(scope).filter(centre=centre, local_date__gte=start,
+                                                  local_date__lt=end, offered__gt=0)
+    if queue_id is not None:
+        qs = qs.filter(queue_id=queue_id)
+    present = set(qs.order_by().values_list("queue_id", "channel").distinct())
+    thresholds = resolution.thresholds
+    found = {thresholds.for_row(q, c, p.params.sl_threshold_s)
+             for q, c in present for p in resolution.periods}
+    threshold = found.pop() if len(found) == 1 else None
+    queues = {q for q, _ in present}
+    channels = {c for _, c in present}
+    book = target_book(centre, start, end)
+    targets = book.for_slice(queue_id=queues.pop() if len(queues) == 1 else None,
+                             channel=channels.pop() if len(channels) == 1 else "")
+    return {"sl_threshold_s": threshold,
+            "sl_basis": threshold_basis(threshold, thresholds) if present else "",
+            "targets": apply_overrides(targets, overrides)}
 
 
 def _agent_component_sums(scope, start, end, granularity, breakdown, queue_id, tz):
@@ -578,26 +658,15 @@ def breakdown_labels(breakdown, keys: pd.Series) -> list[str]:
     return [str(k) if k not in (None, "") else "(none)" for k in keys]
 
 
-def channel_kpi_frame(scope, centre, start: dt.date, end: dt.date,
-                      base: KpiParams | None = None) -> pd.DataFrame:
-    """KPIs over the local days [start, end) a row per channel that had contacts, each
-    channel's service level at the threshold its service-level measurements are configured
-    with (column ``threshold_s``; the catalogue's where none is): calls are answered in
-    seconds and e-mails in hours. ``base`` defaults to the catalogue's parameters in force."""
-    base = base or kpi_params_for_period(centre, start, end)[-1].params
-    configured = service_level_thresholds_by_channel(centre)
-    frames = []
-    for threshold in sorted({*configured.values(), base.sl_threshold_s}):
-        frame = period_kpi_frame(scope, centre, start, end, ["channel"],
-                                 params=replace(base, sl_threshold_s=threshold))
-        if frame.empty:
-            continue
-        own = frame["channel"].map(lambda c: configured.get(c, base.sl_threshold_s))
-        frames.append(frame[(own == threshold) & (frame["offered"] > 0)]
-                      .assign(threshold_s=threshold))
-    if not frames:
-        return pd.DataFrame(columns=["channel", "threshold_s"])
+def channel_kpi_frame(scope, centre, start: dt.date, end: dt.date) -> pd.DataFrame:
+    """KPIs over the local days [start, end) a row per channel that had contacts, in the order
+    of :class:`pathways.constants.Channel`: each channel's service level at its queues' own
+    configured thresholds (``sl_threshold_s``/``sl_basis``; calls in seconds, e-mails in
+    hours). Headlines are per channel: times in seconds and in hours are never averaged
+    together."""
+    frame = period_kpi_frame(scope, centre, start, end, ["channel"])
+    if frame.empty:
+        return frame
+    frame = frame[frame["offered"] > 0]
     order = {c: i for i, c in enumerate(Channel.values)}
-    out = pd.concat(frames, ignore_index=True)
-    return out.sort_values("channel", key=lambda s: s.map(order)).reset_index(drop=True)
-
+    return frame.sort_values("channel", key=lambda s: s.map(order)).reset_index(drop=True)

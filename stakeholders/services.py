@@ -7,10 +7,6 @@ from django.db.models import Max
 from .constants import Breakdown, Granularity, Period, StakeholderKind, WidgetKind
 from .models import Dashboard, Stakeholder, StakeholderMember, Widget
 
-# Contract/plan targets the default dashboards start from; the manager edits them per widget.
-DEFAULT_TARGETS = {"service_level": 0.80, "asa_s": 30, "abandon_rate": 0.05, "aht_s": 300,
-                   "occupancy": 0.85}
-
 
 def _w(kind, title, metrics, period, granularity=Granularity.DAY, breakdown="", wide=False,
        **options):
@@ -21,8 +17,7 @@ def _w(kind, title, metrics, period, granularity=Granularity.DAY, breakdown="", 
 
 def _tiles(metrics, period, granularity=Granularity.DAY, **options):
     return [
-        _w(WidgetKind.KPI_TILE, f"{label}", [m], period, granularity,
-           **({"target": DEFAULT_TARGETS[m]} if m in DEFAULT_TARGETS else {}), **options)
+        _w(WidgetKind.KPI_TILE, f"{label}", [m], period, granularity, **options)
         for m, label in metrics
     ]
 
@@ -43,9 +38,9 @@ def default_dashboard_spec(kind: str) -> tuple[str, str, list[dict]]:
             _w(K.TIME_SERIES, "Offered by queue, today", ["offered"], P.TODAY, G.INTERVAL,
                B.QUEUE, wide=True),
             _w(K.TIME_SERIES, "Service level today", ["service_level"], P.TODAY, G.HALF_HOUR,
-               target=DEFAULT_TARGETS["service_level"], amber_margin=0.05),
+               amber_margin=0.05),
             _w(K.STAFFING, "Required versus actual agents, today", ["offered"], P.TODAY,
-               G.INTERVAL, target=DEFAULT_TARGETS["service_level"], shrinkage=0.3),
+               G.INTERVAL, shrinkage=0.3),
             _w(K.TABLE, "Queues today", ["offered", "answered", "service_level", "asa_s",
                                           "abandon_rate", "aht_s"], P.TODAY, G.DAY, B.QUEUE,
                wide=True),
@@ -57,19 +52,17 @@ def default_dashboard_spec(kind: str) -> tuple[str, str, list[dict]]:
                      ("aht_s", "AHT of calls, month to date")], P.MONTH_TO_DATE, G.MONTH,
                     **CALLS),
             _w(K.KPI_TILE, "Cost per contact, month to date", ["cost_per_contact"],
-               P.MONTH_TO_DATE, G.MONTH, cost_per_month=250000, target=5.0),
+               P.MONTH_TO_DATE, G.MONTH, cost_per_month=250000),
             _w(K.TIME_SERIES, "Service level of calls by month against plan",
                ["service_level"], P.ROLLING_13_MONTHS, G.MONTH, wide=True,
-               target=DEFAULT_TARGETS["service_level"], amber_margin=0.05, **CALLS),
+               amber_margin=0.05, **CALLS),
             _w(K.TIME_SERIES, "Contacts handled by month", ["handled"], P.ROLLING_13_MONTHS,
                G.MONTH, B.CHANNEL),
             _w(K.TIME_SERIES, "Cost per contact by month", ["cost_per_contact"],
-               P.ROLLING_13_MONTHS, G.MONTH, cost_per_month=250000, target=5.0),
+               P.ROLLING_13_MONTHS, G.MONTH, cost_per_month=250000),
             _w(K.TABLE, "Calls: plan versus actual, month to date",
                ["service_level", "asa_s", "abandon_rate", "aht_s"], P.MONTH_TO_DATE, G.MONTH,
-               wide=True, plan_vs_actual=True, **CALLS,
-               targets={k: DEFAULT_TARGETS[k] for k in
-                        ("service_level", "asa_s", "abandon_rate", "aht_s")}),
+               wide=True, plan_vs_actual=True, **CALLS),
             _w(K.FORECAST, "Forecast versus actual, offered by day", ["offered"],
                P.MONTH_TO_DATE, G.DAY, wide=True),
         ])
@@ -81,12 +74,9 @@ def default_dashboard_spec(kind: str) -> tuple[str, str, list[dict]]:
                      ("handled", "Handled, last 7 days")], P.LAST_7_DAYS, G.DAY),
             _w(K.TABLE, "Queues against contract targets, month to date",
                ["offered", "handled", "service_level", "asa_s", "abandon_rate", "aht_s"],
-               P.MONTH_TO_DATE, G.MONTH, B.QUEUE, wide=True, plan_vs_actual=True,
-               targets={k: DEFAULT_TARGETS[k] for k in
-                        ("service_level", "asa_s", "abandon_rate", "aht_s")}),
+               P.MONTH_TO_DATE, G.MONTH, B.QUEUE, wide=True, plan_vs_actual=True),
             _w(K.TIME_SERIES, "Daily service level against contract", ["service_level"],
-               P.MONTH_TO_DATE, G.DAY, target=DEFAULT_TARGETS["service_level"],
-               amber_margin=0.05),
+               P.MONTH_TO_DATE, G.DAY, amber_margin=0.05),
             _w(K.CONTROL_CHART, "Daily service level, control chart", ["service_level"],
                P.QUARTER_TO_DATE, G.DAY),
         ])

@@ -22,9 +22,12 @@ import pandas as pd
 from django.conf import settings
 from django.core.cache import cache
 
+from contactmis.selectors import centre_current
+from reports.analyses import plan_versus_actual
 from reports.analysis import control, erlang, forecast, patterns, plan
-from reports.analysis.kpis import KpiParams, kpis_from_sums, ratio, sum_components
-from reports.selectors import component_sums
+from reports.analysis.kpis import kpis_from_sums, ratio, sum_components
+from reports.selectors import component_sums, scope_meaning
+from reports.semantics import Resolution, apply_overrides, resolve, target_book
 
 from . import figures, selectors
 from .constants import METRICS, Metric
@@ -33,12 +36,13 @@ from .selectors import centre_time_zone
 
 
 def interval_sums(scope, period: ResolvedPeriod, granularity: str, breakdown: str = "",
-                  queue=None, tz: str | None = None) -> pd.DataFrame:
+                  queue=None, tz: str | None = None, resolution=None) -> pd.DataFrame:
     """Component sums of ``period`` (``reports.selectors.component_sums``: the daily rollup for
-    days and longer, the interval rollup below) for one widget."""
+    days and longer, the interval rollup below) for one widget, with each contact's
+    within-threshold counts taken at its own queue's threshold (``resolution``)."""
     return component_sums(scope, period.first_day, period.last_day + timedelta(days=1),
                           granularity, breakdown, queue_id=queue.pk if queue is not None else None,
-                          tz=tz or centre_time_zone())
+                          tz=tz or centre_time_zone(), resolution=resolution)
 
 
 @dataclass
@@ -55,6 +59,9 @@ class WidgetResult:
     tile: dict | None = None
     empty: str | None = None
     notes: list[str] = field(default_factory=list)
+    # What the figures mean: sl_threshold_s, sl_basis and the targets in force (metric →
+    # ResolvedTarget), from reports.semantics; widget options override them explicitly.
+    meaning: dict = field(default_factory=dict)
     # The cache key of these figures (None when not cached): equal keys, equal figures.
     key: str | None = None
 
@@ -63,11 +70,27 @@ class WidgetResult:
         return [METRICS[m].label for m in self.widget.metrics if m in METRICS]
 
 
-def kpi_params(widget) -> KpiParams:
+def widget_resolution(widget, centre, period: ResolvedPeriod) -> Resolution:
+    """The definitions and thresholds of ``widget``'s figures (``reports.semantics``): each
+    queue's configured threshold unless the widget's options choose one explicitly."""
     opts = widget.options or {}
-    return KpiParams(sl_threshold_s=int(opts.get("sl_threshold_s", 20)),
-                     short_abandon_s=int(opts.get("short_abandon_s", 5)),
-                     sl_variant=opts.get("sl_variant", "excl_short_abandons"))
+
+    def chosen(name):
+        value = opts.get(name)
+        return None if value in (None, "") else value
+
+    return resolve(centre, period.first_day, period.last_day + timedelta(days=1),
+                   sl_threshold_s=chosen("sl_threshold_s"), sl_variant=chosen("sl_variant"),
+                   short_abandon_s=chosen("short_abandon_s"))
+
+
+def target_overrides(widget) -> dict:
+    """Targets typed into the widget (explicit overrides of the business plan's, shown so)."""
+    opts = widget.options or {}
+    out = dict(opts.get("targets") or {})
+    if opts.get("target") not in (None, "") and widget.metrics:
+        out[widget.metrics[0]] = opts["target"]
+    return out
 
 
 def widget_scope(widget, scope):
@@ -80,7 +103,8 @@ def widget_scope(widget, scope):
     return replace(scope, channels=wanted if scope.channels is None else scope.channels & wanted)
 
 
-def definitions(widget, params: KpiParams) -> list[str]:
+def definitions(widget, resolution: Resolution) -> list[str]:
+    params = resolution.periods[-1].params
     out = []
     for key in widget.metrics:
         metric = METRICS.get(key)
@@ -88,7 +112,7 @@ def definitions(widget, params: KpiParams) -> list[str]:
             continue
         text = f"{metric.label}: {metric.definition}"
         if key == "service_level":
-            text = f"{metric.label} — {params.label}"
+            text = f"{metric.label} — {resolution.label}"
         elif key == "abandon_rate":
             text += f" Short abandon ≤ {params.short_abandon_s} s."
         out.append(text)
@@ -126,7 +150,7 @@ def _cost(frame: pd.DataFrame, granularity: str, period: ResolvedPeriod, per_mon
     return np.asarray(out, float)
 
 
-def with_kpis(sums: pd.DataFrame, widget, params: KpiParams, period, now_local) -> pd.DataFrame:
+def with_kpis(sums: pd.DataFrame, widget, params, period, now_local) -> pd.DataFrame:
     """KPI table from summed components (analysis engine), plus cost per contact when asked."""
     table = kpis_from_sums(sums, params)
     if "cost_per_contact" in widget.metrics:
@@ -158,7 +182,7 @@ def _cache_key(widget, scope, period, queue, now, data_version):
     return f"contactmis:widget:{digest}"
 
 
-_CACHED = ("table", "figure", "tile", "empty", "notes")
+_CACHED = ("table", "figure", "tile", "empty", "notes", "meaning")
 
 
 class LocalMemo:
@@ -260,12 +284,18 @@ def widget_result(widget, scope, now: datetime, queue=None, tz: str | None = Non
     tz = tz or centre_time_zone()
     scope = widget_scope(widget, scope)
     period = resolve_period(widget.period, now, tz, widget.custom_start, widget.custom_end)
-    params = kpi_params(widget)
-    result = WidgetResult(widget=widget, period=period, definitions=definitions(widget, params))
+    centre = centre_current()
+    resolution = widget_resolution(widget, centre, period)
+    result = WidgetResult(widget=widget, period=period,
+                          definitions=definitions(widget, resolution))
     now_local = now.astimezone(period.start.tzinfo).replace(tzinfo=None)
 
     def compute():
-        _BUILDERS[widget.kind](result, widget, scope, period, params, queue, tz, now_local)
+        result.meaning = scope_meaning(scope, centre, period.first_day,
+                                       period.last_day + timedelta(days=1), resolution,
+                                       queue_id=queue.pk if queue is not None else None,
+                                       overrides=target_overrides(widget))
+        _BUILDERS[widget.kind](result, widget, scope, period, resolution, queue, tz, now_local)
         return {name: getattr(result, name) for name in _CACHED}
 
     timeout = getattr(settings, "CONTACTMIS_DASHBOARD_CACHE_S", 900)
@@ -312,12 +342,38 @@ def _rag(metric: Metric, value, target, margin):
     return "amber" if gap >= -float(margin) else "red"
 
 
+def _meaning_target(result, metric_key):
+    resolved = result.meaning.get("targets", {}).get(metric_key)
+    return resolved.value if resolved is not None else None
+
+
+def _row_targets(result, table, breakdown, widget, period) -> list[dict]:
+    """The targets in force for each row of a widget table: its queue's or channel's when the
+    table is broken down by queue or channel, the dashboard scope's otherwise."""
+    centre = centre_current()
+    book = target_book(centre, period.first_day, period.last_day + timedelta(days=1))
+    overrides = target_overrides(widget)
+    out = []
+    for row in table.to_dict("records"):
+        key = row.get("key")
+        if breakdown == "queue":
+            found = book.for_slice(queue_id=key)
+        elif breakdown == "channel":
+            found = book.for_slice(channel=key or "")
+        else:  # the slice the scope's contacts fall in, as for the widget's tile
+            out.append(dict(result.meaning.get("targets", {})))
+            continue
+        out.append(apply_overrides(found, overrides))
+    return out
+
+
 # --- builders ---------------------------------------------------------------------------------
 
-def _tile(result, widget, scope, period, params, queue, tz, now_local):
+def _tile(result, widget, scope, period, resolution, queue, tz, now_local):
+    params = resolution.periods[-1].params
     metric = _metric(widget)
     spark_grain = "hour" if period.days <= 2 else ("day" if period.days <= 92 else "week")
-    sums = interval_sums(scope, period, spark_grain, queue=queue, tz=tz)
+    sums = interval_sums(scope, period, spark_grain, queue=queue, tz=tz, resolution=resolution)
     if sums.empty or sums["offered"].sum() + sums["handled"].sum() == 0:
         result.empty = "No contacts in this period."
         return
@@ -337,28 +393,32 @@ def _tile(result, widget, scope, period, params, queue, tz, now_local):
         cutoff = pd.Timestamp(prev.first_day) + elapsed
         cut_day = cutoff.normalize().date()
         queue_id = queue.pk if queue is not None else None
-        parts = [component_sums(scope, prev.first_day, cut_day, "day", queue_id=queue_id, tz=tz)
+        parts = [component_sums(scope, prev.first_day, cut_day, "day", queue_id=queue_id, tz=tz,
+                                resolution=resolution)
                  if cut_day > prev.first_day else None]
         if cut_day <= prev.last_day:
             hours = component_sums(scope, cut_day, cut_day + timedelta(days=1), "hour",
-                                   queue_id=queue_id, tz=tz)
+                                   queue_id=queue_id, tz=tz, resolution=resolution)
             parts.append(hours[hours["period_start"] < cutoff])
         parts = [p for p in parts if p is not None and not p.empty]
         prev_sums = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
     else:
-        prev_sums = interval_sums(scope, prev, "day", queue=queue, tz=tz)
+        prev_sums = interval_sums(scope, prev, "day", queue=queue, tz=tz, resolution=resolution)
     if not prev_sums.empty:
         prev_total = sum_components(prev_sums.drop(columns=["period_start"]))
         prev_total["period_start"] = pd.Timestamp(prev.first_day)
         previous = with_kpis(prev_total, widget, params, prev, now_local)[metric.key].iloc[0]
     spark = with_kpis(sums, widget, params, period, now_local)
-    target = _opt(widget, "target")
+    resolved = result.meaning.get("targets", {}).get(metric.key)
+    target = resolved.value if resolved is not None else None
     result.tile = {
         "metric": metric, "value": value, "target": target, "previous": previous,
         "rag": _rag(metric, value, target, _opt(widget, "amber_margin")),
         "trend": figures.trend_arrow(metric, value, previous),
         "value_text": figures.fmt(metric, value),
-        "target_text": figures.fmt(metric, target) if target is not None else "",
+        "target_text": figures.fmt(metric, target) if target is not None else "no target",
+        "target_from": resolved.describe() if resolved is not None else "no target",
+        "basis": result.meaning.get("sl_basis", "") if metric.key == "service_level" else "",
         "previous_text": figures.fmt(metric, previous) if previous is not None else "",
     }
     result.figure = figures.sparkline(spark["period_start"], spark[metric.key], metric)
@@ -371,9 +431,11 @@ def _table_columns(widget, table):
     return list(dict.fromkeys(cols))
 
 
-def _series(result, widget, scope, period, params, queue, tz, now_local):
+def _series(result, widget, scope, period, resolution, queue, tz, now_local):
+    params = resolution.periods[-1].params
     breakdown = widget.breakdown or ""
-    sums = interval_sums(scope, period, widget.granularity, breakdown, queue=queue, tz=tz)
+    sums = interval_sums(scope, period, widget.granularity, breakdown, queue=queue, tz=tz,
+                         resolution=resolution)
     if sums.empty:
         result.empty = "No data in this period."
         return
@@ -382,13 +444,14 @@ def _series(result, widget, scope, period, params, queue, tz, now_local):
     result.table = table[[*keys, *_table_columns(widget, table)]]
     result.figure = figures.time_series(
         table, [METRICS[m] for m in widget.metrics], breakdown=bool(breakdown),
-        target=_opt(widget, "target"), amber_margin=_opt(widget, "amber_margin"),
-        tz=tz, granularity=widget.granularity)
+        target=_meaning_target(result, widget.metrics[0]),
+        amber_margin=_opt(widget, "amber_margin"), tz=tz, granularity=widget.granularity)
 
 
-def _table(result, widget, scope, period, params, queue, tz, now_local):
+def _table(result, widget, scope, period, resolution, queue, tz, now_local):
+    params = resolution.periods[-1].params
     breakdown = widget.breakdown or ""
-    sums = interval_sums(scope, period, "day", breakdown, queue=queue, tz=tz)
+    sums = interval_sums(scope, period, "day", breakdown, queue=queue, tz=tz, resolution=resolution)
     if sums.empty:
         result.empty = "No data in this period."
         return
@@ -401,24 +464,28 @@ def _table(result, widget, scope, period, params, queue, tz, now_local):
     cols = [*(["key", "key_label"] if breakdown else []),
             *[c for c in widget.metrics if c in table.columns]]
     table = table[cols].reset_index(drop=True)
-    targets = _opt(widget, "targets") or {}
-    if _opt(widget, "plan_vs_actual") and targets:
-        t = pd.DataFrame({"kpi": list(targets), "target": [float(v) for v in targets.values()]})
-        pva = plan.plan_vs_actual(table, t, on=["key", "key_label"] if breakdown else [])
-        if breakdown:
-            order = {k: i for i, k in enumerate(targets)}
-            pva = pva.sort_values(["key_label", "kpi"], key=lambda c: c.map(order)
-                                  if c.name == "kpi" else c, kind="stable")
-        result.table = pva.reset_index(drop=True)
-        result.notes.append("Targets are those set on this widget (contract or plan).")
+    if _opt(widget, "plan_vs_actual"):
+        found = _row_targets(result, table, breakdown, widget, period)
+        pva = plan_versus_actual(table, found, ["key", "key_label"] if breakdown else [])
+        if pva.empty:
+            result.table = table
+            result.notes.append("No business-plan target is in force for these figures.")
+        else:
+            order = {k: i for i, k in enumerate(widget.metrics)}
+            pva = pva.sort_values([*(["key_label"] if breakdown else []), "kpi"],
+                                  key=lambda c: c.map(order) if c.name == "kpi" else c,
+                                  kind="stable")
+            result.table = pva.drop(columns=["target_from"]).reset_index(drop=True)
+            result.notes.extend(sorted(set(pva["target_from"])))
     else:
         result.table = table
     result.figure = None
 
 
-def _heatmap(result, widget, scope, period, params, queue, tz, now_local):
+def _heatmap(result, widget, scope, period, resolution, queue, tz, now_local):
+    params = resolution.periods[-1].params
     metric = _metric(widget)
-    sums = interval_sums(scope, period, "hour", queue=queue, tz=tz)
+    sums = interval_sums(scope, period, "hour", queue=queue, tz=tz, resolution=resolution)
     if sums.empty:
         result.empty = "No data in this period."
         return
@@ -441,8 +508,8 @@ def _heatmap(result, widget, scope, period, params, queue, tz, now_local):
     result.figure = figures.heatmap(grid, metric, note)
 
 
-def _sankey(result, widget, scope, period, params, queue, tz, now_local):
-    sums = interval_sums(scope, period, "day", "queue", queue=queue, tz=tz)
+def _sankey(result, widget, scope, period, resolution, queue, tz, now_local):
+    sums = interval_sums(scope, period, "day", "queue", queue=queue, tz=tz, resolution=resolution)
     if sums.empty:
         result.empty = "No data in this period."
         return
@@ -455,8 +522,8 @@ def _sankey(result, widget, scope, period, params, queue, tz, now_local):
     result.figure = figures.sankey(flows)
 
 
-def _staffing(result, widget, scope, period, params, queue, tz, now_local):
-    sums = interval_sums(scope, period, "15min", queue=queue, tz=tz)
+def _staffing(result, widget, scope, period, resolution, queue, tz, now_local):
+    sums = interval_sums(scope, period, "15min", queue=queue, tz=tz, resolution=resolution)
     if sums.empty:
         result.empty = "No data in this period."
         return
@@ -469,9 +536,19 @@ def _staffing(result, widget, scope, period, params, queue, tz, now_local):
     if not np.isfinite(period_aht):
         result.empty = "No handled contacts: AHT, and so required staff, is unknown."
         return
-    target = float(_opt(widget, "target", 0.8))
+    threshold_s = result.meaning.get("sl_threshold_s")
+    resolved = result.meaning.get("targets", {}).get("service_level")
+    if threshold_s is None:
+        result.empty = ("These queues are answered at different service-level thresholds; "
+                        "staffing is computed per queue: filter the dashboard to one queue.")
+        return
+    if resolved is None:
+        result.empty = ("No service-level target is in force for these queues: set one in the "
+                        "business plan (or on this widget) to compute the staff required.")
+        return
+    target = resolved.value
     staffing = erlang.staffing_table(
-        sums["offered"].to_numpy(float), interval_s, aht, threshold_s=params.sl_threshold_s,
+        sums["offered"].to_numpy(float), interval_s, aht, threshold_s=threshold_s,
         target_sl=target, shrinkage=float(_opt(widget, "shrinkage", 0.0)))
     table = pd.DataFrame({
         "period_start": sums["period_start"], "offered": sums["offered"],
@@ -481,15 +558,18 @@ def _staffing(result, widget, scope, period, params, queue, tz, now_local):
     })
     table["gap_agents"] = table["actual_agents"] - table["scheduled_agents"]
     result.table = table
-    result.notes.append(f"Erlang C for {target:.0%} in {params.sl_threshold_s} s; scheduled = "
+    result.notes.append(f"Erlang C for {resolved.describe()} in {result.meaning['sl_basis']}; "
+                        "scheduled = "
                         f"required / (1 − shrinkage {float(_opt(widget, 'shrinkage', 0)):.0%}); "
                         "actual = staffed seconds / interval length.")
     result.figure = figures.staffing(table, tz)
 
 
-def _control(result, widget, scope, period, params, queue, tz, now_local):
+def _control(result, widget, scope, period, resolution, queue, tz, now_local):
+    params = resolution.periods[-1].params
     metric = _metric(widget)
-    sums = interval_sums(scope, period, widget.granularity, queue=queue, tz=tz)
+    sums = interval_sums(scope, period, widget.granularity, queue=queue, tz=tz,
+                         resolution=resolution)
     if len(sums) < 3:
         result.empty = "A control chart needs at least 3 periods of data."
         return
@@ -514,7 +594,7 @@ def _control(result, widget, scope, period, params, queue, tz, now_local):
     result.figure = figures.control_chart(chart, metric, tz)
 
 
-def _forecast(result, widget, scope, period, params, queue, tz, now_local):
+def _forecast(result, widget, scope, period, resolution, queue, tz, now_local):
     metric = _metric(widget)
     if metric.key not in ("offered", "handled"):
         result.empty = "Forecast versus actual is available for offered and handled."
@@ -522,8 +602,8 @@ def _forecast(result, widget, scope, period, params, queue, tz, now_local):
     history_period = resolve_period(
         "custom", period.start, tz, period.first_day - pd.Timedelta(days=56).to_pytimedelta(),
         period.first_day - pd.Timedelta(days=1).to_pytimedelta())
-    history = interval_sums(scope, history_period, "day", queue=queue, tz=tz)
-    actual = interval_sums(scope, period, "day", queue=queue, tz=tz)
+    history = interval_sums(scope, history_period, "day", queue=queue, tz=tz, resolution=resolution)
+    actual = interval_sums(scope, period, "day", queue=queue, tz=tz, resolution=resolution)
     if history.empty or actual.empty:
         result.empty = "Not enough history before the period to forecast it."
         return

@@ -21,6 +21,7 @@ PURE = [
     "pathways/graph.py",
     "reports/analysis",
     "reports/charts.py",
+    "reports/vocabulary.py",
     "reports/reporting/static_charts.py",
     "stakeholders/periods.py",
     "stakeholders/schedules.py",

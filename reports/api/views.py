@@ -1,6 +1,5 @@
 """Analysis endpoints: parameters validated by serializers (400 naming the parameter), data
 always within ``request.scope``."""
-from dataclasses import replace
 
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
@@ -15,7 +14,8 @@ from pathways.models import Queue
 from reports import analyses
 from reports.analysis.erlang import staffing_table
 from reports.models import Forecast
-from reports.selectors import kpi_frame, kpi_params_for_period
+from reports.selectors import kpi_frame
+from reports.semantics import frame_targets
 from reports.services import ForecastError, forecast_issue
 
 from . import serializers as s
@@ -54,15 +54,15 @@ class KpiAPIView(APIView):
     def get(self, request):
         q = _valid(s.KpiQuery, _query(request))
         centre = _centre()
-        params = None
-        if q.get("sl_threshold") or q.get("sl_variant"):
-            base = kpi_params_for_period(centre, q["start"], q["end"])[-1].params
-            params = replace(base, sl_threshold_s=q.get("sl_threshold") or base.sl_threshold_s,
-                             sl_variant=q.get("sl_variant") or base.sl_variant)
         frame = kpi_frame(request.scope, centre, q["start"], q["end"], q["granularity"],
-                          q["by"], tz=q.get("timezone"), params=params, all_variants=True)
-        return Response({"definition": frame.attrs.get("definition", ""),
-                         "rows": analyses.records(frame)})
+                          q["by"], tz=q.get("timezone"), all_variants=True,
+                          sl_threshold_s=q.get("sl_threshold"), sl_variant=q.get("sl_variant"))
+        targets = frame_targets(frame, centre, q["start"], q["end"])
+        rows = analyses.records(frame.drop(columns=["only_queue_id", "only_channel"]))
+        for row, found in zip(rows, targets, strict=True):
+            row["targets"] = {k: t.value for k, t in found.items()}
+            row["targets_from"] = {k: t.describe() for k, t in found.items()}
+        return Response({"definition": frame.attrs.get("definition", ""), "rows": rows})
 
 
 class PatternAPIView(APIView):

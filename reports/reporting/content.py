@@ -21,12 +21,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..analyses import DEFAULT_TARGETS, staffing_report
+from ..analyses import plan_versus_actual, single_target, staffing_report
 from ..analysis import control, interpret, patterns
-from ..analysis import plan as plan_analysis
 from ..analysis.kpis import ratio
 from ..models import Forecast
 from ..selectors import flow_frame, kpi_frame, period_kpi_frame
+from ..semantics import frame_targets
 
 SHORT_TERM = ("daily", "weekly")
 LONG_TERM = ("monthly", "quarterly", "annual")
@@ -58,8 +58,6 @@ COLUMN_LABELS = {"offered": "Offered", "answered": "Answered", "abandoned": "Aba
                  "occupancy": "Occupancy", "queue": "Queue", "period_start": "When"}
 # Long-term business-plan KPIs compared with the plan (metric codes of the catalogue).
 # Catalogue metric code → KPI column.
-PLAN_KPIS = {"service_level": "service_level", "abandon_rate": "abandon_rate", "asa": "asa_s",
-             "aht": "aht_s", "occupancy": "occupancy"}
 
 
 @dataclass
@@ -175,6 +173,21 @@ def _x_labels(series: pd.Series, fmt_: str) -> list[str]:
 
 # --- building blocks --------------------------------------------------------------------------
 
+def _against_plan(ctx, frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """``frame``'s figures against the business-plan targets in force for each row (its queue,
+    channel or the whole scope): :func:`reports.analyses.plan_versus_actual`."""
+    if frame.empty:
+        return plan_versus_actual(frame, [], keys)
+    return plan_versus_actual(frame, frame_targets(frame, ctx.centre, ctx.start, ctx.end), keys)
+
+
+def _target_line(ctx, frame: pd.DataFrame, metric="service_level"):
+    """The one plan target every row of ``frame`` shares, for a chart's target line."""
+    if frame.empty:
+        return None
+    return single_target(frame_targets(frame, ctx.centre, ctx.start, ctx.end), metric)
+
+
 def _totals(ctx, by: list[str] | None = None, start=None, end=None) -> pd.DataFrame:
     """KPIs over the whole period (per ``by``): components summed over the period, then the
     ratios (``reports.selectors.period_kpi_frame``), as the dashboard's KPI tiles do."""
@@ -266,9 +279,8 @@ class _Context:
 
 
 def _overall_findings(ctx, total) -> list:
-    targets = DEFAULT_TARGETS
-    row = pd.DataFrame([{k: total[k] for k in ("service_level", "abandon_rate")}])
-    pva = plan_analysis.plan_vs_actual(row, targets)
+    pva = _against_plan(ctx, total if isinstance(total, pd.DataFrame)
+                        else pd.DataFrame([total]), [])
     found = interpret.breach_findings(pva, [], figure="Headline figures")
     for _, r in pva[pva["met"].fillna(False)].iterrows():
         name = interpret.KPI_NAMES.get(r["kpi"], r["kpi"])
@@ -304,7 +316,7 @@ def _queues(ctx, section):
     per_queue = per_queue[per_queue["offered"] + per_queue["handled"] > 0]
     section.tables.append(_table("KPIs per queue", per_queue, ["queue", *HEADLINE],
                                  ctx.definition))
-    pva = plan_analysis.plan_vs_actual(per_queue, DEFAULT_TARGETS, on=["queue"])
+    pva = _against_plan(ctx, per_queue.reset_index(drop=True), ["queue"])
     return interpret.breach_findings(pva, ["queue"], figure="By queue")[:3]
 
 
@@ -322,7 +334,7 @@ def _intervals(ctx, section):
         "intervals", "Offered contacts and service level by hour", ctx.definition, x,
         {"Service level": hourly["service_level"].tolist()}, unit="ratio",
         bars={"Offered": hourly["offered"].tolist()},
-        target=float(DEFAULT_TARGETS.set_index("kpi").loc["service_level", "target"]),
+        target=_target_line(ctx, hourly),
         x_label=f"Local hour ({ctx.tz}); {len(hourly)} hours with data"))
     section.tables.append(_table("By hour", hourly, ["period_start", *HEADLINE],
                                  ctx.definition, when_format="%H:%M"))
@@ -333,14 +345,16 @@ def _breaches(ctx, section):
     if hourly.empty:
         section.notes.append("No interval data.")
         return []
-    pva = plan_analysis.plan_vs_actual(hourly, DEFAULT_TARGETS, on=["period_start", "queue"])
+    pva = _against_plan(ctx, hourly.reset_index(drop=True), ["period_start", "queue"])
+    if pva.empty:
+        section.intro = "Hours and queues in which a KPI missed its business-plan target."
+        section.notes.append("No business-plan target is in force for these queues, so no "
+                             "hour is judged against one.")
+        return []
     missed = pva[pva["met"].fillna(True) == False].copy()  # noqa: E712
-    signs = {k: "≥" if plan_analysis.DIRECTION.get(k, "min") == "min" else "≤"
-             for k in DEFAULT_TARGETS["kpi"]}
-    targets = ", ".join(f"{interpret.KPI_NAMES[k]} {signs[k]} {fmt(k, t)}"
-                        for k, t in zip(DEFAULT_TARGETS["kpi"], DEFAULT_TARGETS["target"],
-                                        strict=True))
-    section.intro = f"Hours and queues in which a KPI missed its target ({targets})."
+    described = sorted(set(pva["target_from"]))
+    section.intro = ("Hours and queues in which a KPI missed its business-plan target ("
+                     + "; ".join(described) + ").")
     if missed.empty:
         section.notes.append("No target was missed in any hour.")
         return []
@@ -417,7 +431,7 @@ def _days(ctx, section):
         "days", "Offered contacts and service level by day", ctx.definition,
         _x_labels(d["period_start"], "%a %d"), {"Service level": d["service_level"].tolist()},
         unit="ratio", bars={"Offered": d["offered"].tolist()},
-        target=float(DEFAULT_TARGETS.set_index("kpi").loc["service_level", "target"]),
+        target=_target_line(ctx, d),
         x_label=f"Local day ({ctx.tz})"))
     section.tables.append(_table("Day by day", d, ["period_start", *HEADLINE], ctx.definition,
                                  when_format="%a %d %b"))
@@ -503,38 +517,26 @@ def _trend(ctx, section):
 
 
 def _plan(ctx, section):
-    from measurements.selectors import targets_for_metric
-
-    rows, raw = [], []
-    for code, kpi in PLAN_KPIS.items():
-        found = targets_for_metric(code, ctx.period.first_day, ctx.period.last_day)
-        general = [t for t in found if not t.queue_id and not t.channel
-                   and not t.customer_segment]
-        if not general:
-            continue
-        target = general[0]
-        value = float(target.value)
-        if kpi in interpret.PERCENT_KPIS:  # targets hold percent 0–100; KPIs are 0..1
-            value = value / 100
-        raw.append({"kpi": kpi, "target": value})
-    if not raw:
-        section.notes.append("No business-plan target covers this period; the default targets "
-                             "(service level 80%, abandon rate 5%) are used instead.")
-        targets = DEFAULT_TARGETS
-    else:
-        targets = pd.DataFrame(raw)
-    total = _totals(ctx)
-    pva = plan_analysis.plan_vs_actual(total, targets)
+    total = _totals(ctx, ["channel"])
+    total = total[total["offered"] + total["handled"] > 0].reset_index(drop=True)
+    pva = _against_plan(ctx, total, ["channel"])
+    if pva.empty:
+        section.notes.append("No business-plan target is in force for this period and scope, "
+                             "so no figure is judged against one.")
+        return []
+    rows = []
     for _, r in pva.iterrows():
         met = r["met"]
         name = interpret.KPI_NAMES.get(r["kpi"], r["kpi"])
-        rows.append([name[0].upper() + name[1:],
+        rows.append([f"{name[0].upper()}{name[1:]} ({r['channel']})",
                      fmt(r["kpi"], r["target"]), fmt(r["kpi"], r["actual"]),
-                     "–" if pd.isna(met) else ("met" if met else "missed")])
-    section.tables.append(Table("Business-plan KPIs", ["KPI", "Target", "Actual", "Status"],
-                                rows, pva[["kpi", "target", "actual", "gap", "met"]],
+                     "no data" if pd.isna(met) else ("met" if met else "missed"),
+                     r["target_from"]])
+    section.tables.append(Table("Business-plan KPIs by channel",
+                                ["KPI", "Target", "Actual", "Status", "Target from"],
+                                rows, pva[["channel", "kpi", "target", "actual", "gap", "met"]],
                                 ctx.definition))
-    return interpret.breach_findings(pva, [], figure="Plan versus actual")
+    return interpret.breach_findings(pva, ["channel"], figure="Plan versus actual")
 
 
 def _cost(ctx, section):

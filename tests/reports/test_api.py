@@ -30,7 +30,8 @@ def test_kpis_endpoint_returns_rows_and_definition(manager_api, data):
                                                   "by": "queue", "granularity": "week"})
     assert r.status_code == 200
     body = r.json()
-    assert body["definition"].startswith("SL 20 s")
+    assert body["definition"].startswith("Service level, v1: answered within T")
+    assert body["rows"][0]["sl_threshold_s"] == 20 and body["rows"][0]["targets"] == {}
     row = body["rows"][0]
     assert row["queue"] == "Sales" and row["offered"] == 70
     assert row["service_level"] == pytest.approx(6 / 9)

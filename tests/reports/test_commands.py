@@ -11,7 +11,8 @@ from pathways.models import Queue
 from tests.reports.factories import interval_row
 
 KPI_FIELDS = ["period_start", "offered", "answered", "abandoned", "short_abandoned",
-              "answered_within_threshold", "service_level", "asa_s", "aht_s", "abandon_rate"]
+              "answered_within_threshold", "service_level", "asa_s", "aht_s", "abandon_rate",
+              "sl_threshold_s", "sl_basis", "targets"]
 
 
 def run(*args):
@@ -42,6 +43,8 @@ def test_kpis_json_has_the_documented_fields(data):
     assert first["service_level"] == pytest.approx(6 / 9)
     assert first["aht_s"] == pytest.approx(2000 / 8)
     assert rows[1]["service_level"] is None  # nothing offered: empty, not 0
+    assert (first["sl_threshold_s"], first["sl_basis"], first["targets"]) == (20, "20 s", {})
+    assert rows[1]["sl_threshold_s"] is None  # nothing offered: judged at no threshold
 
 
 @pytest.mark.django_db
@@ -52,6 +55,8 @@ def test_kpis_by_segment_timezone_variant_and_csv(data):
     assert rows[0]["queue"] == "Sales"
     assert rows[0]["period_start"] == "2026-03-02T00:00:00+09:00"
     assert rows[0]["service_level"] == pytest.approx(3 / 10)
+    assert rows[0]["sl_threshold_s"] == 5
+    assert rows[0]["sl_basis"] == "5 s (chosen here, not the configured thresholds)"
     text = run("kpis", "--start", "2026-03-01", "--end", "2026-03-08", "--format", "csv",
                "--by", "queue")
     assert text.splitlines()[0] == ",".join(["period_start", "queue", *KPI_FIELDS[1:]])

@@ -41,8 +41,10 @@ def test_pages_show_charts_for_the_period(manager_client, data, name):
 def test_kpi_page_lists_every_variant_and_names_its_definition(manager_client, data):
     html = manager_client.get(reverse("reports:kpis"), {**PERIOD, "granularity": "week",
                                                         "by": ["queue"]}).content.decode()
-    assert "SL: excl short abandons" in html and "SL: of answered" in html
-    assert "Definitions: SL 20 s, answered within T / (offered − short abandons)" in html
+    assert "Service level (excl short abandons)" in html
+    assert "Service level (of answered)" in html
+    assert ("Definitions: Service level, v1: answered within T / (offered − short abandons), "
+            "T = 20 s") in html
     assert "Sales" in html
 
 
@@ -120,17 +122,29 @@ def _calls_and_emails(centre):
         step=step, parameters={"threshold_s": 86400})
 
 
-def test_kpi_page_warns_when_its_figures_mix_channels_measured_at_other_thresholds(
+def test_kpi_page_judges_each_contact_at_its_own_queue_threshold_and_says_so(
         manager_client, centre):
     _calls_and_emails(centre)
     url = "/analysis/kpis/?start=2026-02-16&end=2026-02-20&granularity=day"
     html = manager_client.get(url).content.decode()
     findings = html[html.index("Findings"):]
     first = findings[findings.index("<li"):findings.index("</li>")]
-    assert "these figures mix email, voice at one service-level threshold (20 s), while email " \
-        "is measured at 24 h; segment by channel" in first  # it explains the findings after it
+    assert ("where a row covers queues with different service-level thresholds (20 s, 24 h), "
+            "its service level counts each contact against its own queue") in first
+    assert "ASA and AHT are left out of rows that mix channels answered in seconds" in html
     html = manager_client.get(url + "&by=channel").content.decode()
-    assert "these figures mix" not in html
+    assert "where a row covers queues with different" not in html
+    assert "ASA and AHT are left out" not in html
+
+
+def test_kpi_page_opens_per_channel(manager_client, centre, time_machine):
+    time_machine.move_to(dt.datetime(2026, 2, 19, 12, 0, tzinfo=dt.UTC))
+    _calls_and_emails(centre)
+    response = manager_client.get("/analysis/kpis/")
+    rows = response.context["report"]["tables"]["kpis"]
+    assert sorted((r["channel"], r["sl_basis"]) for r in rows) == [("email", "24 h"),
+                                                                    ("voice", "20 s")]
+    assert "where a row covers queues with different" not in response.content.decode()
 
 
 def test_home_panel_takes_each_channel_at_its_configured_threshold(manager_client, centre,

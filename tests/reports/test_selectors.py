@@ -7,12 +7,8 @@ import pytest
 from contactmis.scope import Scope
 from pathways.models import Queue
 from reports.analysis.kpis import KpiParams
-from reports.selectors import (
-    bucket_totals,
-    interval_frame,
-    kpi_frame,
-    kpi_params_for_period,
-)
+from reports.selectors import bucket_totals, interval_frame, kpi_frame
+from reports.semantics import definition_periods as kpi_params_for_period
 from tests.reports.factories import interval_row
 
 pytestmark = pytest.mark.django_db
@@ -46,7 +42,8 @@ def test_day_kpis_sum_components_in_sql(centre, rows):
     assert (monday["offered"], monday["short_abandoned"]) == (100, 11)
     assert monday["service_level"] == pytest.approx(36 / 89)
     assert monday["asa_s"] == pytest.approx(3080 / 68)
-    assert "SL 20 s" in k.attrs["definition"]
+    assert k.attrs["definition"] == ("Service level, v1: answered within T / (offered − short "
+                                     "abandons), T = 20 s; short abandon ≤ 5 s")
 
 
 def test_kpis_by_queue_and_site(centre, rows):
@@ -156,22 +153,23 @@ def test_team_and_agent_kpis_come_from_the_agent_rollup(centre, queues):
 
 
 def test_each_sub_period_uses_the_parameters_in_force(centre, rows, monkeypatch):
-    from reports import selectors
+    from reports import semantics
 
     def two_versions(centre, start, end):
         boundary = dt.date(2026, 3, 3)
-        return [selectors.ParamsPeriod(start, boundary, KpiParams(sl_threshold_s=5,
+        return [semantics.ParamsPeriod(start, boundary, KpiParams(sl_threshold_s=5,
                                                                   definition_version="v1")),
-                selectors.ParamsPeriod(boundary, end, KpiParams(sl_threshold_s=20,
+                semantics.ParamsPeriod(boundary, end, KpiParams(sl_threshold_s=20,
                                                                 definition_version="v2"))]
 
-    monkeypatch.setattr(selectors, "kpi_params_for_period", two_versions)
+    monkeypatch.setattr(semantics, "definition_periods", two_versions)
     week = kpi_frame(Scope.everything(), centre, dt.date(2026, 3, 1), dt.date(2026, 3, 8),
                      granularity="week").iloc[0]
     # Monday (v1, T = 5 s): 3 + 10 answered within 5 s; Tuesday (v2, T = 20 s): 20.
     assert week["answered_within_threshold"] == 33
-    assert "2026-03-01–2026-03-03: SL 5 s" in kpi_frame(
-        Scope.everything(), centre, dt.date(2026, 3, 1), dt.date(2026, 3, 8)).attrs["definition"]
+    assert kpi_frame(Scope.everything(), centre, dt.date(2026, 3, 1), dt.date(2026, 3, 8)
+                     ).attrs["definition"].startswith(
+        "1 Mar 2026–2 Mar 2026: v1; 3 Mar 2026–7 Mar 2026: v2: answered within T")
 
 
 def test_autumn_dst_night_keeps_both_quarter_hours_at_1_15(centre, queues):
@@ -201,9 +199,13 @@ def test_params_follow_the_metric_catalogue_across_a_threshold_change(centre, ro
         (dt.date(2026, 3, 1), dt.date(2026, 3, 3), 20),
         (dt.date(2026, 3, 3), dt.date(2026, 3, 5), 5),
     ]
-    assert "v2" in periods[1].params.definition_version
+    assert periods[1].params.definition_version == "Service level, v2 since 3 Mar 2026"
     before = kpi_frame(Scope.everything(), centre, dt.date(2026, 3, 2), dt.date(2026, 3, 3))
-    assert "service_level/excl_short_abandons v1" in before.attrs["definition"]
+    assert before.attrs["definition"].startswith("Service level, v1: ")
+    both = kpi_frame(Scope.everything(), centre, dt.date(2026, 3, 1), dt.date(2026, 3, 5))
+    assert both.attrs["definition"].startswith(
+        "1 Mar 2026–2 Mar 2026: Service level, v1; 3 Mar 2026–4 Mar 2026: Service level, v2 "
+        "since 3 Mar 2026: ")
     assert before["service_level"].iloc[0] == pytest.approx(
         kpi_frame(Scope.everything(), centre, dt.date(2026, 3, 2), dt.date(2026, 3, 3),
                   params=KpiParams(sl_threshold_s=20))["service_level"].iloc[0])

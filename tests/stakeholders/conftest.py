@@ -7,7 +7,7 @@ from datetime import datetime
 import pytest
 from django.utils import timezone
 
-from .factories import contacts, interval_rows
+from .factories import business_plan, contacts, interval_rows
 
 SECRET = "ZZSECRETB"
 
@@ -56,6 +56,8 @@ def two_vendors(db, centre, viewer, outsider, today):
     interval_rows(centre, queue_b, 10, today, seed=2, agent=agent_b,
                   contact_type=f"type-{SECRET}", segment=f"seg-{SECRET}", pk_start=900_000)
     contacts(centre, source, queue_a, today, prefix="A")
+    business_plan(centre, today, [("service_level", 80, queue_a), ("asa", 30, queue_a),
+                                  ("service_level", 75, None), ("abandon_rate", 8, None)])
     contacts(centre, source, queue_b, today, prefix=f"B{SECRET}", pk_start=9401)
     vendor_a = stakeholder_create(name="Vendor A", kind="vendor", queues=[queue_a],
                                   users=[viewer], emails=["ops@vendor-a.example"])

@@ -74,3 +74,20 @@ def contacts(centre, source, queue, today, n=5, prefix="C", pk_start=None):
                            contact_type="billing", customer_segment="retail"))
     Contact.objects.bulk_create(out)
     return out
+
+
+def business_plan(centre, today, targets, name="Test plan"):
+    """A business plan around ``today`` with one objective and a KPI and target per
+    ``(metric_code, value, queue_or_None)`` (values in the catalogue's unit: percent 0–100,
+    seconds). Returns the plan."""
+    from measurements.models import BusinessPlan, Kpi, Objective, Target
+
+    first, last = today - timedelta(days=400), today + timedelta(days=60)
+    plan = BusinessPlan.objects.create(centre=centre, name=name, period_start=first,
+                                       period_end=last)
+    objective = Objective.objects.create(plan=plan, title="Serve customers well")
+    for code, value, queue in targets:
+        kpi = Kpi.objects.create(objective=objective, metric_code=code)
+        Target.objects.create(kpi=kpi, period_start=first, period_end=last, value=value,
+                              queue=queue)
+    return plan

@@ -74,7 +74,8 @@ def test_editor_pages_add_configure_and_remove(two_vendors, manager_client):
     assert widget.options["sl_threshold_s"] == 30 and widget.options["sl_variant"] == "of_offered"
     assert dashboard.widgets.count() == count + 1
     page = manager_client.get(f"/present/dashboards/{dashboard.pk}/").content.decode()
-    assert "SL 30 s, answered within T / offered" in page
+    assert ("answered within T / offered (variant chosen here), T = 30 s chosen here (not the "
+            "configured thresholds)") in page
     bad = manager_client.post(f"/present/widgets/{widget.pk}/edit/", {
         "title": "SL by hour", "kind": "time_series", "metrics": ["service_level"],
         "period": "custom", "custom_start": "2026-03-10", "custom_end": "2026-03-01",

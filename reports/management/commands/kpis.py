@@ -6,6 +6,7 @@ import math
 import sys
 import zoneinfo
 
+import pandas as pd
 from django.core.management.base import BaseCommand, CommandError
 
 from contactmis.scope import Scope
@@ -13,10 +14,19 @@ from contactmis.selectors import centre_current
 from measurements.constants import WAIT_BUCKETS_S
 from measurements.models import DataSource
 from reports.analysis.kpis import SL_VARIANTS
-from reports.selectors import ALL_DIMENSIONS, GRANULARITIES, kpi_frame, kpi_params_for_period
+from reports.selectors import ALL_DIMENSIONS, GRANULARITIES, kpi_frame
+from reports.semantics import frame_targets
 
 FIELDS = ("offered", "answered", "abandoned", "short_abandoned", "answered_within_threshold",
           "service_level", "asa_s", "aht_s", "abandon_rate")
+
+
+def _plain(value):
+    """JSON-safe: numpy scalars → Python, NaN/NA → None."""
+    if value is None or value is pd.NA:
+        return None
+    value = value.item() if hasattr(value, "item") else value
+    return None if isinstance(value, float) and math.isnan(value) else value
 
 
 def _date(value):
@@ -33,6 +43,9 @@ class Command(BaseCommand):
         "of summed interval components: service_level (0..1, the variant in force or "
         "--sl-variant), asa_s = Σ wait of answered / answered, aht_s = (talk + hold + ACW) / "
         "handled, abandon_rate = (abandoned − short) / (offered − short). Empty KPIs are null. "
+        "Each row is judged at its queues' configured service-level thresholds (sl_threshold_s; "
+        "null with sl_basis \"each queue's own threshold\" where they differ) and carries the "
+        "business plan's targets in force (targets: metric → value; {} where none). "
         f"SL variants: {'; '.join(f'{k} = {v}' for k, v in SL_VARIANTS.items())}."
     )
 
@@ -45,10 +58,13 @@ class Command(BaseCommand):
         parser.add_argument("--source", help="Only this data source (its name).")
         parser.add_argument("--timezone", help="IANA zone for periods (default: the centre's).")
         parser.add_argument("--sl-threshold", type=int,
-                            help=f"Service-level threshold T in seconds, one of "
-                                 f"{', '.join(map(str, WAIT_BUCKETS_S))}.")
+                            help="Judge every row at this service-level threshold T (seconds, "
+                                 f"one of {', '.join(map(str, WAIT_BUCKETS_S))}) instead of "
+                                 "each queue's configured one.")
         parser.add_argument("--sl-variant", choices=list(SL_VARIANTS))
         parser.add_argument("--format", default="json", choices=("json", "csv"))
+        parser.add_argument("--with-definition", action="store_true",
+                            help="JSON: an object with the definitions used and the rows.")
 
     def handle(self, *args, **opts):
         start, end = _date(opts["start"]), _date(opts["end"])
@@ -71,30 +87,29 @@ class Command(BaseCommand):
             source = DataSource.objects.filter(centre=centre, name=opts["source"]).first()
             if source is None:
                 raise CommandError(f"--source “{opts['source']}”: no data source of that name.")
-        params = None
-        if opts["sl_threshold"] or opts["sl_variant"]:
-            from dataclasses import replace
-
-            base = kpi_params_for_period(centre, start, end)[-1].params
-            params = replace(base, sl_threshold_s=opts["sl_threshold"] or base.sl_threshold_s,
-                             sl_variant=opts["sl_variant"] or base.sl_variant)
         frame = kpi_frame(Scope.everything(), centre, start, end, opts["granularity"],
-                          opts["by"], source=source, tz=opts["timezone"], params=params)
+                          opts["by"], source=source, tz=opts["timezone"],
+                          sl_threshold_s=opts["sl_threshold"], sl_variant=opts["sl_variant"])
+        targets = frame_targets(frame, centre, start, end)
         rows = []
-        for rec in frame.to_dict("records"):
+        for rec, found in zip(frame.to_dict("records"), targets, strict=True):
             row = {"period_start": rec["period_start"].isoformat()}
             row.update({d: rec[d] for d in opts["by"]})
             for f in FIELDS:
-                value = rec[f]
-                value = value.item() if hasattr(value, "item") else value
-                row[f] = None if isinstance(value, float) and math.isnan(value) else value
+                row[f] = _plain(rec[f])
+            row["sl_threshold_s"] = _plain(rec["sl_threshold_s"])
+            row["sl_basis"] = rec["sl_basis"]
+            row["targets"] = {k: t.value for k, t in found.items()}
             rows.append(row)
         if opts["format"] == "json":
-            self.stdout.write(json.dumps(rows, ensure_ascii=False, indent=1))
+            self.stdout.write(json.dumps({"definition": frame.attrs.get("definition", ""),
+                                          "rows": rows} if opts["with_definition"] else rows,
+                                         ensure_ascii=False, indent=1))
         else:
             writer = csv.DictWriter(self.stdout, fieldnames=["period_start", *opts["by"],
-                                                             *FIELDS])
+                                                             *FIELDS, "sl_threshold_s",
+                                                             "sl_basis", "targets"])
             writer.writeheader()
-            writer.writerows(rows)
+            writer.writerows([{**r, "targets": json.dumps(r["targets"])} for r in rows])
         if not rows:
             sys.stderr.write("No data in the period.\n")

@@ -27,7 +27,6 @@ SL_VARIANTS = {
     "of_answered": "answered within T / answered",
 }
 DEFAULT_SL_VARIANT = "excl_short_abandons"
-DEFAULT_DEFINITION_VERSION = "DESIGN.md defaults (v1)"
 
 ADDITIVE_COLUMNS = (
     "offered", "answered", "abandoned", "flowed_out", "handled", "transfers", "escalations",
@@ -43,13 +42,15 @@ class KpiParams:
 
     ``sl_threshold_s`` (T) and ``short_abandon_s`` are seconds and must be wait buckets of the
     rollup; ``sl_variant`` is a key of :data:`SL_VARIANTS`; ``definition_version`` labels the
-    metric-catalogue version the parameters came from (shown on every chart and report).
+    metric-catalogue version the parameters came from (shown on every chart and report). There
+    are no default thresholds here: ``reports.semantics`` resolves them from the catalogue and
+    the measurement configurations.
     """
 
-    sl_threshold_s: int = 20
-    short_abandon_s: int = 5
+    sl_threshold_s: int
+    short_abandon_s: int
     sl_variant: str = DEFAULT_SL_VARIANT
-    definition_version: str = DEFAULT_DEFINITION_VERSION
+    definition_version: str = ""
 
     def __post_init__(self):
         if self.sl_variant not in SL_VARIANTS:
@@ -141,8 +142,14 @@ def kpis_from_sums(sums: pd.DataFrame, params: KpiParams | None = None,
     ``wait_max_s`` when present, and with ``all_variants`` one ``service_level__<variant>`` column
     per variant side by side. Missing component columns count as 0.
     """
-    params = params or KpiParams()
     f = sums.copy()
+    if params is None:
+        # Without parameters only rows whose within-threshold counts were summed already (by
+        # the selectors, each at its own threshold) can give a service level.
+        if not all(c in f.columns for c in PRECOMPUTED):
+            raise ValueError("KPIs need the metric parameters in force "
+                             "(reports.semantics.resolve) or precomputed threshold counts.")
+        params = KpiParams(sl_threshold_s=1, short_abandon_s=0)
     for col in ADDITIVE_COLUMNS:
         if col not in f.columns:
             f[col] = 0
@@ -200,7 +207,7 @@ def kpi_table(frame: pd.DataFrame, params: KpiParams | None = None, by: list[str
     return kpis_from_sums(sum_components(frame, by), params, all_variants=all_variants)
 
 
-def service_level_curve(sums: pd.Series | pd.DataFrame, short_abandon_s: int = 5,
+def service_level_curve(sums: pd.Series | pd.DataFrame, short_abandon_s: int,
                         variant: str = DEFAULT_SL_VARIANT) -> pd.DataFrame:
     """Service level at every wait bucket of one total (a row of summed components).
 

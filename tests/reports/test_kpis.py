@@ -13,6 +13,9 @@ from reports.analysis.kpis import (
     wait_percentiles,
 )
 
+# The standard service-level definition: T = 20 s, short abandons ≤ 5 s.
+T20 = {"sl_threshold_s": 20, "short_abandon_s": 5}
+
 
 def two_intervals():
     # Interval 1: a quiet one with good service; interval 2: a busy one with poor service.
@@ -30,7 +33,7 @@ def two_intervals():
 
 
 def test_daily_kpis_are_ratios_of_summed_components():
-    k = kpi_table(two_intervals(), KpiParams(), by=["local_date"]).iloc[0]
+    k = kpi_table(two_intervals(), KpiParams(**T20), by=["local_date"]).iloc[0]
     assert (k["offered"], k["answered"], k["abandoned"]) == (100, 68, 32)
     assert k["short_abandoned"] == 11
     assert k["answered_within_threshold"] == 36
@@ -49,17 +52,17 @@ def test_daily_kpis_are_ratios_of_summed_components():
 
 def test_service_level_is_not_the_average_of_interval_service_levels():
     frame = two_intervals()
-    per_interval = kpis_from_sums(frame)["service_level"]
+    per_interval = kpis_from_sums(frame, KpiParams(**T20))["service_level"]
     average_of_averages = per_interval.mean()
     assert per_interval.tolist() == pytest.approx([6 / 9, 30 / 80])
-    daily = kpi_table(frame, by=["local_date"])["service_level"].iloc[0]
+    daily = kpi_table(frame, KpiParams(**T20), by=["local_date"])["service_level"].iloc[0]
     assert average_of_averages == pytest.approx(0.5208333)
     assert daily == pytest.approx(0.4044944)
     assert daily != pytest.approx(average_of_averages)
 
 
 def test_every_service_level_variant_side_by_side():
-    k = kpi_table(two_intervals(), KpiParams(), by=["local_date"], all_variants=True).iloc[0]
+    k = kpi_table(two_intervals(), KpiParams(**T20), by=["local_date"], all_variants=True).iloc[0]
     expected = {
         "excl_short_abandons": 36 / (100 - 11),
         "of_offered": 36 / 100,
@@ -70,7 +73,7 @@ def test_every_service_level_variant_side_by_side():
     assert set(expected) == set(SL_VARIANTS)
     for variant, value in expected.items():
         assert k[f"service_level__{variant}"] == pytest.approx(value), variant
-        chosen = kpi_table(two_intervals(), KpiParams(sl_variant=variant), by=["local_date"])
+        chosen = kpi_table(two_intervals(), KpiParams(**T20, sl_variant=variant), by=["local_date"])
         assert chosen["service_level"].iloc[0] == pytest.approx(value), variant
 
 
@@ -86,7 +89,7 @@ def test_kpi_with_nothing_under_it_is_empty_not_zero():
     quiet = two_intervals().iloc[:1].assign(
         offered=0, answered=0, abandoned=0, answered_le_5s=0, answered_le_20s=0,
         abandoned_le_5s=0, abandoned_le_20s=0, handled=0, busy_s=0, available_s=0)
-    k = kpis_from_sums(quiet).iloc[0]
+    k = kpis_from_sums(quiet, KpiParams(**T20)).iloc[0]
     for name in ("service_level", "asa_s", "aht_s", "abandon_rate", "transfer_rate",
                  "ivr_containment", "occupancy", "wait_max_s"):
         assert np.isnan(k[name]), name
@@ -97,17 +100,17 @@ def test_ivr_containment_from_ivr_rows():
     ivr = pd.DataFrame({"offered": [0], "ivr_sessions": [200], "ivr_contained": [50],
                         "answered_le_5s": [0], "answered_le_20s": [0], "abandoned_le_5s": [0],
                         "abandoned_le_20s": [0]})
-    assert kpis_from_sums(ivr)["ivr_containment"].iloc[0] == pytest.approx(0.25)
+    assert kpis_from_sums(ivr, KpiParams(**T20))["ivr_containment"].iloc[0] == pytest.approx(0.25)
 
 
 def test_unknown_threshold_names_available_buckets():
     with pytest.raises(ValueError, match=r"No wait bucket for 25 s.*5, 20"):
-        kpi_table(two_intervals(), KpiParams(sl_threshold_s=25))
+        kpi_table(two_intervals(), KpiParams(sl_threshold_s=25, short_abandon_s=5))
 
 
 def test_unknown_variant_is_refused_by_name():
     with pytest.raises(ValueError, match="sl_variant “fastest” is unknown"):
-        KpiParams(sl_variant="fastest")
+        KpiParams(**T20, sl_variant="fastest")
 
 
 def test_wait_percentiles_interpolate_inside_buckets():
@@ -127,6 +130,6 @@ def test_percentile_beyond_last_bucket_is_flagged():
 
 
 def test_service_level_curve_uses_every_bucket():
-    curve = service_level_curve(two_intervals())
+    curve = service_level_curve(two_intervals(), 5)
     assert curve["threshold_s"].tolist() == [5, 20]
     assert curve["service_level"].tolist() == pytest.approx([13 / 89, 36 / 89])

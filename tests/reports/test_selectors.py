@@ -90,7 +90,7 @@ def test_end_date_is_exclusive_and_empty_kpis_are_nan(centre, rows):
 
 def test_explicit_params_and_all_variants(centre, rows):
     k = kpi_frame(Scope.everything(), centre, dt.date(2026, 3, 2), dt.date(2026, 3, 3),
-                  params=KpiParams(sl_threshold_s=5, sl_variant="of_offered"), all_variants=True)
+                  sl_threshold_s=5, sl_variant="of_offered", all_variants=True)
     assert k["service_level"].iloc[0] == pytest.approx(13 / 100)
     assert k["service_level__of_answered"].iloc[0] == pytest.approx(13 / 68)
 
@@ -104,7 +104,7 @@ def test_bad_parameters_are_named(centre, rows):
                   by=["colour"])
     with pytest.raises(ValueError, match="Service-level threshold 25 s is not a wait bucket"):
         kpi_frame(Scope.everything(), centre, dt.date(2026, 3, 2), dt.date(2026, 3, 3),
-                  params=KpiParams(sl_threshold_s=25))
+                  sl_threshold_s=25)
 
 
 def test_params_for_period_default_to_design_and_cover_the_period(centre):
@@ -157,10 +157,10 @@ def test_each_sub_period_uses_the_parameters_in_force(centre, rows, monkeypatch)
 
     def two_versions(centre, start, end):
         boundary = dt.date(2026, 3, 3)
-        return [semantics.ParamsPeriod(start, boundary, KpiParams(sl_threshold_s=5,
-                                                                  definition_version="v1")),
-                semantics.ParamsPeriod(boundary, end, KpiParams(sl_threshold_s=20,
-                                                                definition_version="v2"))]
+        return [semantics.ParamsPeriod(start, boundary, KpiParams(
+                    sl_threshold_s=5, short_abandon_s=5, definition_version="v1")),
+                semantics.ParamsPeriod(boundary, end, KpiParams(
+                    sl_threshold_s=20, short_abandon_s=5, definition_version="v2"))]
 
     monkeypatch.setattr(semantics, "definition_periods", two_versions)
     week = kpi_frame(Scope.everything(), centre, dt.date(2026, 3, 1), dt.date(2026, 3, 8),
@@ -208,4 +208,4 @@ def test_params_follow_the_metric_catalogue_across_a_threshold_change(centre, ro
         "since 3 Mar 2026: ")
     assert before["service_level"].iloc[0] == pytest.approx(
         kpi_frame(Scope.everything(), centre, dt.date(2026, 3, 2), dt.date(2026, 3, 3),
-                  params=KpiParams(sl_threshold_s=20))["service_level"].iloc[0])
+                  sl_threshold_s=20)["service_level"].iloc[0])

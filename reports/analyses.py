@@ -31,7 +31,7 @@ from .selectors import (
     kpi_frame,
     queue_facts_frame,
 )
-from .semantics import OWN_BASIS, frame_targets
+from .semantics import OWN_BASIS, frame_targets, periods_label
 from .vocabulary import fmt_duration
 
 TABLE_KPIS = ("offered", "answered", "abandoned", "short_abandoned", "service_level", "asa_s",
@@ -237,6 +237,10 @@ def _mixed_notes(frame: pd.DataFrame) -> list[str]:
     seconds and in hours."""
     notes = []
     resolution = frame.attrs.get("resolution")
+    if resolution is not None and len(resolution.periods) > 1:
+        notes.append("the service-level definition changed during the period ("
+                     + periods_label(resolution.periods) + "); each day is counted by the "
+                     "version in force on it")
     mixed = frame[frame["sl_threshold_s"].isna() & (frame["offered"] > 0)]
     if len(mixed) and resolution is not None:
         thresholds = sorted({*resolution.thresholds.by_queue.values(),

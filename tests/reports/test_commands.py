@@ -112,3 +112,36 @@ def test_staffing_bad_options_are_named(args, message):
     with pytest.raises(CommandError, match=message):
         run("staffing", "--calls", "100", "--interval-s", "1800", "--aht-s", "180",
             "--threshold-s", "20", "--json", *args)
+
+
+@pytest.mark.django_db
+def test_kpis_judge_each_queue_at_its_configured_threshold_with_the_plans_targets(centre):
+    """Calls at the catalogue's 20 s and e-mails configured at 24 h: per channel each row names
+    its threshold and its plan target; the whole-centre row counts each contact against its own
+    queue's threshold (a ratio of sums) and names no single threshold."""
+    from tests.reports.test_pages import _calls_and_emails
+    from tests.stakeholders.factories import business_plan
+
+    _calls_and_emails(centre)
+    mail = Queue.objects.get(code="MAIL")
+    business_plan(centre, dt.date(2026, 2, 18), [("service_level", 90, mail),
+                                                 ("service_level", 80, None), ("asa", 25, None)])
+    by_channel = {r["channel"]: r for r in json.loads(run(
+        "kpis", "--start", "2026-02-18", "--end", "2026-02-19", "--by", "channel"))}
+    assert by_channel["voice"]["sl_threshold_s"] == 20
+    assert by_channel["voice"]["service_level"] == pytest.approx(6 / 9)
+    assert by_channel["voice"]["targets"] == {"service_level": 0.8, "asa_s": 25.0}
+    assert by_channel["email"]["sl_threshold_s"] == 86400
+    assert by_channel["email"]["sl_basis"] == "24 h"
+    assert by_channel["email"]["service_level"] == pytest.approx(1.0)
+    assert by_channel["email"]["targets"]["service_level"] == pytest.approx(0.9)
+    whole, = json.loads(run("kpis", "--start", "2026-02-18", "--end", "2026-02-19"))
+    assert whole["sl_threshold_s"] is None
+    assert whole["sl_basis"] == "each queue's own threshold"
+    assert whole["service_level"] == pytest.approx((6 + 10) / (9 + 10))
+    assert whole["asa_s"] is None  # seconds and hours are not averaged together
+    assert whole["targets"] == {"service_level": 0.8, "asa_s": 25.0}
+    overridden, = json.loads(run("kpis", "--start", "2026-02-18", "--end", "2026-02-19",
+                                 "--sl-threshold", "20"))
+    assert overridden["sl_threshold_s"] == 20
+    assert overridden["service_level"] == pytest.approx((6 + 0) / (9 + 10))

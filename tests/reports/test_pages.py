@@ -196,3 +196,23 @@ def test_kpi_page_at_every_granularity(manager_client, data, granularity):
                                                             "granularity": granularity})
     assert response.status_code == 200
     assert "No data for this period" not in response.content.decode()
+
+
+def test_kpi_page_splits_the_figure_where_the_definition_changes(manager_client, data):
+    """A new service-level version from 4 February (T = 5 s): the days before are counted at
+    20 s, the days after at 5 s, and the page names both versions and where they change."""
+    from measurements.selectors import metric_definition_in_force
+    from measurements.services.design import metric_definition_new_version
+
+    current = metric_definition_in_force("service_level", dt.date(2026, 2, 2))
+    metric_definition_new_version(current, effective_from=dt.date(2026, 2, 4),
+                                  parameters={**current.parameters, "threshold_s": 5})
+    response = manager_client.get(reverse("reports:kpis"), {**PERIOD, "granularity": "day",
+                                                            "by": ["queue"]})
+    body = response.content.decode()
+    assert ("the service-level definition changed during the period (2 Feb 2026–3 Feb 2026: "
+            "Service level, v1; 4 Feb 2026–") in body
+    assert "Service level, v2 since 4 Feb 2026" in body
+    rows = response.context["report"]["tables"]["kpis"]
+    bases = {r["period_start"][:10]: r["sl_basis"] for r in rows if r["offered"]}
+    assert bases["2026-02-02"] == "20 s" and bases["2026-02-04"] == "5 s"

@@ -56,7 +56,8 @@ def breach_findings(pva: pd.DataFrame, keys: list[str], figure: str = "KPIs agai
         where = _where(r, keys)
         out.append(Finding(
             importance=min(100.0, 60 + 100 * shortfall),
-            text=(f"{name.capitalize()} was {fmt(r['kpi'], r['actual'])} against a target of "
+            text=(f"{name[0].upper()}{name[1:]} was {fmt(r['kpi'], r['actual'])} against a "
+                  f"target of "
                   f"{fmt(r['kpi'], r['target'])}" + (f" ({where})" if where else "")
                   + f" [figure: {figure}]."),
             figure=figure, values={"kpi": r["kpi"], "actual": r["actual"],
@@ -81,7 +82,7 @@ def change_findings(changes: pd.DataFrame, columns: list[str], keys: list[str],
             direction = "rose" if rel > 0 else "fell"
             out.append(Finding(
                 importance=min(90.0, 30 + 60 * abs(rel)),
-                text=(f"{name.capitalize()} {direction} {abs(rel) * 100:.0f} % from "
+                text=(f"{name[0].upper()}{name[1:]} {direction} {abs(rel) * 100:.0f} % from "
                       f"{fmt(c, r[f'{c}_previous'])} to {fmt(c, r[c])}"
                       + (f" ({where})" if where else "") + f" [figure: {figure}]."),
                 figure=figure, values={"kpi": c, "current": r[c],

@@ -145,3 +145,18 @@ def test_kpis_judge_each_queue_at_its_configured_threshold_with_the_plans_target
                                  "--sl-threshold", "20"))
     assert overridden["sl_threshold_s"] == 20
     assert overridden["service_level"] == pytest.approx((6 + 0) / (9 + 10))
+
+
+@pytest.mark.django_db
+def test_a_centre_wide_time_target_never_judges_channels_answered_in_hours(centre):
+    """The plan's centre-wide ASA target of 25 s is about calls: e-mails, configured at 24 h,
+    have no ASA target unless the plan gives them one."""
+    from tests.reports.test_pages import _calls_and_emails
+    from tests.stakeholders.factories import business_plan
+
+    _calls_and_emails(centre)
+    business_plan(centre, dt.date(2026, 2, 18), [("asa", 25, None), ("abandon_rate", 8, None)])
+    rows = {r["channel"]: r for r in json.loads(run(
+        "kpis", "--start", "2026-02-18", "--end", "2026-02-19", "--by", "channel"))}
+    assert rows["voice"]["targets"] == {"asa_s": 25.0, "abandon_rate": 0.08}
+    assert rows["email"]["targets"] == {"abandon_rate": 0.08}

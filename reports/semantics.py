@@ -278,6 +278,9 @@ class TargetBook:
     targets: list
     units: dict
     queue_channels: dict
+    # Channels measured in hours (``Thresholds.slow_channels``): a general target of a time
+    # average (ASA 25 s, say) is about the channels measured in seconds and never judges them.
+    slow_channels: frozenset = frozenset()
 
     def for_slice(self, *, queue_id=None, channel="", customer_segment="",
                   metrics=None, on_day: dt.date | None = None) -> dict[str, ResolvedTarget]:
@@ -285,7 +288,8 @@ class TargetBook:
         the latest that overlaps) for the slice: one queue (its own target, else its
         channel's, else the general one), one channel (its target, else the general one) or
         the whole scope (the general target only). Customer-segment targets apply only to a
-        row of that segment."""
+        row of that segment. A channel measured in hours (e-mail, web forms) takes time
+        targets (seconds) only from targets set for it or its queues, never the general one."""
         if queue_id is not None and not channel:
             channel = self.queue_channels.get(queue_id, "")
         day = on_day or self.last_day
@@ -299,6 +303,9 @@ class TargetBook:
                 continue
             column = _column(t.kpi.metric_code, t.kpi.metric_variant)
             if column is None or (metrics is not None and column not in metrics):
+                continue
+            if (channel in self.slow_channels and t.queue_id is None and not t.channel
+                    and column in METRICS and METRICS[column].unit == "seconds"):
                 continue
             rank = (bool(t.queue_id) * 4 + bool(t.channel) * 2 + bool(t.customer_segment),
                     t.period_start <= day <= t.period_end, t.period_start, t.pk)
@@ -331,10 +338,11 @@ def target_book(centre, start: dt.date, end: dt.date) -> TargetBook:
             qs = MetricDefinition.objects.filter(code=key[0])
             qs = qs.filter(variant=key[1]) if key[1] else qs.filter(is_default_variant=True)
             units[key] = qs.order_by("-version").values_list("unit", flat=True).first() or ""
-    queue_channels = {}
+    queue_channels, slow = {}, frozenset()
     if targets:
         queue_channels = dict(Queue.objects.filter(centre=centre).values_list("pk", "channel"))
-    return TargetBook(centre, last_day, targets, units, queue_channels)
+        slow = frozenset(sl_thresholds(centre).slow_channels)
+    return TargetBook(centre, last_day, targets, units, queue_channels, slow)
 
 
 def targets_in_force(centre, start: dt.date, end: dt.date, *, queue_id=None, channel="",

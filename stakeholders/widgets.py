@@ -119,7 +119,7 @@ def definitions(widget, resolution: Resolution) -> list[str]:
             continue
         text = f"{metric.label}: {metric.definition}"
         if key == "service_level":
-            text = f"{metric.label} — {resolution.label}"
+            text = resolution.label  # names the metric and its version itself
         elif key == "abandon_rate":
             text += f" Short abandon ≤ {params.short_abandon_s} s."
         out.append(text)
@@ -513,10 +513,13 @@ def _table(result, widget, scope, period, resolution, queue, tz, now_local):
         table = table.sort_values("key_label", kind="stable")
     cols = [*(["key", "key_label"] if breakdown else []),
             *[c for c in widget.metrics if c in table.columns]]
+    idle = (table["offered"] == 0).to_numpy()  # nothing offered: judged at no threshold
     table = table[cols].reset_index(drop=True)
     judged = "service_level" in widget.metrics
     if judged:  # with each service level, the threshold it was judged at
         thresholds, bases = _row_thresholds(result, table, breakdown, resolution)
+        thresholds = [None if i else t for t, i in zip(thresholds, idle, strict=True)]
+        bases = ["" if i else b for b, i in zip(bases, idle, strict=True)]
         at = cols.index("service_level") + 1
         table.insert(at, "sl_threshold_s", pd.array(thresholds, dtype="Int64"))
         table.insert(at + 1, "sl_basis", bases)

@@ -289,3 +289,18 @@ def test_widget_data_endpoints_state_the_threshold_and_target_of_each_value(
     table = by_title["Queues against contract targets, month to date"]
     sl_row = next(r for r in table["rows"] if r["kpi"] == "service_level")
     assert (sl_row["target"], sl_row["judged_at"]) == (0.8, "60 s")
+
+
+def test_a_general_time_target_never_judges_channels_measured_in_hours(centre_with_plan,
+                                                                       manager_client):
+    from measurements.models import Kpi, Target
+
+    plan = centre_with_plan["plan"]
+    kpi = Kpi.objects.create(objective=plan.objectives.get(), metric_code="asa")
+    Target.objects.create(kpi=kpi, period_start=plan.period_start, period_end=plan.period_end,
+                          value=25)
+    channels = {label: {t.widget.metrics[0]: t.tile for t in tiles} for label, tiles in
+                manager_client.get("/present/wallboard/").context["channels"]}
+    assert channels["Voice"]["asa_s"]["target"] == pytest.approx(25)
+    assert channels["E-mail"]["asa_s"]["target"] is None  # 2 h is not "against 25 s"
+    assert channels["E-mail"]["asa_s"]["target_text"] == "no target"

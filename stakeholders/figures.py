@@ -14,6 +14,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from reports import charts
+from reports.vocabulary import fmt_duration
 
 # The analysis engine's colours first, so dashboards and analysis pages look alike.
 PALETTE = [charts.COLOURS["actual"], charts.COLOURS["forecast"], "#1a7f37",
@@ -48,7 +49,7 @@ def trend_arrow(metric, value, previous) -> dict:
     if metric.unit == "ratio":
         text = f"{delta * 100:+.1f} pts"
     elif metric.unit == "seconds":
-        text = f"{delta:+.0f} s"
+        text = ("+" if delta > 0 else "-") + fmt_duration(abs(delta))
     elif float(previous):
         text = f"{delta / float(previous):+.1%}"
     else:

@@ -113,7 +113,8 @@ def widget_scope(widget, scope):
 def definitions(widget, resolution: Resolution) -> list[str]:
     params = resolution.periods[-1].params
     out = []
-    for key in widget.metrics:
+    # A judged figure's definition first: it is the one shown under the widget's title.
+    for key in sorted(widget.metrics, key=lambda k: k != "service_level"):
         metric = METRICS.get(key)
         if metric is None:
             continue

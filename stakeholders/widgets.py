@@ -491,6 +491,10 @@ def _series(result, widget, scope, period, resolution, queue, tz, now_local):
         result.empty = "No data in this period."
         return
     table = with_kpis(sums, widget, params, period, now_local)
+    resolved = result.meaning.get("targets", {}).get(widget.metrics[0])
+    if resolved is not None:  # the line drawn, and where it comes from
+        words = target_words(resolved)
+        result.notes.append(words[0].upper() + words[1:] + ".")
     keys = ["period_start", *(["key", "key_label"] if breakdown else [])]
     result.table = table[[*keys, *_table_columns(widget, table)]]
     result.figure = figures.time_series(

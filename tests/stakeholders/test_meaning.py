@@ -196,6 +196,7 @@ def test_a_plan_target_change_moves_the_tile_and_the_plan_versus_actual_table(
     scope = stakeholder_scope(centre_with_plan["stakeholder"])
     tile = _widget(dashboard, "Service level, last 7 days")
     table = _widget(dashboard, "Queues against contract targets, month to date")
+    series = _widget(dashboard, "Daily service level against contract")
 
     def judged():
         now = timezone.now()
@@ -204,12 +205,18 @@ def test_a_plan_target_change_moves_the_tile_and_the_plan_versus_actual_table(
         sl = rows[rows["kpi"] == "service_level"].iloc[0]
         return t.tile["rag"], t.tile["target"], bool(sl["met"]), sl["target"], sl["judged_at"]
 
+    def target_line():
+        chart = widget_result(series, scope, timezone.now())
+        return [n for n in chart.notes if n.startswith("Target")]
+
     assert judged() == ("green", pytest.approx(0.8), True, pytest.approx(0.8), "60 s")
+    assert target_line()[0].startswith("Target 80.0 % from “Test plan”")
     target = Target.objects.get(queue=centre_with_plan["vendor"])
     target.value = Decimal("90")
     target.save()
     # The cached figures are not served: the plan edit shows at once.
     assert judged() == ("red", pytest.approx(0.9), False, pytest.approx(0.9), "60 s")
+    assert target_line()[0].startswith("Target 90.0 % from “Test plan”")
 
 
 def test_a_changed_threshold_configuration_shows_at_once(centre_with_plan):

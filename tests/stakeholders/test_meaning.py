@@ -311,3 +311,20 @@ def test_a_general_time_target_never_judges_channels_measured_in_hours(centre_wi
     assert channels["Voice"]["asa_s"]["target"] == pytest.approx(25)
     assert channels["E-mail"]["asa_s"]["target"] is None  # 2 h is not "against 25 s"
     assert channels["E-mail"]["asa_s"]["target_text"] == "no target"
+
+
+@pytest.mark.parametrize("kind", ["centre_staff", "executive", "vendor", "department",
+                                  "own_team"])
+def test_dashboards_show_no_file_names_sentinel_dates_or_raw_gaps(centre_with_plan,
+                                                                  manager_client, kind):
+    from stakeholders.services import stakeholder_create
+
+    stakeholder = stakeholder_create(name=f"Everyone {kind}", kind=kind,
+                                     sees_whole_centre=True)
+    pages = [manager_client.get(f"/present/dashboards/{stakeholder.dashboards.get().pk}/"),
+             manager_client.get("/present/wallboard/")]
+    for response in pages:
+        assert response.status_code == 200
+        html = response.content.decode()
+        for leak in ("DESIGN.md", "2000-01-01", ">nan<", ">None<", "NaN %"):
+            assert leak not in html, (kind, leak)

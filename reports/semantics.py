@@ -286,7 +286,8 @@ class TargetBook:
         the latest that overlaps) for the slice: one queue (its own target, else its
         channel's, else the general one), one channel (its target, else the general one) or
         the whole scope (the general target only). Customer-segment targets apply only to a
-        row of that segment."""
+        row of that segment. A channel measured in hours (e-mail, web forms) takes time
+        targets (seconds) only from targets set for it or its queues, never the general one."""
         if queue_id is not None and not channel:
             channel = self.queue_channels.get(queue_id, "")
         # A centre-wide target of a time (ASA 25 s, AHT 420 s) is about the channels answered
@@ -456,3 +457,32 @@ def resolve(centre, start: dt.date, end: dt.date, *, sl_threshold_s: int | None 
         overrides["sl_threshold_s"] = int(sl_threshold_s)
         return Resolution(periods, Thresholds(override_s=int(sl_threshold_s)), overrides)
     return Resolution(periods, sl_thresholds(centre), overrides)
+
+
+# --- what the figures' meaning depends on -------------------------------------------------------
+
+def meaning_version() -> str:
+    """A token that changes whenever anything a figure's meaning is resolved from changes: the
+    business plans' targets (value, dates, slice, KPI, objective and plan names), the
+    service-level measurement configurations and the metric catalogue. Caches of judged figures
+    (RAG colours, targets, thresholds) put it in their keys, so a plan edit shows at once.
+    Three small reads: plans, configurations and the catalogue hold tens of rows, not data."""
+    import hashlib
+
+    digest = hashlib.sha1()
+    reads = (
+        Target.objects.order_by("pk").values_list(
+            "pk", "value", "period_start", "period_end", "queue_id", "channel",
+            "customer_segment", "kpi__metric_code", "kpi__metric_variant", "kpi__name",
+            "kpi__objective__title", "kpi__objective__plan__name"),
+        MeasurementConfig.objects.order_by("pk").values_list(
+            "pk", "parameters", "active", "metric_id", "step__queue_id", "step__pathway_id"),
+        MetricDefinition.objects.order_by("pk").values_list(
+            "pk", "parameters", "variant", "version", "effective_from", "effective_to",
+            "is_default_variant", "name", "unit"),
+    )
+    for read in reads:
+        for row in read:
+            digest.update(repr(row).encode())
+        digest.update(b"|")
+    return digest.hexdigest()[:16]

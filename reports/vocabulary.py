@@ -40,6 +40,13 @@ def fmt_duration(seconds) -> str:
     return f"{s / 86400:,.0f} d"
 
 
+def fmt_percent(fraction) -> str:
+    """A fraction 0..1 as a percentage: "12.3 %" (the one way percentages are written)."""
+    if is_missing(fraction):
+        return NO_DATA
+    return f"{float(fraction) * 100:.1f} %"
+
+
 @dataclass(frozen=True)
 class Metric:
     """A figure of the KPI tables: its column ``key``, the ``label`` users read, its ``unit``,
@@ -61,7 +68,7 @@ class Metric:
             return NO_DATA
         value = float(value)
         if self.unit == "ratio":
-            return f"{value * 100:.1f} %"
+            return fmt_percent(value)
         if self.unit == "seconds":
             return fmt_duration(value)
         if self.unit == "money":

@@ -1,6 +1,4 @@
-"""Vocabularies of stakeholders and dashboards, and the metrics a widget can show."""
-from dataclasses import dataclass
-
+"""Choices of stakeholders and dashboards, and which metrics a widget can show."""
 from django.db import models
 
 
@@ -75,39 +73,8 @@ class Breakdown(models.TextChoices):
     TEAM = "team", "Team"
 
 
-@dataclass(frozen=True)
-class Metric:
-    """A metric a widget can show: the column of the analysis engine's KPI table that holds it,
-    how to format it, its definition in words, and which direction is good."""
-
-    key: str
-    label: str
-    unit: str  # "count", "ratio" (0..1, shown as %), "seconds", "money"
-    definition: str
-    higher_is_better: bool | None = True
-
-
-METRICS = {
-    m.key: m
-    for m in (
-        Metric("offered", "Offered", "count",
-               "Contacts that entered the queue (IVR-contained contacts are not offered).", None),
-        Metric("answered", "Answered", "count", "Contacts answered by an agent.", None),
-        Metric("handled", "Handled", "count", "Contacts handled by an agent.", None),
-        Metric("abandoned", "Abandoned", "count", "Contacts that hung up while queued.", False),
-        Metric("service_level", "Service level", "ratio",
-               "Answered within T / (offered − short abandons) unless the widget names another "
-               "variant."),
-        Metric("asa_s", "ASA", "seconds", "Σ wait of answered / answered.", False),
-        Metric("aht_s", "AHT", "seconds", "(talk + hold + ACW) / handled.", False),
-        Metric("abandon_rate", "Abandon rate", "ratio",
-               "(abandoned − short abandons) / (offered − short abandons).", False),
-        Metric("transfer_rate", "Transfer rate", "ratio", "Transferred / handled.", False),
-        Metric("escalation_rate", "Escalation rate", "ratio", "Escalated / handled.", False),
-        Metric("ivr_containment", "IVR containment", "ratio",
-               "IVR sessions ending in self-service / IVR sessions."),
-        Metric("occupancy", "Occupancy", "ratio", "Busy / (busy + available) agent time.", None),
-        Metric("cost_per_contact", "Cost per contact", "money",
-               "Cost (from the widget's cost per period) / handled contacts.", False),
-    )
-}
+# The figures a widget can show: columns of the analysis engine's KPI tables. Their labels,
+# units, formats and directions are the metric vocabulary's (``reports.vocabulary.METRICS``).
+WIDGET_METRICS = ("offered", "answered", "handled", "abandoned", "service_level", "asa_s",
+                  "aht_s", "abandon_rate", "transfer_rate", "escalation_rate", "ivr_containment",
+                  "occupancy", "cost_per_contact")

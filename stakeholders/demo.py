@@ -613,9 +613,9 @@ def _stakeholders(queues) -> None:
 
 
 def _costs_from_plan(plan, kpis) -> None:
-    """Cost-per-contact widgets take their monthly cost and target from the demo's business
-    plan (the budget lines and the cost-per-contact KPI), not from the defaults of a new
-    dashboard, so the figures agree with the plan page."""
+    """Cost-per-contact widgets take their monthly cost from the demo's business plan (its
+    budget lines), not from the defaults of a new dashboard. Their target is the plan's
+    cost-per-contact target, resolved like every other (``reports.semantics``), not copied."""
     from django.db.models import Sum
 
     from .models import Widget
@@ -626,12 +626,10 @@ def _costs_from_plan(plan, kpis) -> None:
     if not total or not months:
         return
     per_month = round(float(total) / months, 2)
-    target = kpis.get("Cost per contact", (None, None))[1]
     for widget in Widget.objects.all():
         if "cost_per_contact" not in (widget.metrics or []):
             continue
-        widget.options = {**(widget.options or {}), "cost_per_month": per_month,
-                          **({"target": float(target.value)} if target else {})}
+        widget.options = {**(widget.options or {}), "cost_per_month": per_month}
         widget.save(update_fields=["options"])
 
 

@@ -1,4 +1,5 @@
-"""Plotly figures and number formats for dashboard widgets: one palette, one set of formats.
+"""Plotly figures for dashboard widgets: one palette; labels, units and number formats are the
+metric vocabulary's (``reports.vocabulary``).
 
 Figures are returned as plain dicts (``fig.to_plotly_json()``) so templates embed them as JSON
 and the browser draws them with the local Plotly bundle. Time axes are the centre's local time
@@ -13,6 +14,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from reports import charts
+from reports.vocabulary import fmt_duration
 
 # The analysis engine's colours first, so dashboards and analysis pages look alike.
 PALETTE = [charts.COLOURS["actual"], charts.COLOURS["forecast"], "#1a7f37",
@@ -29,35 +31,10 @@ def _nan(value):
     return value is None or (isinstance(value, float) and math.isnan(value))
 
 
-def pct(value, digits=1):
-    return "–" if _nan(value) else f"{value * 100:.{digits}f}%"
-
-
-def fmt(metric, value) -> str:
-    """``value`` in ``metric``'s unit as shown everywhere (tiles, tables, hover text)."""
-    if _nan(value):
-        return "–"
-    if metric.unit == "ratio":
-        return pct(float(value))
-    if metric.unit == "seconds":
-        value = float(value)
-        return f"{value:.0f} s" if value < 600 else f"{value / 60:.1f} min"
-    if metric.unit == "money":
-        return f"{float(value):,.2f}"
-    return f"{float(value):,.0f}"
-
-
 def tickformat(metric):
-    return {"ratio": ".0%", "seconds": ",.0f", "money": ",.2f"}.get(metric.unit, ",.0f")
-
-
-def hoverformat(metric):
-    return {"ratio": ".1%", "seconds": ",.0f", "money": ",.2f"}.get(metric.unit, ",.0f")
-
-
-def axis_title(metric):
-    suffix = {"seconds": " (s)", "ratio": " (%)", "money": " (currency)"}.get(metric.unit, "")
-    return f"{metric.label}{suffix}"
+    """Axis ticks: whole percentages on a ratio axis; hover text and labels use the metric's
+    own format (``reports.vocabulary``)."""
+    return ".0%" if metric.unit == "ratio" else metric.d3_format
 
 
 def trend_arrow(metric, value, previous) -> dict:
@@ -72,7 +49,7 @@ def trend_arrow(metric, value, previous) -> dict:
     if metric.unit == "ratio":
         text = f"{delta * 100:+.1f} pts"
     elif metric.unit == "seconds":
-        text = f"{delta:+.0f} s"
+        text = ("+" if delta > 0 else "-") + fmt_duration(abs(delta))
     elif float(previous):
         text = f"{delta / float(previous):+.1%}"
     else:
@@ -109,7 +86,7 @@ def sparkline(x, y, metric):
     fig = go.Figure(go.Scatter(
         x=pd.to_datetime(x).dt.strftime("%Y-%m-%dT%H:%M:%S").tolist(), y=list(y), mode="lines",
         line=dict(color=PALETTE[0], width=2), fill="tozeroy", fillcolor="rgba(11,92,173,.08)",
-        hovertemplate=f"%{{x}}<br>%{{y:{hoverformat(metric)}}}<extra></extra>"))
+        hovertemplate=f"%{{x}}<br>%{{y:{metric.d3_format}}}<extra></extra>"))
     fig.update_layout(paper_bgcolor="#fff", plot_bgcolor="#fff", height=60,
                       margin=dict(l=0, r=0, t=0, b=0),
                       showlegend=False, xaxis=dict(visible=False), yaxis=dict(visible=False))
@@ -147,7 +124,7 @@ def time_series(table, metrics, breakdown=False, target=None, amber_margin=None,
         for trace in fig.data:
             if trace.name in keys:
                 trace.customdata = [[str(keys[trace.name])]] * len(trace.x)
-    fig.update_yaxes(title_text=axis_title(metric), tickformat=tickformat(metric))
+    fig.update_yaxes(title_text=metric.axis_title, tickformat=tickformat(metric))
     fig.update_xaxes(title_text=f"Local time ({tz})" if granularity in ("15min", "30min", "hour")
                      else f"Period start ({tz})")
     if granularity in ("month", "quarter", "year"):
@@ -161,7 +138,7 @@ def heatmap(grid, metric, note):
     fig.update_traces(colorbar=dict(tickformat=tickformat(metric),
                                     title=dict(text=note, side="right")),
                       hovertemplate=f"%{{y}} %{{x}}<br>{note}: "
-                                    f"%{{z:{hoverformat(metric)}}}<extra></extra>")
+                                    f"%{{z:{metric.d3_format}}}<extra></extra>")
     fig.update_xaxes(title_text="Local hour")
     return _adapt(fig, height=300, hovermode="closest")
 
@@ -179,7 +156,7 @@ def staffing(table, tz):
 def control_chart(chart, metric, tz):
     fig = charts.control_chart(chart.assign(period_start=_x(chart)), "period_start", "value",
                                metric.label, percent=metric.unit == "ratio")
-    fig.update_yaxes(title_text=axis_title(metric), tickformat=tickformat(metric))
+    fig.update_yaxes(title_text=metric.axis_title, tickformat=tickformat(metric))
     fig.update_xaxes(title_text=f"Period start ({tz})")
     return _adapt(fig)
 

@@ -12,8 +12,9 @@ from measurements.constants import WAIT_BUCKETS_S, wait_bucket_label
 from pathways.constants import Channel
 from pathways.models import Pathway, Queue
 from reports.analysis.kpis import SL_VARIANTS
+from reports.vocabulary import METRICS
 
-from .constants import METRICS, Period, WidgetKind
+from .constants import WIDGET_METRICS, Period, WidgetKind
 from .models import Dashboard, Stakeholder, Widget
 
 
@@ -111,23 +112,35 @@ class DashboardForm(forms.ModelForm):
 
 class WidgetForm(forms.ModelForm):
     metrics = forms.MultipleChoiceField(
-        choices=[(k, m.label) for k, m in METRICS.items()], widget=forms.CheckboxSelectMultiple,
+        choices=[(k, METRICS[k].label) for k in WIDGET_METRICS],
+        widget=forms.CheckboxSelectMultiple,
         help_text="Tiles, heatmaps, control charts and forecasts use the first one chosen.")
+    # Targets, thresholds and the variant come from the business plan, each queue's measurement
+    # configuration and the metric catalogue (reports.semantics). A value given here overrides
+    # them for this widget only, and the widget says so next to its figure.
     target = forms.FloatField(
-        required=False, help_text="Target in the metric's unit; for rates and service level give "
-                                  "a percentage (80 = 80%).")
+        label="Target override", required=False,
+        help_text="Empty = the business plan's target in force (none in the plan: “no "
+                  "target”). A value here overrides it on this widget only, in the metric's "
+                  "unit; for rates and service level a percentage (80 = 80 %).")
     amber_margin = forms.FloatField(
         required=False, help_text="How far short of target is amber rather than red (same unit; "
                                   "default 5 points or 10%).")
     sl_threshold_s = forms.TypedChoiceField(
-        label="Service-level threshold T", coerce=int, initial=20,
-        choices=[(b, wait_bucket_label(b)) for b in WAIT_BUCKETS_S])
+        label="Service-level threshold override", coerce=int, required=False, empty_value=None,
+        choices=[("", "— each queue's configured threshold —")]
+        + [(b, wait_bucket_label(b)) for b in WAIT_BUCKETS_S],
+        help_text="Empty = each queue's configured threshold (calls in seconds, e-mails in "
+                  "hours). A value here judges every contact of this widget at it instead.")
     short_abandon_s = forms.TypedChoiceField(
-        label="Short abandon up to", coerce=int, initial=5,
-        choices=[(0, "0 s (count every abandon)")] + [(b, wait_bucket_label(b))
-                                                      for b in WAIT_BUCKETS_S])
-    sl_variant = forms.ChoiceField(label="Service-level variant", choices=list(SL_VARIANTS.items()),
-                                   initial="excl_short_abandons")
+        label="Short-abandon override", coerce=int, required=False, empty_value=None,
+        choices=[("", "— the metric catalogue's —"), (0, "0 s (count every abandon)")]
+        + [(b, wait_bucket_label(b)) for b in WAIT_BUCKETS_S],
+        help_text="Empty = the short-abandon threshold of the definition in force.")
+    sl_variant = forms.ChoiceField(
+        label="Service-level variant override", required=False,
+        choices=[("", "— the metric catalogue's —"), *SL_VARIANTS.items()],
+        help_text="Empty = the variant of the definition in force.")
     channels = forms.MultipleChoiceField(
         choices=Channel.choices, required=False, widget=forms.CheckboxSelectMultiple,
         help_text="Only these channels (none ticked: every channel the stakeholder may see). "
@@ -189,7 +202,7 @@ class WidgetForm(forms.ModelForm):
                     self.add_error(name, "Give a percentage between 0 and 100.")
                 options[name] = value / 100 if is_ratio else value
         for name in ("sl_threshold_s", "short_abandon_s", "sl_variant"):
-            if data.get(name) is not None:
+            if data.get(name) not in (None, ""):
                 options[name] = data[name]
         if data.get("cost_per_month") is not None:
             options["cost_per_month"] = data["cost_per_month"]

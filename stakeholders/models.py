@@ -143,13 +143,16 @@ class WidgetQuerySet(models.QuerySet):
 
 
 class Widget(models.Model):
-    """One figure on a dashboard, bound to metrics (keys of ``stakeholders.constants.METRICS``),
-    a granularity and a period; the data scope is the dashboard's stakeholder's.
+    """One figure on a dashboard, bound to metrics (keys of
+    ``stakeholders.constants.WIDGET_METRICS``), a granularity and a period; the data scope is
+    the dashboard's stakeholder's.
 
     ``options`` holds kind-specific settings: ``target`` (in the metric's unit: 0..1 for ratios,
-    seconds for times), ``amber_margin`` (same unit), ``breakdown`` (see ``Breakdown``),
-    ``sl_threshold_s``, ``short_abandon_s``, ``sl_variant``, ``cost_per_month`` (for cost per
-    contact) and ``shrinkage`` (0..1, for staffing).
+    seconds for times), ``sl_threshold_s``, ``short_abandon_s`` and ``sl_variant`` — each an
+    explicit override of the business plan's target, each queue's configured threshold and the
+    catalogue's definition (absent: those apply; ``reports.semantics``) — ``amber_margin`` (same
+    unit as the target), ``channels``, ``cost_per_month`` (for cost per contact) and
+    ``shrinkage`` (0..1, for staffing).
     """
 
     dashboard = models.ForeignKey(Dashboard, on_delete=models.CASCADE, related_name="widgets")
@@ -175,16 +178,16 @@ class Widget(models.Model):
         return self.title
 
     def clean(self):
-        from .constants import METRICS
+        from .constants import WIDGET_METRICS
 
         errors = {}
         if not isinstance(self.metrics, list) or not self.metrics:
             errors["metrics"] = "Choose at least one metric."
         else:
-            unknown = [m for m in self.metrics if m not in METRICS]
+            unknown = [m for m in self.metrics if m not in WIDGET_METRICS]
             if unknown:
                 errors["metrics"] = (f"Unknown metric {', '.join(map(str, unknown))}; choose from "
-                                     f"{', '.join(METRICS)}.")
+                                     f"{', '.join(WIDGET_METRICS)}.")
         if self.period == Period.CUSTOM:
             if not self.custom_start or not self.custom_end:
                 errors["custom_start"] = "A custom period needs a first and a last day."

@@ -16,7 +16,9 @@ from contactmis.roles import can_read_all
 from contactmis.selectors import centre_current
 from measurements.models import Contact, IntervalStat
 from measurements.selectors.versions import data_version as measurement_data_version
+from pathways.constants import Channel
 from pathways.models import Queue
+from reports.semantics import meaning_version
 
 from .models import Dashboard, Stakeholder, Widget
 from .scope import stakeholder_of_user, stakeholder_scope
@@ -82,6 +84,18 @@ def scope_queues(scope):
     return Queue.objects.restrict(scope).order_by("name", "code")
 
 
+def scope_channels(scope, queue=None) -> list[tuple[str, str]]:
+    """``(code, label)`` of the channels of the queues visible in ``scope`` (or of ``queue``),
+    in the order of :class:`pathways.constants.Channel`."""
+    if queue is not None:
+        found = {queue.channel}
+    else:
+        found = set(Queue.objects.restrict(scope).values_list("channel", flat=True).distinct())
+    if scope.channels is not None:
+        found &= set(scope.channels)
+    return [(code, label) for code, label in Channel.choices if code in found]
+
+
 def scope_queue_get(scope, queue_id) -> Queue:
     """A queue filter value: the queue if it is inside ``scope``, else 404."""
     try:
@@ -94,10 +108,17 @@ def scope_queue_get(scope, queue_id) -> Queue:
     return queue
 
 
-def data_version():
-    """Changes whenever rollup data is written (``measurements.selectors.versions``): part of
-    every cached widget's key."""
-    return measurement_data_version()
+def queue_channels(queue_ids) -> dict:
+    """Queue id → channel, for the queues named."""
+    return dict(Queue.objects.filter(pk__in=list(queue_ids)).values_list("pk", "channel"))
+
+
+def data_version() -> str:
+    """Changes whenever rollup data is written (``measurements.selectors.versions``) or what the
+    figures are judged by changes (plan targets, measurement configurations, the metric
+    catalogue: ``reports.semantics.meaning_version``): part of every cached widget's key, so
+    neither an import nor a plan edit is hidden by the cache."""
+    return f"{measurement_data_version()}:{meaning_version()}"
 
 
 def latest_data_day(scope):

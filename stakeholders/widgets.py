@@ -27,10 +27,17 @@ from reports.analyses import plan_versus_actual
 from reports.analysis import control, erlang, forecast, patterns, plan
 from reports.analysis.kpis import kpis_from_sums, ratio, sum_components
 from reports.selectors import component_sums, scope_meaning
-from reports.semantics import Resolution, apply_overrides, resolve, target_book
+from reports.semantics import (
+    OWN_BASIS,
+    Resolution,
+    apply_overrides,
+    resolve,
+    target_book,
+    threshold_basis,
+)
+from reports.vocabulary import METRICS, NO_DATA, NO_TARGET, Metric, fmt_percent
 
 from . import figures, selectors
-from .constants import METRICS, Metric
 from .periods import ResolvedPeriod, resolve_period
 from .selectors import centre_time_zone
 
@@ -106,13 +113,14 @@ def widget_scope(widget, scope):
 def definitions(widget, resolution: Resolution) -> list[str]:
     params = resolution.periods[-1].params
     out = []
-    for key in widget.metrics:
+    # A judged figure's definition first: it is the one shown under the widget's title.
+    for key in sorted(widget.metrics, key=lambda k: k != "service_level"):
         metric = METRICS.get(key)
         if metric is None:
             continue
         text = f"{metric.label}: {metric.definition}"
         if key == "service_level":
-            text = f"{metric.label} — {resolution.label}"
+            text = resolution.label  # names the metric and its version itself
         elif key == "abandon_rate":
             text += f" Short abandon ≤ {params.short_abandon_s} s."
         out.append(text)
@@ -342,6 +350,23 @@ def _rag(metric: Metric, value, target, margin):
     return "amber" if gap >= -float(margin) else "red"
 
 
+def threshold_words(basis: str) -> str:
+    """The words under a service level: "answered within 60 s", "… within each queue's own
+    threshold" (``basis`` from ``reports.semantics.threshold_basis``)."""
+    return f"answered within {basis}" if basis else ""
+
+
+def target_words(resolved) -> str:
+    """What a figure is judged against, in words: "no target", "target 85.0 % chosen on this
+    widget", or the plan's target with where it comes from."""
+    if resolved is None:
+        return NO_TARGET
+    if resolved.source == "override":
+        return f"target {METRICS[resolved.metric].fmt(resolved.value)} chosen on this widget " \
+               "(not the business plan's)"
+    return resolved.describe()
+
+
 def _meaning_target(result, metric_key):
     resolved = result.meaning.get("targets", {}).get(metric_key)
     return resolved.value if resolved is not None else None
@@ -365,6 +390,28 @@ def _row_targets(result, table, breakdown, widget, period) -> list[dict]:
             continue
         out.append(apply_overrides(found, overrides))
     return out
+
+
+def _row_thresholds(result, table, breakdown, resolution) -> tuple[list, list]:
+    """The service-level threshold (seconds, None where a row mixes thresholds) and its words
+    for each row of a widget table: a queue's own when broken down by queue, the scope's when
+    all its contacts share one, "each queue's own threshold" otherwise."""
+    whole = result.meaning.get("sl_threshold_s")
+    whole_basis = result.meaning.get("sl_basis", "")
+    if breakdown != "queue":
+        if breakdown and whole is None:
+            return [None] * len(table), [OWN_BASIS] * len(table)
+        return [whole] * len(table), [whole_basis] * len(table)
+    channels = selectors.queue_channels(table["key"].dropna().tolist())
+    out, words = [], []
+    for key in table["key"]:
+        found = {resolution.thresholds.for_row(key, channels.get(key, ""),
+                                               p.params.sl_threshold_s)
+                 for p in resolution.periods}
+        seconds = found.pop() if len(found) == 1 else None
+        out.append(seconds)
+        words.append(threshold_basis(seconds, resolution.thresholds))
+    return out, words
 
 
 # --- builders ---------------------------------------------------------------------------------
@@ -415,11 +462,15 @@ def _tile(result, widget, scope, period, resolution, queue, tz, now_local):
         "metric": metric, "value": value, "target": target, "previous": previous,
         "rag": _rag(metric, value, target, _opt(widget, "amber_margin")),
         "trend": figures.trend_arrow(metric, value, previous),
-        "value_text": figures.fmt(metric, value),
-        "target_text": figures.fmt(metric, target) if target is not None else "no target",
-        "target_from": resolved.describe() if resolved is not None else "no target",
-        "basis": result.meaning.get("sl_basis", "") if metric.key == "service_level" else "",
-        "previous_text": figures.fmt(metric, previous) if previous is not None else "",
+        "value_text": metric.fmt(value),
+        "target_text": metric.fmt(target) if target is not None else NO_TARGET,
+        "target_from": target_words(resolved),
+        "override": resolved is not None and resolved.source == "override",
+        "sl_threshold_s": result.meaning.get("sl_threshold_s")
+        if metric.key == "service_level" else None,
+        "basis": threshold_words(result.meaning.get("sl_basis", ""))
+        if metric.key == "service_level" else "",
+        "previous_text": metric.fmt(previous) if previous is not None else "",
     }
     result.figure = figures.sparkline(spark["period_start"], spark[metric.key], metric)
     result.table = spark[["period_start", *_table_columns(widget, spark)]]
@@ -440,6 +491,10 @@ def _series(result, widget, scope, period, resolution, queue, tz, now_local):
         result.empty = "No data in this period."
         return
     table = with_kpis(sums, widget, params, period, now_local)
+    resolved = result.meaning.get("targets", {}).get(widget.metrics[0])
+    if resolved is not None:  # the line drawn, and where it comes from
+        words = target_words(resolved)
+        result.notes.append(words[0].upper() + words[1:] + ".")
     keys = ["period_start", *(["key", "key_label"] if breakdown else [])]
     result.table = table[[*keys, *_table_columns(widget, table)]]
     result.figure = figures.time_series(
@@ -463,10 +518,26 @@ def _table(result, widget, scope, period, resolution, queue, tz, now_local):
         table = table.sort_values("key_label", kind="stable")
     cols = [*(["key", "key_label"] if breakdown else []),
             *[c for c in widget.metrics if c in table.columns]]
+    idle = (table["offered"] == 0).to_numpy()  # nothing offered: judged at no threshold
     table = table[cols].reset_index(drop=True)
+    judged = "service_level" in widget.metrics
+    if judged:  # with each service level, the threshold it was judged at
+        thresholds, bases = _row_thresholds(result, table, breakdown, resolution)
+        thresholds = [None if i else t for t, i in zip(thresholds, idle, strict=True)]
+        bases = ["" if i else b for b, i in zip(bases, idle, strict=True)]
+        at = cols.index("service_level") + 1
+        table.insert(at, "sl_threshold_s", pd.array(thresholds, dtype="Int64"))
+        table.insert(at + 1, "sl_basis", bases)
     if _opt(widget, "plan_vs_actual"):
         found = _row_targets(result, table, breakdown, widget, period)
         pva = plan_versus_actual(table, found, ["key", "key_label"] if breakdown else [])
+        if judged and not pva.empty:
+            by_row = dict(zip(table["key"] if breakdown else [None] * len(table),
+                              table["sl_basis"], strict=True))
+            pva.insert(pva.columns.get_loc("actual"), "judged_at", [
+                by_row.get(k if breakdown else None, "") if kpi == "service_level" else ""
+                for k, kpi in zip(pva["key"] if breakdown else [None] * len(pva), pva["kpi"],
+                                  strict=True)])
         if pva.empty:
             result.table = table
             result.notes.append("No business-plan target is in force for these figures.")
@@ -634,8 +705,8 @@ def _forecast(result, widget, scope, period, resolution, queue, tz, now_local):
         result.notes.append("The volume forecast is of offered contacts.")
     result.notes.append(
         f"Forecast: {method}, fitted on the 8 weeks before the period. WAPE "
-        f"{figures.pct(forecast.wape(done['actual'].fillna(0), done['forecast']))}, bias "
-        f"{figures.pct(forecast.bias(done['actual'].fillna(0), done['forecast']))} "
+        f"{fmt_percent(forecast.wape(done['actual'].fillna(0), done['forecast']))}, bias "
+        f"{fmt_percent(forecast.bias(done['actual'].fillna(0), done['forecast']))} "
         f"over the {len(done)} complete days.")
     result.table = merged
     result.figure = figures.forecast_vs_actual(merged, metric, tz)
@@ -694,8 +765,9 @@ _COLUMN_LABELS = {"period_start": "Period", "key_label": "", "kpi": "KPI", "actu
                   "target": "Target", "gap": "Gap", "met": "Met", "attainment": "Attainment",
                   "required_agents": "Required", "scheduled_agents": "Scheduled",
                   "actual_agents": "Actual", "gap_agents": "Gap", "forecast": "Forecast",
-                  "direction": "Target is"}
-_HIDDEN = {"key", "direction", "attainment"}
+                  "direction": "Target is", "sl_basis": "Answered within",
+                  "judged_at": "Answered within"}
+_HIDDEN = {"key", "direction", "attainment", "sl_threshold_s"}
 
 
 def table_display(result: WidgetResult, breakdown_label: str = "") -> dict:
@@ -709,7 +781,7 @@ def table_display(result: WidgetResult, breakdown_label: str = "") -> dict:
         if c == "key_label":
             label = breakdown_label or "Group"
         header.append({"label": label, "num": c not in ("key_label", "kpi", "period_start",
-                                                          "met")})
+                                                          "met", "sl_basis", "judged_at")})
     rows = []
     for record in frame.to_dict("records"):
         metric = METRICS.get(record.get("kpi")) if "kpi" in record else None
@@ -719,17 +791,17 @@ def table_display(result: WidgetResult, breakdown_label: str = "") -> dict:
             if c == "kpi":
                 text = METRICS[v].label if v in METRICS else str(v)
             elif c == "met":
-                text = "–" if v is None or v is pd.NA else ("Met" if bool(v) else "Missed")
+                text = NO_TARGET if v is None or v is pd.NA else ("Met" if bool(v) else "Missed")
             elif c == "period_start":
                 text = pd.Timestamp(v).strftime("%d %b %Y %H:%M").replace(" 00:00", "")
             elif c == "gap" and metric is not None and metric.unit == "ratio":
-                text = "–" if v is None or math.isnan(v) else f"{v * 100:+.1f} pts"
+                text = NO_DATA if v is None or math.isnan(v) else f"{v * 100:+.1f} pts"
             elif c in ("actual", "target", "gap") and metric is not None:
-                text = figures.fmt(metric, v)
+                text = metric.fmt(v)
             elif c in METRICS:
-                text = figures.fmt(METRICS[c], v)
+                text = METRICS[c].fmt(v)
             elif isinstance(v, float):
-                text = "–" if math.isnan(v) else f"{v:,.1f}"
+                text = NO_DATA if math.isnan(v) else f"{v:,.1f}"
             else:
                 text = str(v)
             cells.append({"text": text, "num": header[len(cells)]["num"]})

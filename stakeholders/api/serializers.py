@@ -5,7 +5,7 @@ from rest_framework import serializers
 from contactmis.roles import VIEWER
 from pathways.models import Pathway, Queue
 
-from ..constants import METRICS
+from ..constants import WIDGET_METRICS
 from ..models import Dashboard, Stakeholder, Widget
 
 
@@ -53,7 +53,7 @@ class StakeholderSerializer(serializers.ModelSerializer):
 
 
 class WidgetSerializer(serializers.ModelSerializer):
-    metrics = serializers.ListField(child=serializers.ChoiceField(choices=list(METRICS)),
+    metrics = serializers.ListField(child=serializers.ChoiceField(choices=list(WIDGET_METRICS)),
                                     allow_empty=False)
 
     class Meta:

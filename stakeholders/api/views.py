@@ -19,7 +19,7 @@ from contactmis.roles import MANAGER, role_of
 
 from .. import exports, selectors, services
 from ..models import Dashboard, Stakeholder, Widget
-from ..widgets import widget_result
+from ..widgets import target_words, widget_result
 from .serializers import (
     DashboardSerializer,
     ReorderSerializer,
@@ -47,22 +47,46 @@ def _api_errors(exc: DjangoValidationError):
     return ApiValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
 
 
+def _target(resolved):
+    """A target as JSON: its value in the figure's unit, where it comes from (``source``: "plan"
+    or "override", with the plan, objective, KPI and slice) and in words; None: no target."""
+    if resolved is None:
+        return None
+    return {**resolved.as_dict(), "text": target_words(resolved)}
+
+
+def meaning_payload(result) -> dict:
+    """What a widget's values were judged by: the service-level threshold (``sl_threshold_s``,
+    null where its contacts have different ones, then ``sl_basis`` says "each queue's own
+    threshold") and, for each of its metrics, the target in force (null: no target)."""
+    meaning = result.meaning or {}
+    targets = meaning.get("targets", {})
+    return {"sl_threshold_s": meaning.get("sl_threshold_s"),
+            "sl_basis": meaning.get("sl_basis", ""),
+            "targets": {m: _target(targets.get(m)) for m in result.widget.metrics}}
+
+
 def widget_payload(result):
-    """A widget's computed data as JSON-safe values (the API's ``data`` action)."""
+    """A widget's computed data as JSON-safe values (the API's ``data`` action), each value
+    with the threshold and target it was judged by (``meaning``; table rows broken down by
+    queue carry their own ``sl_threshold_s``/``sl_basis``)."""
     table = result.table
     records = [{k: exports._cell(v) for k, v in row.items()} for row in
                table.to_dict("records")] if len(table) else []
+    meaning = meaning_payload(result)
     tile = None
     if result.tile:
         tile = {k: exports._cell(result.tile[k]) if k in ("value", "previous") else
                 result.tile[k] for k in ("value", "target", "previous", "rag", "trend",
-                                         "value_text")}
+                                         "value_text", "target_text", "target_from",
+                                         "sl_threshold_s", "basis")}
+        tile["target"] = meaning["targets"].get(result.widget.metrics[0])
     return {"widget": result.widget.pk, "title": result.widget.title,
             "kind": result.widget.kind, "period": {
                 "key": result.period.key, "label": result.period.label,
                 "start": result.period.start.isoformat(), "end": result.period.end.isoformat()},
             "definitions": result.definitions, "notes": result.notes, "empty": result.empty,
-            "tile": tile, "rows": records}
+            "meaning": meaning, "tile": tile, "rows": records}
 
 
 def _queue(request, scope):

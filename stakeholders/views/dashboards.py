@@ -20,9 +20,10 @@ from django.views import View
 
 from contactmis.roles import can_read_all, is_manager
 from contactmis.scope import Scope
+from reports.vocabulary import METRICS
 
 from .. import exports, selectors, services
-from ..constants import METRICS, Breakdown, WidgetKind
+from ..constants import Breakdown, WidgetKind
 from ..forms import DashboardForm, WidgetForm
 from ..models import Widget
 from ..scope import stakeholder_of_user, stakeholder_scope
@@ -265,6 +266,9 @@ def _drill_grain(widget):
     return widget.granularity
 
 
+WALL_CHANNEL_METRICS = ("service_level", "asa_s", "abandon_rate")
+
+
 class WallboardView(View):
     """Large-type, self-refreshing view of today for the floor. A viewer sees its own scope; a
     manager or analyst the whole centre or ``?stakeholder=<id>``'s scope."""
@@ -285,19 +289,30 @@ class WallboardView(View):
             scope = stakeholder_scope(stakeholder) if stakeholder else Scope.nothing()
         queue = _queue_filter(request, scope)
         now = timezone.now()
-        tiles = []
-        for key, target in (("offered", None), ("handled", None), ("service_level", 0.8),
-                            ("asa_s", 30), ("abandon_rate", 0.05)):
-            w = Widget(kind=WidgetKind.KPI_TILE, title=METRICS[key].label, metrics=[key],
-                       period="today", granularity="hour",
-                       options={"target": target} if target is not None else {})
-            tiles.append(widget_result(w, scope, now, queue=queue))
+        version = selectors.data_version()
+
+        def tile(key, title, channel=None):
+            # Judged like every widget: each queue's configured threshold, the plan's target
+            # in force for the slice (none: "no target").
+            w = Widget(kind=WidgetKind.KPI_TILE, title=title, metrics=[key], period="today",
+                       granularity="hour", options={"channels": [channel]} if channel else {})
+            return widget_result(w, scope, now, queue=queue, data_version=version)
+
+        totals = [tile("offered", "Offered"), tile("handled", "Handled")]
+        # Service level, speed of answer and abandons per channel: calls are answered in
+        # seconds and e-mails in hours, so one tile over both would describe neither.
+        channels = [(label, [tile(key, f"{label}: {METRICS[key].label}", code)
+                             for key in WALL_CHANNEL_METRICS])
+                    for code, label in selectors.scope_channels(scope, queue)]
         table = widget_result(Widget(
             kind=WidgetKind.TABLE, title="Queues today", period="today", granularity="day",
             breakdown="queue", metrics=["offered", "answered", "service_level", "asa_s",
-                                        "abandon_rate"]), scope, now, queue=queue)
+                                        "abandon_rate"]), scope, now, queue=queue,
+            data_version=version)
         return render(request, "stakeholders/wallboard.html", {
-            "tiles": tiles, "table": _present(table), "scope": scope, "stakeholder": stakeholder,
+            "totals": totals, "channels": channels,
+            "tiles": totals + [t for _, group in channels for t in group],
+            "table": _present(table), "scope": scope, "stakeholder": stakeholder,
             "stakeholders": selectors.stakeholder_list(request.user)
             if can_read_all(request.user) else [],
             "queue": queue, "queues": selectors.scope_queues(scope), "now": now,

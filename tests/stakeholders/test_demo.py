@@ -3,7 +3,7 @@ the normal batch pipeline, the content it creates, the measurement tests and the
 monitor, and plausible KPIs computed by the product itself (reports.selectors, the dashboards'
 reads)."""
 import io
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -112,11 +112,15 @@ def test_stakeholders_of_every_type_with_dashboards_and_schedules(loaded):
     assert scope.queue_ids == frozenset([Queue.objects.get(code="Sales – Vendor").pk])
 
 
+@pytest.mark.clock(datetime(2026, 4, 10, 12, 0, tzinfo=UTC))  # inside the demo's plan
 def test_cost_per_contact_widgets_follow_the_business_plan(loaded):
     from django.db.models import Sum
+    from django.utils import timezone
 
     from measurements.models import BudgetLine, Target
     from stakeholders.models import Widget
+    from stakeholders.selectors import dashboard_scope
+    from stakeholders.widgets import widget_result
 
     widgets = [w for w in Widget.objects.all() if "cost_per_contact" in w.metrics]
     assert widgets
@@ -126,7 +130,11 @@ def test_cost_per_contact_widgets_follow_the_business_plan(loaded):
     target = Target.objects.get(kpi__metric_code="cost_per_contact")
     for widget in widgets:
         assert widget.options["cost_per_month"] == pytest.approx(per_month, abs=0.01)
-        assert widget.options["target"] == float(target.value)
+        # The target is the plan's, resolved, not a copy typed into the widget.
+        assert "target" not in widget.options
+        result = widget_result(widget, dashboard_scope(widget.dashboard), timezone.now())
+        resolved = result.meaning["targets"]["cost_per_contact"]
+        assert (resolved.value, resolved.source) == (float(target.value), "plan")
 
 
 def test_loading_twice_changes_nothing(loaded, tmp_path):

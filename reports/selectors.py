@@ -550,9 +550,35 @@ def interval_frame(scope, centre, start, end, fields=("offered", "handled", "tal
         df[f] = pd.to_numeric(df[f])
     df["period_start"] = pd.to_datetime(df["local_date"]) + pd.to_timedelta(
         df["local_minute"], unit="min")
+    if source is None and set(AGENT_TIME) & set(fields):
+        df = _interval_agent_time(df, scope, centre, start, end, queue_ids)
     if {"talk_s", "hold_s", "acw_s"} <= set(fields):
         df["handle_s"] = df["talk_s"] + df["hold_s"] + df["acw_s"]
     return df
+
+
+def _interval_agent_time(df, scope, centre, start, end, queue_ids):
+    """``df`` (one row per interval) with the agent-state feeds' seconds attributed to the
+    scope's queues (``queue_ids`` only, if given) added to its agent-time columns."""
+    agent = agent_time_frame(scope, centre, start, end, fields=("interval_start",))
+    if queue_ids:
+        agent = agent[agent["queue_id"].isin(list(queue_ids))]
+    if agent.empty:
+        return df
+    agent = agent.groupby("interval_start")[list(AGENT_TIME)].sum()
+    agent.index = pd.to_datetime(agent.index, utc=True)
+    at = pd.to_datetime(df["interval_start"], utc=True)
+    for f in AGENT_TIME:
+        if f in df.columns:
+            df[f] = df[f].astype(float) + at.map(agent[f]).fillna(0).to_numpy()
+    return df
+
+
+def queues_with_contacts(scope, centre, start: dt.date, end: dt.date) -> set[int]:
+    """Ids of the queues in ``scope`` that were offered contacts in local days [start, end)."""
+    qs = _base(scope, centre, start, end, None, None, daily=True)
+    return set(qs.filter(offered__gt=0, queue__isnull=False).order_by()
+               .values_list("queue_id", flat=True).distinct())
 
 
 def flow_frame(scope, centre, start, end, source=None) -> pd.DataFrame:

@@ -393,7 +393,8 @@ def staffing_report(scope, centre, start, end, *, queue=None, channel: str = "",
     seconds (agent-state feeds, :func:`reports.selectors.agent_time_frame`) / interval length;
     empty (a gap, not zero) where no feed covers the queue."""
     chosen = analysis_queues(scope, centre, start, end, queue, channel)
-    result = {"empty": False, "charts": [], "tables": {}, "findings": [], "definition": "",
+    # ``empty`` until a queue is computed; ``prompt`` then says why nothing was.
+    result = {"empty": True, "charts": [], "tables": {}, "findings": [], "definition": "",
               "selection": chosen["label"], "selection_kind": chosen["chosen"],
               "prompt": chosen["prompt"], "queues": [], "no_target": []}
     if not chosen["queues"]:
@@ -428,7 +429,6 @@ def staffing_report(scope, centre, start, end, *, queue=None, channel: str = "",
                             f"{', '.join(result['no_target'])}: set one in the plan, or give a "
                             "target here, to compute the agents required.")
     if not parts:
-        result["empty"] = not result["no_target"]
         return result
     detail = pd.concat(parts, ignore_index=True)
     table = detail.groupby("period_start", as_index=False).agg(

@@ -71,13 +71,17 @@ def test_each_queue_is_staffed_at_its_own_threshold_and_target(centre, two_queue
     assert default["tables"]["intervals"][0]["required_agents"] == 15
 
 
-def test_a_queue_without_a_plan_target_is_not_computed(centre):
+def test_a_queue_without_a_plan_target_is_not_computed(manager_client, centre):
     queue = Queue.objects.create(centre=centre, code="Q", name="Claims")
     interval_row(centre, queue, dt.datetime(2026, 3, 2, 9, 0, tzinfo=centre.tz), talk_s=1800)
     report = staffing_report(Scope.everything(), centre, DAY, DAY + dt.timedelta(days=1))
     assert report["tables"] == {} and report["no_target"] == ["Claims"]
     assert report["prompt"].startswith("No service-level target is in force in the business "
                                        "plan for Claims")
+    html = manager_client.get(reverse("reports:staffing"), {
+        "start": "2026-03-02", "end": "2026-03-03"}).content.decode()
+    assert "No service-level target is in force in the business plan for Claims" in html
+    assert "No data for this period" not in html
 
 
 def test_a_target_typed_on_the_page_is_an_override_and_labelled_so(manager_client, centre,

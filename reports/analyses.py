@@ -15,6 +15,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
+from contactmis.scope import Scope
 from measurements.selectors import quality_caveats
 
 from . import charts
@@ -30,8 +31,18 @@ from .selectors import (
     interval_frame,
     kpi_frame,
     queue_facts_frame,
+    queues_with_contacts,
 )
-from .semantics import OWN_BASIS, frame_targets, periods_label
+from .semantics import (
+    OWN_BASIS,
+    apply_overrides,
+    definition_periods,
+    frame_targets,
+    periods_label,
+    sl_thresholds,
+    target_book,
+    threshold_basis,
+)
 from .vocabulary import fmt_duration
 
 TABLE_KPIS = ("offered", "answered", "abandoned", "short_abandoned", "service_level", "asa_s",
@@ -331,15 +342,132 @@ def pattern_report(scope, centre, start, end) -> dict:
     return result
 
 
-def staffing_report(scope, centre, start, end, target_sl=0.8, threshold_s=20, shrinkage=0.3,
-                    max_occupancy=None, patience="none") -> dict:
+def analysis_queues(scope, centre, start, end, queue=None, channel: str = "") -> dict:
+    """Which queues a staffing or queueing analysis is about: ``queue`` (a Queue inside
+    ``scope``), else every queue of ``channel`` in scope, else by default the first voice queue
+    in scope that had contacts in [start, end) (else the first voice queue). Never several
+    channels pooled. Returns ``queues`` (list), ``label`` (what is shown), ``chosen`` ("queue",
+    "channel" or "default") and ``scope`` narrowed to those queues; no queues → ``prompt``
+    says what to choose."""
+    from pathways.constants import QueueKind
+    from pathways.models import Queue
+
+    in_scope = Queue.objects.restrict(scope).filter(centre=centre).exclude(kind=QueueKind.IVR)
+    if queue is not None:
+        queues, label, chosen = [q for q in in_scope if q.pk == queue.pk], str(queue), "queue"
+    elif channel:
+        queues = list(in_scope.filter(channel=channel))
+        label, chosen = f"all {channel.replace('_', ' ')} queues", "channel"
+    else:
+        voice = list(in_scope.filter(channel="voice"))
+        busy = queues_with_contacts(scope, centre, start, end) if voice else set()
+        first = next((q for q in voice if q.pk in busy), voice[0] if voice else None)
+        queues = [first] if first else []
+        label, chosen = (f"{first} (the first voice queue in scope)" if first else ""), "default"
+    out = {"queues": queues, "label": label, "chosen": chosen, "prompt": ""}
+    if not queues:
+        out["prompt"] = ("No queue in your scope matches this choice: choose a queue or a "
+                         "channel above.")
+    out["scope"] = narrowed_to_queues(scope, [q.pk for q in queues])
+    return out
+
+
+def narrowed_to_queues(scope, queue_ids) -> Scope:
+    """``scope`` narrowed to ``queue_ids`` (never widened: a queue outside it stays out)."""
+    scope = scope if scope is not None else Scope.everything()
+    ids = frozenset(queue_ids)
+    # A new Scope (the request's is a lazy proxy, which dataclasses.replace refuses).
+    return Scope(queue_ids=ids if scope.queue_ids is None else scope.queue_ids & ids,
+                 channels=scope.channels, sites=scope.sites, pathway_ids=scope.pathway_ids,
+                 segments=scope.segments, label=scope.label)
+
+
+def staffing_report(scope, centre, start, end, *, queue=None, channel: str = "",
+                    target_sl: float | None = None, threshold_s: int | None = None,
+                    shrinkage: float = 0.3, max_occupancy=None, patience="none") -> dict:
     """Required agents per interval (Erlang C, or Erlang A with patience estimated from the
-    period's queue legs when ``patience == "estimate"``) against staffed agents."""
-    frame = interval_frame(scope, centre, start, end)
-    result = {"empty": frame.empty or frame["offered"].sum() == 0, "charts": [], "tables": {},
-              "findings": [], "definition": ""}
-    if result["empty"]:
+    period's queue legs when ``patience == "estimate"``) against staffed agents, per queue.
+
+    Each queue (``queue``, every queue of ``channel``, or the first voice queue in scope: see
+    :func:`analysis_queues`) is computed on its own, at its configured service-level threshold
+    and the business plan's service-level target in force for it
+    (:mod:`reports.semantics`); a channel's requirement is the sum of its queues' — contacts
+    of different queues or channels are never pooled into one Erlang C. ``target_sl`` (0..1)
+    and ``threshold_s`` are explicit overrides, shown as such. A queue with no target in the
+    plan and none given is not computed; ``no_target`` names it. Actual agents = staffed
+    seconds (agent-state feeds, :func:`reports.selectors.agent_time_frame`) / interval length;
+    empty (a gap, not zero) where no feed covers the queue."""
+    chosen = analysis_queues(scope, centre, start, end, queue, channel)
+    # ``empty`` until a queue is computed; ``prompt`` then says why nothing was.
+    result = {"empty": True, "charts": [], "tables": {}, "findings": [], "definition": "",
+              "selection": chosen["label"], "selection_kind": chosen["chosen"],
+              "prompt": chosen["prompt"], "queues": [], "no_target": []}
+    if not chosen["queues"]:
         return result
+    thresholds = sl_thresholds(centre, override_s=threshold_s)
+    default_s = definition_periods(centre, start, end)[-1].params.sl_threshold_s
+    book = target_book(centre, start, end)
+    overrides = {"service_level": target_sl} if target_sl is not None else None
+    parts, notes = [], []
+    for q in chosen["queues"]:
+        t_s = thresholds.for_row(q.pk, q.channel, default_s)
+        target = apply_overrides(book.for_slice(queue_id=q.pk, metrics={"service_level"}),
+                                 overrides).get("service_level")
+        if target is None:
+            result["no_target"].append(str(q))
+            continue
+        part = _queue_staffing(scope, centre, start, end, q, t_s, target.value, shrinkage,
+                               max_occupancy, patience)
+        if part is None:
+            continue
+        table, patience_s = part
+        parts.append(table)
+        basis = threshold_basis(t_s, thresholds)
+        result["queues"].append({"queue": str(q), "queue_id": q.pk, "threshold_s": t_s,
+                                 "threshold_basis": basis, "target_sl": target.value,
+                                 "target_from": target.describe(), "patience_s": patience_s})
+        model = (f"Erlang A (patience {patience_s:.0f} s estimated from the period's "
+                 "abandonments; SL = answered within T / offered)") if patience_s else "Erlang C"
+        notes.append(f"{q}: {model}, {target.describe()}, answered within {basis}")
+    if result["no_target"]:
+        result["prompt"] = (f"No service-level target is in force in the business plan for "
+                            f"{', '.join(result['no_target'])}: set one in the plan, or give a "
+                            "target here, to compute the agents required.")
+    if not parts:
+        return result
+    detail = pd.concat(parts, ignore_index=True)
+    table = detail.groupby("period_start", as_index=False).agg(
+        offered=("offered", "sum"), traffic_erlangs=("traffic_erlangs", "sum"),
+        required_agents=("required_agents", "sum"), scheduled_agents=("scheduled_agents", "sum"),
+        actual_agents=("actual_agents", lambda v: v.sum(min_count=1)))
+    if len(parts) == 1:
+        table = detail.drop(columns=["queue", "queue_id"])
+    result["empty"] = int(table["offered"].sum()) == 0
+    result["definition"] = ("; ".join(notes) + f"; shrinkage {shrinkage:.0%}"
+                            + (f"; max occupancy {max_occupancy:.0%}" if max_occupancy else "")
+                            + ("; the channel's requirement is the sum of its queues' (each "
+                               "its own Erlang C)" if len(parts) > 1 else "")
+                            + "; actual = staffed seconds / interval length")
+    result["patience_s"] = result["queues"][0]["patience_s"] if len(parts) == 1 else None
+    result["charts"].append(_chart("staffing", charts.staffing_chart(
+        table, definition=result["definition"])))
+    result["tables"]["intervals"] = records(table)
+    if len(parts) > 1:
+        result["tables"]["queues"] = records(detail)
+    if table["actual_agents"].notna().any():
+        result["findings"] = _findings(interpret.staffing_findings(
+            table.dropna(subset=["actual_agents"]).assign(
+                period_start=table["period_start"].dt.strftime("%Y-%m-%d %H:%M"))))
+    return result
+
+
+def _queue_staffing(scope, centre, start, end, queue, threshold_s, target_sl, shrinkage,
+                    max_occupancy, patience):
+    """One queue's staffing table per interval, or None when it had no contacts."""
+    narrowed = narrowed_to_queues(scope, [queue.pk])
+    frame = interval_frame(narrowed, centre, start, end, queue_ids=[queue.pk])
+    if frame.empty or frame["offered"].sum() == 0:
+        return None
     interval_s = frame["interval_s"].astype(float).to_numpy()
     overall_aht = frame["handle_s"].sum() / max(frame["handled"].sum(), 1)
     aht = np.where(frame["handled"] > 0, frame["handle_s"] / frame["handled"].clip(lower=1),
@@ -347,34 +475,20 @@ def staffing_report(scope, centre, start, end, target_sl=0.8, threshold_s=20, sh
     aht = np.where(aht > 0, aht, 180.0)
     patience_s = None
     if patience == "estimate":
-        facts = queue_facts_frame(scope, centre, start, end)
+        facts = queue_facts_frame(narrowed, centre, start, end)
         if not facts.empty and facts["abandoned"].any():
             patience_s = queueing.patience(facts).mean_patience_s
     out = erl.staffing_table(frame["offered"].to_numpy(float), interval_s, aht, threshold_s,
                              target_sl=target_sl, shrinkage=shrinkage,
                              max_occupancy=max_occupancy, patience_s=patience_s)
-    table = pd.DataFrame({
-        "period_start": frame["period_start"], "offered": frame["offered"],
-        "aht_s": aht, "traffic_erlangs": out["traffic_erlangs"],
+    staffed = pd.to_numeric(frame["staffed_s"]).to_numpy(float)
+    return pd.DataFrame({
+        "period_start": frame["period_start"], "queue": str(queue), "queue_id": queue.pk,
+        "offered": frame["offered"], "aht_s": aht, "traffic_erlangs": out["traffic_erlangs"],
         "required_agents": out["agents"], "scheduled_agents": out["scheduled_agents"],
-        "actual_agents": np.where(frame["staffed_s"] > 0, frame["staffed_s"] / interval_s,
-                                  np.nan),
+        "actual_agents": np.where(staffed > 0, staffed / interval_s, np.nan),
         "service_level": out["service_level"], "asa_s": out["asa_s"],
-    })
-    model = (f"Erlang A (patience {patience_s:.0f} s estimated from the period's abandonments; "
-             "SL = answered within T / offered)") if patience_s else "Erlang C"
-    result["definition"] = (f"{model}; target {target_sl:.0%} answered within {threshold_s} s; "
-                            f"shrinkage {shrinkage:.0%}"
-                            + (f"; max occupancy {max_occupancy:.0%}" if max_occupancy else ""))
-    result["patience_s"] = patience_s
-    result["charts"].append(_chart("staffing", charts.staffing_chart(
-        table, definition=result["definition"])))
-    result["tables"]["intervals"] = records(table)
-    if table["actual_agents"].notna().any():
-        result["findings"] = _findings(interpret.staffing_findings(
-            table.dropna(subset=["actual_agents"]).assign(
-                period_start=table["period_start"].dt.strftime("%Y-%m-%d %H:%M"))))
-    return result
+    }), patience_s
 
 
 def forecast_report(scope, centre, forecast: Forecast | None = None) -> dict:
@@ -421,13 +535,20 @@ def backtest_report(scope, centre, history_start, history_end, holdout_weeks=2, 
     return {"empty": bt.folds.empty, "summary": records(bt.summary), "folds": records(bt.folds)}
 
 
-def queueing_report(scope, centre, start, end, min_service_s=10) -> dict:
+def queueing_report(scope, centre, start, end, min_service_s=10, *, queue=None,
+                    channel: str = "") -> dict:
     """Patience (Kaplan–Meier), abandonment hazard by wait, lognormal service-time fit and
-    abandonment against mean wait per day, from the period's queue legs."""
+    abandonment against mean wait per day, from the period's queue legs of one queue or one
+    channel (:func:`analysis_queues`: the first voice queue in scope unless chosen)."""
+    chosen = analysis_queues(scope, centre, start, end, queue, channel)
+    scope = chosen["scope"]
     facts = queue_facts_frame(scope, centre, start, end)
     result = {"empty": facts.empty, "charts": [], "tables": {}, "findings": [],
-              "definition": "Patience: Kaplan–Meier with abandonment as the event and service "
-                            "as censoring; service time = talk + hold of the answering leg."}
+              "selection": chosen["label"], "selection_kind": chosen["chosen"],
+              "prompt": chosen["prompt"],
+              "definition": (f"{chosen['label']}: " if chosen["label"] else "")
+              + "Patience: Kaplan–Meier with abandonment as the event and service as "
+                "censoring; service time = talk + hold of the answering leg."}
     if facts.empty:
         return result
     result["truncated"] = facts.attrs.get("truncated", False)

@@ -5,6 +5,7 @@ from django import forms
 from django.utils import timezone
 
 from measurements.constants import WAIT_BUCKETS_S, wait_bucket_label
+from pathways.constants import Channel, QueueKind
 from pathways.models import Queue
 
 from .analysis.kpis import SL_VARIANTS
@@ -79,13 +80,45 @@ class KpiFilterForm(PeriodForm):
                                    required=False, label="SL variant")
 
 
-class StaffingForm(PeriodForm):
-    target_sl = forms.FloatField(min_value=0.01, max_value=0.999, initial=0.8, required=False,
-                                 label="Target service level (0–1)")
-    threshold_s = forms.TypedChoiceField(choices=[(b, wait_bucket_label(b))
-                                                  for b in WAIT_BUCKETS_S],
-                                         coerce=int, initial=20, required=False,
-                                         empty_value=None, label="Answer within")
+class QueueChoiceForm(PeriodForm):
+    """A period and which queue (or every queue of one channel) the analysis is about: the
+    first voice queue in scope when neither is chosen — never several channels pooled."""
+
+    queue = forms.ModelChoiceField(queryset=Queue.objects.none(), required=False,
+                                   empty_label="First voice queue in scope",
+                                   help_text="One queue, at its own threshold and target.")
+    channel = forms.ChoiceField(choices=[("", "—"), *Channel.choices], required=False,
+                                help_text="Or every queue of one channel, each on its own.")
+
+    def __init__(self, data=None, *args, scope=None, centre=None, default_days=28, **kwargs):
+        super().__init__(data, *args, default_days=default_days, **kwargs)
+        qs = Queue.objects.restrict(scope).filter(centre=centre).exclude(kind=QueueKind.IVR) \
+            if centre is not None else Queue.objects.none()
+        self.fields["queue"].queryset = qs
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("queue") is not None and cleaned.get("channel"):
+            self.add_error("channel", "Choose a queue or a channel, not both.")
+        return cleaned
+
+    def selection(self) -> dict:
+        data = self.cleaned_data if self.is_bound and self.is_valid() else {}
+        return {"queue": data.get("queue"), "channel": data.get("channel") or ""}
+
+
+class StaffingForm(QueueChoiceForm):
+    """Staffing options. Target and threshold are empty by default: each queue is computed at
+    its configured threshold and the business plan's target in force for it; a value typed
+    here overrides them and is shown as chosen here."""
+
+    target_sl = forms.FloatField(min_value=0.01, max_value=0.999, required=False,
+                                 label="Target service level (0–1)",
+                                 help_text="Empty: the business plan's target for the queue.")
+    threshold_s = forms.TypedChoiceField(choices=[("", "Each queue’s configured threshold")]
+                                         + [(b, wait_bucket_label(b)) for b in WAIT_BUCKETS_S],
+                                         coerce=int, required=False, empty_value=None,
+                                         label="Answer within")
     shrinkage = forms.FloatField(min_value=0, max_value=0.95, initial=0.3, required=False,
                                  label="Shrinkage (0–0.95)")
     max_occupancy = forms.FloatField(min_value=0.1, max_value=1, required=False,
@@ -93,6 +126,10 @@ class StaffingForm(PeriodForm):
     patience = forms.ChoiceField(choices=[("none", "Erlang C (no abandonment)"),
                                           ("estimate", "Erlang A, patience from the data")],
                                  initial="none", required=False, label="Model")
+
+    # Planning assumptions with a value when none is typed; targets and thresholds have none.
+    DEFAULTS = {"target_sl": None, "threshold_s": None, "shrinkage": 0.3,
+                "max_occupancy": None, "patience": "none"}
 
     def __init__(self, data=None, *args, **kwargs):
         if data is not None and any(k in data for k in ("start", "end")):
@@ -105,14 +142,12 @@ class StaffingForm(PeriodForm):
             if name not in self.initial and field.initial is not None:
                 self.initial[name] = field.initial
 
-    DEFAULTS = {"target_sl": 0.8, "threshold_s": 20, "shrinkage": 0.3, "max_occupancy": None,
-                "patience": "none"}
-
     def options(self):
-        """Staffing options from valid data; a field left empty takes its default."""
+        """Staffing options and the queue selection from valid data; an empty target or
+        threshold stays None (the plan's and the configuration's apply)."""
         data = self.cleaned_data if self.is_bound and self.is_valid() else {}
-        return {k: data[k] if data.get(k) not in (None, "") else default
-                for k, default in self.DEFAULTS.items()}
+        return {**{k: data[k] if data.get(k) not in (None, "") else default
+                   for k, default in self.DEFAULTS.items()}, **self.selection()}
 
 
 class ForecastIssueForm(forms.Form):

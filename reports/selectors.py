@@ -249,6 +249,128 @@ def _base(scope, centre, start, end, tz, source, daily=False):
     return qs
 
 
+# --- agent time (occupancy, staffed agents) ---------------------------------------------------
+AGENT_TIME = ("staffed_s", "available_s", "busy_s")
+# Dimensions agent time can be cut by: the queue it is attributed to, and that queue's channel
+# and site. Other dimensions (step, pathway, contact type, customer segment) have no agent time.
+AGENT_TIME_DIMENSIONS = {"queue": "queue_id", "channel": "channel", "site": "site"}
+AGENT_TIME_SOURCE = ("Occupancy = busy / (busy + available) agent seconds from the agent-state "
+                     "feeds; agent time a feed gives without a queue is shared among the queues "
+                     "the agent handled contacts on in the period, in proportion to handling "
+                     "time")
+
+
+def agent_time_frame(scope, centre, start: dt.date, end: dt.date, group: dict | None = None,
+                     fields: tuple = ()) -> pd.DataFrame:
+    """Staffed, available and busy agent seconds from the agent-state feeds (the per-agent
+    rollup) for local days [start, end) within ``scope``, attributed to queues.
+
+    ``group``: name → expression over the per-agent rollup to group by (period expressions of
+    :func:`_period_expressions`); ``fields``: rollup fields to group by as they are
+    (``interval_start``, ``local_date``). ``centre`` None: the centres ``scope`` covers.
+    A feed that names the queue an agent was in keeps it; time it gives without a queue is
+    shared among the queues the agent handled contacts on in [start, end) in proportion to the
+    agent's handling seconds on each (``queue_id`` None where the agent handled none). Rows
+    outside ``scope`` (by the queue's id, channel and site) are dropped; unattributed time counts
+    only for an unrestricted scope. Sums of the result are additive: every second counts once.
+
+    Columns: the ``group`` names, ``queue_id``, ``channel``, ``site`` (of the queue; "" when
+    unattributed), ``staffed_s``, ``available_s``, ``busy_s`` (floats: shares of seconds)."""
+    group = dict(group or {})
+    columns = [*group, *fields, "queue_id", "channel", "site", *AGENT_TIME]
+    qs = AgentIntervalStat.objects.filter(local_date__gte=start, local_date__lt=end)
+    queues_qs = Queue.objects.all()
+    if centre is not None:
+        qs, queues_qs = qs.filter(centre=centre), queues_qs.filter(centre=centre)
+    rows = list(qs.annotate(**group).values(*group, *fields, "agent_id", "queue_id")
+                .annotate(**{f"t_{f}": Sum(f) for f in AGENT_TIME})
+                .filter(Q(t_staffed_s__gt=0) | Q(t_available_s__gt=0) | Q(t_busy_s__gt=0))
+                .order_by())
+    if not rows:
+        return pd.DataFrame(columns=columns)
+    frame = pd.DataFrame.from_records(rows).rename(columns=lambda c: c.removeprefix("t_"))
+    for f in AGENT_TIME:
+        frame[f] = pd.to_numeric(frame[f]).astype(float)
+    loose = frame["queue_id"].isna()
+    if loose.any():
+        handling = pd.DataFrame.from_records(list(
+            qs.filter(queue__isnull=False, agent_id__in=set(frame.loc[loose, "agent_id"]))
+            .values("agent_id", "queue_id")
+            .annotate(h=Sum(F("talk_s") + F("hold_s") + F("acw_s")), n=Sum("handled"))
+            .filter(n__gt=0).order_by()), columns=["agent_id", "queue_id", "h", "n"])
+        if not handling.empty:
+            handling["w"] = pd.to_numeric(handling["h"]).astype(float)
+            # An agent whose legs carry no handling seconds: shares by contacts handled.
+            no_time = handling.groupby("agent_id")["w"].transform("sum") <= 0
+            handling.loc[no_time, "w"] = pd.to_numeric(handling.loc[no_time, "n"]).astype(float)
+            handling["share"] = handling["w"] / handling.groupby("agent_id")["w"].transform("sum")
+            shares = handling[["agent_id", "queue_id", "share"]]
+            spread = frame[loose].drop(columns=["queue_id"]).merge(shares, on="agent_id",
+                                                                   how="left")
+            spread["share"] = spread["share"].fillna(1.0)
+            for f in AGENT_TIME:
+                spread[f] = spread[f] * spread["share"]
+            frame = pd.concat([frame[~loose], spread.drop(columns=["share"])],
+                              ignore_index=True)
+    queues = {pk: (channel, site) for pk, channel, site in
+              queues_qs.values_list("pk", "channel", "site")}
+    if scope is not None and not scope.is_unrestricted:
+        allowed = set(queues_qs.restrict(scope).values_list("pk", flat=True))
+        frame = frame[frame["queue_id"].isin(allowed)]
+    frame = frame.astype({"queue_id": "object"})
+    frame["queue_id"] = [None if pd.isna(q) else int(q) for q in frame["queue_id"]]
+    frame["channel"] = [queues.get(q, ("", ""))[0] for q in frame["queue_id"]]
+    frame["site"] = [queues.get(q, ("", ""))[1] or "" for q in frame["queue_id"]]
+    if frame.empty:
+        return pd.DataFrame(columns=columns)
+    keys = [*group, *fields, "queue_id", "channel", "site"]
+    return (frame.groupby(keys, dropna=False, sort=False)[list(AGENT_TIME)].sum()
+            .reset_index()[columns])
+
+
+def _with_agent_time(out: pd.DataFrame, scope, centre, start, end, by, group=None,
+                     how=None, granularity=None, tz=None) -> pd.DataFrame:
+    """``out`` (rows of summed components: ``period_start`` when ``group`` is given, and the
+    ``by`` keys) with the agent-state feeds' seconds added to ``staffed_s``/``available_s``/
+    ``busy_s`` (interval-report feeds carry theirs on the interval rollup already). Rows cut by a
+    dimension agent time has not keep the interval rollup's only."""
+    if any(d not in AGENT_TIME_DIMENSIONS for d in by):
+        return out
+    agent = agent_time_frame(scope, centre, start, end, group)
+    if agent.empty or out.empty:
+        return out
+    keys = []
+    if group:
+        agent = agent.assign(period_start=_period_start(agent, how, granularity, tz))
+        if how == "utc" and granularity == "30min":
+            agent["period_start"] = agent["period_start"].dt.floor(
+                "30min", ambiguous="NaT", nonexistent="shift_forward")
+        keys.append("period_start")
+    names = {}
+    for d in by:
+        column = f"{d}_id" if d == "queue" else d
+        names[AGENT_TIME_DIMENSIONS[d]] = column
+        keys.append(column)
+    agent = agent.rename(columns=names)
+    if keys:
+        agent = agent.groupby(keys, dropna=False)[list(AGENT_TIME)].sum().reset_index()
+    if "period_start" in keys:
+        agent["period_start"] = agent["period_start"].astype(out["period_start"].dtype)
+    if "queue_id" in keys:
+        agent["queue_id"] = agent["queue_id"].astype(object)
+        out = out.assign(queue_id=out["queue_id"].astype(object))
+    out = out.assign(**{f: pd.to_numeric(out[f]) if f in out.columns else 0.0
+                        for f in AGENT_TIME})
+    if keys:
+        merged = out.merge(agent.rename(columns={f: f"{f}_agent" for f in AGENT_TIME}),
+                           on=keys, how="left")
+    else:
+        merged = out.assign(**{f"{f}_agent": float(agent[f].sum()) for f in AGENT_TIME})
+    for f in AGENT_TIME:
+        merged[f] = merged[f] + merged.pop(f"{f}_agent").fillna(0)
+    return merged
+
+
 def kpi_frame(scope, centre, start: dt.date, end: dt.date, granularity: str = "day",
               by: list[str] | tuple = (), source=None, tz: str | None = None,
               params: KpiParams | None = None, all_variants: bool = False, *,
@@ -318,6 +440,9 @@ def kpi_frame(scope, centre, start: dt.date, end: dt.date, granularity: str = "d
             out[d] = values.fillna("").to_numpy()
     for c in (*summed, "wait_max_s"):
         out[c] = pd.to_numeric(df[c]).to_numpy() if not df.empty else np.array([], dtype=float)
+    if source is None and other_tz is None:
+        out = _with_agent_time(out, scope, centre, start, end, by, group, how, granularity,
+                               shown_tz)
     result = kpis_from_sums(out, resolution.periods[-1].params, all_variants=all_variants)
     result = _add_meaning(result, df.reset_index(drop=True), resolution)
     result.attrs["definition"] = resolution.label
@@ -425,9 +550,35 @@ def interval_frame(scope, centre, start, end, fields=("offered", "handled", "tal
         df[f] = pd.to_numeric(df[f])
     df["period_start"] = pd.to_datetime(df["local_date"]) + pd.to_timedelta(
         df["local_minute"], unit="min")
+    if source is None and set(AGENT_TIME) & set(fields):
+        df = _interval_agent_time(df, scope, centre, start, end, queue_ids)
     if {"talk_s", "hold_s", "acw_s"} <= set(fields):
         df["handle_s"] = df["talk_s"] + df["hold_s"] + df["acw_s"]
     return df
+
+
+def _interval_agent_time(df, scope, centre, start, end, queue_ids):
+    """``df`` (one row per interval) with the agent-state feeds' seconds attributed to the
+    scope's queues (``queue_ids`` only, if given) added to its agent-time columns."""
+    agent = agent_time_frame(scope, centre, start, end, fields=("interval_start",))
+    if queue_ids:
+        agent = agent[agent["queue_id"].isin(list(queue_ids))]
+    if agent.empty:
+        return df
+    agent = agent.groupby("interval_start")[list(AGENT_TIME)].sum()
+    agent.index = pd.to_datetime(agent.index, utc=True)
+    at = pd.to_datetime(df["interval_start"], utc=True)
+    for f in AGENT_TIME:
+        if f in df.columns:
+            df[f] = df[f].astype(float) + at.map(agent[f]).fillna(0).to_numpy()
+    return df
+
+
+def queues_with_contacts(scope, centre, start: dt.date, end: dt.date) -> set[int]:
+    """Ids of the queues in ``scope`` that were offered contacts in local days [start, end)."""
+    qs = _base(scope, centre, start, end, None, None, daily=True)
+    return set(qs.filter(offered__gt=0, queue__isnull=False).order_by()
+               .values_list("queue_id", flat=True).distinct())
 
 
 def flow_frame(scope, centre, start, end, source=None) -> pd.DataFrame:
@@ -514,6 +665,7 @@ def period_kpi_frame(scope, centre, start: dt.date, end: dt.date, by: list[str] 
         if c not in MEANING_COLUMNS:
             out[c] = pd.to_numeric(df[c]).fillna(0).to_numpy() if len(df) else np.array([],
                                                                                        float)
+    out = _with_agent_time(out, scope, centre, start, end, by)
     result = kpis_from_sums(out, resolution.periods[-1].params)
     result = _add_meaning(result, df, resolution)
     result.attrs["definition"] = resolution.label
@@ -571,7 +723,38 @@ def component_sums(scope, start: dt.date, end: dt.date, granularity: str, breakd
     frame = pd.DataFrame(rows, columns=[*group, *(f"sum_{f}" for f in ADDITIVE_FIELDS), *own,
                                         "wait_max_s"])
     frame = frame.rename(columns=lambda c: c.removeprefix("sum_"))
+    if breakdown in ("", *AGENT_TIME_DIMENSIONS) and not frame.empty:
+        frame = _component_agent_time(frame, scope, start, end, group[0], breakdown, queue_id)
     return _finish_sums(frame, granularity, breakdown, tz)
+
+
+def _component_agent_time(frame, scope, start, end, when, breakdown, queue_id):
+    """``frame`` (component sums per ``when`` and breakdown ``key``) with the agent-state
+    feeds' seconds added to its agent-time columns (see :func:`agent_time_frame`)."""
+    agent = agent_time_frame(scope, None, start, end, fields=(when,))
+    if queue_id is not None:
+        agent = agent[agent["queue_id"] == queue_id]
+    if agent.empty:
+        return frame
+    keys = [when]
+    if breakdown:
+        agent = agent.assign(key=agent[AGENT_TIME_DIMENSIONS[breakdown]])
+        keys.append("key")
+    agent = agent.groupby(keys, dropna=False)[list(AGENT_TIME)].sum().reset_index()
+    if when == "interval_start":
+        agent[when] = pd.to_datetime(agent[when], utc=True)
+        frame = frame.assign(**{when: pd.to_datetime(frame[when], utc=True)})
+    else:
+        agent[when] = pd.to_datetime(agent[when]).dt.date
+        frame = frame.assign(**{when: pd.to_datetime(frame[when]).dt.date})
+    if breakdown:
+        agent["key"] = agent["key"].astype(object)
+        frame = frame.assign(key=frame["key"].astype(object))
+    merged = frame.merge(agent.rename(columns={f: f"{f}_agent" for f in AGENT_TIME}),
+                         on=keys, how="left")
+    for f in AGENT_TIME:
+        merged[f] = pd.to_numeric(merged[f]) + merged.pop(f"{f}_agent").fillna(0)
+    return merged
 
 
 def scope_meaning(scope, centre, start: dt.date, end: dt.date, resolution: Resolution,

@@ -10,7 +10,13 @@ from contactmis.roles import StaffRequiredMixin
 from contactmis.selectors import centre_current
 
 from . import analyses
-from .forms import ForecastIssueForm, KpiFilterForm, PeriodForm, StaffingForm
+from .forms import (
+    ForecastIssueForm,
+    KpiFilterForm,
+    PeriodForm,
+    QueueChoiceForm,
+    StaffingForm,
+)
 from .models import Forecast
 from .services import ForecastError, forecast_issue
 
@@ -25,10 +31,13 @@ class AnalysisPage(LoginRequiredMixin, TemplateView):
     def build(self, centre, form):
         raise NotImplementedError
 
+    def form_kwargs(self, centre) -> dict:
+        return {}
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        form = self.form_class(self.request.GET or None)
         centre = centre_current()
+        form = self.form_class(self.request.GET or None, **self.form_kwargs(centre))
         report = None
         if centre is not None and (not form.is_bound or form.is_valid()):
             report = self.build(centre, form)
@@ -72,7 +81,11 @@ class StaffingView(StaffRequiredMixin, AnalysisPage):
     heading = "Staffing"
     intro = ("Agents required per interval to meet the service-level target (Erlang C, or "
              "Erlang A with the callers' patience estimated from the data), against agents "
-             "actually staffed where agent-state data exists.")
+             "actually staffed where agent-state data exists. Each queue is computed on its "
+             "own, at its configured threshold and the business plan's target for it.")
+
+    def form_kwargs(self, centre):
+        return {"scope": self.request.scope, "centre": centre}
 
     def build(self, centre, form):
         start, end = form.period()
@@ -83,12 +96,18 @@ class StaffingView(StaffRequiredMixin, AnalysisPage):
 class QueueingView(StaffRequiredMixin, AnalysisPage):
     template_name = "reports/queueing.html"
     heading = "Queueing science"
+    form_class = QueueChoiceForm
     intro = ("Callers' patience, how abandonment grows with waiting, and the distribution of "
-             "service times, from the individual queue legs of the period.")
+             "service times, from the individual queue legs of the period, for one queue or "
+             "one channel.")
+
+    def form_kwargs(self, centre):
+        return {"scope": self.request.scope, "centre": centre}
 
     def build(self, centre, form):
         start, end = form.period()
-        return analyses.queueing_report(self.request.scope, centre, start, end)
+        return analyses.queueing_report(self.request.scope, centre, start, end,
+                                        **form.selection())
 
 
 class ForecastView(StaffRequiredMixin, TemplateView):

@@ -625,7 +625,9 @@ def _staffing(result, widget, scope, period, resolution, queue, tz, now_local):
         "period_start": sums["period_start"], "offered": sums["offered"],
         "aht_s": aht, "required_agents": staffing["agents"],
         "scheduled_agents": staffing["scheduled_agents"],
-        "actual_agents": sums["staffed_s"].to_numpy(float) / interval_s,
+        # No agent-state feed for an interval is a gap, not zero agents.
+        "actual_agents": np.where(sums["staffed_s"].to_numpy(float) > 0,
+                                  sums["staffed_s"].to_numpy(float) / interval_s, np.nan),
     })
     table["gap_agents"] = table["actual_agents"] - table["scheduled_agents"]
     result.table = table

@@ -142,19 +142,24 @@ def _erlang_b_at(n0, a):
     return out
 
 
-def erlang_c_agents(traffic, aht_s, threshold_s=20, target_sl=None, target_asa_s=None,
+def erlang_c_agents(traffic, aht_s, threshold_s=None, target_sl=None, target_asa_s=None,
                     max_occupancy=None):
     """Fewest agents meeting every given target (Erlang C), elementwise.
 
     ``target_sl`` (0..1) within ``threshold_s``; ``target_asa_s`` seconds; ``max_occupancy`` (0..1)
     caps A/N. With no target the result is the fewest agents that keep the queue stable (N > A).
-    Zero traffic needs zero agents.
+    Zero traffic needs zero agents. ``threshold_s`` is required with ``target_sl`` (there is
+    no default threshold: the caller's queue configuration supplies it).
 
     Method: Erlang B at the first candidate N0 = ⌊A⌋ + 1 (or the occupancy floor) by the stable
     recursion for all problems at once (:func:`_erlang_b_at`), then stepped up (two candidates a
     pass) only for the problems still short of their targets. Exact (no approximation), and
     stable for thousands of agents.
     """
+    if threshold_s is None:
+        if target_sl is not None:
+            raise ValueError("threshold_s is required with target_sl.")
+        threshold_s = 0.0
     shape = np.shape(np.asarray(traffic))
     a, aht, t = (np.ravel(v).astype(float) for v in np.broadcast_arrays(
         np.asarray(traffic, float), np.asarray(aht_s, float), np.asarray(threshold_s, float)))
@@ -254,7 +259,7 @@ def _log_j(x, y):
     return np.where(y <= 0, 0.0, out)
 
 
-def erlang_a(agents, calls, interval_s, aht_s, patience_s, threshold_s=20):
+def erlang_a(agents, calls, interval_s, aht_s, patience_s, threshold_s):
     """Erlang A measures, elementwise. Returns a dict of arrays: ``prob_wait``,
     ``abandon_prob``, ``service_level`` (answered within T / offered), ``asa_s`` (E[W] over all
     offered calls), ``occupancy`` (carried traffic / N). Definitions in the module docstring."""
@@ -309,7 +314,7 @@ def erlang_a(agents, calls, interval_s, aht_s, patience_s, threshold_s=20):
     return {k: np.reshape(v, lam.shape) for k, v in out.items()}
 
 
-def erlang_a_agents(calls, interval_s, aht_s, patience_s, threshold_s=20, target_sl=None,
+def erlang_a_agents(calls, interval_s, aht_s, patience_s, threshold_s, target_sl=None,
                     target_asa_s=None, max_occupancy=None):
     """Fewest agents meeting every given target under Erlang A, elementwise (≥ 1 with traffic)."""
     c, i, h, p, t = (np.ravel(v).astype(float) for v in np.broadcast_arrays(
@@ -333,9 +338,13 @@ def erlang_a_agents(calls, interval_s, aht_s, patience_s, threshold_s=20, target
     return n.reshape(np.shape(np.asarray(calls))) if np.ndim(calls) else n[0]
 
 
-def staffing_table(calls, interval_s, aht_s, threshold_s=20, target_sl=0.8, target_asa_s=None,
+def staffing_table(calls, interval_s, aht_s, threshold_s, target_sl=None, target_asa_s=None,
                    shrinkage=0.0, max_occupancy=None, patience_s=None, agents=None):
     """Per-interval staffing as a dict of arrays (the ``staffing`` command and page use it).
+
+    ``threshold_s`` (the service level's T, seconds) is required and there is no default
+    target: both come from the queue's configuration and the business plan
+    (:mod:`reports.semantics`) or from the caller's explicit choice.
 
     ``agents`` given → measures for those agents; otherwise the fewest meeting every target.
     Keys: ``traffic_erlangs``, ``agents``, ``scheduled_agents``, ``prob_wait``,

@@ -4,6 +4,7 @@ import zoneinfo
 from rest_framework import serializers
 
 from measurements.constants import WAIT_BUCKETS_S
+from pathways.constants import Channel
 from reports.analysis.kpis import SL_VARIANTS
 from reports.models import Forecast, ForecastMethod
 from reports.selectors import ALL_DIMENSIONS, GRANULARITIES
@@ -38,9 +39,26 @@ class KpiQuery(PeriodQuery):
         return value
 
 
-class StaffingQuery(PeriodQuery):
-    target_sl = serializers.FloatField(min_value=0.01, max_value=0.999, default=0.8)
-    threshold_s = serializers.ChoiceField(choices=WAIT_BUCKETS_S, default=20)
+class QueueChoiceQuery(PeriodQuery):
+    """A period and one queue (id) or one channel; neither: the first voice queue in scope."""
+
+    queue = serializers.IntegerField(required=False, help_text="Queue id (in your scope).")
+    channel = serializers.ChoiceField(choices=Channel.values, required=False,
+                                      help_text="Every queue of one channel, each on its own.")
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        if attrs.get("queue") is not None and attrs.get("channel"):
+            raise serializers.ValidationError({"channel": "Give a queue or a channel, not both."})
+        return attrs
+
+
+class StaffingQuery(QueueChoiceQuery):
+    """Without ``target_sl``/``threshold_s`` each queue is computed at its configured threshold
+    and the business plan's target in force for it; given, they are explicit overrides."""
+
+    target_sl = serializers.FloatField(min_value=0.01, max_value=0.999, required=False)
+    threshold_s = serializers.ChoiceField(choices=WAIT_BUCKETS_S, required=False)
     shrinkage = serializers.FloatField(min_value=0, max_value=0.95, default=0.3)
     max_occupancy = serializers.FloatField(min_value=0.1, max_value=1, required=False,
                                            allow_null=True, default=None)

@@ -84,8 +84,19 @@ class StaffingAPIView(APIView):
     def get(self, request):
         q = dict(_valid(s.StaffingQuery, _query(request)))
         start, end = q.pop("start"), q.pop("end")
-        report = analyses.staffing_report(request.scope, _centre(), start, end, **q)
+        centre = _centre()
+        q["queue"] = _queue_in_scope(request, centre, q.get("queue"))
+        report = analyses.staffing_report(request.scope, centre, start, end, **q)
         return Response(_without_charts(report))
+
+
+def _queue_in_scope(request, centre, queue_id):
+    """The queue ``queue_id`` if the caller may see it (else 404, as for any object outside
+    the scope); None when not given."""
+    if queue_id is None:
+        return None
+    return get_object_or_404(Queue.objects.restrict(request.scope).filter(centre=centre),
+                             pk=queue_id)
 
 
 class StaffingCalculateAPIView(APIView):
@@ -112,11 +123,14 @@ class QueueingAPIView(APIView):
 
     read_roles = STAFF
 
-    @extend_schema(parameters=[s.PeriodQuery], responses=OpenApiTypes.OBJECT)
+    @extend_schema(parameters=[s.QueueChoiceQuery], responses=OpenApiTypes.OBJECT)
     def get(self, request):
-        q = _valid(s.PeriodQuery, _query(request))
+        q = _valid(s.QueueChoiceQuery, _query(request))
+        centre = _centre()
         return Response(_without_charts(analyses.queueing_report(
-            request.scope, _centre(), q["start"], q["end"])))
+            request.scope, centre, q["start"], q["end"],
+            queue=_queue_in_scope(request, centre, q.get("queue")),
+            channel=q.get("channel", ""))))
 
 
 class ForecastListAPIView(APIView):

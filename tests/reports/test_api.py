@@ -56,9 +56,14 @@ def test_other_endpoints_answer(manager_api, data):
     period = {"start": "2026-02-02", "end": "2026-02-17"}
     patterns = manager_api.get("/api/v1/analysis/patterns/", period).json()
     assert patterns["tables"]["peaks"]
-    staffing = manager_api.get("/api/v1/analysis/staffing/", {**period, "shrinkage": "0.3"})
+    # No service-level target in the plan and none given: nothing is computed, and it says so.
+    untargeted = manager_api.get("/api/v1/analysis/staffing/", period).json()
+    assert untargeted["tables"] == {} and "No service-level target" in untargeted["prompt"]
+    staffing = manager_api.get("/api/v1/analysis/staffing/", {**period, "shrinkage": "0.3",
+                                                                "target_sl": "0.8"})
     assert staffing.status_code == 200
     assert staffing.json()["tables"]["intervals"][0]["required_agents"] >= 1
+    assert staffing.json()["queues"][0]["target_from"] == "target 80.0 % chosen here"
     assert manager_api.get("/api/v1/analysis/queueing/", period).json()["empty"] is True
     calc = manager_api.post("/api/v1/analysis/staffing/calculate/", {
         "calls": 100, "interval_s": 1800, "aht_s": 180, "threshold_s": 20, "target_sl": 0.8,

@@ -29,7 +29,9 @@ PERIOD = {"start": "2026-02-02", "end": "2026-02-23"}
 
 @pytest.mark.parametrize("name", ["kpis", "patterns", "staffing", "queueing"])
 def test_pages_show_charts_for_the_period(manager_client, data, name):
-    response = manager_client.get(reverse(f"reports:{name}"), PERIOD)
+    # No plan target in this data: staffing is computed for a target chosen on the page.
+    extra = {"target_sl": "0.8"} if name == "staffing" else {}
+    response = manager_client.get(reverse(f"reports:{name}"), {**PERIOD, **extra})
     assert response.status_code == 200
     html = response.content.decode()
     assert "vendor/plotly.min.js" in html
@@ -169,7 +171,8 @@ def test_staffing_with_erlang_a_estimates_patience_from_the_period(manager_clien
         Segment.objects.create(contact=contact, seq=1, kind="queue", queue=data, entered_at=at,
                                wait_s=wait, outcome="abandoned" if abandoned else "answered")
     html = manager_client.get(reverse("reports:staffing"), {
-        "start": "2026-02-02", "end": "2026-02-03", "patience": "estimate"}).content.decode()
+        "start": "2026-02-02", "end": "2026-02-03", "patience": "estimate",
+        "target_sl": "0.8"}).content.decode()
     # Patience = Σ wait / abandons = 200 / 2 = 100 s.
     assert "Erlang A (patience 100 s estimated from the period" in html
 

@@ -1,9 +1,16 @@
-"""``manage.py staffing``: Erlang C / Erlang A staffing for one interval, for scripting."""
+"""``manage.py staffing``: Erlang C / Erlang A staffing for one interval, or per interval of a
+period for one queue or channel, for scripting."""
+import datetime as dt
 import json
 import math
 
 from django.core.management.base import BaseCommand, CommandError
 
+from contactmis.scope import Scope
+from contactmis.selectors import centre_current
+from pathways.constants import Channel
+from pathways.models import Queue
+from reports import analyses
 from reports.analysis.erlang import staffing_table
 
 
@@ -17,15 +24,25 @@ class Command(BaseCommand):
         "abandon count against it; asa_s = mean wait of all offered calls (answered and "
         "abandoned) = abandon_prob × patience; abandon_prob = share of calls that abandon. "
         "agents = --agents, or the fewest meeting every target given; scheduled_agents = "
-        "⌈agents / (1 − shrinkage)⌉ (21 / (1 − 0.3) → 30, not 31)."
+        "⌈agents / (1 − shrinkage)⌉ (21 / (1 − 0.3) → 30, not 31). "
+        "With --start/--end: the period's intervals of one queue (--queue CODE), every queue "
+        "of one channel (--channel), or the first voice queue, each queue at its configured "
+        "threshold and the business plan's target for it (--target-sl/--threshold-s override "
+        "them, and say so); prints one JSON object."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--calls", type=float, required=True, help="Calls in the interval.")
-        parser.add_argument("--interval-s", type=float, required=True)
-        parser.add_argument("--aht-s", type=float, required=True)
-        parser.add_argument("--threshold-s", type=float, required=True,
-                            help="T of the service level, seconds.")
+        parser.add_argument("--calls", type=float, help="Calls in the interval.")
+        parser.add_argument("--interval-s", type=float)
+        parser.add_argument("--aht-s", type=float)
+        parser.add_argument("--threshold-s", type=float,
+                            help="T of the service level, seconds (one interval: required; a "
+                                 "period: overrides each queue's configured threshold).")
+        parser.add_argument("--start", help="Period mode: first day, YYYY-MM-DD.")
+        parser.add_argument("--end", help="Period mode: day after the last, YYYY-MM-DD.")
+        parser.add_argument("--queue", help="Period mode: the queue's code.")
+        parser.add_argument("--channel", choices=Channel.values,
+                            help="Period mode: every queue of this channel, each on its own.")
         parser.add_argument("--target-sl", type=float, help="Service-level target, 0..1.")
         parser.add_argument("--target-asa-s", type=float, help="ASA target, seconds.")
         parser.add_argument("--agents", type=int, help="Evaluate this many agents instead.")
@@ -35,6 +52,13 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="Print one JSON object.")
 
     def handle(self, *args, **o):
+        if o["start"] or o["end"]:
+            self.period(o)
+            return
+        for name in ("calls", "interval_s", "aht_s", "threshold_s"):
+            if o[name] is None:
+                raise CommandError(f"--{name.replace('_', '-')} is required for one interval "
+                                   "(or give --start and --end for a period).")
         checks = [("--calls", o["calls"], 0, None), ("--interval-s", o["interval_s"], 1e-9, None),
                   ("--aht-s", o["aht_s"], 1e-9, None), ("--threshold-s", o["threshold_s"], 0, None),
                   ("--target-sl", o["target_sl"], 0, 0.999999),
@@ -70,3 +94,36 @@ class Command(BaseCommand):
         else:
             for key, value in result.items():
                 self.stdout.write(f"{key}: {value}")
+
+    def period(self, o):
+        try:
+            start, end = dt.date.fromisoformat(o["start"] or ""), \
+                dt.date.fromisoformat(o["end"] or "")
+        except ValueError as exc:
+            raise CommandError("--start and --end must both be dates, YYYY-MM-DD.") from exc
+        if end <= start:
+            raise CommandError("--end must be after --start (the end date is exclusive).")
+        centre = centre_current()
+        if centre is None:
+            raise CommandError("No contact centre is set up yet.")
+        queue = None
+        if o["queue"]:
+            queue = Queue.objects.filter(centre=centre, code=o["queue"]).first()
+            if queue is None:
+                raise CommandError(f"--queue “{o['queue']}”: no queue with that code.")
+            if o["channel"]:
+                raise CommandError("Give --queue or --channel, not both.")
+        threshold = o["threshold_s"]
+        if threshold is not None and (not math.isfinite(threshold) or threshold <= 0):
+            raise CommandError(f"--threshold-s must be positive, got {threshold}.")
+        if o["target_sl"] is not None and not 0 < o["target_sl"] < 1:
+            raise CommandError(f"--target-sl must be between 0 and 1, got {o['target_sl']}.")
+        report = analyses.staffing_report(
+            Scope.everything(), centre, start, end, queue=queue, channel=o["channel"] or "",
+            target_sl=o["target_sl"], threshold_s=int(threshold) if threshold else None,
+            shrinkage=o["shrinkage"], max_occupancy=o["max_occupancy"],
+            patience="estimate" if o["patience_s"] else "none")
+        out = {k: report.get(k) for k in ("selection", "definition", "queues", "no_target",
+                                          "prompt")}
+        out["intervals"] = report["tables"].get("intervals", [])
+        self.stdout.write(json.dumps(out, ensure_ascii=False))

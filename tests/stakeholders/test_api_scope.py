@@ -106,3 +106,31 @@ def test_a_vendor_viewer_cannot_write_the_plan(centre_plan, api_client, viewer):
     assert response.status_code == 403
     centre_plan["plan"].refresh_from_db()
     assert CENTRE_ONLY in centre_plan["plan"].name
+
+
+def test_a_vendors_quality_caveats_are_those_of_its_own_sources_and_tests(two_vendors, centre,
+                                                                           viewer, today):
+    """The KPI caveats of a vendor name no other source's gaps and no centre-wide test."""
+    import datetime as dt
+
+    from contactmis.scope import Scope
+    from measurements.models import Alert, DataSource, MeasurementTest, TestRun
+    from measurements.selectors import quality_caveats
+    from stakeholders.scope import scope_for_user
+
+    ivr = DataSource.objects.create(centre=centre, name=f"IVR {SECRET}", kind="ivr")
+    moment = dt.datetime.combine(today, dt.time(9), tzinfo=centre.tz)
+    Alert.objects.create(centre=centre, source=ivr, source_name=ivr.name, code="gap",
+                         key="gap-ivr", message=f"IVR sessions {SECRET}: 5 intervals missing",
+                         period_start=moment, period_end=moment)
+    Alert.objects.create(centre=centre, source=two_vendors["source"], source_name="ACD",
+                         code="gap", key="gap-acd", message="ACD: 2 intervals missing",
+                         period_start=moment, period_end=moment)
+    test = MeasurementTest.objects.create(centre=centre, name=f"Reconcile {SECRET}",
+                                          kind="reconcile")
+    TestRun.objects.create(test=test, status="failed", message="IVR and ACD disagree",
+                           period_start=moment, period_end=moment)
+    everything = quality_caveats(Scope.everything(), today, today, centre=centre)
+    assert len(everything) == 3
+    vendor = quality_caveats(scope_for_user(viewer), today, today, centre=centre)
+    assert vendor == ["Data collection: ACD: 2 intervals missing"]

@@ -153,6 +153,10 @@ class Step(models.Model):
                 "step; keep it as an entry or mark another step of the loop as one.")})
 
 
+class TransitionQuerySet(ScopedQuerySet):
+    scope_paths = {"pathway": "pathway_id", "channel": "pathway__channel"}
+
+
 class Transition(models.Model):
     """A directed edge between two steps of the same pathway, with its label."""
 
@@ -163,6 +167,8 @@ class Transition(models.Model):
                             default=TransitionKind.ROUTE)
     label = models.CharField(max_length=200, blank=True,
                              help_text="Menu option, overflow rule, transfer or escalation reason.")
+
+    objects = TransitionQuerySet.as_manager()
 
     class Meta:
         ordering = ["pathway", "source", "target"]

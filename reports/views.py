@@ -6,6 +6,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.shortcuts import get_object_or_404, redirect
 from django.views.generic import TemplateView
 
+from contactmis.params import id_field, page_param
 from contactmis.roles import StaffRequiredMixin
 from contactmis.selectors import centre_current
 
@@ -120,9 +121,10 @@ class ForecastView(StaffRequiredMixin, TemplateView):
         centre = centre_current()
         scope = self.request.scope
         selected = None
-        if centre is not None and self.request.GET.get("forecast"):
+        asked = page_param(self.request, "forecast", id_field())
+        if centre is not None and asked is not None:
             selected = get_object_or_404(Forecast.objects.restrict(scope).filter(centre=centre),
-                                         pk=self.request.GET["forecast"])
+                                         pk=asked)
         report = analyses.forecast_report(scope, centre, selected) if centre else None
         context.update(centre=centre, report=report, heading="Forecasts",
                        form=form or ForecastIssueForm(scope=scope, centre=centre))

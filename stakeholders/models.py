@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import models
 
+from contactmis.params import date_in_range
 from pathways.constants import Channel
 from pathways.models import Pathway, Queue
 
@@ -188,7 +189,12 @@ class Widget(models.Model):
             if unknown:
                 errors["metrics"] = (f"Unknown metric {', '.join(map(str, unknown))}; choose from "
                                      f"{', '.join(WIDGET_METRICS)}.")
-        if self.period == Period.CUSTOM:
+        for name in ("custom_start", "custom_end"):
+            try:
+                date_in_range(getattr(self, name), "day")
+            except ValidationError as exc:
+                errors[name] = exc.messages[0]
+        if self.period == Period.CUSTOM and not errors.keys() & {"custom_start", "custom_end"}:
             if not self.custom_start or not self.custom_end:
                 errors["custom_start"] = "A custom period needs a first and a last day."
             elif self.custom_end < self.custom_start:

@@ -102,6 +102,8 @@ def scope_queue_get(scope, queue_id) -> Queue:
         queue_id = int(queue_id)
     except (TypeError, ValueError) as exc:
         raise Http404("No such queue.") from exc
+    if not 0 < queue_id < 2**63:
+        raise Http404("No such queue.")
     queue = Queue.objects.restrict(scope).filter(pk=queue_id).first()
     if queue is None:
         raise Http404("No such queue.")

@@ -36,16 +36,17 @@ from .design_serializers import (
 
 
 def _design_viewset(kind, model, serializer, filters, doc, queryset=None):
-    def get_queryset(self):
+    def base_queryset(self):
         qs = model.objects.all()
-        if hasattr(qs, "restrict"):
-            qs = qs.restrict(getattr(self.request, "scope", None))
         return queryset(qs) if queryset else qs
 
+    # Plans, objectives, KPIs, budget lines and planned volumes have no ``restrict()``: the base
+    # hides them from stakeholder viewers (the centre's budget is no vendor's business); targets
+    # and configurations are restricted to the viewer's queues and channels.
     return type(f"{model.__name__}ViewSet", (ServiceModelViewSet,), {
         "__doc__": doc, "serializer_class": serializer, "queryset": model.objects.none(),
         "filterset_fields": filters,
-        "get_queryset": get_queryset,
+        "base_queryset": base_queryset,
         "create_service": staticmethod(lambda **data: services.design_object_create(kind, **data)),
         "update_service": staticmethod(services.design_object_update),
         "delete_service": staticmethod(services.design_object_delete),
@@ -142,8 +143,8 @@ class MetricDefinitionViewSet(ServiceModelViewSet):
     update_service = staticmethod(services.metric_definition_update)
     delete_service = staticmethod(services.design_object_delete)
 
-    def get_queryset(self):
-        return MetricDefinition.objects.all()
+    # The catalogue holds formulas and thresholds, no centre figures: every role reads it.
+    viewer_visible = True
 
     @extend_schema(request=NewVersionSerializer, responses=MetricDefinitionSerializer)
     @action(detail=True, methods=["post"])

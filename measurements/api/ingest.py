@@ -2,13 +2,14 @@
 pollable), rejected rows."""
 from django.core.exceptions import ValidationError
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError as ApiValidationError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
+from contactmis.api.base import ScopedGenericViewSet, ScopedModelViewSet
 from contactmis.roles import ANALYST, MANAGER
 from contactmis.selectors import centre_get_or_create_default
 
@@ -61,14 +62,14 @@ class RejectedRowSerializer(serializers.ModelSerializer):
         fields = ["line", "field", "reason", "raw"]
 
 
-class DataSourceViewSet(viewsets.ModelViewSet):
+class DataSourceViewSet(ScopedModelViewSet):
     """Registered export systems. Managers create and edit; analysts read."""
 
     serializer_class = DataSourceSerializer
     read_roles = STAFF
     write_roles = (MANAGER,)
 
-    def get_queryset(self):
+    def base_queryset(self):
         return source_list()
 
     def perform_create(self, serializer):
@@ -92,7 +93,7 @@ class DataSourceViewSet(viewsets.ModelViewSet):
 
 
 class ImportBatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
-                         mixins.CreateModelMixin, viewsets.GenericViewSet):
+                         mixins.CreateModelMixin, ScopedGenericViewSet):
     """Import batches. ``POST`` (multipart: ``source``, ``file``, optional ``export_format``)
     stores the file and returns the batch (201, or 200 with status ``duplicate``); poll
     ``GET /import-batches/{id}/`` until ``status`` is loaded, duplicate or failed."""
@@ -103,7 +104,7 @@ class ImportBatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
     write_roles = STAFF
     filterset_fields = ["source", "status", "export_format"]
 
-    def get_queryset(self):
+    def base_queryset(self):
         return batch_list()
 
     @extend_schema(request={"multipart/form-data": UploadSerializer},

@@ -2,12 +2,13 @@
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError as ApiValidationError
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
+from contactmis.api.base import ScopedGenericViewSet, ScopedModelViewSet
 from contactmis.roles import ANALYST, MANAGER
 from contactmis.selectors import centre_current, centre_get_or_create_default
 
@@ -47,7 +48,7 @@ class AlertSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class MeasurementTestViewSet(viewsets.ModelViewSet):
+class MeasurementTestViewSet(ScopedModelViewSet):
     """Measurement tests of the centre; ``POST …/{id}/run/`` runs one now and returns the run;
     ``GET …/{id}/runs/`` lists its history."""
 
@@ -55,7 +56,7 @@ class MeasurementTestViewSet(viewsets.ModelViewSet):
     read_roles = STAFF
     write_roles = (MANAGER,)
 
-    def get_queryset(self):
+    def base_queryset(self):
         return MeasurementTest.objects.filter(centre=centre_current()).prefetch_related(
             Prefetch("runs", queryset=TestRun.objects.select_related("ran_by")))
 
@@ -91,14 +92,14 @@ class MeasurementTestViewSet(viewsets.ModelViewSet):
         return Response(TestRunSerializer(runs, many=True).data)
 
 
-class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGenericViewSet):
     """Open and resolved data-collection alerts, newest first."""
 
     serializer_class = AlertSerializer
     read_roles = STAFF
     write_roles = (MANAGER,)
 
-    def get_queryset(self):
+    def base_queryset(self):
         return Alert.objects.filter(centre=centre_current()).order_by("-created_at", "-pk")
 
 
@@ -112,7 +113,7 @@ class ClosedDaySerializer(serializers.ModelSerializer):
 
 class ClosedDayViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
                        mixins.CreateModelMixin, mixins.UpdateModelMixin,
-                       mixins.DestroyModelMixin, viewsets.GenericViewSet):
+                       mixins.DestroyModelMixin, ScopedGenericViewSet):
     """Days the centre is closed although its weekly opening hours say open (bank holidays,
     closures): the data-collection monitor expects no data on them."""
 
@@ -120,7 +121,7 @@ class ClosedDayViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
     read_roles = STAFF
     write_roles = (MANAGER,)
 
-    def get_queryset(self):
+    def base_queryset(self):
         return ClosedDay.objects.filter(centre=centre_current()).order_by("date")
 
     def _save(self, serializer, closed_day):

@@ -10,7 +10,7 @@ import datetime as dt
 import statistics
 from collections import defaultdict
 
-from django.db.models import Count, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, Exists, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
 
 from ..constants import INTERVAL_S, BatchStatus, Cadence
@@ -421,11 +421,17 @@ def alerts_open(centre):
 def quality_caveats(scope, start, end, centre=None) -> list[str]:
     """Sentences a KPI figure for ``start``–``end`` (local dates, inclusive, or UTC datetimes)
     must carry: failed or errored measurement tests whose data period overlaps it (within
-    ``scope``), and open data-collection alerts for it. Empty when the data is sound."""
+    ``scope``), and open data-collection alerts for it. Empty when the data is sound.
+
+    A restricted scope (a stakeholder's) sees only tests of measurement configurations inside
+    it, and only alerts of the data sources that feed its queues: tests and alerts with nothing
+    tying them to the scope belong to the centre, not to the viewer."""
     if isinstance(start, dt.datetime):
         start, end = start.date(), end.date()
+    restricted = scope is not None and not scope.is_unrestricted
     configs = MeasurementConfig.objects.restrict(scope).values("pk")
-    tests = MeasurementTest.objects.filter(Q(config__isnull=True) | Q(config__in=configs))
+    tests = MeasurementTest.objects.filter(config__in=configs) if restricted else \
+        MeasurementTest.objects.filter(Q(config__isnull=True) | Q(config__in=configs))
     if centre is not None:
         tests = tests.filter(centre=centre)
     latest = test_latest_runs(centre, tests)
@@ -444,6 +450,9 @@ def quality_caveats(scope, start, end, centre=None) -> list[str]:
     alerts = Alert.objects.filter(resolved_at__isnull=True)
     if centre is not None:
         alerts = alerts.filter(centre=centre)
+    if restricted:
+        alerts = alerts.filter(Exists(Contact.objects.restrict(scope).filter(
+            source_id=OuterRef("source_id"))))
     for alert in alerts.exclude(code="test_failed"):
         if alert.period_start and alert.period_end and (
                 alert.period_end.date() < start or alert.period_start.date() > end):

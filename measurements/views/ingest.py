@@ -1,4 +1,5 @@
 """Data collection pages: data sources, column mappings, uploads, import batches."""
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, JsonResponse
@@ -7,6 +8,7 @@ from django.urls import reverse
 from django.views import View
 from django.views.generic import DetailView, FormView, ListView
 
+from contactmis.params import id_field, page_param
 from contactmis.roles import ManagerRequiredMixin, StaffRequiredMixin
 from contactmis.selectors import centre_current, centre_get_or_create_default
 
@@ -133,8 +135,10 @@ class BatchListView(StaffRequiredMixin, ListView):
     paginate_by = 50
 
     def get_queryset(self):
-        return batch_list(source_id=self.request.GET.get("source") or None,
-                          status=self.request.GET.get("status") or None)
+        return batch_list(
+            source_id=page_param(self.request, "source", id_field()),
+            status=page_param(self.request, "status",
+                              forms.ChoiceField(choices=BatchStatus.choices, required=False)))
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(

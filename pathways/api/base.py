@@ -1,7 +1,9 @@
 """A viewset base whose writes go through services, so the API refuses bad input with the same
 field-named messages as the browser forms (model rules raise Django ``ValidationError``)."""
 from django.core.exceptions import ValidationError as DjangoValidationError
-from rest_framework import serializers, viewsets
+from rest_framework import serializers
+
+from contactmis.api.base import ScopedModelViewSet
 
 
 def as_drf_error(exc):
@@ -12,10 +14,10 @@ def as_drf_error(exc):
     return serializers.ValidationError({"non_field_errors": exc.messages})
 
 
-class ServiceModelViewSet(viewsets.ModelViewSet):
+class ServiceModelViewSet(ScopedModelViewSet):
     """``create_service(**data)``, ``update_service(instance, **data)`` and
     ``delete_service(instance)`` do the writing; Django validation errors become 400 responses
-    keyed by field."""
+    keyed by field. Rows are narrowed to the user's scope by the base."""
 
     create_service = update_service = delete_service = None
 

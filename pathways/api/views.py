@@ -2,8 +2,10 @@
 scope; writes for managers, through the services (same rules as the forms)."""
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema
-from rest_framework import status, viewsets
+from rest_framework import status
 from rest_framework.response import Response
+
+from contactmis.api.base import ScopedReadOnlyModelViewSet
 
 from .. import services
 from ..models import Pathway, Queue, Step, Transition
@@ -12,43 +14,37 @@ from .base import ServiceModelViewSet
 from .serializers import PathwaySerializer, QueueSerializer, StepSerializer, TransitionSerializer
 
 
-class QueueViewSet(viewsets.ReadOnlyModelViewSet):
+class QueueViewSet(ScopedReadOnlyModelViewSet):
     """Routing points seen in the data (created by ingestion)."""
 
-    queryset = Queue.objects.none()  # for the schema; get_queryset narrows to the scope
+    queryset = Queue.objects.none()  # for the schema; the base narrows rows to the scope
     serializer_class = QueueSerializer
     filterset_fields = ["centre", "kind", "channel", "site", "code"]
-
-    def get_queryset(self):
-        return Queue.objects.restrict(getattr(self.request, "scope", None))
 
 
 class PathwayViewSet(ServiceModelViewSet):
     """Contact pathways: directed graphs of steps."""
 
-    queryset = Pathway.objects.none()  # for the schema; get_queryset narrows to the scope
+    queryset = Pathway.objects.none()  # for the schema; the base narrows rows to the scope
     serializer_class = PathwaySerializer
     filterset_fields = ["centre", "channel", "name"]
     create_service = staticmethod(services.pathway_create)
     update_service = staticmethod(services.pathway_update)
     delete_service = staticmethod(services.pathway_delete)
 
-    def get_queryset(self):
-        return Pathway.objects.restrict(getattr(self.request, "scope", None))
-
 
 class StepViewSet(ServiceModelViewSet):
     """Steps of pathways. Deleting a step that measurements or data refer to answers 409 with
     the list of what refers to it."""
 
-    queryset = Step.objects.none()  # for the schema; get_queryset narrows to the scope
+    queryset = Step.objects.none()  # for the schema; the base narrows rows to the scope
     serializer_class = StepSerializer
     filterset_fields = ["pathway", "kind", "is_entry", "queue"]
     create_service = staticmethod(services.step_create)
     update_service = staticmethod(services.step_update)
 
-    def get_queryset(self):
-        return Step.objects.restrict(getattr(self.request, "scope", None)).select_related("pathway")
+    def base_queryset(self):
+        return Step.objects.select_related("pathway")
 
     @extend_schema(responses={204: None, 409: dict})
     def destroy(self, request, *args, **kwargs):
@@ -67,13 +63,12 @@ class StepViewSet(ServiceModelViewSet):
 class TransitionViewSet(ServiceModelViewSet):
     """Transitions between steps of one pathway, with their label."""
 
-    queryset = Transition.objects.none()  # for the schema; get_queryset narrows to the scope
+    queryset = Transition.objects.none()  # for the schema; the base narrows rows to the scope
     serializer_class = TransitionSerializer
     filterset_fields = ["pathway", "source", "target", "kind"]
     create_service = staticmethod(services.transition_create)
     update_service = staticmethod(services.transition_update)
     delete_service = staticmethod(services.transition_delete)
 
-    def get_queryset(self):
-        return (Transition.objects.filter(pathway__in=Pathway.objects.restrict(
-            getattr(self.request, "scope", None))).select_related("source", "target"))
+    def base_queryset(self):
+        return Transition.objects.select_related("source", "target")

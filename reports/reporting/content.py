@@ -543,6 +543,12 @@ def _cost(ctx, section):
     from measurements.models import BusinessPlan
     from measurements.selectors.plan import plan_cost_per_contact
 
+    if ctx.scope is not None and not ctx.scope.is_unrestricted:
+        # The budget is the whole centre's: no scoped share of it exists, so a stakeholder's
+        # report shows neither the budget nor a cost per contact computed from it.
+        section.notes.append("The budget is held for the whole centre; cost per contact is not "
+                             "reported for this scope.")
+        return []
     plans = BusinessPlan.objects.filter(period_start__lte=ctx.period.last_day,
                                         period_end__gte=ctx.period.first_day)
     rows, frames = [], []

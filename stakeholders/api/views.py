@@ -8,13 +8,14 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers as drf_serializers
-from rest_framework import status, viewsets
+from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.exceptions import ValidationError as ApiValidationError
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.response import Response
 
+from contactmis.api.base import ScopedModelViewSet
 from contactmis.roles import MANAGER, role_of
 
 from .. import exports, selectors, services
@@ -98,15 +99,16 @@ QUEUE_PARAM = OpenApiParameter("queue", int, description="One queue inside the s
                                                          "(404 for any other).")
 
 
-class StakeholderViewSet(viewsets.ModelViewSet):
+class StakeholderViewSet(ScopedModelViewSet):
     """The stakeholder register. Creating one gives it its type's default dashboard."""
     lookup_value_converter = "int"
 
     serializer_class = StakeholderSerializer
     permission_classes = [ManagerWritesOr404]
 
-    def get_queryset(self):
-        return selectors.stakeholder_list(self.request.user)
+    def base_queryset(self):
+        return Stakeholder.objects.prefetch_related("queues", "pathways", "members__user",
+                                                    "dashboards")
 
     def perform_create(self, serializer):
         try:
@@ -124,15 +126,16 @@ class StakeholderViewSet(viewsets.ModelViewSet):
         services.stakeholder_delete(instance)
 
 
-class DashboardViewSet(viewsets.ModelViewSet):
+class DashboardViewSet(ScopedModelViewSet):
     """Dashboards; ``data`` computes every widget within the stakeholder's scope."""
     lookup_value_converter = "int"
 
     serializer_class = DashboardSerializer
     permission_classes = [ManagerWritesOr404]
 
-    def get_queryset(self):
-        return selectors.dashboard_list(self.request.user).prefetch_related("widgets")
+    def base_queryset(self):
+        return (Dashboard.objects.select_related("stakeholder").prefetch_related("widgets")
+                .order_by("stakeholder__name", "-is_default", "name"))
 
     def perform_create(self, serializer):
         stakeholder = serializer.validated_data["stakeholder"]
@@ -165,16 +168,15 @@ class DashboardViewSet(viewsets.ModelViewSet):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class WidgetViewSet(viewsets.ModelViewSet):
+class WidgetViewSet(ScopedModelViewSet):
     """Widgets; ``data`` is the widget's computed data, ``export`` the same as CSV or XLSX."""
     lookup_value_converter = "int"
 
     serializer_class = WidgetSerializer
     permission_classes = [ManagerWritesOr404]
 
-    def get_queryset(self):
-        return Widget.objects.visible_to(self.request.user).select_related(
-            "dashboard__stakeholder")
+    def base_queryset(self):
+        return Widget.objects.select_related("dashboard__stakeholder")
 
     def perform_create(self, serializer):
         dashboard = serializer.validated_data.pop("dashboard")

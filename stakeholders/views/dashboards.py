@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.views import View
 
+from contactmis.params import BoundedDateTimeField, id_field, page_param
 from contactmis.roles import can_read_all, is_manager
 from contactmis.scope import Scope
 from reports.vocabulary import METRICS
@@ -241,12 +242,9 @@ class WidgetDrillView(View):
         result = widget_result(widget, scope, now, queue=queue)
         tz = selectors.centre_time_zone()
         start, end = result.period.start, result.period.end
-        at = request.GET.get("at")
-        if at:
-            try:
-                start, end = selectors.bucket_span(at, _drill_grain(widget), tz)
-            except (ValueError, TypeError) as exc:
-                raise Http404("Not a time in this widget.") from exc
+        at = page_param(request, "at", BoundedDateTimeField())
+        if at is not None:
+            start, end = selectors.bucket_span(at, _drill_grain(widget), tz)
         behind = widget_scope(widget, scope)  # the rows behind the figure: its channels only
         return render(request, "stakeholders/widget_drill.html", {
             "widget": widget, "result": result, "scope": scope, "queue": queue,
@@ -276,15 +274,16 @@ class WallboardView(View):
     def get(self, request):
         stakeholder = None
         if can_read_all(request.user):
-            if request.GET.get("stakeholder"):
-                stakeholder = selectors.stakeholder_get(request.user, request.GET["stakeholder"])
+            asked = page_param(request, "stakeholder", id_field())
+            if asked is not None:
+                stakeholder = selectors.stakeholder_get(request.user, asked)
                 scope = stakeholder_scope(stakeholder)
             else:
                 scope = Scope.everything()
         else:
             stakeholder = stakeholder_of_user(request.user)
-            asked = request.GET.get("stakeholder")
-            if asked and (stakeholder is None or asked != str(stakeholder.pk)):
+            asked = page_param(request, "stakeholder", id_field())
+            if asked is not None and (stakeholder is None or asked != stakeholder.pk):
                 raise Http404("No such stakeholder.")
             scope = stakeholder_scope(stakeholder) if stakeholder else Scope.nothing()
         queue = _queue_filter(request, scope)

@@ -81,3 +81,43 @@ def _fresh_widget_cache():
     widget_cache_clear()
     yield
     widget_cache_clear()
+
+
+# A marker in the centre's own plan: no stakeholder viewer may ever receive it.
+CENTRE_ONLY = "ZZCENTREONLY"
+
+
+@pytest.fixture
+def centre_plan(two_vendors, centre, today):
+    """The centre's business plan for the month of ``today``: an objective, a KPI, a budget of
+    4,650.00 (a figure no vendor may see), planned volumes, a centre-wide target and a contract
+    target per vendor queue. Names carry ``CENTRE_ONLY`` (centre-wide) or ``SECRET`` (vendor B)."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from measurements.models import BudgetLine, Kpi, Objective, PlannedVolume, Target
+    from measurements.services.design import design_object_create
+
+    first = today.replace(day=1)
+    last = (first + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+    plan = design_object_create("plan", centre=centre, name=f"Plan {CENTRE_ONLY}",
+                                period_start=first, period_end=last, currency="EUR",
+                                summary=f"Budget summary {CENTRE_ONLY}")
+    objective = Objective.objects.create(plan=plan, title=f"Grow margin {CENTRE_ONLY}")
+    kpi = Kpi.objects.create(objective=objective, metric_code="service_level",
+                             name=f"SL {CENTRE_ONLY}", rationale=CENTRE_ONLY)
+    budget = BudgetLine.objects.create(plan=plan, category="labour", period_start=first,
+                                       period_end=last, amount=Decimal("4650.00"),
+                                       description=f"Agents {CENTRE_ONLY}")
+    volume = PlannedVolume.objects.create(plan=plan, period_start=first, period_end=last,
+                                          channel="voice", contacts=1000)
+    general = Target.objects.create(kpi=kpi, period_start=first, period_end=last,
+                                    value=Decimal("80"))
+    target_a = Target.objects.create(kpi=kpi, period_start=first, period_end=last,
+                                     value=Decimal("75"), queue=two_vendors["queue_a"])
+    target_b = Target.objects.create(kpi=kpi, period_start=first, period_end=last,
+                                     value=Decimal("85"), queue=two_vendors["queue_b"],
+                                     customer_segment=f"seg-{SECRET}")
+    return {"plan": plan, "objective": objective, "kpi": kpi, "budget": budget,
+            "volume": volume, "general_target": general, "target_a": target_a,
+            "target_b": target_b}

@@ -370,5 +370,20 @@ def test_the_monthly_report_compares_with_the_business_plan_and_budget(two_vendo
     assert rows["AHT (voice)"][1:4] == ["300 s", report.headline["aht_s"], "met"]
     assert "FY plan" in rows["AHT (voice)"][4]
     assert not any("99.0" in f for f in report.findings)
+    # The budget is the whole centre's: a vendor's report shows neither it nor a cost per
+    # contact computed from it (in the preview, the archive, the e-mail and every attachment).
+    cost_section = next(s for s in report.sections if s.key == "cost")
+    assert cost_section.tables == []
+    assert "not reported for this scope" in " ".join(cost_section.notes)
+    from reports.reporting import render
+    from stakeholders.models import Stakeholder
+
+    for body in (render.html(report), render.text(report),
+                 render.figures_frame(report).to_csv()):
+        assert "10,000" not in body and "Budget" not in body
+
+    board = Stakeholder.objects.create(name="Board", kind="executive", sees_whole_centre=True,
+                                       emails=["board@example.org"])
+    report = build(_schedule(board, "monthly", day_of_month=1), "monthly", period)
     cost = next(t for s, t in report.all_tables() if s.key == "cost")
     assert cost.rows[0][0] == "FY plan" and cost.rows[0][-1] == "5.00"  # 10,000 / 2,000 planned

@@ -261,7 +261,7 @@ AGENT_TIME_SOURCE = ("Occupancy = busy / (busy + available) agent seconds from t
 
 
 def agent_time_frame(scope, centre, start: dt.date, end: dt.date, group: dict | None = None,
-                     fields: tuple = ()) -> pd.DataFrame:
+                     fields: tuple = (), by_agent: bool = False) -> pd.DataFrame:
     """Staffed, available and busy agent seconds from the agent-state feeds (the per-agent
     rollup) for local days [start, end) within ``scope``, attributed to queues.
 
@@ -274,10 +274,12 @@ def agent_time_frame(scope, centre, start: dt.date, end: dt.date, group: dict | 
     outside ``scope`` (by the queue's id, channel and site) are dropped; unattributed time counts
     only for an unrestricted scope. Sums of the result are additive: every second counts once.
 
-    Columns: the ``group`` names, ``queue_id``, ``channel``, ``site`` (of the queue; "" when
-    unattributed), ``staffed_s``, ``available_s``, ``busy_s`` (floats: shares of seconds)."""
+    Columns: the ``group`` names, ``agent_id`` with ``by_agent``, ``queue_id``, ``channel``,
+    ``site`` (of the queue; "" when unattributed), ``staffed_s``, ``available_s``, ``busy_s``
+    (floats: shares of seconds)."""
     group = dict(group or {})
-    columns = [*group, *fields, "queue_id", "channel", "site", *AGENT_TIME]
+    agent_key = ["agent_id"] if by_agent else []
+    columns = [*group, *fields, *agent_key, "queue_id", "channel", "site", *AGENT_TIME]
     qs = AgentIntervalStat.objects.filter(local_date__gte=start, local_date__lt=end)
     queues_qs = Queue.objects.all()
     if centre is not None:
@@ -323,7 +325,7 @@ def agent_time_frame(scope, centre, start: dt.date, end: dt.date, group: dict | 
     frame["site"] = [queues.get(q, ("", ""))[1] or "" for q in frame["queue_id"]]
     if frame.empty:
         return pd.DataFrame(columns=columns)
-    keys = [*group, *fields, "queue_id", "channel", "site"]
+    keys = [*group, *fields, *agent_key, "queue_id", "channel", "site"]
     return (frame.groupby(keys, dropna=False, sort=False)[list(AGENT_TIME)].sum()
             .reset_index()[columns])
 
@@ -479,6 +481,8 @@ def agent_kpi_frame(scope, centre, start, end, granularity="day", by=("agent",),
                 .annotate(**{f: Sum(f) for f in fields}).order_by(*group, *dims))
     df = pd.DataFrame.from_records(rows) if rows else pd.DataFrame(
         columns=[*group, *dims, *fields])
+    if tz is None and source is None:
+        df = _agent_rows_attributed(df, scope, centre, start, end, group, by)
     out = pd.DataFrame({"period_start": _period_start(df, how, granularity, tz or centre.tz)})
     for d in by:
         labels = _labels(d, df[f"d_{d}"])
@@ -502,6 +506,37 @@ def agent_kpi_frame(scope, centre, start, end, granularity="day", by=("agent",),
                                  "handled; occupancy = busy / (busy + available))"
     result.attrs["params"] = [p.params for p in definition_periods(centre, start, end)]
     return result
+
+
+def _agent_rows_attributed(df, scope, centre, start, end, group, by):
+    """Rows of :func:`agent_kpi_frame` (period ``group`` columns, ``d_agent``/``d_team``) with
+    their agent-state seconds replaced by the time attributed to the scope's queues
+    (:func:`agent_time_frame`), so a scope of some queues keeps its share of queue-less time."""
+    agent = agent_time_frame(scope, centre, start, end, group, by_agent=True)
+    keys = list(group)
+    if "team" in by:
+        teams = dict(Agent.objects.filter(pk__in=set(agent["agent_id"]))
+                     .values_list("pk", "team"))
+        agent["d_team"] = [teams.get(a, "") for a in agent["agent_id"]]
+        keys.append("d_team")
+    if "agent" in by:
+        agent["d_agent"] = agent["agent_id"]
+        keys.append("d_agent")
+    if keys:
+        agent = agent.groupby(keys, dropna=False)[list(AGENT_TIME)].sum().reset_index()
+    else:
+        agent = pd.DataFrame([agent[list(AGENT_TIME)].sum()])
+    df = df.drop(columns=[f for f in AGENT_TIME if f in df.columns])
+    if not keys:
+        return df.assign(**{f: float(agent[f].iloc[0]) for f in AGENT_TIME}) if len(df) \
+            else df.assign(**{f: [] for f in AGENT_TIME})
+    for k in keys:
+        df[k] = df[k].astype(object)
+        agent[k] = agent[k].astype(object)
+    merged = df.merge(agent, on=keys, how="outer")
+    for f in ("handled", "transfers", "escalations", "talk_s", "hold_s", "acw_s", *AGENT_TIME):
+        merged[f] = pd.to_numeric(merged[f]).fillna(0)
+    return merged.sort_values(keys, kind="stable").reset_index(drop=True)
 
 
 def bucket_totals(scope, centre, start, end, by: list[str] | tuple = (), source=None
@@ -793,11 +828,44 @@ def _agent_component_sums(scope, start, end, granularity, breakdown, queue_id, t
     qs = qs.annotate(key=F(AGENT_BREAKDOWN_LOOKUPS[breakdown]))
     rows = list(qs.order_by().values(*group).annotate(**{f: Sum(f) for f in AGENT_ADDITIVE}))
     frame = pd.DataFrame(rows, columns=[*group, *AGENT_ADDITIVE])
+    frame = _attributed_agent_state_time(frame, scope, start, end, group[0], breakdown,
+                                         queue_id)
     # Agent rows carry handling and state time only; queue quantities are zero on them.
     for name in ADDITIVE_FIELDS:
         if name not in frame.columns:
             frame[name] = 0
     return _finish_sums(frame, granularity, breakdown, tz)
+
+
+def _attributed_agent_state_time(frame, scope, start, end, when, breakdown, queue_id):
+    """Per-agent rows (``when``, ``key`` = agent id or team) with their staffed/available/busy
+    seconds replaced by the agent time attributed to the scope's queues
+    (:func:`agent_time_frame`): a scope of some queues keeps its share of the time the
+    agent-state feeds give without a queue, instead of dropping it (which left busy time from
+    the agent legs alone, and occupancy 100 %)."""
+    agent = agent_time_frame(scope, None, start, end, fields=(when,), by_agent=True)
+    if queue_id is not None:
+        agent = agent[agent["queue_id"] == queue_id]
+    if breakdown == "team":
+        teams = dict(Agent.objects.filter(pk__in=set(agent["agent_id"]))
+                     .values_list("pk", "team"))
+        agent = agent.assign(key=[teams.get(a, "") for a in agent["agent_id"]])
+    else:
+        agent = agent.assign(key=agent["agent_id"])
+    agent = agent.groupby([when, "key"])[list(AGENT_TIME)].sum().reset_index()
+    if when == "interval_start":
+        agent[when] = pd.to_datetime(agent[when], utc=True)
+        frame = frame.assign(**{when: pd.to_datetime(frame[when], utc=True)})
+    else:
+        agent[when] = pd.to_datetime(agent[when]).dt.date
+        frame = frame.assign(**{when: pd.to_datetime(frame[when]).dt.date})
+    frame = frame.drop(columns=list(AGENT_TIME)).astype({"key": object})
+    agent = agent.astype({"key": object})
+    # Outer: an agent staffed but handling nothing in a bucket still has its time counted.
+    merged = frame.merge(agent, on=[when, "key"], how="outer")
+    for f in (*AGENT_ADDITIVE, *AGENT_TIME):
+        merged[f] = pd.to_numeric(merged[f]).fillna(0)
+    return merged
 
 
 def _finish_sums(frame, granularity, breakdown, tz):

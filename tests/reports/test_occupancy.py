@@ -111,3 +111,20 @@ def test_a_scoped_viewer_sees_only_the_agent_time_of_its_queues(centre, floor):
     only_support = Scope(queue_ids=frozenset({support.pk}))
     row = kpi_frame(only_support, centre, DAY, END).iloc[0]
     assert row["occupancy"] == pytest.approx(150 / 400)
+
+
+def test_scoped_team_and_agent_tables_keep_their_share_of_queue_less_time(centre, floor):
+    """Before, a scope of some queues dropped the state time a feed gives without a queue and
+    kept only the busy time on the agent legs: every agent showed 100 %."""
+    sales, support = floor
+    only_support = Scope(queue_ids=frozenset({support.pk}))
+    agents = agent_kpi_frame(only_support, centre, DAY, END, "day", ["agent"])
+    assert list(agents["agent"]) == ["Bob"]
+    assert agents["occupancy"].iloc[0] == pytest.approx(150 / 400)
+    sums = component_sums(only_support, DAY, END, "day", "agent")
+    assert sums["busy_s"].sum() / (sums["busy_s"].sum() + sums["available_s"].sum()) == \
+        pytest.approx(150 / 400)
+    only_sales = Scope(queue_ids=frozenset({sales.pk}))
+    teams = agent_kpi_frame(only_sales, centre, DAY, END, "day", ["team"]).set_index("team")
+    assert teams.loc["Red", "occupancy"] == pytest.approx(1050 / 1700)  # Ann: all on Sales
+    assert teams.loc["Blue", "occupancy"] == pytest.approx(150 / 400)   # half of Bob

@@ -43,6 +43,9 @@ class Command(BaseCommand):
         parser.add_argument("--queue", help="Period mode: the queue's code.")
         parser.add_argument("--channel", choices=Channel.values,
                             help="Period mode: every queue of this channel, each on its own.")
+        parser.add_argument("--estimate-patience", action="store_true",
+                            help="Period mode: Erlang A with the callers' patience estimated "
+                                 "from the period's abandonments.")
         parser.add_argument("--target-sl", type=float, help="Service-level target, 0..1.")
         parser.add_argument("--target-asa-s", type=float, help="ASA target, seconds.")
         parser.add_argument("--agents", type=int, help="Evaluate this many agents instead.")
@@ -113,6 +116,9 @@ class Command(BaseCommand):
                 raise CommandError(f"--queue “{o['queue']}”: no queue with that code.")
             if o["channel"]:
                 raise CommandError("Give --queue or --channel, not both.")
+        if o["patience_s"] is not None or o["calls"] is not None:
+            raise CommandError("--patience-s and --calls are for one interval; for a period use "
+                               "--estimate-patience (patience from the period's data).")
         threshold = o["threshold_s"]
         if threshold is not None and (not math.isfinite(threshold) or threshold <= 0):
             raise CommandError(f"--threshold-s must be positive, got {threshold}.")
@@ -122,7 +128,7 @@ class Command(BaseCommand):
             Scope.everything(), centre, start, end, queue=queue, channel=o["channel"] or "",
             target_sl=o["target_sl"], threshold_s=int(threshold) if threshold else None,
             shrinkage=o["shrinkage"], max_occupancy=o["max_occupancy"],
-            patience="estimate" if o["patience_s"] else "none")
+            patience="estimate" if o["estimate_patience"] else "none")
         out = {k: report.get(k) for k in ("selection", "definition", "queues", "no_target",
                                           "prompt")}
         out["intervals"] = report["tables"].get("intervals", [])

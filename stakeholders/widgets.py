@@ -398,7 +398,8 @@ def _blank_mixed_times(result, table, breakdown) -> pd.DataFrame:
     channel."""
     if breakdown in ("queue", "channel") or not result.meaning.get("mixed_units"):
         return table
-    blanked = [c for c in TIME_AVERAGES if c in table.columns]
+    # Only the figures the widget shows (its table keeps the others for the export).
+    blanked = [c for c in TIME_AVERAGES if c in table.columns and c in result.widget.metrics]
     if blanked:
         table = table.assign(**{c: np.nan for c in blanked})
         result.notes.append(f"{', '.join(METRICS[c].label for c in blanked if c in METRICS)}: "

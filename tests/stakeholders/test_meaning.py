@@ -347,6 +347,10 @@ def test_a_time_average_over_calls_and_e_mails_is_no_headline(centre_with_plan):
                        period="last_7_days", granularity="day", breakdown="channel")
     rows = widget_result(table, scope, now).table.set_index("key")["asa_s"]
     assert rows["voice"] == pytest.approx(25) and rows["email"] == pytest.approx(7200)
+    handled = widget_add(dashboard, kind="kpi_tile", title="Handled", metrics=["handled"],
+                         period="last_7_days", granularity="day")
+    result = widget_result(handled, scope, now)
+    assert result.tile["value"] == 19 + 10 + 10 and not result.notes  # counts add up
     calls = widget_add(dashboard, kind="kpi_tile", title="ASA of calls", metrics=["asa_s"],
                        period="last_7_days", granularity="day", options={"channels": ["voice"]})
     assert widget_result(calls, scope, now).tile["value_text"] == "25 s"

@@ -796,9 +796,11 @@ def scope_meaning(scope, centre, start: dt.date, end: dt.date, resolution: Resol
                   queue_id: int | None = None, overrides: dict | None = None) -> dict:
     """What one figure over the whole of ``scope`` (optionally one queue) in [start, end)
     means: ``sl_threshold_s`` (None where its queues have different thresholds), ``sl_basis``
-    (in words) and ``targets`` (metric → :class:`reports.semantics.ResolvedTarget` in force for
+    (in words), ``targets`` (metric → :class:`reports.semantics.ResolvedTarget` in force for
     the slice the contacts fall in: one queue, one channel, or the whole centre), with
-    ``overrides`` (metric → value chosen on the widget) replacing the plan's."""
+    ``overrides`` (metric → value chosen on the widget) replacing the plan's, and
+    ``mixed_units`` (True where its contacts include channels measured in seconds and in
+    hours: its time averages are no figure)."""
     qs = DailyStat.objects.restrict(scope).filter(centre=centre, local_date__gte=start,
                                                   local_date__lt=end, offered__gt=0)
     if queue_id is not None:
@@ -810,12 +812,15 @@ def scope_meaning(scope, centre, start: dt.date, end: dt.date, resolution: Resol
     threshold = found.pop() if len(found) == 1 else None
     queues = {q for q, _ in present}
     channels = {c for _, c in present}
+    slow = set(thresholds.slow_channels)
+    mixed = bool(channels & slow) and bool(channels - slow)
     book = target_book(centre, start, end)
     targets = book.for_slice(queue_id=queues.pop() if len(queues) == 1 else None,
                              channel=channels.pop() if len(channels) == 1 else "")
     return {"sl_threshold_s": threshold,
             "sl_basis": threshold_basis(threshold, thresholds) if present else "",
-            "targets": apply_overrides(targets, overrides)}
+            "targets": apply_overrides(targets, overrides),
+            "mixed_units": mixed}
 
 
 def _agent_component_sums(scope, start, end, granularity, breakdown, queue_id, tz):

@@ -168,5 +168,8 @@ def forecast_vs_actual(table, metric, tz):
     fig = charts.forecast_chart(actual.assign(period_start=_x(actual)),
                                 {k: v.assign(period_start=_x(v)) for k, v in forecasts.items()},
                                 value=metric.key)
-    fig.update_xaxes(title_text=f"Day ({tz})")
+    # Whole days: a tick per day (at most about ten), never "12:00" between them.
+    days = max(1, len(table))
+    fig.update_xaxes(title_text=f"Day ({tz})", tickformat="%d %b",
+                     dtick=86_400_000 * max(1, round(days / 10)))
     return _adapt(fig)

@@ -26,7 +26,7 @@ from contactmis.selectors import centre_current
 from reports.analyses import plan_versus_actual
 from reports.analysis import control, erlang, forecast, patterns, plan
 from reports.analysis.kpis import kpis_from_sums, ratio, sum_components
-from reports.selectors import component_sums, scope_meaning
+from reports.selectors import MIXED_UNITS, TIME_AVERAGES, component_sums, scope_meaning
 from reports.semantics import (
     OWN_BASIS,
     Resolution,
@@ -392,6 +392,21 @@ def _row_targets(result, table, breakdown, widget, period) -> list[dict]:
     return out
 
 
+def _blank_mixed_times(result, table, breakdown) -> pd.DataFrame:
+    """Time averages over channels measured in seconds and in hours (calls and e-mails) are no
+    figure: blank them (a gap, never a blend) and say so, unless each row is one queue or
+    channel."""
+    if breakdown in ("queue", "channel") or not result.meaning.get("mixed_units"):
+        return table
+    # Only the figures the widget shows (its table keeps the others for the export).
+    blanked = [c for c in TIME_AVERAGES if c in table.columns and c in result.widget.metrics]
+    if blanked:
+        table = table.assign(**{c: np.nan for c in blanked})
+        result.notes.append(f"{', '.join(METRICS[c].label for c in blanked if c in METRICS)}: "
+                            f"{MIXED_UNITS} (calls in seconds, e-mails in hours).")
+    return table
+
+
 def _row_thresholds(result, table, breakdown, resolution) -> tuple[list, list]:
     """The service-level threshold (seconds, None where a row mixes thresholds) and its words
     for each row of a widget table: a queue's own when broken down by queue, the scope's when
@@ -426,7 +441,8 @@ def _tile(result, widget, scope, period, resolution, queue, tz, now_local):
         return
     total = sum_components(sums.drop(columns=["period_start"]))
     total["period_start"] = pd.Timestamp(period.first_day)
-    value = with_kpis(total, widget, params, period, now_local)[metric.key].iloc[0]
+    value = _blank_mixed_times(result, with_kpis(total, widget, params, period, now_local),
+                               "")[metric.key].iloc[0]
     # Trend: the same elapsed span just before the period (a partial period compares like with
     # like, e.g. today until now against yesterday until the same time).
     days = period.days
@@ -456,13 +472,16 @@ def _tile(result, widget, scope, period, resolution, queue, tz, now_local):
         prev_total["period_start"] = pd.Timestamp(prev.first_day)
         previous = with_kpis(prev_total, widget, params, prev, now_local)[metric.key].iloc[0]
     spark = with_kpis(sums, widget, params, period, now_local)
+    if result.meaning.get("mixed_units") and metric.key in TIME_AVERAGES:
+        previous, spark = None, spark.assign(**{metric.key: np.nan})
     resolved = result.meaning.get("targets", {}).get(metric.key)
     target = resolved.value if resolved is not None else None
     result.tile = {
         "metric": metric, "value": value, "target": target, "previous": previous,
         "rag": _rag(metric, value, target, _opt(widget, "amber_margin")),
         "trend": figures.trend_arrow(metric, value, previous),
-        "value_text": metric.fmt(value),
+        "value_text": MIXED_UNITS if result.meaning.get("mixed_units")
+        and metric.key in TIME_AVERAGES else metric.fmt(value),
         "target_text": metric.fmt(target) if target is not None else NO_TARGET,
         "target_from": target_words(resolved),
         "override": resolved is not None and resolved.source == "override",
@@ -490,7 +509,8 @@ def _series(result, widget, scope, period, resolution, queue, tz, now_local):
     if sums.empty:
         result.empty = "No data in this period."
         return
-    table = with_kpis(sums, widget, params, period, now_local)
+    table = _blank_mixed_times(result, with_kpis(sums, widget, params, period, now_local),
+                               breakdown)
     resolved = result.meaning.get("targets", {}).get(widget.metrics[0])
     if resolved is not None:  # the line drawn, and where it comes from
         words = target_words(resolved)
@@ -513,7 +533,8 @@ def _table(result, widget, scope, period, resolution, queue, tz, now_local):
     by = ["key", "key_label"] if breakdown else []
     summed = sum_components(sums.drop(columns=["period_start"]), by or None)
     summed["period_start"] = pd.Timestamp(period.first_day)
-    table = with_kpis(summed, widget, params, period, now_local)
+    table = _blank_mixed_times(result, with_kpis(summed, widget, params, period, now_local),
+                               breakdown)
     if breakdown:
         table = table.sort_values("key_label", kind="stable")
     cols = [*(["key", "key_label"] if breakdown else []),
@@ -793,7 +814,7 @@ def table_display(result: WidgetResult, breakdown_label: str = "") -> dict:
             if c == "kpi":
                 text = METRICS[v].label if v in METRICS else str(v)
             elif c == "met":
-                text = NO_TARGET if v is None or v is pd.NA else ("Met" if bool(v) else "Missed")
+                text = NO_DATA if v is None or v is pd.NA else ("Met" if bool(v) else "Missed")
             elif c == "period_start":
                 text = pd.Timestamp(v).strftime("%d %b %Y %H:%M").replace(" 00:00", "")
             elif c == "gap" and metric is not None and metric.unit == "ratio":

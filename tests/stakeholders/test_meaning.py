@@ -328,3 +328,29 @@ def test_dashboards_show_no_file_names_sentinel_dates_or_raw_gaps(centre_with_pl
         html = response.content.decode()
         for leak in ("DESIGN.md", "2000-01-01", ">nan<", ">None<", "NaN %"):
             assert leak not in html, (kind, leak)
+
+
+def test_a_time_average_over_calls_and_e_mails_is_no_headline(centre_with_plan):
+    from stakeholders.models import Dashboard
+    from stakeholders.services import stakeholder_create, widget_add
+
+    board = stakeholder_create(name="Board", kind="executive", sees_whole_centre=True,
+                               with_dashboard=False)
+    dashboard = Dashboard.objects.create(stakeholder=board, name="Check")
+    scope, now = stakeholder_scope(board), timezone.now()
+    asa = widget_add(dashboard, kind="kpi_tile", title="ASA", metrics=["asa_s"],
+                     period="last_7_days", granularity="day")
+    result = widget_result(asa, scope, now)
+    assert result.tile["value_text"] == "mixed units: see each channel"
+    assert result.tile["rag"] == "" and any("calls in seconds" in n for n in result.notes)
+    table = widget_add(dashboard, kind="table", title="ASA by channel", metrics=["asa_s"],
+                       period="last_7_days", granularity="day", breakdown="channel")
+    rows = widget_result(table, scope, now).table.set_index("key")["asa_s"]
+    assert rows["voice"] == pytest.approx(25) and rows["email"] == pytest.approx(7200)
+    handled = widget_add(dashboard, kind="kpi_tile", title="Handled", metrics=["handled"],
+                         period="last_7_days", granularity="day")
+    result = widget_result(handled, scope, now)
+    assert result.tile["value"] == 19 + 10 + 10 and not result.notes  # counts add up
+    calls = widget_add(dashboard, kind="kpi_tile", title="ASA of calls", metrics=["asa_s"],
+                       period="last_7_days", granularity="day", options={"channels": ["voice"]})
+    assert widget_result(calls, scope, now).tile["value_text"] == "25 s"

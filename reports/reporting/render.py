@@ -14,6 +14,7 @@ import re
 import pandas as pd
 from django.template.loader import render_to_string
 
+from ..vocabulary import label
 from .static_charts import render_png
 
 CID_DOMAIN = "contactmis"
@@ -52,7 +53,7 @@ def text(report) -> str:
     if report.headline:
         lines.append("Headline figures")
         for key, value in report.headline.items():
-            lines.append(f"  {key.replace('_', ' '):<16} {value}")
+            lines.append(f"  {label(key):<16} {value}")
         lines.append("")
     for section in report.sections:
         lines.append(section.title.upper())
@@ -149,10 +150,7 @@ def pdf(report) -> bytes:
     for finding in report.findings:
         story.append(Paragraph("• " + escape(finding), body))
     if report.headline:
-        labels = {"offered": "Offered", "answered": "Answered", "abandoned": "Abandoned",
-                  "service_level": "Service level", "abandon_rate": "Abandon rate",
-                  "asa_s": "ASA", "aht_s": "AHT"}
-        tiles = Table([[p(labels[k], small) for k in report.headline],
+        tiles = Table([[p(label(k), small) for k in report.headline],
                        [Paragraph(f"<b>{escape(v)}</b>", ParagraphStyle(
                            "tile", parent=body, fontSize=12, leading=15))
                         for v in report.headline.values()]],

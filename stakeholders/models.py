@@ -148,8 +148,9 @@ class Widget(models.Model):
 
     ``options`` holds kind-specific settings: ``target`` (in the metric's unit: 0..1 for ratios,
     seconds for times), ``amber_margin`` (same unit), ``breakdown`` (see ``Breakdown``),
-    ``sl_threshold_s``, ``short_abandon_s``, ``sl_variant``, ``cost_per_month`` (for cost per
-    contact) and ``shrinkage`` (0..1, for staffing).
+    ``sl_threshold_s``, ``short_abandon_s``, ``sl_variant`` and ``shrinkage`` (0..1, for
+    staffing). Cost per contact takes its cost from the business plan's budget, never from an
+    option.
     """
 
     dashboard = models.ForeignKey(Dashboard, on_delete=models.CASCADE, related_name="widgets")

@@ -232,6 +232,14 @@ class ChannelBudget:
         return self.budget / self.planned_contacts if self.planned_contacts else None
 
 
+def scope_sees_budget(scope) -> bool:
+    """Plans budget whole channels of the centre. A scope that covers part of them (a vendor's
+    queues, chosen queues, sites, pathways or customer segments) never sees that budget nor a
+    cost per contact computed from it; a scope of whole channels sees theirs."""
+    return scope is None or all(v is None for v in (scope.queue_ids, scope.sites,
+                                                      scope.pathway_ids, scope.segments))
+
+
 def channel_budgets(centre, first_day, last_day, channels=None) -> dict[str, ChannelBudget]:
     """channel → :class:`ChannelBudget` of ``centre``'s plans over ``first_day``–``last_day``
     (centre-local, inclusive), from budget lines and planned volumes

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from measurements.selectors.plan import channel_budgets
+from measurements.selectors.plan import channel_budgets, scope_sees_budget
 from pathways.constants import Channel
 
 from .. import vocabulary
@@ -678,18 +678,10 @@ def _plan(ctx, section):
     return found
 
 
-def _budget_visible(scope) -> bool:
-    """The plan budgets whole channels of the centre: a report whose scope covers part of them
-    (a vendor's queues, chosen queues, sites, pathways or segments) shows no budget and no cost
-    per contact computed from it."""
-    return all(v is None for v in (scope.queue_ids, scope.sites, scope.pathway_ids,
-                                   scope.segments))
-
-
 def _budgets(ctx, section):
     """channel code → ChannelBudget for the channels of this report, or None (with a note
     saying why) when the scope may not see the centre's budget."""
-    if not _budget_visible(ctx.scope):
+    if not scope_sees_budget(ctx.scope):
         section.notes.append("The business plan budgets whole channels of the centre; this "
                              "report covers only part of them, so it shows no budget or cost "
                              "per contact.")

@@ -114,20 +114,14 @@ def test_stakeholders_of_every_type_with_dashboards_and_schedules(loaded):
 
 
 def test_cost_per_contact_widgets_follow_the_business_plan(loaded):
-    from django.db.models import Sum
-
-    from measurements.models import BudgetLine, Target
+    """No cost or target is typed into a widget: cost per contact is the plan's budget over
+    contacts handled, judged against the plan's cost-per-contact target."""
     from stakeholders.models import Widget
 
     widgets = [w for w in Widget.objects.all() if "cost_per_contact" in w.metrics]
     assert widgets
-    lines = BudgetLine.objects.all()
-    per_month = float(lines.aggregate(t=Sum("amount"))["t"]) / \
-        lines.values("period_start").distinct().count()
-    target = Target.objects.get(kpi__metric_code="cost_per_contact")
     for widget in widgets:
-        assert widget.options["cost_per_month"] == pytest.approx(per_month, abs=0.01)
-        assert widget.options["target"] == float(target.value)
+        assert "cost_per_month" not in widget.options and "target" not in widget.options
 
 
 def test_loading_twice_changes_nothing(loaded, tmp_path):

@@ -38,6 +38,8 @@ from .analysis.kpis import DEFAULT_SL_VARIANT, SL_VARIANTS, KpiParams
 from .vocabulary import METRICS, fmt_duration
 
 OWN_BASIS = "each queue's own threshold"
+# Waiting-time figures: seconds for calls and chat, hours for e-mail and web forms.
+WAIT_COLUMNS = frozenset({"asa_s", "wait_max_s"})
 # The service-level threshold and short-abandon threshold of the catalogue's first versions
 # (seeded with the catalogue): used only for days no catalogue version covers, and labelled so.
 CATALOGUE_GAP_LABEL = "standard definition (no catalogue version in force)"
@@ -278,6 +280,9 @@ class TargetBook:
     targets: list
     units: dict
     queue_channels: dict
+    # Channels measured in hours (e-mail, web forms): a waiting-time target set for the whole
+    # centre (in seconds, for calls) does not judge them; only a target of their own does.
+    slow_channels: frozenset = frozenset()
 
     def for_slice(self, *, queue_id=None, channel="", customer_segment="",
                   metrics=None, on_day: dt.date | None = None) -> dict[str, ResolvedTarget]:
@@ -299,6 +304,9 @@ class TargetBook:
                 continue
             column = _column(t.kpi.metric_code, t.kpi.metric_variant)
             if column is None or (metrics is not None and column not in metrics):
+                continue
+            if (column in WAIT_COLUMNS and channel in self.slow_channels and not t.channel
+                    and t.queue_id is None):
                 continue
             rank = (bool(t.queue_id) * 4 + bool(t.channel) * 2 + bool(t.customer_segment),
                     t.period_start <= day <= t.period_end, t.period_start, t.pk)
@@ -331,10 +339,11 @@ def target_book(centre, start: dt.date, end: dt.date) -> TargetBook:
             qs = MetricDefinition.objects.filter(code=key[0])
             qs = qs.filter(variant=key[1]) if key[1] else qs.filter(is_default_variant=True)
             units[key] = qs.order_by("-version").values_list("unit", flat=True).first() or ""
-    queue_channels = {}
+    queue_channels, slow = {}, frozenset()
     if targets:
         queue_channels = dict(Queue.objects.filter(centre=centre).values_list("pk", "channel"))
-    return TargetBook(centre, last_day, targets, units, queue_channels)
+        slow = frozenset(sl_thresholds(centre).slow_channels)
+    return TargetBook(centre, last_day, targets, units, queue_channels, slow)
 
 
 def targets_in_force(centre, start: dt.date, end: dt.date, *, queue_id=None, channel="",

@@ -34,6 +34,11 @@ def fmt(kpi: str, value) -> str:
     return _vocabulary_fmt(kpi, value)
 
 
+def _sentence_case(name: str) -> str:
+    """"ASA" stays "ASA", "service level" becomes "Service level"."""
+    return name[:1].upper() + name[1:]
+
+
 def _where(row, keys) -> str:
     parts = [f"{row[k]}" for k in keys if k in row and pd.notna(row[k]) and row[k] != ""]
     return " / ".join(parts)
@@ -52,7 +57,7 @@ def breach_findings(pva: pd.DataFrame, keys: list[str], figure: str = "KPIs agai
             where = f"{where}, answered within {basis}" if where else f"answered within {basis}"
         out.append(Finding(
             importance=min(100.0, 60 + 100 * shortfall),
-            text=(f"{name.capitalize()} was {fmt(r['kpi'], r['actual'])} against a target of "
+            text=(f"{_sentence_case(name)} was {fmt(r['kpi'], r['actual'])} against a target of "
                   f"{fmt(r['kpi'], r['target'])}" + (f" ({where})" if where else "")
                   + f" [figure: {figure}]."),
             figure=figure, values={"kpi": r["kpi"], "actual": r["actual"],
@@ -77,7 +82,7 @@ def change_findings(changes: pd.DataFrame, columns: list[str], keys: list[str],
             direction = "rose" if rel > 0 else "fell"
             out.append(Finding(
                 importance=min(90.0, 30 + 60 * abs(rel)),
-                text=(f"{name.capitalize()} {direction} {abs(rel) * 100:.0f} % from "
+                text=(f"{_sentence_case(name)} {direction} {abs(rel) * 100:.0f} % from "
                       f"{fmt(c, r[f'{c}_previous'])} to {fmt(c, r[c])}"
                       + (f" ({where})" if where else "") + f" [figure: {figure}]."),
                 figure=figure, values={"kpi": c, "current": r[c],

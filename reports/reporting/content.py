@@ -157,6 +157,17 @@ def fmt(kpi: str, value) -> str:
 
 def _table(caption, frame: pd.DataFrame, columns: list[str], definition="",
            when_format="%a %d %b %H:%M") -> Table:
+    if "time_basis" in frame.columns and len(frame) and \
+            (frame["time_basis"] == MIXED_UNITS).any():
+        # Rows that mix calls (seconds) and e-mails (hours) have no one ASA or AHT: a column
+        # with some of them would compare unlike figures, so times are shown by channel.
+        dropped = [c for c in columns if c in TIME_AVERAGES]
+        if dropped:
+            columns = [c for c in columns if c not in dropped]
+            names = " and ".join(COLUMN_LABELS.get(c, c) for c in dropped)
+            definition = (f"{definition}; " if definition else "") + \
+                f"{names} are shown by channel (Headline figures): calls and chat are answered " \
+                "in seconds, e-mails and web forms in hours"
     rows = []
     for _, r in frame.iterrows():
         row = []
@@ -270,7 +281,15 @@ def build_report(template: str, scope, centre, period, sections=None, now=None) 
         found += _BUILDERS[key](ctx, section) or []
         report.sections.append(section)
     found += _overall_findings(ctx)
-    report.findings = [f.text for f in interpret.rank(found, limit=8)]
+    # The same judgement reached by two sections (a channel's headline and its plan row) is
+    # said once.
+    said, unique = set(), []
+    for finding in interpret.rank(found, limit=None):
+        claim = finding.text.split(" [figure:")[0]
+        if claim not in said:
+            said.add(claim)
+            unique.append(finding)
+    report.findings = [f.text for f in unique[:8]]
     if not report.findings:
         report.findings = ["Every KPI met its target and no unusual change was detected "
                            "[figure: Headline figures]."]
@@ -366,6 +385,8 @@ def _overall_findings(ctx) -> list:
     keys = [key, "sl_basis"]
     pva = _against_plan(ctx, frame, keys)
     found = interpret.breach_findings(pva, keys, figure="Headline figures")
+    for finding in found:  # a channel's miss comes before the same miss of one of its queues
+        finding.importance = min(100.0, finding.importance + 10)
     for _, r in pva[pva["met"].fillna(False)].iterrows():
         name = interpret.KPI_NAMES.get(r["kpi"], r["kpi"])
         where = str(r[key])
@@ -419,7 +440,8 @@ def _summary(ctx, section):
 def _queues(ctx, section):
     per_queue = _totals(ctx, ["queue"])
     per_queue = per_queue[per_queue["offered"] + per_queue["handled"] > 0]
-    section.tables.append(_table("KPIs per queue", per_queue, ["queue", *HEADLINE],
+    section.tables.append(_table("KPIs per queue", per_queue,
+                                 ["queue", *HEADLINE[:4], "sl_basis", *HEADLINE[4:]],
                                  ctx.definition))
     pva = _against_plan(ctx, per_queue.reset_index(drop=True), ["queue", "sl_basis"])
     return interpret.breach_findings(pva, ["queue", "sl_basis"], figure="By queue")[:3]
@@ -626,9 +648,19 @@ def _trend(ctx, section):
 def _plan(ctx, section):
     total = _totals(ctx, ["channel"])
     total = total[total["offered"] + total["handled"] > 0].reset_index(drop=True)
+    order = {c: i for i, c in enumerate(Channel.values)}
+    total = total.sort_values("channel", key=lambda c: c.map(order)).reset_index(drop=True)
     total = total.assign(channel_code=total["channel"],
                          channel=total["channel"].map(_channel_label))
     pva = _against_plan(ctx, total, ["channel", "sl_basis"])
+    unmeasured = pva[pva["actual"].isna()]
+    if not unmeasured.empty:
+        gaps = {}
+        for _, r in unmeasured.iterrows():
+            gaps.setdefault(interpret.KPI_NAMES.get(r["kpi"], r["kpi"]), []).append(r["channel"])
+        section.notes.append("The plan sets targets with no figure in this report: " + "; ".join(
+            f"{name} ({', '.join(where)})" for name, where in gaps.items()) + ".")
+        pva = pva[pva["actual"].notna()].reset_index(drop=True)
     found = []
     if pva.empty:
         section.notes.append("No business-plan target is in force for this period and scope, "

@@ -141,10 +141,11 @@ def test_daily_report_judges_e_mails_at_24_hours(channels, plan):
     assert all("answered within" in f for f in report.findings if "Service level" in f)
     hourly = _table(report, "intervals")
     # The whole-scope hour mixes calls and e-mails: its ASA is not an average of both.
-    assert hourly.rows[0][HOURLY_ASA] == "mixed units: see by channel"
-
-
-HOURLY_ASA = 6  # When, offered, answered, abandoned, service level, abandon rate, ASA
+    assert hourly.columns == ["When", "Offered", "Answered", "Abandoned", "Service level",
+                              "Abandon rate"]
+    assert hourly.definition.endswith("ASA and AHT are shown by channel (Headline figures): "
+                                      "calls and chat are answered in seconds, e-mails and web "
+                                      "forms in hours")
 
 
 def test_a_plan_target_change_moves_every_comparison_and_finding(channels, plan):

@@ -70,6 +70,7 @@ COLUMN_LABELS = {**{key: m.label for key, m in vocabulary.METRICS.items()},
                  "queue": "Queue", "channel": "Channel", "period_start": "When",
                  "sl_basis": "Answered within"}
 MONEY = ("cost", "budget", "budget_per_contact", "cost_per_contact")
+MIN_HOURLY_CONTACTS = 5
 
 
 @dataclass
@@ -472,16 +473,23 @@ def _breaches(ctx, section):
     if hourly.empty:
         section.notes.append("No interval data.")
         return []
+    # An hour with one or two contacts "misses" by chance: judge hours with at least five.
+    volume = hourly["offered"].fillna(0)
+    if "ivr_sessions" in hourly.columns:
+        volume = np.maximum(volume, hourly["ivr_sessions"].fillna(0))
+    hourly = hourly[volume >= MIN_HOURLY_CONTACTS]
     pva = _against_plan(ctx, hourly.reset_index(drop=True),
                         ["period_start", "queue", "sl_basis"])
     if pva.empty:
-        section.intro = "Hours and queues in which a KPI missed its business-plan target."
+        section.intro = ("Hours and queues (with at least five contacts) in which a KPI "
+                         "missed its business-plan target.")
         section.notes.append("No business-plan target is in force for these queues, so no "
                              "hour is judged against one.")
         return []
     missed = pva[pva["met"].fillna(True) == False].copy()  # noqa: E712
     described = sorted(set(pva["target_from"]))
-    section.intro = ("Hours and queues in which a KPI missed its business-plan target ("
+    section.intro = ("Hours and queues (with at least five contacts) in which a KPI missed "
+                     "its business-plan target ("
                      + "; ".join(described) + ").")
     if missed.empty:
         section.notes.append("No target was missed in any hour.")

@@ -206,3 +206,18 @@ def test_cost_per_contact_and_volume_against_the_budget_per_channel(channels, pl
     body = render.text(vendor)
     assert "7,233.33" not in body and "904.17" not in body and "361.67" not in body
     assert "shows no budget or cost per contact" in body
+
+
+def test_a_whole_centre_waiting_time_target_does_not_judge_e_mails(channels, plan):
+    from measurements.models import Kpi, Target
+
+    kpi = Kpi.objects.get(metric_code="asa")
+    Target.objects.create(kpi=kpi, period_start=plan.period_start, period_end=plan.period_end,
+                          value=30)  # set for the whole centre, in seconds: meant for calls
+    groups = _report().headline_groups
+    assert groups["Voice"]["asa_s_target"] == "25 s"  # the channel's own target
+    assert groups["E-mail"]["asa_s_target"] == "no target"
+    assert groups["Web form"]["asa_s_target"] == "no target"
+    Target.objects.create(kpi=kpi, period_start=plan.period_start, period_end=plan.period_end,
+                          channel="email", value=4 * 3600)
+    assert _report().headline_groups["E-mail"]["asa_s_target"] == "4 h"

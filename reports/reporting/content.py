@@ -669,6 +669,9 @@ def _plan(ctx, section):
     total = total.assign(channel_code=total["channel"],
                          channel=total["channel"].map(_channel_label))
     pva = _against_plan(ctx, total, ["channel", "sl_basis"])
+    # Misses against the plan are said once, by the headline findings (per channel, or per
+    # queue of a vendor's scope); this section adds only what volume and budget show.
+    found: list = []
     unmeasured = pva[pva["actual"].isna()]
     if not unmeasured.empty:
         gaps = {}
@@ -677,7 +680,6 @@ def _plan(ctx, section):
         section.notes.append("The plan sets targets with no figure in this report: " + "; ".join(
             f"{name} ({', '.join(where)})" for name, where in gaps.items()) + ".")
         pva = pva[pva["actual"].notna()].reset_index(drop=True)
-    found = []
     if pva.empty:
         section.notes.append("No business-plan target is in force for this period and scope, "
                              "so no figure is judged against one.")
@@ -698,8 +700,6 @@ def _plan(ctx, section):
                                               "Target from"], rows,
             pva[["channel", "sl_basis", "kpi", "target", "actual", "gap", "met"]],
             ctx.definition))
-        found = interpret.breach_findings(pva, ["channel", "sl_basis"],
-                                          figure="Plan versus actual")
     budgets = _budgets(ctx, section)
     if budgets is None:
         return found

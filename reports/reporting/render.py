@@ -172,8 +172,7 @@ def pdf(report) -> bytes:
         for table in section.tables:
             data = [[Paragraph(f"<b>{escape(str(c))}</b>", cell) for c in table.columns]]
             data += [[p(v, cell) for v in row] for row in table.rows]
-            t = Table(data, repeatRows=1, hAlign="LEFT",
-                      colWidths=[width / len(table.columns)] * len(table.columns))
+            t = Table(data, repeatRows=1, hAlign="LEFT", colWidths=_col_widths(table, width))
             t.setStyle(TableStyle([
                 ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8eef5")),
                 ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, colors.HexColor("#f7f9fb")]),
@@ -204,6 +203,14 @@ def pdf(report) -> bytes:
                             author="ContactMIS", subject=report.scope_label)
     doc.build(story, onFirstPage=decorate, onLaterPages=decorate)
     return buffer.getvalue()
+
+
+def _col_widths(table, width: float) -> list[float]:
+    """Columns as wide as their longest text (within limits), so a long "Target from" column
+    does not squeeze every figure onto two lines."""
+    weights = [min(36, max(11, len(str(c)), *(len(str(r[i])) for r in table.rows)))
+               for i, c in enumerate(table.columns)]
+    return [width * w / sum(weights) for w in weights]
 
 
 def attachment_name(report, ext: str) -> str:

@@ -221,3 +221,20 @@ def test_a_whole_centre_waiting_time_target_does_not_judge_e_mails(channels, pla
     Target.objects.create(kpi=kpi, period_start=plan.period_start, period_end=plan.period_end,
                           channel="email", value=4 * 3600)
     assert _report().headline_groups["E-mail"]["asa_s_target"] == "4 h"
+
+
+def test_reports_and_findings_share_the_one_number_formatter():
+    from reports import vocabulary
+    from reports.analysis import interpret
+    from reports.reporting import content
+
+    for key, value, text in (("service_level", 0.123, "12.3 %"), ("asa_s", 25, "25 s"),
+                             ("asa_s", 5400, "90 min"), ("offered", 1234, "1,234"),
+                             ("cost_per_contact", 1.456, "1.46"),
+                             ("service_level", None, "no data"),
+                             ("aht_s", float("nan"), "no data")):
+        assert content.fmt(key, value) == interpret.fmt(key, value) == \
+            vocabulary.fmt(key, value) == text
+    assert interpret.PERCENT_KPIS == vocabulary.PERCENT_METRICS
+    assert interpret.KPI_NAMES["service_level"] == "service level"
+    assert interpret.KPI_NAMES["asa_s"] == "ASA"

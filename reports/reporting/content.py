@@ -397,9 +397,9 @@ def _overall_findings(ctx) -> list:
             importance=25, kind="met", figure="Headline figures",
             values={"kpi": r["kpi"], "actual": r["actual"], "target": r["target"],
                     key: str(r[key])},
-            text=(f"{name[0].upper()}{name[1:]} ({where}) was "
-                  f"{interpret.fmt(r['kpi'], r['actual'])}, meeting its target of "
-                  f"{interpret.fmt(r['kpi'], r['target'])} [figure: Headline figures].")))
+            text=(f"{name[0].upper()}{name[1:]} was {interpret.fmt(r['kpi'], r['actual'])}, "
+                  f"meeting its target of {interpret.fmt(r['kpi'], r['target'])} ({where}) "
+                  "[figure: Headline figures].")))
     days = ctx.period.days
     prev_first = ctx.start - dt.timedelta(days=days)
     _, prev = _group_frame(ctx, prev_first, ctx.start)

@@ -745,7 +745,8 @@ def _cost(ctx, section):
     handled = _totals(ctx, ["channel"])
     handled = dict(zip(handled["channel"], handled["handled"], strict=True))
     rows, frames, found = [], [], []
-    for code, budget in budgets.items():
+    order = {c: i for i, c in enumerate(Channel.values)}
+    for code, budget in sorted(budgets.items(), key=lambda item: order.get(item[0], 99)):
         label = _channel_label(code)
         done = float(handled.get(code, 0))
         if not budget.covers_period:

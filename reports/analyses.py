@@ -189,7 +189,7 @@ def kpi_report(scope, centre, start, end, granularity="day", by=(), *,
             target = interpret.fmt(kpi, values[0]) if len(values) == 1 else "its targets"
             found_text.append(interpret.Finding(
                 importance=55, kind="breach_summary", figure="KPIs by period",
-                text=(f"{name[0].upper()}{name[1:]} missed "
+                text=(f"{name[:1].upper() + name[1:]} missed "
                       + (f"its target of {target}" if len(values) == 1 else target)
                       + f" in {missed} of {int(rows['met'].notna().sum())} periods and "
                         "segments [figure: KPIs by period]."),

@@ -10,13 +10,15 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from .vocabulary import PERCENT_METRICS
+
 COLOURS = {
     "actual": "#1f5f99", "target": "#2e7d32", "band": "rgba(46,125,50,0.12)",
     "forecast": "#e07b00", "baseline": "#8a8f98", "required": "#c62828", "alert": "#c62828",
     "secondary": "#6a4c93", "grid": "#e3e8ee",
 }
-PERCENT_KPIS = {"service_level", "abandon_rate", "transfer_rate", "escalation_rate",
-                "ivr_containment", "occupancy"}
+# Which KPIs are percentages: the metric vocabulary's (one list for charts, findings, pages).
+PERCENT_KPIS = PERCENT_METRICS
 KPI_LABELS = {
     "service_level": "Service level", "abandon_rate": "Abandon rate", "asa_s": "ASA (s)",
     "aht_s": "AHT (s)", "offered": "Offered", "answered": "Answered", "abandoned": "Abandoned",

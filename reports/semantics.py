@@ -38,6 +38,8 @@ from .analysis.kpis import DEFAULT_SL_VARIANT, SL_VARIANTS, KpiParams
 from .vocabulary import METRICS, fmt_duration
 
 OWN_BASIS = "each queue's own threshold"
+# Waiting-time figures: seconds for calls and chat, hours for e-mail and web forms.
+WAIT_COLUMNS = frozenset({"asa_s", "wait_max_s"})
 # The service-level threshold and short-abandon threshold of the catalogue's first versions
 # (seeded with the catalogue): used only for days no catalogue version covers, and labelled so.
 CATALOGUE_GAP_LABEL = "standard definition (no catalogue version in force)"
@@ -306,8 +308,8 @@ class TargetBook:
             column = _column(t.kpi.metric_code, t.kpi.metric_variant)
             if column is None or (metrics is not None and column not in metrics):
                 continue
-            unit = self.units.get((t.kpi.metric_code, t.kpi.metric_variant), "")
-            if slow and unit == "seconds" and not (t.queue_id or t.channel):
+            if (column in WAIT_COLUMNS and slow and not t.channel
+                    and t.queue_id is None):
                 continue
             rank = (bool(t.queue_id) * 4 + bool(t.channel) * 2 + bool(t.customer_segment),
                     t.period_start <= day <= t.period_end, t.period_start, t.pk)

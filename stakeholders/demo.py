@@ -161,7 +161,6 @@ def demo_load(*, out_dir: Path, scale: float = DEMO_SCALE, seed: int = DEMO_SEED
         plan, kpis = _plan(centre, manifest, queues)
         _pathways(centre, manifest, queues, sources, kpis)
         _stakeholders(queues)
-        _costs_from_plan(plan, kpis)
     t = time.perf_counter()
     result.tests = _measurement_tests(centre, sources, log)
     result.alerts = _monitor(centre, log)
@@ -610,27 +609,6 @@ def _stakeholders(queues) -> None:
                 template=template, cadence=sched_cadence, time_of_day=dt_time(7, 0),
                 weekday=weekday, day_of_month=day, time_zone=queues[IVR_CODE].centre.time_zone,
                 formats=["pdf"]))
-
-
-def _costs_from_plan(plan, kpis) -> None:
-    """Cost-per-contact widgets take their monthly cost from the demo's business plan (its
-    budget lines), not from the defaults of a new dashboard. Their target is the plan's
-    cost-per-contact target, resolved like every other (``reports.semantics``), not copied."""
-    from django.db.models import Sum
-
-    from .models import Widget
-
-    lines = plan.budget_lines.all()
-    total = lines.aggregate(t=Sum("amount"))["t"]
-    months = lines.values("period_start").distinct().count()
-    if not total or not months:
-        return
-    per_month = round(float(total) / months, 2)
-    for widget in Widget.objects.all():
-        if "cost_per_contact" not in (widget.metrics or []):
-            continue
-        widget.options = {**(widget.options or {}), "cost_per_month": per_month}
-        widget.save(update_fields=["options"])
 
 
 # --- measurement tests and the data-quality monitor ---------------------------------------------

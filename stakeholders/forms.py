@@ -146,8 +146,6 @@ class WidgetForm(forms.ModelForm):
         help_text="Only these channels (none ticked: every channel the stakeholder may see). "
                   "Calls are answered in seconds and e-mails in hours: a service level or speed "
                   "of answer over both at one threshold describes neither.")
-    cost_per_month = forms.FloatField(required=False, min_value=0,
-                                      help_text="Cost per month (for cost per contact).")
     shrinkage = forms.FloatField(required=False, min_value=0, max_value=95,
                                  help_text="Shrinkage in percent (staffing widget).")
 
@@ -166,7 +164,7 @@ class WidgetForm(forms.ModelForm):
         for name in ("target", "amber_margin"):
             if opts.get(name) is not None:
                 self.initial[name] = round(opts[name] * 100, 4) if is_ratio else opts[name]
-        for name in ("sl_threshold_s", "short_abandon_s", "sl_variant", "cost_per_month"):
+        for name in ("sl_threshold_s", "short_abandon_s", "sl_variant"):
             if opts.get(name) is not None:
                 self.initial[name] = opts[name]
         if opts.get("shrinkage") is not None:
@@ -204,10 +202,6 @@ class WidgetForm(forms.ModelForm):
         for name in ("sl_threshold_s", "short_abandon_s", "sl_variant"):
             if data.get(name) not in (None, ""):
                 options[name] = data[name]
-        if data.get("cost_per_month") is not None:
-            options["cost_per_month"] = data["cost_per_month"]
-        elif "cost_per_contact" in metrics:
-            self.add_error("cost_per_month", "Cost per contact needs the cost per month.")
         if data.get("shrinkage") is not None:
             options["shrinkage"] = data["shrinkage"] / 100
         if data.get("channels"):

@@ -152,8 +152,9 @@ class Widget(models.Model):
     seconds for times), ``sl_threshold_s``, ``short_abandon_s`` and ``sl_variant`` — each an
     explicit override of the business plan's target, each queue's configured threshold and the
     catalogue's definition (absent: those apply; ``reports.semantics``) — ``amber_margin`` (same
-    unit as the target), ``channels``, ``cost_per_month`` (for cost per contact) and
-    ``shrinkage`` (0..1, for staffing).
+    unit as the target), ``breakdown`` (see ``Breakdown``), ``channels`` and ``shrinkage``
+    (0..1, for staffing). Cost per contact takes its cost from the business plan's budget, never
+    from an option.
     """
 
     dashboard = models.ForeignKey(Dashboard, on_delete=models.CASCADE, related_name="widgets")

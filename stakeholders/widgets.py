@@ -7,7 +7,6 @@ plan-versus-actual are its functions. This module only chooses the inputs and la
 """
 from __future__ import annotations
 
-import calendar
 import hashlib
 import json
 import math
@@ -23,6 +22,7 @@ from django.conf import settings
 from django.core.cache import cache
 
 from contactmis.selectors import centre_current
+from measurements.selectors.plan import channel_budgets, scope_sees_budget
 from reports.analyses import plan_versus_actual
 from reports.analysis import control, erlang, forecast, patterns, plan
 from reports.analysis.kpis import kpis_from_sums, ratio, sum_components
@@ -129,45 +129,56 @@ def definitions(widget, resolution: Resolution) -> list[str]:
     return out
 
 
-def _cost(frame: pd.DataFrame, granularity: str, period: ResolvedPeriod, per_month: float,
-          now_local: datetime) -> np.ndarray:
-    """Cost of each row's bucket: ``per_month`` pro rata to the days of the bucket that fall in
-    the period and have begun (currency units)."""
+def _cost(frame: pd.DataFrame, granularity: str, period: ResolvedPeriod,
+          now_local: datetime, scope) -> np.ndarray:
+    """Cost of each row's bucket from the business plan's budget for the scope's channels
+    (``measurements.selectors.plan.channel_budgets``: budget lines and planned volumes), for
+    the days of the bucket that fall in the period and have begun (currency units). NaN — not
+    measured — where no budget covers every channel on every such day, or where the scope
+    covers part of the centre (a vendor's queues: the plan budgets whole channels)."""
+    missing = np.full(len(frame), np.nan)
+    if not scope_sees_budget(scope):
+        return missing
+    budgets = channel_budgets(centre_current(), period.first_day, period.last_day,
+                              channels=scope.channels)
+    if not budgets or (scope.channels and set(scope.channels) - set(budgets)):
+        return missing
+    covered = set.intersection(*(set(b.per_day) for b in budgets.values()))
+    per_day = {day: sum(b.per_day[day] for b in budgets.values()) for day in covered}
+    starts = frame["period_start"] if "period_start" in frame.columns else \
+        [pd.Timestamp(period.first_day)] * len(frame)
+    if granularity in ("15min", "30min", "hour"):
+        per = {"15min": 96, "30min": 48, "hour": 24}[granularity]
+        return np.asarray([per_day.get(pd.Timestamp(s).date(), np.nan) / per for s in starts],
+                          float)
     out = []
     last = min(period.last_day, now_local.date())
-    for start in frame["period_start"]:
+    for start in starts:
         start = pd.Timestamp(start)
         first = max(start.date(), period.first_day)
-        if granularity in ("15min", "30min", "hour", "day"):
+        if "period_start" not in frame.columns:
+            end = last
+        elif granularity == "day":
             end = start.date()
         elif granularity == "week":
             end = (start + pd.Timedelta(days=6)).date()
         else:
             months = {"month": 1, "quarter": 3, "year": 12}[granularity]
             end = ((start + pd.DateOffset(months=months)) - pd.Timedelta(days=1)).date()
-        end = min(end, last)
-        total = 0.0
-        day = pd.Timestamp(first)
-        while day.date() <= end:
-            total += per_month / calendar.monthrange(day.year, day.month)[1]
-            day += pd.Timedelta(days=1)
-        if granularity in ("15min", "30min", "hour"):
-            total = per_month / calendar.monthrange(start.year, start.month)[1] / (
-                {"15min": 96, "30min": 48, "hour": 24}[granularity])
-        out.append(total)
+        days = [first + timedelta(days=i) for i in range((min(end, last) - first).days + 1)]
+        out.append(sum(per_day[d] for d in days)
+                   if days and all(d in per_day for d in days) else np.nan)
     return np.asarray(out, float)
 
 
-def with_kpis(sums: pd.DataFrame, widget, params, period, now_local) -> pd.DataFrame:
-    """KPI table from summed components (analysis engine), plus cost per contact when asked."""
+def with_kpis(sums: pd.DataFrame, widget, params, period, now_local, scope=None
+              ) -> pd.DataFrame:
+    """KPI table from summed components (analysis engine), plus cost per contact when asked:
+    the plan's budget for ``scope``'s channels over contacts handled (:func:`_cost`)."""
     table = kpis_from_sums(sums, params)
     if "cost_per_contact" in widget.metrics:
-        per_month = float((widget.options or {}).get("cost_per_month", 0) or 0)
-        cost = _cost(sums, widget.granularity, period, per_month, now_local) \
-            if "period_start" in sums.columns else np.array([])
-        if not len(cost) and len(sums):
-            cost = np.full(len(sums), per_month * period.days / 30.4375)
-        table["cost"] = cost
+        table["cost"] = _cost(sums, widget.granularity, period, now_local, scope) \
+            if len(sums) else np.array([], float)
         table["cost_per_contact"] = ratio(table["cost"], table["handled"])
     return table
 
@@ -441,7 +452,7 @@ def _tile(result, widget, scope, period, resolution, queue, tz, now_local):
         return
     total = sum_components(sums.drop(columns=["period_start"]))
     total["period_start"] = pd.Timestamp(period.first_day)
-    value = _blank_mixed_times(result, with_kpis(total, widget, params, period, now_local),
+    value = _blank_mixed_times(result, with_kpis(total, widget, params, period, now_local, scope),
                                "")[metric.key].iloc[0]
     # Trend: the same elapsed span just before the period (a partial period compares like with
     # like, e.g. today until now against yesterday until the same time).
@@ -470,8 +481,8 @@ def _tile(result, widget, scope, period, resolution, queue, tz, now_local):
     if not prev_sums.empty:
         prev_total = sum_components(prev_sums.drop(columns=["period_start"]))
         prev_total["period_start"] = pd.Timestamp(prev.first_day)
-        previous = with_kpis(prev_total, widget, params, prev, now_local)[metric.key].iloc[0]
-    spark = with_kpis(sums, widget, params, period, now_local)
+        previous = with_kpis(prev_total, widget, params, prev, now_local, scope)[metric.key].iloc[0]
+    spark = with_kpis(sums, widget, params, period, now_local, scope)
     if result.meaning.get("mixed_units") and metric.key in TIME_AVERAGES:
         previous, spark = None, spark.assign(**{metric.key: np.nan})
     resolved = result.meaning.get("targets", {}).get(metric.key)
@@ -509,7 +520,7 @@ def _series(result, widget, scope, period, resolution, queue, tz, now_local):
     if sums.empty:
         result.empty = "No data in this period."
         return
-    table = _blank_mixed_times(result, with_kpis(sums, widget, params, period, now_local),
+    table = _blank_mixed_times(result, with_kpis(sums, widget, params, period, now_local, scope),
                                breakdown)
     resolved = result.meaning.get("targets", {}).get(widget.metrics[0])
     if resolved is not None:  # the line drawn, and where it comes from
@@ -533,7 +544,7 @@ def _table(result, widget, scope, period, resolution, queue, tz, now_local):
     by = ["key", "key_label"] if breakdown else []
     summed = sum_components(sums.drop(columns=["period_start"]), by or None)
     summed["period_start"] = pd.Timestamp(period.first_day)
-    table = _blank_mixed_times(result, with_kpis(summed, widget, params, period, now_local),
+    table = _blank_mixed_times(result, with_kpis(summed, widget, params, period, now_local, scope),
                                breakdown)
     if breakdown:
         table = table.sort_values("key_label", kind="stable")

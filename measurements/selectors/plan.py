@@ -196,3 +196,80 @@ def plan_cost_per_contact(plan):
                      "cost_per_contact": (total_budget / total_contacts).quantize(Decimal("0.01"))
                      if total_contacts else None})
     return rows
+
+
+@dataclass
+class ChannelBudget:
+    """What a centre's business plans budget for one channel over local days
+    ``first_day``–``last_day`` (inclusive): ``budget`` (plan currency) and ``planned_contacts``
+    pro rata to the days of each planned period that fall in them, ``days_covered`` (days with a
+    budget), ``per_day`` (date → budget of that day) and the plans it comes from.
+    ``budget_per_contact`` is the plan's own figure (budget / planned contacts)."""
+
+    channel: str
+    channel_label: str
+    first_day: object
+    last_day: object
+    budget: float = 0.0
+    planned_contacts: float = 0.0
+    per_day: dict = field(default_factory=dict)
+    plans: list = field(default_factory=list)
+
+    @property
+    def days(self) -> int:
+        return (self.last_day - self.first_day).days + 1
+
+    @property
+    def days_covered(self) -> int:
+        return len(self.per_day)
+
+    @property
+    def covers_period(self) -> bool:
+        return self.days_covered == self.days
+
+    @property
+    def budget_per_contact(self) -> float | None:
+        return self.budget / self.planned_contacts if self.planned_contacts else None
+
+
+def scope_sees_budget(scope) -> bool:
+    """Plans budget whole channels of the centre. A scope that covers part of them (a vendor's
+    queues, chosen queues, sites, pathways or customer segments) never sees that budget nor a
+    cost per contact computed from it; a scope of whole channels sees theirs."""
+    return scope is None or all(v is None for v in (scope.queue_ids, scope.sites,
+                                                      scope.pathway_ids, scope.segments))
+
+
+def channel_budgets(centre, first_day, last_day, channels=None) -> dict[str, ChannelBudget]:
+    """channel → :class:`ChannelBudget` of ``centre``'s plans over ``first_day``–``last_day``
+    (centre-local, inclusive), from budget lines and planned volumes
+    (:func:`plan_cost_per_contact`: each channel's own lines plus its share, by planned contacts,
+    of the lines shared by all channels). ``channels`` (an iterable of channel codes) keeps only
+    those. Channels no plan budgets are absent: their cost is not measured."""
+    from datetime import timedelta
+
+    wanted = set(channels) if channels is not None else None
+    out: dict[str, ChannelBudget] = {}
+    plans = BusinessPlan.objects.filter(centre=centre, period_start__lte=last_day,
+                                        period_end__gte=first_day).order_by("period_start", "pk")
+    for plan in plans:
+        for row in plan_cost_per_contact(plan):
+            channel = row["channel"]
+            if not channel or (wanted is not None and channel not in wanted):
+                continue
+            start, end = max(row["period_start"], first_day), min(row["period_end"], last_day)
+            if start > end:
+                continue
+            days = (row["period_end"] - row["period_start"]).days + 1
+            overlap = (end - start).days + 1
+            item = out.setdefault(channel, ChannelBudget(channel, row["channel_label"],
+                                                         first_day, last_day))
+            per_day = float(row["budget"]) / days
+            item.budget += per_day * overlap
+            item.planned_contacts += row["contacts"] * overlap / days
+            for i in range(overlap):
+                day = start + timedelta(days=i)
+                item.per_day[day] = item.per_day.get(day, 0.0) + per_day
+            if str(plan) not in item.plans:
+                item.plans.append(str(plan))
+    return out

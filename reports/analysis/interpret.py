@@ -1,19 +1,19 @@
 """Plain-language findings, ranked by importance, each sentence citing the figure behind it."""
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 import pandas as pd
 
-PERCENT_KPIS = {"service_level", "abandon_rate", "transfer_rate", "escalation_rate",
-                "ivr_containment", "occupancy"}
-KPI_NAMES = {
-    "service_level": "service level", "abandon_rate": "abandon rate", "asa_s": "ASA",
-    "aht_s": "AHT", "offered": "offered contacts", "transfer_rate": "transfer rate",
-    "escalation_rate": "escalation rate", "ivr_containment": "IVR containment",
-    "occupancy": "occupancy", "cost_per_contact": "cost per contact",
-}
+from ..vocabulary import METRICS, PERCENT_METRICS
+from ..vocabulary import fmt as _vocabulary_fmt
+
+# Which KPIs are percentages and what a sentence calls them: the metric vocabulary's, so a
+# finding reads "12.3 %" and names a metric as every page does.
+PERCENT_KPIS = PERCENT_METRICS
+KPI_NAMES = {key: m.label if m.label[:2].isupper() else m.label[0].lower() + m.label[1:]
+             for key, m in METRICS.items()}
+KPI_NAMES["offered"] = "offered contacts"
 
 
 @dataclass(order=True)
@@ -29,16 +29,14 @@ class Finding:
 
 
 def fmt(kpi: str, value) -> str:
-    """Format a KPI value for a sentence (percent with one decimal, seconds, counts)."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "no data"
-    if kpi in PERCENT_KPIS:
-        return f"{value * 100:.1f} %"
-    if kpi.endswith("_s"):
-        return f"{value:.0f} s"
-    if kpi == "cost_per_contact":
-        return f"{value:.2f}"
-    return f"{value:,.0f}"
+    """A KPI value for a sentence: :func:`reports.vocabulary.fmt`, the one formatter ("12.3 %",
+    "45 s", "24 h", "no data")."""
+    return _vocabulary_fmt(kpi, value)
+
+
+def _sentence_case(name: str) -> str:
+    """"ASA" stays "ASA", "service level" becomes "Service level"."""
+    return name[:1].upper() + name[1:]
 
 
 def _where(row, keys) -> str:
@@ -53,11 +51,13 @@ def breach_findings(pva: pd.DataFrame, keys: list[str], figure: str = "KPIs agai
     for _, r in pva[pva["met"].fillna(True) == False].iterrows():  # noqa: E712
         shortfall = abs(1 - r["attainment"]) if pd.notna(r["attainment"]) else 0
         name = KPI_NAMES.get(r["kpi"], r["kpi"])
-        where = _where(r, keys)
+        where = _where(r, [k for k in keys if k != "sl_basis"])
+        basis = r.get("sl_basis") if "sl_basis" in keys else None
+        if r["kpi"].startswith("service_level") and isinstance(basis, str) and basis:
+            where = f"{where}, answered within {basis}" if where else f"answered within {basis}"
         out.append(Finding(
             importance=min(100.0, 60 + 100 * shortfall),
-            text=(f"{name[0].upper()}{name[1:]} was {fmt(r['kpi'], r['actual'])} against a "
-                  f"target of "
+            text=(f"{_sentence_case(name)} was {fmt(r['kpi'], r['actual'])} against a target of "
                   f"{fmt(r['kpi'], r['target'])}" + (f" ({where})" if where else "")
                   + f" [figure: {figure}]."),
             figure=figure, values={"kpi": r["kpi"], "actual": r["actual"],
@@ -82,7 +82,7 @@ def change_findings(changes: pd.DataFrame, columns: list[str], keys: list[str],
             direction = "rose" if rel > 0 else "fell"
             out.append(Finding(
                 importance=min(90.0, 30 + 60 * abs(rel)),
-                text=(f"{name[0].upper()}{name[1:]} {direction} {abs(rel) * 100:.0f} % from "
+                text=(f"{_sentence_case(name)} {direction} {abs(rel) * 100:.0f} % from "
                       f"{fmt(c, r[f'{c}_previous'])} to {fmt(c, r[c])}"
                       + (f" ({where})" if where else "") + f" [figure: {figure}]."),
                 figure=figure, values={"kpi": c, "current": r[c],

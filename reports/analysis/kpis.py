@@ -27,6 +27,9 @@ SL_VARIANTS = {
     "of_answered": "answered within T / answered",
 }
 DEFAULT_SL_VARIANT = "excl_short_abandons"
+# What a figure computed with parameters chosen in code (not from the metric catalogue) is
+# labelled: users read metric names and versions, never file names.
+DEFAULT_DEFINITION_VERSION = "standard definition (parameters chosen here)"
 
 ADDITIVE_COLUMNS = (
     "offered", "answered", "abandoned", "flowed_out", "handled", "transfers", "escalations",

@@ -15,17 +15,27 @@ midnights, so a DST day has 23 or 25 hours).
 from __future__ import annotations
 
 import datetime as dt
-import math
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
+from measurements.selectors.plan import channel_budgets, scope_sees_budget
+from pathways.constants import Channel
+
+from .. import vocabulary
 from ..analyses import plan_versus_actual, single_target, staffing_report
 from ..analysis import control, interpret, patterns
 from ..analysis.kpis import ratio
 from ..models import Forecast
-from ..selectors import flow_frame, kpi_frame, period_kpi_frame
+from ..selectors import (
+    MIXED_UNITS,
+    TIME_AVERAGES,
+    channel_kpi_frame,
+    flow_frame,
+    kpi_frame,
+    period_kpi_frame,
+)
 from ..semantics import frame_targets
 
 SHORT_TERM = ("daily", "weekly")
@@ -52,12 +62,15 @@ SECTION_TITLES = {
 }
 HEADLINE = ("offered", "answered", "abandoned", "service_level", "abandon_rate", "asa_s",
             "aht_s")
-COLUMN_LABELS = {"offered": "Offered", "answered": "Answered", "abandoned": "Abandoned",
-                 "handled": "Handled", "service_level": "Service level",
-                 "abandon_rate": "Abandon rate", "asa_s": "ASA", "aht_s": "AHT",
-                 "occupancy": "Occupancy", "queue": "Queue", "period_start": "When"}
-# Long-term business-plan KPIs compared with the plan (metric codes of the catalogue).
-# Catalogue metric code → KPI column.
+# The tiles above the sections: counts, which add up across channels. Service levels and times
+# are headlines per channel (or per queue), each judged at its own threshold and target.
+HEADLINE_COUNTS = ("offered", "answered", "abandoned", "handled")
+JUDGED = ("service_level", "abandon_rate", "asa_s", "aht_s")
+COLUMN_LABELS = {**{key: m.label for key, m in vocabulary.METRICS.items()},
+                 "queue": "Queue", "channel": "Channel", "period_start": "When",
+                 "sl_basis": "Answered within"}
+MONEY = ("cost", "budget", "budget_per_contact", "cost_per_contact")
+MIN_HOURLY_CONTACTS = 5
 
 
 @dataclass
@@ -116,6 +129,9 @@ class Report:
     headline: dict = field(default_factory=dict)
     # The headline figures unformatted (for comparison with the dashboard).
     headline_raw: dict = field(default_factory=dict)
+    # Per channel (or per queue of a scope of chosen queues): label → {column: display text},
+    # service level at its queues' thresholds and each figure's target in force.
+    headline_groups: dict = field(default_factory=dict)
     sections: list[Section] = field(default_factory=list)
     empty: bool = False
 
@@ -129,31 +145,41 @@ class Report:
 # --- formatting -----------------------------------------------------------------------------
 
 def _nan(value) -> bool:
-    return value is None or (isinstance(value, float | np.floating) and math.isnan(value))
+    return vocabulary.is_missing(value)
 
 
 def fmt(kpi: str, value) -> str:
-    """A figure as printed in every report format (and asserted equal to the dashboard's)."""
-    if _nan(value):
-        return "–"
-    if kpi in interpret.PERCENT_KPIS:
-        return f"{float(value) * 100:.1f}%"
-    if kpi.endswith("_s"):
-        return f"{float(value):.0f} s"
-    if kpi in ("cost_per_contact", "budget_per_contact", "cost", "budget"):
-        return f"{float(value):,.2f}"
-    return f"{float(value):,.0f}"
+    """A figure as printed in every report format (and asserted equal to the dashboard's):
+    :func:`reports.vocabulary.fmt`, money columns in the plan's currency."""
+    if kpi in MONEY:
+        return vocabulary.METRICS["cost_per_contact"].fmt(value)
+    return vocabulary.fmt(kpi, value)
 
 
 def _table(caption, frame: pd.DataFrame, columns: list[str], definition="",
            when_format="%a %d %b %H:%M") -> Table:
+    if "time_basis" in frame.columns and len(frame) and \
+            (frame["time_basis"] == MIXED_UNITS).any():
+        # Rows that mix calls (seconds) and e-mails (hours) have no one ASA or AHT: a column
+        # with some of them would compare unlike figures, so times are shown by channel.
+        dropped = [c for c in columns if c in TIME_AVERAGES]
+        if dropped:
+            columns = [c for c in columns if c not in dropped]
+            names = " and ".join(COLUMN_LABELS.get(c, c) for c in dropped)
+            definition = (f"{definition}; " if definition else "") + \
+                f"{names} are shown by channel (Headline figures): calls and chat are answered " \
+                "in seconds, e-mails and web forms in hours"
     rows = []
     for _, r in frame.iterrows():
         row = []
+        mixed = r.get("time_basis") == MIXED_UNITS
         for c in columns:
             v = r[c]
             if c == "period_start" and not _nan(v):
                 row.append(pd.Timestamp(v).strftime(when_format))
+            elif c in TIME_AVERAGES and mixed and _nan(v):
+                # Seconds (calls, chat) and hours (e-mail, web forms) are not averaged.
+                row.append("mixed units: see by channel")
             elif isinstance(v, str):
                 row.append(v)
             else:
@@ -247,15 +273,24 @@ def build_report(template: str, scope, centre, period, sections=None, now=None) 
                                            notes=_caveats(daily, period, "day")))
         return report
     total = _totals(ctx).iloc[0]
-    report.headline = {k: fmt(k, total[k]) for k in HEADLINE}
+    report.headline = {k: fmt(k, total[k]) for k in HEADLINE_COUNTS}
     report.headline_raw = {k: total[k] for k in HEADLINE}
+    report.headline_groups = ctx.report_groups = _headline_groups(ctx)
     found: list[interpret.Finding] = []
     for key in wanted:
         section = Section(key, SECTION_TITLES[key])
         found += _BUILDERS[key](ctx, section) or []
         report.sections.append(section)
-    found += _overall_findings(ctx, total)
-    report.findings = [f.text for f in interpret.rank(found, limit=8)]
+    found += _overall_findings(ctx)
+    # The same judgement reached by two sections (a channel's headline and its plan row) is
+    # said once.
+    said, unique = set(), []
+    for finding in interpret.rank(found, limit=None):
+        claim = finding.text.split(" [figure:")[0]
+        if claim not in said:
+            said.add(claim)
+            unique.append(finding)
+    report.findings = [f.text for f in unique[:8]]
     if not report.findings:
         report.findings = ["Every KPI met its target and no unusual change was detected "
                            "[figure: Headline figures]."]
@@ -272,52 +307,153 @@ class _Context:
     daily: pd.DataFrame
     params: object
     definition: str
+    _groups: tuple | None = None
+    report_groups: dict = field(default_factory=dict)
 
     @property
     def tz(self):
         return self.centre.time_zone
 
+    @property
+    def groups(self) -> tuple[str, pd.DataFrame]:
+        """The headline rows of the period (see :func:`_group_frame`), computed once."""
+        if self._groups is None:
+            self._groups = _group_frame(self, self.start, self.end)
+        return self._groups
 
-def _overall_findings(ctx, total) -> list:
-    pva = _against_plan(ctx, total if isinstance(total, pd.DataFrame)
-                        else pd.DataFrame([total]), [])
-    found = interpret.breach_findings(pva, [], figure="Headline figures")
+
+def _per_queue(scope) -> bool:
+    """A scope of chosen queues (a vendor's, a schedule's) is reported queue by queue; any
+    other per channel."""
+    return scope.queue_ids is not None
+
+
+def _group_frame(ctx, start, end) -> tuple[str, pd.DataFrame]:
+    """``(key, frame)``: one KPI row per channel (``key`` "channel": the channel's name, its
+    code in ``channel_code``) or, for a scope of chosen queues, per queue, over [start, end).
+    Each row's service level is at its queues' configured thresholds (``sl_basis``) and its
+    times in its own unit: never one figure that averages e-mail answer times in hours into
+    phone answer times in seconds."""
+    if _per_queue(ctx.scope):
+        frame = _totals(ctx, ["queue"], start=start, end=end)
+        frame = frame[frame["offered"] + frame["handled"] > 0]
+        return "queue", frame.reset_index(drop=True)
+    frame = channel_kpi_frame(ctx.scope, ctx.centre, start, end)
+    if frame.empty:
+        return "channel", frame
+    frame = frame.assign(channel_code=frame["channel"],
+                         channel=frame["channel"].map(_channel_label))
+    return "channel", frame
+
+
+def _channel_label(code) -> str:
+    try:
+        return str(Channel(code).label)
+    except ValueError:
+        return str(code) or "(no channel)"
+
+
+def _headline_groups(ctx) -> dict:
+    """label → {column: text} of the headline rows, with each judged figure's target in force
+    ("no target" where the plan sets none) and the threshold its service level is judged at."""
+    key, frame = ctx.groups
+    if frame.empty:
+        return {}
+    found = frame_targets(frame, ctx.centre, ctx.start, ctx.end)
+    out = {}
+    for (_, row), targets in zip(frame.iterrows(), found, strict=True):
+        figures = {c: _cell(row, c) for c in ("offered", "answered", *JUDGED)}
+        figures["sl_basis"] = row["sl_basis"]
+        for c in JUDGED:
+            figures[f"{c}_target"] = (fmt(c, targets[c].value) if c in targets
+                                      else vocabulary.NO_TARGET)
+        out[str(row[key])] = figures
+    return out
+
+
+def _cell(row, column) -> str:
+    if column in TIME_AVERAGES and row.get("time_basis") == MIXED_UNITS and _nan(row[column]):
+        return "mixed units: see by channel"
+    return fmt(column, row[column])
+
+
+def _overall_findings(ctx) -> list:
+    """Each headline row (channel or queue) against the plan's targets in force for it, and
+    its change against the previous period of the same length."""
+    key, frame = ctx.groups
+    if frame.empty:
+        return []
+    keys = [key, "sl_basis"]
+    pva = _against_plan(ctx, frame, keys)
+    found = interpret.breach_findings(pva, keys, figure="Headline figures")
+    for finding in found:  # a channel's miss comes before the same miss of one of its queues
+        finding.importance = min(100.0, finding.importance + 10)
     for _, r in pva[pva["met"].fillna(False)].iterrows():
         name = interpret.KPI_NAMES.get(r["kpi"], r["kpi"])
+        where = str(r[key])
+        if r["kpi"] == "service_level" and r["sl_basis"]:
+            where += f", answered within {r['sl_basis']}"
         found.append(interpret.Finding(
             importance=25, kind="met", figure="Headline figures",
-            text=(f"{name.capitalize()} was {interpret.fmt(r['kpi'], r['actual'])}, meeting its "
-                  f"target of {interpret.fmt(r['kpi'], r['target'])} [figure: Headline "
-                  "figures].")))
+            values={"kpi": r["kpi"], "actual": r["actual"], "target": r["target"],
+                    key: str(r[key])},
+            text=(f"{name[0].upper()}{name[1:]} was {interpret.fmt(r['kpi'], r['actual'])}, "
+                  f"meeting its target of {interpret.fmt(r['kpi'], r['target'])} ({where}) "
+                  "[figure: Headline figures].")))
     days = ctx.period.days
     prev_first = ctx.start - dt.timedelta(days=days)
-    previous = kpi_frame(ctx.scope, ctx.centre, prev_first, ctx.start, "day")
-    if not previous.empty and previous["offered"].sum() > 0:
-        cur = _totals(ctx).assign(scope="all")
-        prev = _totals(ctx, start=prev_first, end=ctx.start).assign(scope="all")
+    _, prev = _group_frame(ctx, prev_first, ctx.start)
+    if not prev.empty and prev["offered"].sum() > 0:
         cols = ["offered", "service_level", "aht_s", "abandon_rate"]
-        changes = patterns.period_change(cur, prev, ["scope"], cols)
+        changes = patterns.period_change(frame, prev, [key], cols)
         found += interpret.change_findings(
-            changes, cols, [], figure=f"Headline figures versus the previous {days} day"
-                                      f"{'s' if days > 1 else ''}")
+            changes, cols, [key], figure=f"Headline figures versus the previous {days} day"
+                                         f"{'s' if days > 1 else ''}")
     return found
 
 
 # --- sections -------------------------------------------------------------------------------
 
 def _summary(ctx, section):
-    total = _totals(ctx)
-    section.tables.append(_table(f"Totals, {ctx.period.label}", total, list(HEADLINE),
-                                 ctx.definition))
+    key, frame = ctx.groups
+    if frame.empty:
+        section.notes.append("No contacts were offered in this period.")
+        return
+    what = "queue" if key == "queue" else "channel"
+    section.intro = (f"By {what}: each service level is judged at its queues' configured "
+                     "threshold and each figure against the business-plan target in force for "
+                     f"that {what}. Times are shown per {what}, never averaged across channels "
+                     "measured in seconds and in hours.")
+    columns = [COLUMN_LABELS[key], "Offered", "Answered", "Service level", "Answered within",
+               "Abandon rate", "ASA", "AHT"]
+    rows = []
+    for label, g in ctx.report_groups.items():
+        def judged(c, g=g):
+            return f"{g[c]} (target {g[f'{c}_target']})" \
+                if g[f"{c}_target"] != vocabulary.NO_TARGET else f"{g[c]} (no target)"
+        rows.append([label, g["offered"], g["answered"], judged("service_level"), g["sl_basis"],
+                     judged("abandon_rate"), judged("asa_s"), judged("aht_s")])
+    raw = frame[[key, "offered", "answered", "handled", *JUDGED, "sl_basis"]].copy()
+    section.tables.append(Table(f"Headline figures by {what}, {ctx.period.label}", columns,
+                                rows, raw, ctx.definition))
 
 
 def _queues(ctx, section):
     per_queue = _totals(ctx, ["queue"])
     per_queue = per_queue[per_queue["offered"] + per_queue["handled"] > 0]
-    section.tables.append(_table("KPIs per queue", per_queue, ["queue", *HEADLINE],
+    section.tables.append(_table("KPIs per queue", per_queue,
+                                 ["queue", *HEADLINE[:4], "sl_basis", *HEADLINE[4:]],
                                  ctx.definition))
-    pva = _against_plan(ctx, per_queue.reset_index(drop=True), ["queue"])
-    return interpret.breach_findings(pva, ["queue"], figure="By queue")[:3]
+    pva = _against_plan(ctx, per_queue.reset_index(drop=True), ["queue", "sl_basis"])
+    # The largest misses, weighted by the queue's share of the contacts: a queue of 63
+    # contacts missing by half matters less than one of 1,000 missing by a third.
+    found = interpret.breach_findings(pva, ["queue", "sl_basis"], figure="By queue")
+    share = dict(zip(per_queue["queue"].astype(str),
+                     per_queue["offered"] / max(float(per_queue["offered"].sum()), 1.0),
+                     strict=True))
+    for finding in found:
+        finding.importance *= 0.5 + 0.5 * min(1.0, 4 * share.get(finding.values["queue"], 0))
+    return interpret.rank(found, limit=3)
 
 
 def _interval_frame(ctx, by=()):
@@ -345,15 +481,23 @@ def _breaches(ctx, section):
     if hourly.empty:
         section.notes.append("No interval data.")
         return []
-    pva = _against_plan(ctx, hourly.reset_index(drop=True), ["period_start", "queue"])
+    # An hour with one or two contacts "misses" by chance: judge hours with at least five.
+    volume = hourly["offered"].fillna(0)
+    if "ivr_sessions" in hourly.columns:
+        volume = np.maximum(volume, hourly["ivr_sessions"].fillna(0))
+    hourly = hourly[volume >= MIN_HOURLY_CONTACTS]
+    pva = _against_plan(ctx, hourly.reset_index(drop=True),
+                        ["period_start", "queue", "sl_basis"])
     if pva.empty:
-        section.intro = "Hours and queues in which a KPI missed its business-plan target."
+        section.intro = ("Hours and queues (with at least five contacts) in which a KPI "
+                         "missed its business-plan target.")
         section.notes.append("No business-plan target is in force for these queues, so no "
                              "hour is judged against one.")
         return []
     missed = pva[pva["met"].fillna(True) == False].copy()  # noqa: E712
     described = sorted(set(pva["target_from"]))
-    section.intro = ("Hours and queues in which a KPI missed its business-plan target ("
+    section.intro = ("Hours and queues (with at least five contacts) in which a KPI missed "
+                     "its business-plan target ("
                      + "; ".join(described) + ").")
     if missed.empty:
         section.notes.append("No target was missed in any hour.")
@@ -371,7 +515,7 @@ def _breaches(ctx, section):
                                 ctx.definition))
     return interpret.breach_findings(missed.assign(
         period_start=pd.to_datetime(missed["period_start"]).dt.strftime("%H:%M")),
-        ["period_start", "queue"], figure="Target breaches")[:2]
+        ["period_start", "queue", "sl_basis"], figure="Target breaches")[:2]
 
 
 def _staffing(ctx, section):
@@ -472,8 +616,8 @@ def _forecast(ctx, section):
         return []
     wape = (both["actual"] - both["forecast"]).abs().sum() / max(both["actual"].sum(), 1)
     bias = (both["forecast"].sum() - both["actual"].sum()) / max(both["actual"].sum(), 1)
-    definition = (f"{forecast}; WAPE = Σ|actual − forecast| / Σ actual = {wape:.1%}; "
-                  f"bias = {bias:+.1%}")
+    definition = (f"{forecast}; WAPE = Σ|actual − forecast| / Σ actual = {wape * 100:.1f} %; "
+                  f"bias = {bias * 100:+.1f} %")
     section.intro = ("Daily offered contacts against the forecast issued "
                      f"{forecast.issued_at:%d %b %Y}.")
     section.charts.append(Chart(
@@ -483,7 +627,8 @@ def _forecast(ctx, section):
         x_label=f"Local day ({ctx.tz})"))
     frame = both.reset_index().rename(columns={"index": "day"})
     rows = [[f"{r['day']:%a %d %b}", f"{r['forecast']:,.0f}", f"{r['actual']:,.0f}",
-             f"{(r['actual'] - r['forecast']) / r['forecast']:+.1%}" if r["forecast"] else "–"]
+             f"{(r['actual'] - r['forecast']) / r['forecast'] * 100:+.1f} %" if r["forecast"]
+             else vocabulary.NO_DATA]
             for _, r in frame.iterrows()]
     section.tables.append(Table("Forecast accuracy by day", ["Day", "Forecast", "Actual",
                                                                "Error"], rows, frame, definition))
@@ -519,69 +664,126 @@ def _trend(ctx, section):
 def _plan(ctx, section):
     total = _totals(ctx, ["channel"])
     total = total[total["offered"] + total["handled"] > 0].reset_index(drop=True)
-    pva = _against_plan(ctx, total, ["channel"])
+    order = {c: i for i, c in enumerate(Channel.values)}
+    total = total.sort_values("channel", key=lambda c: c.map(order)).reset_index(drop=True)
+    total = total.assign(channel_code=total["channel"],
+                         channel=total["channel"].map(_channel_label))
+    pva = _against_plan(ctx, total, ["channel", "sl_basis"])
+    # Misses against the plan are said once, by the headline findings (per channel, or per
+    # queue of a vendor's scope); this section adds only what volume and budget show.
+    found: list = []
+    unmeasured = pva[pva["actual"].isna()]
+    if not unmeasured.empty:
+        gaps = {}
+        for _, r in unmeasured.iterrows():
+            gaps.setdefault(interpret.KPI_NAMES.get(r["kpi"], r["kpi"]), []).append(r["channel"])
+        section.notes.append("The plan sets targets with no figure in this report: " + "; ".join(
+            f"{name} ({', '.join(where)})" for name, where in gaps.items()) + ".")
+        pva = pva[pva["actual"].notna()].reset_index(drop=True)
     if pva.empty:
         section.notes.append("No business-plan target is in force for this period and scope, "
                              "so no figure is judged against one.")
-        return []
-    rows = []
-    for _, r in pva.iterrows():
-        met = r["met"]
-        name = interpret.KPI_NAMES.get(r["kpi"], r["kpi"])
-        rows.append([f"{name[0].upper()}{name[1:]} ({r['channel']})",
-                     fmt(r["kpi"], r["target"]), fmt(r["kpi"], r["actual"]),
-                     "no data" if pd.isna(met) else ("met" if met else "missed"),
-                     r["target_from"]])
-    section.tables.append(Table("Business-plan KPIs by channel",
-                                ["KPI", "Target", "Actual", "Status", "Target from"],
-                                rows, pva[["channel", "kpi", "target", "actual", "gap", "met"]],
-                                ctx.definition))
-    return interpret.breach_findings(pva, ["channel"], figure="Plan versus actual")
+    else:
+        rows = []
+        for _, r in pva.iterrows():
+            met = r["met"]
+            name = interpret.KPI_NAMES.get(r["kpi"], r["kpi"])
+            where = r["channel"]
+            if r["kpi"].startswith("service_level") and r["sl_basis"]:
+                where += f", within {r['sl_basis']}"
+            rows.append([f"{name[0].upper()}{name[1:]} ({where})",
+                         fmt(r["kpi"], r["target"]), fmt(r["kpi"], r["actual"]),
+                         vocabulary.NO_DATA if pd.isna(met) else ("met" if met else "missed"),
+                         r["target_from"]])
+        section.tables.append(Table(
+            "Business-plan KPIs by channel", ["KPI", "Target", "Actual", "Status",
+                                              "Target from"], rows,
+            pva[["channel", "sl_basis", "kpi", "target", "actual", "gap", "met"]],
+            ctx.definition))
+    budgets = _budgets(ctx, section)
+    if budgets is None:
+        return found
+    rows, frames = [], []
+    for _, r in total.iterrows():
+        budget = budgets.get(r["channel_code"])
+        if budget is None or not budget.covers_period or not budget.planned_contacts:
+            continue
+        planned, handled = budget.planned_contacts, float(r["handled"])
+        rows.append([r["channel"], f"{planned:,.0f}", f"{handled:,.0f}",
+                     f"{handled - planned:+,.0f}", f"{(handled - planned) / planned * 100:+.1f} %"])
+        frames.append({"channel": r["channel"], "planned": planned, "handled": handled,
+                       "variance": handled - planned,
+                       "variance_rel": (handled - planned) / planned})
+    if rows:
+        section.tables.append(Table(
+            "Volume: contacts handled against the plan's volumes",
+            ["Channel", "Planned", "Handled", "Variance", "Variance %"], rows,
+            pd.DataFrame(frames), "Planned = the plan's volumes pro rata to the days of the "
+                                  "period; variance = handled − planned."))
+    else:
+        section.notes.append("No planned volumes cover the whole period for the channels in "
+                             "this report, so volume is not compared with a plan.")
+    return found
+
+
+def _budgets(ctx, section):
+    """channel code → ChannelBudget for the channels of this report, or None (with a note
+    saying why) when the scope may not see the centre's budget."""
+    if not scope_sees_budget(ctx.scope):
+        section.notes.append("The business plan budgets whole channels of the centre; this "
+                             "report covers only part of them, so it shows no budget or cost "
+                             "per contact.")
+        return None
+    return channel_budgets(ctx.centre, ctx.period.first_day, ctx.period.last_day,
+                           channels=ctx.scope.channels)
 
 
 def _cost(ctx, section):
-    from measurements.models import BusinessPlan
-    from measurements.selectors.plan import plan_cost_per_contact
-
-    if ctx.scope is not None and not ctx.scope.is_unrestricted:
-        # The budget is the whole centre's: no scoped share of it exists, so a stakeholder's
-        # report shows neither the budget nor a cost per contact computed from it.
-        section.notes.append("The budget is held for the whole centre; cost per contact is not "
-                             "reported for this scope.")
+    budgets = _budgets(ctx, section)
+    if budgets is None:
         return []
-    plans = BusinessPlan.objects.filter(period_start__lte=ctx.period.last_day,
-                                        period_end__gte=ctx.period.first_day)
-    rows, frames = [], []
-    handled = int(ctx.daily["handled"].sum())
-    for plan in plans:
-        for r in plan_cost_per_contact(plan):
-            if r["channel"] or r["cost_per_contact"] is None:
-                continue
-            if r["period_end"] < ctx.period.first_day or r["period_start"] > ctx.period.last_day:
-                continue
-            overlap = (min(r["period_end"], ctx.period.last_day)
-                       - max(r["period_start"], ctx.period.first_day)).days + 1
-            days = (r["period_end"] - r["period_start"]).days + 1
-            budget_share = float(r["budget"]) * overlap / days
-            actual = budget_share / handled if handled else float("nan")
-            rows.append([str(plan), f"{r['period_start']:%d %b %Y} – {r['period_end']:%d %b %Y}",
-                         fmt("budget", budget_share), f"{handled:,}",
-                         fmt("cost_per_contact", actual),
-                         fmt("cost_per_contact", float(r["cost_per_contact"]))])
-            frames.append({"plan": str(plan), "budget_in_period": budget_share,
-                           "handled": handled, "cost_per_contact": actual,
-                           "budget_per_contact": float(r["cost_per_contact"])})
+    handled = _totals(ctx, ["channel"])
+    handled = dict(zip(handled["channel"], handled["handled"], strict=True))
+    rows, frames, found = [], [], []
+    order = {c: i for i, c in enumerate(Channel.values)}
+    for code, budget in sorted(budgets.items(), key=lambda item: order.get(item[0], 99)):
+        label = _channel_label(code)
+        done = float(handled.get(code, 0))
+        if not budget.covers_period:
+            rows.append([label, fmt("budget", budget.budget), f"{done:,.0f}", vocabulary.NO_DATA,
+                         fmt("budget_per_contact", budget.budget_per_contact),
+                         f"budget covers {budget.days_covered} of {budget.days} days"])
+            continue
+        actual = budget.budget / done if done else float("nan")
+        planned = budget.budget_per_contact
+        variance = actual - planned if planned is not None and done else float("nan")
+        rows.append([label, fmt("budget", budget.budget), f"{done:,.0f}",
+                     fmt("cost_per_contact", actual), fmt("budget_per_contact", planned),
+                     vocabulary.NO_DATA if _nan(variance) else f"{variance:+,.2f}"])
+        frames.append({"channel": label, "budget_in_period": budget.budget, "handled": done,
+                       "cost_per_contact": actual, "budget_per_contact": planned,
+                       "variance": variance, "plans": ", ".join(budget.plans)})
+        if planned and not _nan(actual) and actual > planned * 1.1:
+            found.append(interpret.Finding(
+                importance=55, kind="cost", figure="Cost per contact against budget",
+                values={"channel": label, "actual": actual, "budget": planned},
+                text=(f"Cost per contact ({label}) was {fmt('cost_per_contact', actual)} "
+                      f"against a budgeted {fmt('cost_per_contact', planned)}: "
+                      f"{done:,.0f} contacts handled of {budget.planned_contacts:,.0f} "
+                      "planned [figure: Cost per contact against budget].")))
     if not rows:
-        section.notes.append("No business plan with a budget and planned volumes covers this "
-                             "period.")
+        section.notes.append("No business plan budgets the channels of this report for this "
+                             "period: cost per contact is not measured.")
         return []
-    section.intro = ("Cost = the plan's budget pro rata to the days of the period; cost per "
-                     "contact = cost / contacts handled in this scope.")
-    section.tables.append(Table("Cost per contact against budget",
-                                ["Plan", "Budget period", "Budget in period", "Handled",
-                                 "Cost per contact", "Budgeted per contact"], rows,
+    section.intro = ("Per channel: cost = the plan's budget for the channel (its own lines and "
+                     "its share of shared lines, by planned volume) pro rata to the days of the "
+                     "period; cost per contact = cost / contacts handled; budgeted per contact = "
+                     "budget / planned contacts.")
+    section.tables.append(Table("Cost per contact against budget, by channel",
+                                ["Channel", "Budget in period", "Handled", "Cost per contact",
+                                 "Budgeted per contact", "Variance"], rows,
                                 pd.DataFrame(frames), section.intro))
-    return []
+    return found
 
 
 def _control(ctx, section):

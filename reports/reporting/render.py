@@ -14,6 +14,7 @@ import re
 import pandas as pd
 from django.template.loader import render_to_string
 
+from ..vocabulary import label
 from .static_charts import render_png
 
 CID_DOMAIN = "contactmis"
@@ -52,7 +53,7 @@ def text(report) -> str:
     if report.headline:
         lines.append("Headline figures")
         for key, value in report.headline.items():
-            lines.append(f"  {key.replace('_', ' '):<16} {value}")
+            lines.append(f"  {label(key):<16} {value}")
         lines.append("")
     for section in report.sections:
         lines.append(section.title.upper())
@@ -149,10 +150,7 @@ def pdf(report) -> bytes:
     for finding in report.findings:
         story.append(Paragraph("• " + escape(finding), body))
     if report.headline:
-        labels = {"offered": "Offered", "answered": "Answered", "abandoned": "Abandoned",
-                  "service_level": "Service level", "abandon_rate": "Abandon rate",
-                  "asa_s": "ASA", "aht_s": "AHT"}
-        tiles = Table([[p(labels[k], small) for k in report.headline],
+        tiles = Table([[p(label(k), small) for k in report.headline],
                        [Paragraph(f"<b>{escape(v)}</b>", ParagraphStyle(
                            "tile", parent=body, fontSize=12, leading=15))
                         for v in report.headline.values()]],
@@ -174,8 +172,7 @@ def pdf(report) -> bytes:
         for table in section.tables:
             data = [[Paragraph(f"<b>{escape(str(c))}</b>", cell) for c in table.columns]]
             data += [[p(v, cell) for v in row] for row in table.rows]
-            t = Table(data, repeatRows=1, hAlign="LEFT",
-                      colWidths=[width / len(table.columns)] * len(table.columns))
+            t = Table(data, repeatRows=1, hAlign="LEFT", colWidths=_col_widths(table, width))
             t.setStyle(TableStyle([
                 ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8eef5")),
                 ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, colors.HexColor("#f7f9fb")]),
@@ -206,6 +203,14 @@ def pdf(report) -> bytes:
                             author="ContactMIS", subject=report.scope_label)
     doc.build(story, onFirstPage=decorate, onLaterPages=decorate)
     return buffer.getvalue()
+
+
+def _col_widths(table, width: float) -> list[float]:
+    """Columns as wide as their longest text (within limits), so a long "Target from" column
+    does not squeeze every figure onto two lines."""
+    weights = [min(36, max(11, len(str(c)), *(len(str(r[i])) for r in table.rows)))
+               for i, c in enumerate(table.columns)]
+    return [width * w / sum(weights) for w in weights]
 
 
 def attachment_name(report, ext: str) -> str:

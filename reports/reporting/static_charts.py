@@ -88,15 +88,16 @@ def render_png(chart, width_in: float = 7.2, height_in: float = 2.9, dpi: int = 
     ax.tick_params(colors=MUTED, labelsize=7)
     step = max(1, math.ceil(len(positions) / 16))
     ax.set_xticks(positions[::step])
-    ax.set_xticklabels([str(x) for x in chart.x][::step], rotation=0 if step == 1 and
-                       len(positions) <= 12 else 45, ha="right" if len(positions) > 12 else
-                       "center")
+    rotated = not (step == 1 and len(positions) <= 12)
+    ax.set_xticklabels([str(x) for x in chart.x][::step], rotation=45 if rotated else 0,
+                       ha="right" if len(positions) > 12 else "center")
     ax.set_xlim(-0.6, len(positions) - 0.4)
     if chart.x_label:
         ax.set_xlabel(chart.x_label, color=MUTED, fontsize=7)
     ax.set_title(chart.title, loc="left", fontsize=10, color=INK, fontweight="bold")
-    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(0, -0.28), ncol=6,
-              frameon=False, fontsize=7)
+    # Below the axis title, which slanted day labels push further down.
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(0, -0.4 if rotated else -0.28),
+              ncol=6, frameon=False, fontsize=7)
     fig.tight_layout()
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=dpi, facecolor="white")

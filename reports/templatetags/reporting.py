@@ -1,16 +1,15 @@
 """Template filters for rendered reports."""
 from django import template
 
-register = template.Library()
+from ..vocabulary import label
 
-KPI_LABELS = {"offered": "Offered", "answered": "Answered", "abandoned": "Abandoned",
-              "service_level": "Service level", "abandon_rate": "Abandon rate", "asa_s": "ASA",
-              "aht_s": "AHT"}
+register = template.Library()
 
 
 @register.filter
 def kpi_label(key):
-    return KPI_LABELS.get(key, str(key).replace("_", " ").capitalize())
+    """The metric vocabulary's name of a KPI column."""
+    return label(str(key))
 
 
 @register.filter

@@ -208,6 +208,8 @@ SPECTACULAR_SETTINGS = {
     "data collection, analysis, dashboards and reports.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema and its docs need a login with a role, like every other page and endpoint.
+    "SERVE_PERMISSIONS": ["contactmis.permissions.RolePermission"],
 }
 
 # The function that says what data a user may see (see contactmis.scope).

@@ -74,8 +74,12 @@ def missing_error(name, kind, missing, found, delimiter):
                        f"{found[:25]}.{hint}")
 
 
-def chunks(path, name, delimiter, encoding, chunk_rows, sheet=None):
-    """Yield DataFrames of strings indexed by 1-based file line number (header is line 1)."""
+def chunks(path, name, delimiter, encoding, chunk_rows, sheet=None, *, quoting=csv.QUOTE_MINIMAL,
+           errors="strict", skipinitialspace=True):
+    """Yield DataFrames of strings indexed by 1-based file line number (header is line 1).
+
+    ``quoting``, ``errors`` (undecodable bytes) and ``skipinitialspace`` are passed to ``open``
+    and ``csv.reader``."""
     if delimiter is None:
         frame = pd.read_excel(path, sheet_name=sheet or 0, dtype=str, engine="openpyxl")
         frame = frame.fillna("")
@@ -87,8 +91,9 @@ def chunks(path, name, delimiter, encoding, chunk_rows, sheet=None):
     # never loaded and never silently dropped — it is listed in ``frame.attrs["bad_lines"]``
     # as ``(line, reason, raw)`` for the adapter to reject.
     try:
-        with open(path, encoding=encoding, newline="") as fh:
-            reader = csv.reader(fh, delimiter=delimiter, skipinitialspace=True)
+        with open(path, encoding=encoding, errors=errors, newline="") as fh:
+            reader = csv.reader(fh, delimiter=delimiter, quoting=quoting,
+                                skipinitialspace=skipinitialspace)
             columns = [str(c).strip() for c in next(reader, [])]
             rows, lines, bad = [], [], []
             while True:

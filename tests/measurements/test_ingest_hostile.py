@@ -191,3 +191,54 @@ def test_overflowing_handle_times_are_rejected_and_the_rollups_stay_sound(
     api_client.force_authenticate(manager)
     kpis = api_client.get("/api/v1/analysis/kpis/", {"start": "2026-03-02", "end": "2026-03-03"})
     assert kpis.status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_batch_with_rejects_is_amber_with_the_share(centre, manager_client):
+    from measurements.models import DataSource, ImportBatch
+
+    source = DataSource.objects.create(centre=centre, name="Forms", kind="web")
+    batch = ImportBatch.objects.create(source=source, original_name="forms.csv",
+                                       status="loaded", rows_read=3, rows_rejected=2)
+    clean = ImportBatch.objects.create(source=source, original_name="clean.csv",
+                                       status="loaded", rows_read=3, sha256="b" * 64)
+    assert batch.rejects_label == "2 of 3 rows rejected (67 %)"
+    assert clean.rejects_label == ""
+    body = manager_client.get(f"/measurements/imports/{batch.pk}/").content.decode()
+    assert 'class="badge warn" data-status="loaded"' in body
+    assert "2 of 3 rows rejected (67 %)" in body
+    listing = manager_client.get("/measurements/imports/").content.decode()
+    assert 'class="badge ok" data-status="loaded">Loaded</span>' in listing
+
+
+@pytest.mark.django_db
+def test_a_header_only_file_says_it_loaded_nothing(centre, tmp_path,
+                                                    django_capture_on_commit_callbacks):
+    from measurements.models import ImportBatch
+    from measurements.services.ingest import batch_create, source_create
+
+    source = source_create(centre=centre, name="Forms", kind="web", export_format="generic",
+                           time_zone="Europe/London", column_mapping=MAPPING)
+    path = tmp_path / "empty.csv"
+    path.write_text(HEADER)
+    with django_capture_on_commit_callbacks(execute=True):
+        batch = batch_create(source=source, file=path)
+    batch = ImportBatch.objects.get(pk=batch.pk)
+    assert batch.rows_read == 0
+    assert [n["code"] for n in batch.notes] == ["no_data_rows"]
+
+
+@PROPERTY
+@given(st.integers(min_value=0, max_value=400), st.sampled_from(["survey", "interval_report"]))
+def test_other_tabular_adapters_account_for_every_line_of_a_truncated_file(tmp_path, cut, fmt):
+    sample = samples.SURVEY_CSV if fmt == "survey" else samples.INTERVAL_CSV
+    data = sample.encode()[:cut]
+    try:
+        result = _read(tmp_path, data, mapping=None, fmt=fmt)
+    except FormatError as exc:
+        assert str(exc)
+        return
+    frame = result.surveys if fmt == "survey" else result.intervals
+    if fmt == "survey":
+        assert len(frame) + len(result.rejects) == result.rows_read
+    assert result.rows_read >= len(result.rejects)

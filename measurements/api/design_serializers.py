@@ -1,6 +1,8 @@
 """Serializers for measurement design (plans, KPIs, targets, budget, catalogue, configs)."""
 from rest_framework import serializers
 
+from contactmis.api.fields import BoundedDateField
+
 from ..constants import WAIT_BUCKETS_S
 from ..models import (
     BudgetLine,
@@ -68,7 +70,7 @@ class MetricDefinitionSerializer(serializers.ModelSerializer):
 
 
 class NewVersionSerializer(serializers.Serializer):
-    effective_from = serializers.DateField(help_text="First day of the new version (local).")
+    effective_from = BoundedDateField(help_text="First day of the new version (local).")
     parameters = serializers.JSONField(
         required=False, help_text="Parameters to change, e.g. {\"threshold_s\": 30}; wait "
         "thresholds must be one of " + ", ".join(str(b) for b in WAIT_BUCKETS_S) + " s.")

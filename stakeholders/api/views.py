@@ -51,11 +51,11 @@ def _api_errors(exc: DjangoValidationError):
 def widget_payload(result):
     """A widget's computed data as JSON-safe values (the API's ``data`` action)."""
     table = result.table
-    records = [{k: exports._cell(v) for k, v in row.items()} for row in
+    records = [{k: exports.json_value(v) for k, v in row.items()} for row in
                table.to_dict("records")] if len(table) else []
     tile = None
     if result.tile:
-        tile = {k: exports._cell(result.tile[k]) if k in ("value", "previous") else
+        tile = {k: exports.json_value(result.tile[k]) if k in ("value", "previous") else
                 result.tile[k] for k in ("value", "target", "previous", "rag", "trend",
                                          "value_text")}
     return {"widget": result.widget.pk, "title": result.widget.title,

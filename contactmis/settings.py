@@ -201,6 +201,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "contactmis.api.pagination.BoundedLimitOffsetPagination",
     "PAGE_SIZE": 100,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "contactmis.api.errors.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "ContactMIS API",

@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
 from contactmis.api.base import ScopedGenericViewSet, ScopedModelViewSet
+from contactmis.api.errors import as_api_error
 from contactmis.roles import ANALYST, MANAGER
 from contactmis.selectors import centre_get_or_create_default
 
@@ -19,10 +20,6 @@ from ..selectors.ingest import batch_list, source_list
 from ..services.ingest import batch_create, batch_retry, source_create, source_update
 
 STAFF = (MANAGER, ANALYST)
-
-
-def _api_error(exc: ValidationError):
-    return ApiValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
 
 
 class DataSourceSerializer(serializers.ModelSerializer):
@@ -77,14 +74,14 @@ class DataSourceViewSet(ScopedModelViewSet):
             serializer.instance = source_create(centre=centre_get_or_create_default(),
                                                 **serializer.validated_data)
         except ValidationError as exc:
-            raise _api_error(exc) from exc
+            raise as_api_error(exc) from exc
 
     def perform_update(self, serializer):
         try:
             serializer.instance = source_update(serializer.instance,
                                                 **serializer.validated_data)
         except ValidationError as exc:
-            raise _api_error(exc) from exc
+            raise as_api_error(exc) from exc
 
     def perform_destroy(self, instance):
         if instance.batches.exists():
@@ -118,7 +115,7 @@ class ImportBatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
                                  original_name=data["file"].name, user=request.user,
                                  export_format=data.get("export_format"))
         except ValidationError as exc:
-            raise _api_error(exc) from exc
+            raise as_api_error(exc) from exc
         code = status.HTTP_200_OK if batch.status == "duplicate" else status.HTTP_201_CREATED
         return Response(ImportBatchSerializer(batch).data, status=code)
 
@@ -136,7 +133,7 @@ class ImportBatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         try:
             batch = batch_retry(batch.pk)
         except ValidationError as exc:
-            raise _api_error(exc) from exc
+            raise as_api_error(exc) from exc
         return Response(ImportBatchSerializer(batch).data)
 
 

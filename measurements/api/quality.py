@@ -4,11 +4,11 @@ from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError as ApiValidationError
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
 from contactmis.api.base import ScopedGenericViewSet, ScopedModelViewSet
+from contactmis.api.errors import as_api_error
 from contactmis.roles import ANALYST, MANAGER
 from contactmis.selectors import centre_current, centre_get_or_create_default
 
@@ -68,8 +68,7 @@ class MeasurementTestViewSet(ScopedModelViewSet):
         try:
             measurement_test_save(test)
         except ValidationError as exc:
-            raise ApiValidationError(exc.message_dict if hasattr(exc, "error_dict")
-                                     else exc.messages) from None
+            raise as_api_error(exc) from None
         serializer.instance = test
 
     def perform_create(self, serializer):
@@ -130,8 +129,7 @@ class ClosedDayViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         try:
             closed_day_save(closed_day)
         except ValidationError as exc:
-            raise ApiValidationError(exc.message_dict if hasattr(exc, "error_dict")
-                                     else exc.messages) from None
+            raise as_api_error(exc) from None
         serializer.instance = closed_day
 
     def perform_create(self, serializer):

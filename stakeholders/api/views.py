@@ -11,11 +11,11 @@ from rest_framework import serializers as drf_serializers
 from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
-from rest_framework.exceptions import ValidationError as ApiValidationError
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.response import Response
 
 from contactmis.api.base import ScopedModelViewSet
+from contactmis.api.errors import as_api_error
 from contactmis.roles import MANAGER, role_of
 
 from .. import exports, selectors, services
@@ -42,10 +42,6 @@ class ManagerWritesOr404(BasePermission):
         if view.kwargs.get("pk") is not None:
             raise NotFound()
         return False
-
-
-def _api_errors(exc: DjangoValidationError):
-    return ApiValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
 
 
 def widget_payload(result):
@@ -90,13 +86,13 @@ class StakeholderViewSet(ScopedModelViewSet):
         try:
             serializer.instance = services.stakeholder_create(**serializer.validated_data)
         except DjangoValidationError as exc:
-            raise _api_errors(exc) from exc
+            raise as_api_error(exc) from exc
 
     def perform_update(self, serializer):
         try:
             services.stakeholder_update(serializer.instance, **serializer.validated_data)
         except DjangoValidationError as exc:
-            raise _api_errors(exc) from exc
+            raise as_api_error(exc) from exc
 
     def perform_destroy(self, instance):
         services.stakeholder_delete(instance)
@@ -140,7 +136,7 @@ class DashboardViewSet(ScopedModelViewSet):
         try:
             services.dashboard_reorder(dashboard, body.validated_data["order"])
         except DjangoValidationError as exc:
-            raise _api_errors(exc) from exc
+            raise as_api_error(exc) from exc
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -161,14 +157,14 @@ class WidgetViewSet(ScopedModelViewSet):
         try:
             serializer.instance = services.widget_add(dashboard, **serializer.validated_data)
         except DjangoValidationError as exc:
-            raise _api_errors(exc) from exc
+            raise as_api_error(exc) from exc
 
     def perform_update(self, serializer):
         serializer.validated_data.pop("dashboard", None)
         try:
             services.widget_update(serializer.instance, **serializer.validated_data)
         except DjangoValidationError as exc:
-            raise _api_errors(exc) from exc
+            raise as_api_error(exc) from exc
 
     def perform_destroy(self, instance):
         services.widget_remove(instance)

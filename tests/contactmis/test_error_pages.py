@@ -25,3 +25,16 @@ def test_a_bad_parameter_gets_a_styled_404_naming_it(manager_client):
     body = response.content.decode()
     assert "<h1>Not found</h1>" in body and "“forecast”" in body
     assert "DESIGN" not in body and "Traceback" not in body
+
+
+def test_an_uncaught_model_rule_is_a_400_keyed_by_field():
+    from django.core.exceptions import ValidationError
+
+    from contactmis.api.errors import exception_handler
+
+    response = exception_handler(ValidationError({"custom_end": "Too far.", "__all__": "No."}),
+                                 {})
+    assert response.status_code == 400
+    assert response.data == {"custom_end": ["Too far."], "non_field_errors": ["No."]}
+    assert exception_handler(ValidationError("Plain."), {}).data == {
+        "non_field_errors": ["Plain."]}

@@ -6,6 +6,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 APPS = ("contactmis", "pathways", "measurements", "reports", "stakeholders")
 BOUNDED_HOMES = {"contactmis/params.py", "contactmis/api/fields.py"}
+PLAIN_MODEL_SERIALIZER = re.compile(r"\(\s*serializers\.ModelSerializer\s*\)")
 
 SKIPPED_LINES = re.compile(r"on_bad_lines\s*=\s*[\"'](skip|warn)[\"']")
 UNBOUNDED_DATE = re.compile(r"\b(forms|serializers)\.Date(Time)?Field\(")
@@ -31,9 +32,15 @@ def test_every_date_parameter_is_bounded():
     assert offenders(UNBOUNDED_DATE, _sources(), BOUNDED_HOMES) == []
 
 
+def test_every_model_serializer_bounds_its_dates():
+    assert offenders(PLAIN_MODEL_SERIALIZER, _sources(), BOUNDED_HOMES) == []
+
+
 def test_the_guards_catch_a_bad_case():
     bad = [("x/adapter.py", 'pd.read_csv(p, on_bad_lines="skip")'),
            ("x/forms.py", "start = forms.DateField(required=False)"),
-           ("x/api.py", "day = serializers.DateField()")]
+           ("x/api.py", "day = serializers.DateField()"),
+           ("x/ser.py", "class PlanSerializer(serializers.ModelSerializer):")]
     assert offenders(SKIPPED_LINES, bad) == ["x/adapter.py"]
     assert offenders(UNBOUNDED_DATE, bad) == ["x/api.py", "x/forms.py"]
+    assert offenders(PLAIN_MODEL_SERIALIZER, bad) == ["x/ser.py"]

@@ -1,7 +1,7 @@
 """Serializers for measurement design (plans, KPIs, targets, budget, catalogue, configs)."""
 from rest_framework import serializers
 
-from contactmis.api.fields import BoundedDateField
+from contactmis.api.fields import BoundedDateField, BoundedModelSerializer
 
 from ..constants import WAIT_BUCKETS_S
 from ..models import (
@@ -16,33 +16,33 @@ from ..models import (
 )
 
 
-class PlanSerializer(serializers.ModelSerializer):
+class PlanSerializer(BoundedModelSerializer):
     class Meta:
         model = BusinessPlan
         fields = ["id", "centre", "name", "period_start", "period_end", "currency", "summary",
                   "standards", "guidelines"]
 
 
-class ObjectiveSerializer(serializers.ModelSerializer):
+class ObjectiveSerializer(BoundedModelSerializer):
     class Meta:
         model = Objective
         fields = ["id", "plan", "title", "desired_outcome", "action_plan", "position"]
 
 
-class KpiSerializer(serializers.ModelSerializer):
+class KpiSerializer(BoundedModelSerializer):
     class Meta:
         model = Kpi
         fields = ["id", "objective", "metric_code", "metric_variant", "name", "rationale"]
 
 
-class TargetSerializer(serializers.ModelSerializer):
+class TargetSerializer(BoundedModelSerializer):
     class Meta:
         model = Target
         fields = ["id", "kpi", "period_start", "period_end", "value", "queue", "channel",
                   "customer_segment"]
 
 
-class BudgetLineSerializer(serializers.ModelSerializer):
+class BudgetLineSerializer(BoundedModelSerializer):
     class Meta:
         model = BudgetLine
         fields = ["id", "plan", "category", "description", "period_start", "period_end",
@@ -51,13 +51,13 @@ class BudgetLineSerializer(serializers.ModelSerializer):
             "min_value": "A budget amount cannot be negative."}}}
 
 
-class PlannedVolumeSerializer(serializers.ModelSerializer):
+class PlannedVolumeSerializer(BoundedModelSerializer):
     class Meta:
         model = PlannedVolume
         fields = ["id", "plan", "period_start", "period_end", "channel", "contacts"]
 
 
-class MetricDefinitionSerializer(serializers.ModelSerializer):
+class MetricDefinitionSerializer(BoundedModelSerializer):
     label = serializers.CharField(read_only=True)
 
     class Meta:
@@ -77,7 +77,7 @@ class NewVersionSerializer(serializers.Serializer):
     change_note = serializers.CharField(required=False, allow_blank=True, max_length=300)
 
 
-class MeasurementConfigSerializer(serializers.ModelSerializer):
+class MeasurementConfigSerializer(BoundedModelSerializer):
     effective_parameters = serializers.JSONField(read_only=True)
 
     class Meta:

@@ -11,6 +11,7 @@ from rest_framework.routers import SimpleRouter
 
 from contactmis.api.base import ScopedGenericViewSet, ScopedModelViewSet
 from contactmis.api.errors import as_api_error
+from contactmis.api.fields import BoundedModelSerializer
 from contactmis.roles import ANALYST, MANAGER
 from contactmis.selectors import centre_get_or_create_default
 
@@ -22,7 +23,7 @@ from ..services.ingest import batch_create, batch_retry, source_create, source_u
 STAFF = (MANAGER, ANALYST)
 
 
-class DataSourceSerializer(serializers.ModelSerializer):
+class DataSourceSerializer(BoundedModelSerializer):
     class Meta:
         model = DataSource
         fields = ["id", "centre", "name", "kind", "export_format", "time_zone",
@@ -32,7 +33,7 @@ class DataSourceSerializer(serializers.ModelSerializer):
         validators = []  # uniqueness is checked by the service with a clear message
 
 
-class ImportBatchSerializer(serializers.ModelSerializer):
+class ImportBatchSerializer(BoundedModelSerializer):
     source_name = serializers.CharField(source="source.name", read_only=True)
     status_label = serializers.CharField(source="get_status_display", read_only=True)
 
@@ -53,7 +54,7 @@ class UploadSerializer(serializers.Serializer):
     export_format = serializers.ChoiceField(choices=ExportFormat.choices, required=False)
 
 
-class RejectedRowSerializer(serializers.ModelSerializer):
+class RejectedRowSerializer(BoundedModelSerializer):
     class Meta:
         model = RejectedRow
         fields = ["line", "field", "reason", "raw"]

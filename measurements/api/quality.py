@@ -9,6 +9,7 @@ from rest_framework.routers import SimpleRouter
 
 from contactmis.api.base import ScopedGenericViewSet, ScopedModelViewSet
 from contactmis.api.errors import as_api_error
+from contactmis.api.fields import BoundedModelSerializer
 from contactmis.roles import ANALYST, MANAGER
 from contactmis.selectors import centre_current, centre_get_or_create_default
 
@@ -19,7 +20,7 @@ from ..services.testing import measurement_test_run, measurement_test_save
 STAFF = (MANAGER, ANALYST)
 
 
-class TestRunSerializer(serializers.ModelSerializer):
+class TestRunSerializer(BoundedModelSerializer):
     ran_by = serializers.CharField(source="who", read_only=True)
 
     class Meta:
@@ -29,7 +30,7 @@ class TestRunSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class MeasurementTestSerializer(serializers.ModelSerializer):
+class MeasurementTestSerializer(BoundedModelSerializer):
     last_run = TestRunSerializer(read_only=True)
 
     class Meta:
@@ -40,7 +41,7 @@ class MeasurementTestSerializer(serializers.ModelSerializer):
         read_only_fields = ["source_name", "source_b_name", "created_at", "last_run"]
 
 
-class AlertSerializer(serializers.ModelSerializer):
+class AlertSerializer(BoundedModelSerializer):
     class Meta:
         model = Alert
         fields = ["id", "source", "source_name", "code", "severity", "message", "period_start",
@@ -102,7 +103,7 @@ class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGener
         return Alert.objects.filter(centre=centre_current()).order_by("-created_at", "-pk")
 
 
-class ClosedDaySerializer(serializers.ModelSerializer):
+class ClosedDaySerializer(BoundedModelSerializer):
     class Meta:
         model = ClosedDay
         fields = ["id", "date", "name", "created_at"]

@@ -3,7 +3,7 @@ import zoneinfo
 
 from rest_framework import serializers
 
-from contactmis.api.fields import BoundedDateField
+from contactmis.api.fields import BoundedDateField, BoundedModelSerializer
 from measurements.constants import WAIT_BUCKETS_S
 from reports.analysis.kpis import SL_VARIANTS
 from reports.models import Forecast, ForecastMethod
@@ -85,7 +85,7 @@ class ForecastIssue(serializers.Serializer):
         return attrs
 
 
-class ForecastSerializer(serializers.ModelSerializer):
+class ForecastSerializer(BoundedModelSerializer):
     class Meta:
         model = Forecast
         fields = ["id", "queue", "method", "issued_at", "issued_by", "scope_label",

@@ -198,9 +198,10 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["contactmis.permissions.RolePermission"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "DEFAULT_PAGINATION_CLASS": "contactmis.api.pagination.BoundedLimitOffsetPagination",
     "PAGE_SIZE": 100,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "contactmis.api.errors.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "ContactMIS API",
@@ -208,6 +209,8 @@ SPECTACULAR_SETTINGS = {
     "data collection, analysis, dashboards and reports.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema and its docs need a login with a role, like every other page and endpoint.
+    "SERVE_PERMISSIONS": ["contactmis.permissions.RolePermission"],
 }
 
 # The function that says what data a user may see (see contactmis.scope).

@@ -1,6 +1,8 @@
 """Browser forms for pathways, steps and transitions (validated by the model rules)."""
 from django import forms
 
+from contactmis.params import BoundedDateField
+
 from .constants import MeasurementMethod
 from .models import Pathway, Step, Transition
 
@@ -61,8 +63,8 @@ class TransitionForm(forms.ModelForm):
 class ObservedPeriodForm(forms.Form):
     """The period of observed volumes on the pathway map (centre-local dates, inclusive)."""
 
-    start = forms.DateField(required=False, widget=DateInput(), label="From")
-    end = forms.DateField(required=False, widget=DateInput(), label="To")
+    start = BoundedDateField(required=False, widget=DateInput(), label="From")
+    end = BoundedDateField(required=False, widget=DateInput(), label="To")
 
     def clean(self):
         data = super().clean()

@@ -4,6 +4,7 @@ import datetime as dt
 from django import forms
 from django.utils import timezone
 
+from contactmis.params import BoundedDateField
 from measurements.constants import WAIT_BUCKETS_S, wait_bucket_label
 from pathways.constants import Channel, QueueKind
 from pathways.models import Queue
@@ -32,9 +33,9 @@ def _today():
 class PeriodForm(forms.Form):
     """A period [start, end) in the centre's local dates."""
 
-    start = forms.DateField(widget=DateInput(),
+    start = BoundedDateField(widget=DateInput(),
                             help_text="First day (centre's local time).")
-    end = forms.DateField(widget=DateInput(),
+    end = BoundedDateField(widget=DateInput(),
                           help_text="Day after the last day (exclusive).")
 
     def __init__(self, data=None, *args, default_days=28, **kwargs):
@@ -151,8 +152,8 @@ class StaffingForm(QueueChoiceForm):
 
 
 class ForecastIssueForm(forms.Form):
-    history_start = forms.DateField(widget=DateInput())
-    history_end = forms.DateField(widget=DateInput(),
+    history_start = BoundedDateField(widget=DateInput())
+    history_end = BoundedDateField(widget=DateInput(),
                                   help_text="Exclusive; the forecast starts here.")
     horizon_days = forms.IntegerField(min_value=1, max_value=56, initial=7)
     method = forms.ChoiceField(choices=ForecastMethod.choices, initial="holt_winters")

@@ -37,6 +37,20 @@ def _cell(value):
     return neutralise(str(value))
 
 
+def json_value(value):
+    """A table cell for a JSON answer: Python scalars, ``None`` for gaps and for non-finite
+    numbers (JSON has none); texts as they are — neutralising formulas belongs to CSV/XLSX
+    files, which a spreadsheet opens, not to API clients."""
+    if isinstance(value, str):
+        return value
+    cell = _cell(value)
+    if isinstance(cell, float) and not math.isfinite(cell):
+        return None
+    if isinstance(cell, str):
+        return str(value)
+    return cell
+
+
 def rows(frame: pd.DataFrame):
     """Header row then data rows, every cell neutralised."""
     yield [neutralise(str(c)) for c in frame.columns]

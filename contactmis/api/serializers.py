@@ -1,9 +1,11 @@
 from rest_framework import serializers
 
+from contactmis.api.fields import BoundedModelSerializer
+
 from ..models import Centre
 
 
-class CentreSerializer(serializers.ModelSerializer):
+class CentreSerializer(BoundedModelSerializer):
     class Meta:
         model = Centre
         fields = ["id", "name", "time_zone", "opening_hours"]

@@ -1,6 +1,8 @@
 """Serializers for measurement design (plans, KPIs, targets, budget, catalogue, configs)."""
 from rest_framework import serializers
 
+from contactmis.api.fields import BoundedDateField, BoundedModelSerializer
+
 from ..constants import WAIT_BUCKETS_S
 from ..models import (
     BudgetLine,
@@ -14,33 +16,33 @@ from ..models import (
 )
 
 
-class PlanSerializer(serializers.ModelSerializer):
+class PlanSerializer(BoundedModelSerializer):
     class Meta:
         model = BusinessPlan
         fields = ["id", "centre", "name", "period_start", "period_end", "currency", "summary",
                   "standards", "guidelines"]
 
 
-class ObjectiveSerializer(serializers.ModelSerializer):
+class ObjectiveSerializer(BoundedModelSerializer):
     class Meta:
         model = Objective
         fields = ["id", "plan", "title", "desired_outcome", "action_plan", "position"]
 
 
-class KpiSerializer(serializers.ModelSerializer):
+class KpiSerializer(BoundedModelSerializer):
     class Meta:
         model = Kpi
         fields = ["id", "objective", "metric_code", "metric_variant", "name", "rationale"]
 
 
-class TargetSerializer(serializers.ModelSerializer):
+class TargetSerializer(BoundedModelSerializer):
     class Meta:
         model = Target
         fields = ["id", "kpi", "period_start", "period_end", "value", "queue", "channel",
                   "customer_segment"]
 
 
-class BudgetLineSerializer(serializers.ModelSerializer):
+class BudgetLineSerializer(BoundedModelSerializer):
     class Meta:
         model = BudgetLine
         fields = ["id", "plan", "category", "description", "period_start", "period_end",
@@ -49,13 +51,13 @@ class BudgetLineSerializer(serializers.ModelSerializer):
             "min_value": "A budget amount cannot be negative."}}}
 
 
-class PlannedVolumeSerializer(serializers.ModelSerializer):
+class PlannedVolumeSerializer(BoundedModelSerializer):
     class Meta:
         model = PlannedVolume
         fields = ["id", "plan", "period_start", "period_end", "channel", "contacts"]
 
 
-class MetricDefinitionSerializer(serializers.ModelSerializer):
+class MetricDefinitionSerializer(BoundedModelSerializer):
     label = serializers.CharField(read_only=True)
 
     class Meta:
@@ -68,14 +70,14 @@ class MetricDefinitionSerializer(serializers.ModelSerializer):
 
 
 class NewVersionSerializer(serializers.Serializer):
-    effective_from = serializers.DateField(help_text="First day of the new version (local).")
+    effective_from = BoundedDateField(help_text="First day of the new version (local).")
     parameters = serializers.JSONField(
         required=False, help_text="Parameters to change, e.g. {\"threshold_s\": 30}; wait "
         "thresholds must be one of " + ", ".join(str(b) for b in WAIT_BUCKETS_S) + " s.")
     change_note = serializers.CharField(required=False, allow_blank=True, max_length=300)
 
 
-class MeasurementConfigSerializer(serializers.ModelSerializer):
+class MeasurementConfigSerializer(BoundedModelSerializer):
     effective_parameters = serializers.JSONField(read_only=True)
 
     class Meta:

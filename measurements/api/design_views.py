@@ -6,7 +6,8 @@ from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from pathways.api.base import ServiceModelViewSet, as_drf_error
+from contactmis.api.errors import as_api_error
+from pathways.api.base import ServiceModelViewSet
 from pathways.selectors import pathway_get
 
 from .. import selectors
@@ -160,5 +161,5 @@ class MetricDefinitionViewSet(ServiceModelViewSet):
             new = services.metric_definition_new_version(
                 definition, effective_from=data.validated_data["effective_from"], **changes)
         except DjangoValidationError as exc:
-            raise as_drf_error(exc) from exc
+            raise as_api_error(exc) from exc
         return Response(MetricDefinitionSerializer(new).data, status=201)

@@ -10,6 +10,8 @@ from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
 from contactmis.api.base import ScopedGenericViewSet, ScopedModelViewSet
+from contactmis.api.errors import as_api_error
+from contactmis.api.fields import BoundedModelSerializer
 from contactmis.roles import ANALYST, MANAGER
 from contactmis.selectors import centre_get_or_create_default
 
@@ -21,11 +23,7 @@ from ..services.ingest import batch_create, batch_retry, source_create, source_u
 STAFF = (MANAGER, ANALYST)
 
 
-def _api_error(exc: ValidationError):
-    return ApiValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
-
-
-class DataSourceSerializer(serializers.ModelSerializer):
+class DataSourceSerializer(BoundedModelSerializer):
     class Meta:
         model = DataSource
         fields = ["id", "centre", "name", "kind", "export_format", "time_zone",
@@ -35,7 +33,7 @@ class DataSourceSerializer(serializers.ModelSerializer):
         validators = []  # uniqueness is checked by the service with a clear message
 
 
-class ImportBatchSerializer(serializers.ModelSerializer):
+class ImportBatchSerializer(BoundedModelSerializer):
     source_name = serializers.CharField(source="source.name", read_only=True)
     status_label = serializers.CharField(source="get_status_display", read_only=True)
 
@@ -56,7 +54,7 @@ class UploadSerializer(serializers.Serializer):
     export_format = serializers.ChoiceField(choices=ExportFormat.choices, required=False)
 
 
-class RejectedRowSerializer(serializers.ModelSerializer):
+class RejectedRowSerializer(BoundedModelSerializer):
     class Meta:
         model = RejectedRow
         fields = ["line", "field", "reason", "raw"]
@@ -77,14 +75,14 @@ class DataSourceViewSet(ScopedModelViewSet):
             serializer.instance = source_create(centre=centre_get_or_create_default(),
                                                 **serializer.validated_data)
         except ValidationError as exc:
-            raise _api_error(exc) from exc
+            raise as_api_error(exc) from exc
 
     def perform_update(self, serializer):
         try:
             serializer.instance = source_update(serializer.instance,
                                                 **serializer.validated_data)
         except ValidationError as exc:
-            raise _api_error(exc) from exc
+            raise as_api_error(exc) from exc
 
     def perform_destroy(self, instance):
         if instance.batches.exists():
@@ -118,7 +116,7 @@ class ImportBatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
                                  original_name=data["file"].name, user=request.user,
                                  export_format=data.get("export_format"))
         except ValidationError as exc:
-            raise _api_error(exc) from exc
+            raise as_api_error(exc) from exc
         code = status.HTTP_200_OK if batch.status == "duplicate" else status.HTTP_201_CREATED
         return Response(ImportBatchSerializer(batch).data, status=code)
 
@@ -136,7 +134,7 @@ class ImportBatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         try:
             batch = batch_retry(batch.pk)
         except ValidationError as exc:
-            raise _api_error(exc) from exc
+            raise as_api_error(exc) from exc
         return Response(ImportBatchSerializer(batch).data)
 
 

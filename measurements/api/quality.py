@@ -4,11 +4,12 @@ from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError as ApiValidationError
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
 from contactmis.api.base import ScopedGenericViewSet, ScopedModelViewSet
+from contactmis.api.errors import as_api_error
+from contactmis.api.fields import BoundedModelSerializer
 from contactmis.roles import ANALYST, MANAGER
 from contactmis.selectors import centre_current, centre_get_or_create_default
 
@@ -19,7 +20,7 @@ from ..services.testing import measurement_test_run, measurement_test_save
 STAFF = (MANAGER, ANALYST)
 
 
-class TestRunSerializer(serializers.ModelSerializer):
+class TestRunSerializer(BoundedModelSerializer):
     ran_by = serializers.CharField(source="who", read_only=True)
 
     class Meta:
@@ -29,7 +30,7 @@ class TestRunSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class MeasurementTestSerializer(serializers.ModelSerializer):
+class MeasurementTestSerializer(BoundedModelSerializer):
     last_run = TestRunSerializer(read_only=True)
 
     class Meta:
@@ -40,7 +41,7 @@ class MeasurementTestSerializer(serializers.ModelSerializer):
         read_only_fields = ["source_name", "source_b_name", "created_at", "last_run"]
 
 
-class AlertSerializer(serializers.ModelSerializer):
+class AlertSerializer(BoundedModelSerializer):
     class Meta:
         model = Alert
         fields = ["id", "source", "source_name", "code", "severity", "message", "period_start",
@@ -68,8 +69,7 @@ class MeasurementTestViewSet(ScopedModelViewSet):
         try:
             measurement_test_save(test)
         except ValidationError as exc:
-            raise ApiValidationError(exc.message_dict if hasattr(exc, "error_dict")
-                                     else exc.messages) from None
+            raise as_api_error(exc) from None
         serializer.instance = test
 
     def perform_create(self, serializer):
@@ -103,7 +103,7 @@ class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGener
         return Alert.objects.filter(centre=centre_current()).order_by("-created_at", "-pk")
 
 
-class ClosedDaySerializer(serializers.ModelSerializer):
+class ClosedDaySerializer(BoundedModelSerializer):
     class Meta:
         model = ClosedDay
         fields = ["id", "date", "name", "created_at"]
@@ -130,8 +130,7 @@ class ClosedDayViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         try:
             closed_day_save(closed_day)
         except ValidationError as exc:
-            raise ApiValidationError(exc.message_dict if hasattr(exc, "error_dict")
-                                     else exc.messages) from None
+            raise as_api_error(exc) from None
         serializer.instance = closed_day
 
     def perform_create(self, serializer):

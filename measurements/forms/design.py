@@ -4,6 +4,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from contactmis.params import BoundedDateField
 from pathways.models import Queue, Step
 
 from ..constants import WAIT_BUCKETS_S
@@ -177,7 +178,7 @@ class _ThresholdFields(forms.Form):
 class NewVersionForm(_ThresholdFields):
     """Start a new version of a definition from a date (for example a new threshold)."""
 
-    effective_from = forms.DateField(widget=DateInput(), label="In force from",
+    effective_from = BoundedDateField(widget=DateInput(), label="In force from",
                                      help_text="The current version ends the day before.")
     change_note = forms.CharField(max_length=300, required=False, label="Why the change")
     field_order = ["effective_from", "threshold_s", "short_abandon_s", "change_note"]

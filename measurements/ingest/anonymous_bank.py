@@ -18,9 +18,12 @@ Every defect of the README is counted in the notes with the action taken.
 """
 from __future__ import annotations
 
+import csv
+
 import numpy as np
 import pandas as pd
 
+from . import tabular
 from .base import Chunk, FormatError, Options, check_text, localize, rejects_frame
 
 NAME = "anonymous_bank"
@@ -85,17 +88,14 @@ def read(path, options: Options):
         raise FormatError(f"{name}, line 1: expected the Anonymous Bank columns {COLUMNS}; "
                           f"missing {missing}; found {found[:20]}.")
     daily = pd.Series(dtype="int64")
-    offset = 0
     previous_key = None
     unsorted = 0
-    reader = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False,
-                         chunksize=options.chunk_rows, encoding=encoding,
-                         encoding_errors="replace", quoting=3, on_bad_lines="skip", engine="c")
-    for frame in reader:
-        frame = frame.fillna("")
-        frame.index = range(offset + 2, offset + 2 + len(frame))  # file line numbers
-        offset += len(frame)
-        chunk = _map(frame, options)
+    # Rows with more or fewer fields than the header are rejected with their line (never
+    # skipped unseen): ``tabular.chunks`` numbers rows by their line in the file.
+    for frame in tabular.chunks(path, name, "\t", encoding, options.chunk_rows,
+                                quoting=csv.QUOTE_NONE, errors="replace",
+                                skipinitialspace=False):
+        chunk = tabular.with_bad_lines(_map(frame, options) if len(frame) else Chunk(), frame)
         days = chunk.contacts.pop("_local_date") if "_local_date" in chunk.contacts else None
         if days is not None and len(days):
             daily = daily.add(days.value_counts(), fill_value=0)

@@ -44,6 +44,15 @@ INTERVAL_COLUMNS = ["queue_code", "queue_kind", "channel", "contact_type", "cust
                     "interval_start", "interval_s", *INTERVAL_QUANTITIES]
 REJECT_COLUMNS = ["line", "field", "reason", "raw"]
 
+# Bounds every adapter holds values to (a value beyond them is a reject, never a figure): no
+# contact leg lasts more than 7 days, no timestamp lies outside 1990–2100, and texts fit their
+# column (``Contact``/``Queue``/``Agent`` field lengths).
+MAX_DURATION_S = 7 * 86_400
+TIME_MIN = pd.Timestamp("1990-01-01", tz="UTC")
+TIME_MAX = pd.Timestamp("2101-01-01", tz="UTC")
+TEXT_LIMITS = {"external_id": 200, "customer_ref": 200, "customer_segment": 60,
+               "contact_type": 60, "queue": 120, "agent": 120}
+
 
 class FormatError(ValueError):
     """The file is not the declared format at all; nothing from it may be loaded.

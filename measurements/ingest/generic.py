@@ -58,7 +58,16 @@ from __future__ import annotations
 import pandas as pd
 
 from . import tabular
-from .base import Chunk, FormatError, Options, rejects_frame
+from .base import (
+    MAX_DURATION_S,
+    TEXT_LIMITS,
+    TIME_MAX,
+    TIME_MIN,
+    Chunk,
+    FormatError,
+    Options,
+    rejects_frame,
+)
 
 NAME = "generic"
 FIELDS = ("external_id", "arrived_at", "queue", "answered_at", "ended_at", "wait_s", "talk_s",
@@ -128,7 +137,8 @@ def read(path, options: Options):
     mapper = _map_states if mapping.get("records") == "agent_states" else _map
     for frame in tabular.chunks(path, name, delimiter, encoding, options.chunk_rows,
                                 mapping.get("sheet")):
-        yield mapper(frame, mapping, tz)
+        chunk = mapper(frame, mapping, tz) if len(frame) else Chunk()
+        yield tabular.with_bad_lines(chunk, frame)
 
 
 def _map_states(frame: pd.DataFrame, mapping: dict, tz: str) -> Chunk:
@@ -208,10 +218,20 @@ def _map(frame: pd.DataFrame, mapping: dict, tz: str) -> Chunk:
             times[fld] = tabular.parse_times(text, fmt, tz)
             unparsed = times[fld].isna() & text.ne("")
             bad |= reject(unparsed, cols[fld], f"not a date/time"
-                          f"{' in format ' + fmt if fmt else ''}")
+                          f"{' in format ' + fmt if fmt else ''} between 1990 and 2100")
+            far = times[fld].notna() & ((times[fld] < TIME_MIN) | (times[fld] >= TIME_MAX))
+            bad |= reject(far, cols[fld], "outside 1990–2100")
         else:
             times[fld] = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns, UTC]")
     bad |= reject(times["arrived_at"].isna(), cols["arrived_at"], "arrival time is empty")
+    for fld in ("answered_at", "ended_at"):
+        if fld in cols:
+            bad |= reject(times[fld] < times["arrived_at"], cols[fld],
+                          f"{fld.replace('_at', '')} before the arrival time")
+    for fld, limit in TEXT_LIMITS.items():
+        if fld in cols:
+            bad |= reject(col(fld).str.len() > limit, cols[fld],
+                          f"longer than {limit} characters")
     unit = mapping.get("duration_unit", "s")
     secs = {}
     for fld in ("wait_s", "talk_s", "hold_s", "acw_s"):
@@ -220,7 +240,11 @@ def _map(frame: pd.DataFrame, mapping: dict, tz: str) -> Chunk:
         if fld in cols:
             wrong = (secs[fld].isna() & text.ne("")) | (secs[fld] < 0)
             bad |= reject(wrong, cols[fld], "not a non-negative duration")
-        secs[fld] = secs[fld].fillna(0).clip(lower=0).round().astype("int64")
+            bad |= reject(secs[fld] > MAX_DURATION_S, cols[fld],
+                          f"a duration above 7 days ({MAX_DURATION_S} s)")
+        # Rejected values are zeroed before the cast, so none can overflow 64 bits.
+        secs[fld] = secs[fld].where(~bad & secs[fld].le(MAX_DURATION_S), 0).fillna(0) \
+            .clip(lower=0).round().astype("int64")
     agent = col("agent")
     out_raw = col("outcome")
     values = mapping.get("outcome_values") or {}

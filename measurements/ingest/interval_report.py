@@ -71,8 +71,10 @@ def read(path, options: Options):
     chunk = Chunk()
     rejects = []
     for frame in tabular.chunks(path, name, delimiter, encoding, options.chunk_rows):
-        chunk.rows_read += len(frame)
-        frames.append(_map(frame, match, options.time_zone, rejects))
+        chunk.rows_read += len(frame) + len(tabular.bad_line_rejects(frame))
+        rejects.extend(tabular.bad_line_rejects(frame))
+        if len(frame):
+            frames.append(_map(frame, match, options.time_zone, rejects))
     chunk.rejects = rejects_frame(rejects)
     data = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
         columns=INTERVAL_COLUMNS)

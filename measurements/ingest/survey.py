@@ -46,7 +46,8 @@ def read(path, options: Options):
     if missing:
         raise tabular.missing_error(name, "survey", missing, found, delimiter)
     for frame in tabular.chunks(path, name, delimiter, encoding, options.chunk_rows):
-        yield _map(frame, match, options.time_zone)
+        chunk = _map(frame, match, options.time_zone) if len(frame) else Chunk()
+        yield tabular.with_bad_lines(chunk, frame)
 
 
 def _map(frame, match, tz):

@@ -6,7 +6,7 @@ import re
 
 import pandas as pd
 
-from .base import FormatError, check_text, head_lines, localize
+from .base import FormatError, check_text, head_lines, localize, rejects_frame
 
 XLSX_MAGIC = b"PK\x03\x04"
 DELIMITERS = ",;\t|"
@@ -74,27 +74,88 @@ def missing_error(name, kind, missing, found, delimiter):
                        f"{found[:25]}.{hint}")
 
 
-def chunks(path, name, delimiter, encoding, chunk_rows, sheet=None):
-    """Yield DataFrames of strings indexed by 1-based file line number (header is line 1)."""
+def chunks(path, name, delimiter, encoding, chunk_rows, sheet=None, *, quoting=csv.QUOTE_MINIMAL,
+           errors="strict", skipinitialspace=True):
+    """Yield DataFrames of strings indexed by 1-based file line number (header is line 1).
+
+    ``quoting``, ``errors`` (undecodable bytes) and ``skipinitialspace`` are passed to ``open``
+    and ``csv.reader``."""
     if delimiter is None:
         frame = pd.read_excel(path, sheet_name=sheet or 0, dtype=str, engine="openpyxl")
         frame = frame.fillna("")
         frame.index = range(2, 2 + len(frame))
         yield frame
         return
-    offset = 0
+    # Read record by record so every data line is accounted for: a row with more or fewer
+    # fields than the header (an extra delimiter, a line cut off at the end of the file) is
+    # never loaded and never silently dropped — it is listed in ``frame.attrs["bad_lines"]``
+    # as ``(line, reason, raw)`` for the adapter to reject.
     try:
-        reader = pd.read_csv(path, sep=delimiter, dtype=str, keep_default_na=False,
-                             chunksize=chunk_rows, encoding=encoding, skipinitialspace=True,
-                             on_bad_lines="skip", engine="c")
-        for frame in reader:
-            frame.columns = [str(c).strip() for c in frame.columns]
-            frame.index = range(offset + 2, offset + 2 + len(frame))
-            offset += len(frame)
-            yield frame
+        with open(path, encoding=encoding, errors=errors, newline="") as fh:
+            reader = csv.reader(fh, delimiter=delimiter, quoting=quoting,
+                                skipinitialspace=skipinitialspace)
+            columns = [str(c).strip() for c in next(reader, [])]
+            rows, lines, bad = [], [], []
+            while True:
+                start = reader.line_num + 1
+                try:
+                    record = next(reader)
+                except StopIteration:
+                    break
+                except csv.Error as exc:
+                    bad.append((start, f"unreadable row ({exc})", ""))
+                    continue
+                if not record:
+                    continue  # a blank line is no data line
+                if len(record) != len(columns):
+                    cut = reader.line_num == start and len(record) < len(columns)
+                    bad.append((start, f"expected {len(columns)} fields, found {len(record)}"
+                                + (" (the row is cut off)" if cut else ""),
+                                delimiter.join(record)[:500]))
+                    continue
+                rows.append(record)
+                lines.append(start)
+                if len(rows) >= chunk_rows:
+                    yield _frame(rows, lines, columns, bad)
+                    rows, lines, bad = [], [], []
+            if rows or bad:
+                yield _frame(rows, lines, columns, bad)
     except UnicodeDecodeError as exc:
         raise FormatError(f"{name}: expected text encoded as {encoding}, found bytes that are "
                           f"not ({exc.reason}).") from exc
+
+
+def _frame(rows, lines, columns, bad) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=_unique(columns), index=lines, dtype=object)
+    frame = frame.astype(str) if len(frame) else frame
+    frame.attrs["bad_lines"] = bad
+    return frame
+
+
+def _unique(columns):
+    seen, out = {}, []
+    for c in columns:
+        n = seen.get(c, 0)
+        out.append(c if n == 0 else f"{c}.{n}")
+        seen[c] = n + 1
+    return out
+
+
+def with_bad_lines(chunk, frame):
+    """``chunk`` (mapped from ``frame``) with the lines of ``frame`` that could not be split
+    into columns read and rejected, so each line of the file is accounted for."""
+    bad = bad_line_rejects(frame)
+    if bad:
+        chunk.rows_read += len(bad)
+        chunk.rejects = pd.concat([frame_ for frame_ in (chunk.rejects, rejects_frame(bad))
+                                   if len(frame_)], ignore_index=True)
+    return chunk
+
+
+def bad_line_rejects(frame) -> list[tuple]:
+    """The rows of ``frame``'s file that could not be split into its columns, as reject rows
+    ``(line, field, reason, raw)``."""
+    return [(line, "row", reason, raw) for line, reason, raw in frame.attrs.get("bad_lines", [])]
 
 
 def parse_times(series: pd.Series, fmt: str | None, time_zone: str) -> pd.Series:

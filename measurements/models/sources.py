@@ -89,6 +89,16 @@ class ImportBatch(models.Model):
     def __str__(self):
         return f"{self.original_name} ({self.get_status_display()})"
 
+    @property
+    def rejects_label(self) -> str:
+        """``"2 of 3 rows rejected (67 %)"`` for a loaded batch with rejects, else ``""``: a
+        batch that lost rows is never shown as a plain success."""
+        if self.status != BatchStatus.LOADED or not self.rows_rejected or not self.rows_read:
+            return ""
+        share = self.rows_rejected / self.rows_read
+        percent = "< 1" if share < 0.01 else f"{share:.0%}".replace("%", "")
+        return f"{self.rows_rejected:,} of {self.rows_read:,} rows rejected ({percent} %)"
+
 
 class RejectedRow(models.Model):
     """A row of an import file that could not be used: where it is and why."""

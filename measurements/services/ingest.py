@@ -332,6 +332,8 @@ def _load(batch: ImportBatch, progress: _Progress):
         notes.add("replaced_contacts", batch.contacts_replaced,
                   "contacts already loaded by an earlier overlapping export: replaced, "
                   "not double-counted")
+    if not batch.rows_read:
+        notes.add("no_data_rows", 1, "the file has no data rows: nothing was loaded")
     batch.notes = notes.as_list()
     progress.publish(force=True)
 

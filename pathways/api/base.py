@@ -1,17 +1,9 @@
 """A viewset base whose writes go through services, so the API refuses bad input with the same
 field-named messages as the browser forms (model rules raise Django ``ValidationError``)."""
 from django.core.exceptions import ValidationError as DjangoValidationError
-from rest_framework import serializers
 
 from contactmis.api.base import ScopedModelViewSet
-
-
-def as_drf_error(exc):
-    if hasattr(exc, "error_dict"):
-        return serializers.ValidationError(
-            {("non_field_errors" if k == "__all__" else k): v
-             for k, v in exc.message_dict.items()})
-    return serializers.ValidationError({"non_field_errors": exc.messages})
+from contactmis.api.errors import as_api_error
 
 
 class ServiceModelViewSet(ScopedModelViewSet):
@@ -28,17 +20,17 @@ class ServiceModelViewSet(ScopedModelViewSet):
         try:
             serializer.instance = type(self).create_service(**self.service_data(serializer))
         except DjangoValidationError as exc:
-            raise as_drf_error(exc) from exc
+            raise as_api_error(exc) from exc
 
     def perform_update(self, serializer):
         try:
             serializer.instance = type(self).update_service(serializer.instance,
                                                             **self.service_data(serializer))
         except DjangoValidationError as exc:
-            raise as_drf_error(exc) from exc
+            raise as_api_error(exc) from exc
 
     def perform_destroy(self, instance):
         try:
             type(self).delete_service(instance)
         except DjangoValidationError as exc:
-            raise as_drf_error(exc) from exc
+            raise as_api_error(exc) from exc

@@ -1,22 +1,24 @@
 from rest_framework import serializers
 
+from contactmis.api.fields import BoundedModelSerializer
+
 from ..constants import MeasurementMethod
 from ..models import Pathway, Queue, Step, Transition
 
 
-class QueueSerializer(serializers.ModelSerializer):
+class QueueSerializer(BoundedModelSerializer):
     class Meta:
         model = Queue
         fields = ["id", "centre", "code", "name", "kind", "channel", "site"]
 
 
-class PathwaySerializer(serializers.ModelSerializer):
+class PathwaySerializer(BoundedModelSerializer):
     class Meta:
         model = Pathway
         fields = ["id", "centre", "name", "channel", "description"]
 
 
-class StepSerializer(serializers.ModelSerializer):
+class StepSerializer(BoundedModelSerializer):
     measurement_methods = serializers.ListField(
         child=serializers.ChoiceField(choices=MeasurementMethod.choices), required=False)
 
@@ -26,7 +28,7 @@ class StepSerializer(serializers.ModelSerializer):
                   "measurement_methods", "position"]
 
 
-class TransitionSerializer(serializers.ModelSerializer):
+class TransitionSerializer(BoundedModelSerializer):
     class Meta:
         model = Transition
         fields = ["id", "pathway", "source", "target", "kind", "label"]

@@ -3,6 +3,7 @@ import zoneinfo
 
 from rest_framework import serializers
 
+from contactmis.api.fields import BoundedDateField, BoundedModelSerializer
 from measurements.constants import WAIT_BUCKETS_S
 from pathways.constants import Channel
 from reports.analysis.kpis import SL_VARIANTS
@@ -13,8 +14,8 @@ MAX_DAYS = 3 * 366
 
 
 class PeriodQuery(serializers.Serializer):
-    start = serializers.DateField(help_text="First day (centre's local time), YYYY-MM-DD.")
-    end = serializers.DateField(help_text="Day after the last (exclusive), YYYY-MM-DD.")
+    start = BoundedDateField(help_text="First day (centre's local time), YYYY-MM-DD.")
+    end = BoundedDateField(help_text="Day after the last (exclusive), YYYY-MM-DD.")
 
     def validate(self, attrs):
         if attrs["end"] <= attrs["start"]:
@@ -89,8 +90,8 @@ class StaffingCalculation(serializers.Serializer):
 
 
 class ForecastIssue(serializers.Serializer):
-    history_start = serializers.DateField()
-    history_end = serializers.DateField()
+    history_start = BoundedDateField()
+    history_end = BoundedDateField()
     horizon_days = serializers.IntegerField(min_value=1, max_value=56, default=7)
     method = serializers.ChoiceField(choices=ForecastMethod.choices, default="holt_winters")
     queue = serializers.IntegerField(required=False, allow_null=True)
@@ -102,7 +103,7 @@ class ForecastIssue(serializers.Serializer):
         return attrs
 
 
-class ForecastSerializer(serializers.ModelSerializer):
+class ForecastSerializer(BoundedModelSerializer):
     class Meta:
         model = Forecast
         fields = ["id", "queue", "method", "issued_at", "issued_by", "scope_label",

@@ -2,6 +2,7 @@
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
+from contactmis.api.fields import BoundedModelSerializer
 from contactmis.roles import VIEWER
 from pathways.models import Pathway, Queue
 
@@ -9,7 +10,7 @@ from ..constants import WIDGET_METRICS
 from ..models import Dashboard, Stakeholder, Widget
 
 
-class StakeholderSerializer(serializers.ModelSerializer):
+class StakeholderSerializer(BoundedModelSerializer):
     queues = serializers.PrimaryKeyRelatedField(many=True, required=False,
                                                 queryset=Queue.objects.all())
     pathways = serializers.PrimaryKeyRelatedField(many=True, required=False,
@@ -52,7 +53,7 @@ class StakeholderSerializer(serializers.ModelSerializer):
         return attrs
 
 
-class WidgetSerializer(serializers.ModelSerializer):
+class WidgetSerializer(BoundedModelSerializer):
     metrics = serializers.ListField(child=serializers.ChoiceField(choices=list(WIDGET_METRICS)),
                                     allow_empty=False)
 
@@ -63,7 +64,7 @@ class WidgetSerializer(serializers.ModelSerializer):
         read_only_fields = ["position"]
 
 
-class DashboardSerializer(serializers.ModelSerializer):
+class DashboardSerializer(BoundedModelSerializer):
     widgets = WidgetSerializer(many=True, read_only=True)
 
     class Meta:

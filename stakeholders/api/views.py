@@ -11,11 +11,11 @@ from rest_framework import serializers as drf_serializers
 from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
-from rest_framework.exceptions import ValidationError as ApiValidationError
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.response import Response
 
 from contactmis.api.base import ScopedModelViewSet
+from contactmis.api.errors import as_api_error
 from contactmis.roles import MANAGER, role_of
 
 from .. import exports, selectors, services
@@ -44,10 +44,6 @@ class ManagerWritesOr404(BasePermission):
         return False
 
 
-def _api_errors(exc: DjangoValidationError):
-    return ApiValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
-
-
 def _target(resolved):
     """A target as JSON: its value in the figure's unit, where it comes from (``source``: "plan"
     or "override", with the plan, objective, KPI and slice) and in words; None: no target."""
@@ -72,12 +68,12 @@ def widget_payload(result):
     with the threshold and target it was judged by (``meaning``; table rows broken down by
     queue carry their own ``sl_threshold_s``/``sl_basis``)."""
     table = result.table
-    records = [{k: exports._cell(v) for k, v in row.items()} for row in
+    records = [{k: exports.json_value(v) for k, v in row.items()} for row in
                table.to_dict("records")] if len(table) else []
     meaning = meaning_payload(result)
     tile = None
     if result.tile:
-        tile = {k: exports._cell(result.tile[k]) if k in ("value", "previous") else
+        tile = {k: exports.json_value(result.tile[k]) if k in ("value", "previous") else
                 result.tile[k] for k in ("value", "target", "previous", "rag", "trend",
                                          "value_text", "target_text", "target_from",
                                          "sl_threshold_s", "basis")}
@@ -114,13 +110,13 @@ class StakeholderViewSet(ScopedModelViewSet):
         try:
             serializer.instance = services.stakeholder_create(**serializer.validated_data)
         except DjangoValidationError as exc:
-            raise _api_errors(exc) from exc
+            raise as_api_error(exc) from exc
 
     def perform_update(self, serializer):
         try:
             services.stakeholder_update(serializer.instance, **serializer.validated_data)
         except DjangoValidationError as exc:
-            raise _api_errors(exc) from exc
+            raise as_api_error(exc) from exc
 
     def perform_destroy(self, instance):
         services.stakeholder_delete(instance)
@@ -164,7 +160,7 @@ class DashboardViewSet(ScopedModelViewSet):
         try:
             services.dashboard_reorder(dashboard, body.validated_data["order"])
         except DjangoValidationError as exc:
-            raise _api_errors(exc) from exc
+            raise as_api_error(exc) from exc
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -185,14 +181,14 @@ class WidgetViewSet(ScopedModelViewSet):
         try:
             serializer.instance = services.widget_add(dashboard, **serializer.validated_data)
         except DjangoValidationError as exc:
-            raise _api_errors(exc) from exc
+            raise as_api_error(exc) from exc
 
     def perform_update(self, serializer):
         serializer.validated_data.pop("dashboard", None)
         try:
             services.widget_update(serializer.instance, **serializer.validated_data)
         except DjangoValidationError as exc:
-            raise _api_errors(exc) from exc
+            raise as_api_error(exc) from exc
 
     def perform_destroy(self, instance):
         services.widget_remove(instance)

@@ -141,3 +141,13 @@ def test_a_vendors_quality_caveats_are_those_of_its_own_sources_and_tests(two_ve
     assert len(everything) == 3
     vendor = quality_caveats(scope_for_user(viewer), today, today, centre=centre)
     assert vendor == ["Data collection: ACD: 2 intervals missing"]
+
+
+def test_a_plan_beyond_the_calendar_is_refused_by_the_api(two_vendors, api_client, manager,
+                                                          centre):
+    api_client.force_authenticate(manager)
+    response = api_client.post("/api/v1/plans/", {
+        "centre": centre.pk, "name": "Forever", "period_start": "2026-01-01",
+        "period_end": "9999-12-31", "currency": "EUR"}, format="json")
+    assert response.status_code == 400
+    assert "1990–2100" in response.json()["period_end"][0]

@@ -76,3 +76,19 @@ def test_a_widget_with_a_custom_period_inside_the_calendar_is_accepted(two_vendo
     assert response.status_code == 201, response.json()
     data = api_client.get(f"/api/v1/widgets/{response.json()['id']}/data/")
     assert data.status_code == 200
+
+
+def test_the_widget_api_gives_labels_as_they_are_and_files_neutralise_them(two_vendors,
+                                                                          api_client, manager,
+                                                                          client):
+    queue = two_vendors["queue_a"]
+    queue.name = "=cmd|' /C calc'!A0"
+    queue.save()
+    widget = two_vendors["dashboard_a"].widgets.get(breakdown="queue", kind="time_series")
+    api_client.force_authenticate(manager)
+    body = api_client.get(f"/api/v1/widgets/{widget.pk}/data/").content.decode()
+    assert "=cmd|" in body and "'=cmd" not in body
+    client.force_login(manager)
+    response = client.get(f"/present/widgets/{widget.pk}/export.csv")
+    csv_body = b"".join(response.streaming_content) if response.streaming else response.content
+    assert "=cmd|" not in csv_body.decode().replace("'=cmd|", "")

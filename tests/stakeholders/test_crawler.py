@@ -1,0 +1,295 @@
+"""A crawler over every page and API route: no hostile input gets a server error, and vendor A's
+viewer never receives vendor B's data or the centre's own (plan, budget).
+
+Routes come from the URL resolver (pages and API alike), query-parameter names from the OpenAPI
+schema, every form of the project and every place a view reads the query string, so a new page,
+endpoint or parameter is crawled without touching this file. Each route is requested as
+anonymous, vendor A's viewer, an analyst and a manager, with ids that exist (``1``: the first
+object of every kind), vendor B's ids, negative, huge and non-numeric ids, and every parameter
+set at once to garbage, far-future and far-past dates, negative and huge numbers and choices
+that do not exist.
+"""
+import contextlib
+import re
+from pathlib import Path
+
+import pytest
+from django import forms
+from django.http import QueryDict
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils.datastructures import MultiValueDict
+
+from .conftest import CENTRE_ONLY, SECRET
+
+pytestmark = pytest.mark.django_db
+
+REPO = Path(__file__).resolve().parents[2]
+APPS = ("contactmis", "pathways", "measurements", "reports", "stakeholders")
+SKIP_PREFIXES = ("admin/", "accounts/logout/")
+HUGE = "99999999999999999999"
+NEVER_EXISTS = "987654"
+# Every parameter at once set to each of these …
+HOSTILE_VALUES = ("no_such_choice", "9999-12-31", HUGE)
+# … and every parameter the view read, on its own, to each of these.
+ONE_AT_A_TIME = ("9999-12-31", "0001-01-01", "9999-12-31T23:45", "abc", "-1", HUGE, "1e308")
+PLAIN_ONLY = ("api/schema/", "api/docs/")
+# One id per object of vendor B the crawl tries on every parameterised route (the full cross
+# product of B's ids is tests/stakeholders/test_scope_enforcement.py's).
+B_IDS = ("9001", "9101", "9201", "9301", "9399", "9401", "900000")
+
+
+def _routes(patterns=None, prefix=""):
+    patterns = get_resolver().url_patterns if patterns is None else patterns
+    for p in patterns:
+        route = str(p.pattern)
+        if isinstance(p, URLResolver):
+            yield from _routes(p.url_patterns, prefix + route)
+        elif isinstance(p, URLPattern):
+            full = (prefix + route).replace("^", "").replace("$", "")
+            if not full.startswith(SKIP_PREFIXES):
+                yield full
+
+
+def _fill(route, value, fmt="csv"):
+    """``route`` with every id set to ``value`` (other string parameters to ``fmt``)."""
+    path = re.sub(r"\(\?P<(\w+)>[^)]*\)", lambda m: value if m.group(1) in ("pk", "id")
+                  else fmt, route)
+
+    def django_param(m):
+        conv, name = m.group(1) or "str", m.group(2)
+        return value if conv in ("int", "path") or name in ("pk", "id") else fmt
+    path = re.sub(r"<(?:(\w+):)?(\w+)>", django_param, path)
+    return "/" + path.replace("\\.", ".")
+
+
+def _form_fields():
+    seen, stack = set(), [forms.Form, forms.ModelForm]
+    while stack:
+        cls = stack.pop()
+        for sub in cls.__subclasses__():
+            stack.append(sub)
+            if sub.__module__.split(".")[0] in APPS:
+                seen.update(getattr(sub, "base_fields", {}))
+    return seen
+
+
+def _read_in_views():
+    """Names every view reads from the query string, found in the source."""
+    names = set()
+    pattern = re.compile(r"""(?:GET|query_params)(?:\.get(?:list)?\(|\[)\s*["'](\w+)["']|"""
+                         r"""(?:page_param|api_param)\(\s*[\w.]+,\s*["'](\w+)["']""")
+    for app in APPS:
+        for path in (REPO / app).rglob("*.py"):
+            for m in pattern.finditer(path.read_text()):
+                names.add(m.group(1) or m.group(2))
+    return names
+
+
+def _schema_params():
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    names = set()
+    for operations in schema["paths"].values():
+        for operation in operations.values():
+            for param in operation.get("parameters", []):
+                if param.get("in") == "query":
+                    names.add(param["name"])
+    return names
+
+
+@pytest.fixture(scope="module")
+def param_names():
+    names = _form_fields() | _read_in_views() | _schema_params()
+    names -= {"csrfmiddlewaretoken", "password", "password1", "password2"}
+    return sorted(names)
+
+
+def _body(response):
+    """The answer as bytes; workbooks and PDFs as the text they show (their bytes are
+    compressed, so a marker inside them would not be found in the raw body)."""
+    import io
+
+    body = b"".join(response.streaming_content) if getattr(response, "streaming", False) \
+        else response.content
+    kind = response.get("Content-Type", "")
+    if body[:4] == b"PK\x03\x04" and "spreadsheet" in kind:
+        from openpyxl import load_workbook
+
+        book = load_workbook(io.BytesIO(body), read_only=True)
+        return "\n".join(str(cell) for sheet in book.worksheets
+                         for row in sheet.iter_rows(values_only=True) for cell in row
+                         ).encode()
+    if body[:4] == b"%PDF":
+        from pypdf import PdfReader
+
+        return "\n".join(page.extract_text() or "" for page in
+                         PdfReader(io.BytesIO(body)).pages).encode()
+    return body
+
+
+@pytest.fixture
+def crawl_world(centre_plan, two_vendors, centre, manager):
+    """Objects of every other kind a route looks up, so id 1 exists for most routes."""
+    import datetime as dt
+
+    from measurements.models import Alert, ClosedDay, MeasurementTest, TestRun
+    from stakeholders.models import ReportSchedule
+    from stakeholders.reporting import schedule_save
+    from tests.design_factories import pathway_ivr_queue_agent
+
+    pathway_ivr_queue_agent(centre)
+    schedule = schedule_save(ReportSchedule(
+        stakeholder=two_vendors["a"], name="Daily", template="daily", cadence="daily",
+        time_of_day=dt.time(7), time_zone="Europe/London", formats=["csv"]))
+    test = MeasurementTest.objects.create(centre=centre, name="Known answer", kind="known")
+    TestRun.objects.create(test=test, status="failed", message="off by one")
+    Alert.objects.create(centre=centre, source=two_vendors["source"], code="gap", key="gap",
+                         message="2 intervals missing")
+    ClosedDay.objects.create(centre=centre, date=dt.date(2026, 12, 25), name="Christmas")
+    return {"schedule": schedule}
+
+
+class Crawl:
+    """Requests, with a record of the query-string names each view read."""
+
+    def __init__(self, client, param_names):
+        self.client, self.param_names = client, param_names
+        self.problems, self.statuses, self.read = [], [], set()
+
+    def get(self, path, query=None):
+        self.read = set()
+        with _recording(self.read):
+            response = self.client.get(path, query or {})
+        self.statuses.append(response.status_code)
+        if response.status_code >= 500:
+            self.problems.append(f"GET {path} {_describe(query)} answered "
+                                 f"{response.status_code}")
+        return response
+
+    def hostile_queries(self):
+        for value in HOSTILE_VALUES:
+            yield dict.fromkeys(self.param_names, value)
+
+    def each_parameter(self, path, names):
+        """Each of ``names`` hostile on its own (the others absent, so no other parameter's
+        error hides its own)."""
+        for name in sorted(names):
+            for value in ONE_AT_A_TIME:
+                self.get(path, {name: value})
+
+
+def _describe(query):
+    if not query:
+        return "(no query)"
+    values = set(query.values())
+    if len(query) > 3 and len(values) == 1:
+        return f"(every parameter = {values.pop()!r})"
+    return f"({query})"
+
+
+@contextlib.contextmanager
+def _recording(into):
+    """Records in ``into`` the query-string names read (``get``/``getlist``) in the block."""
+    originals = {name: getattr(MultiValueDict, name) for name in ("get", "getlist")}
+
+    def spy(original):
+        def method(self, key, *args, **kwargs):
+            if isinstance(self, QueryDict) and isinstance(key, str):
+                into.add(key)
+            return original(self, key, *args, **kwargs)
+        return method
+    for name, original in originals.items():
+        setattr(MultiValueDict, name, spy(original))
+    try:
+        yield
+    finally:
+        for name, original in originals.items():
+            setattr(MultiValueDict, name, original)
+
+
+def _crawler(user, param_names):
+    client = Client(raise_request_exception=False)
+    if user is not None:
+        client.force_login(user)
+    return Crawl(client, param_names)
+
+
+@pytest.mark.parametrize("persona", ["anonymous", "analyst", "manager"])
+def test_no_route_answers_a_server_error_to_hostile_input(crawl_world, param_names, persona,
+                                                          request):
+    user = None if persona == "anonymous" else request.getfixturevalue(persona)
+    crawl = _crawler(user, param_names)
+    routes = list(_routes())
+    for route in routes:
+        parameterised = "<" in route or "(?P" in route
+        ids = ("",) if not parameterised else ("1", "-1", HUGE, "abc") \
+            if persona == "manager" else ("1", "abc")
+        for pk in ids:
+            path = _fill(route, pk)
+            if pk != "1" and parameterised:
+                crawl.get(path)
+                continue
+            plain = crawl.get(path).status_code
+            # Anonymous users and analysts are turned away or served like managers before any
+            # parameter is read: their plain requests suffice.
+            if route.startswith(PLAIN_ONLY) or persona != "manager" and plain != 200 \
+                    or persona == "analyst":
+                continue
+            read = set()
+            for query in crawl.hostile_queries():
+                crawl.get(path, query)
+                read |= crawl.read
+            if persona == "manager" and plain == 200:
+                crawl.each_parameter(path, read)
+        if parameterised:
+            crawl.get(_fill(route, "1", fmt="exe"))
+    assert len(routes) > 100
+    assert crawl.problems == [], "\n".join(crawl.problems[:40])
+    if persona == "manager":
+        assert crawl.statuses.count(200) > 200  # the crawl reached real pages, not only 404s
+
+
+def test_vendor_a_gets_no_server_error_and_nothing_of_b_or_of_the_centre(crawl_world,
+                                                                         param_names, viewer):
+    crawl = _crawler(viewer, param_names)
+    leaks = []
+
+    def check(response, what):
+        body = _body(response)
+        for marker in (SECRET, CENTRE_ONLY):
+            if marker.encode() in body or marker.lower().encode() in body.lower():
+                leaks.append(f"{what} leaked {marker}")
+        if b"4650" in body:
+            leaks.append(f"{what} leaked the centre's budget")
+
+    for route in _routes():
+        if "<" not in route and "(?P" not in route:
+            for query in [{}, *crawl.hostile_queries()]:
+                check(crawl.get(_fill(route, ""), query), f"GET /{route} {_describe(query)}")
+            continue
+        for pk in ("1", "-1", HUGE, "abc"):
+            for query in ([{}, *crawl.hostile_queries()] if pk == "1" else [{}]):
+                check(crawl.get(_fill(route, pk), query),
+                      f"GET {_fill(route, pk)} {_describe(query)}")
+        if "<str:" in route:  # exports: the workbook too, read cell by cell
+            path = _fill(route, "1", fmt="xlsx")
+            check(crawl.get(path), f"GET {path}")
+        control = crawl.get(_fill(route, NEVER_EXISTS)).status_code
+        for b_id in B_IDS:
+            path = _fill(route, b_id)
+            response = crawl.get(path)
+            check(response, f"GET {path}")
+            if response.status_code not in (404, control):
+                leaks.append(f"GET {path} answered {response.status_code}; a missing id "
+                             f"{control}: B's object is not 404")
+    assert crawl.problems == [], "\n".join(crawl.problems[:40])
+    assert leaks == [], "\n".join(leaks[:40])
+    assert crawl.statuses.count(200) > 20  # A's own pages were reached
+
+
+def test_the_crawl_sees_every_kind_of_parameter(param_names):
+    for expected in ("start", "end", "queue", "forecast", "stakeholder", "source", "status",
+                     "at", "key", "granularity"):
+        assert expected in param_names

@@ -119,7 +119,7 @@ def kpi_report(scope, centre, start, end, granularity="day", by=(), *,
         return result
     series = by[0] if by else None
     used = frame.attrs["params"][-1]
-    found = frame_targets(frame, centre, start, end)
+    found = frame_targets(frame, centre, start, end, scope=scope)
     shown = frame
     if series:  # segments with nothing queued (IVR routing points) would only add flat lines
         shown = frame[frame.groupby(series)["offered"].transform("sum") > 0]
@@ -406,7 +406,7 @@ def staffing_report(scope, centre, start, end, *, queue=None, channel: str = "",
         return result
     thresholds = sl_thresholds(centre, override_s=threshold_s)
     default_s = definition_periods(centre, start, end)[-1].params.sl_threshold_s
-    book = target_book(centre, start, end)
+    book = target_book(centre, start, end, scope)
     overrides = {"service_level": target_sl} if target_sl is not None else None
     parts, notes = [], []
     for q in chosen["queues"]:

@@ -44,7 +44,7 @@ def home_panel(request):
     if frame.empty:
         return None
     labels = dict(Channel.choices)
-    targets = frame_targets(frame, centre, start, end)
+    targets = frame_targets(frame, centre, start, end, scope=request.scope)
     lines = [_channel_line(labels.get(r["channel"], r["channel"]), r, t)
              for (_, r), t in zip(frame.iterrows(), targets, strict=True)]
     missed = [t[m].met(r[m]) is False for (_, r), t in zip(frame.iterrows(), targets,

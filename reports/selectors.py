@@ -814,7 +814,7 @@ def scope_meaning(scope, centre, start: dt.date, end: dt.date, resolution: Resol
     channels = {c for _, c in present}
     slow = set(thresholds.slow_channels)
     mixed = bool(channels & slow) and bool(channels - slow)
-    book = target_book(centre, start, end)
+    book = target_book(centre, start, end, scope)
     targets = book.for_slice(queue_id=queues.pop() if len(queues) == 1 else None,
                              channel=channels.pop() if len(channels) == 1 else "")
     return {"sl_threshold_s": threshold,

@@ -232,6 +232,9 @@ class ResolvedTarget:
     period_start: dt.date | None = None
     period_end: dt.date | None = None
     source: str = "plan"
+    # Read by a viewer who may not see the centre's plan (a vendor): the target of its own
+    # queue, described without the plan's, objective's or KPI's names.
+    private: bool = False
 
     @property
     def higher_is_better(self) -> bool:
@@ -247,12 +250,16 @@ class ResolvedTarget:
         where = f" ({self.applies_to})" if self.applies_to else ""
         if self.source == "override":
             return f"target {METRICS[self.metric].fmt(self.value)} chosen here{where}"
+        if self.private:
+            return f"contract target {METRICS[self.metric].fmt(self.value)}{where}"
         return f"target {METRICS[self.metric].fmt(self.value)} from “{self.plan}” › " \
                f"{self.objective} › {self.kpi}{where}"
 
     def as_dict(self) -> dict:
-        return {"metric": self.metric, "value": self.value, "kpi": self.kpi,
-                "objective": self.objective, "plan": self.plan, "applies_to": self.applies_to,
+        hidden = self.private
+        return {"metric": self.metric, "value": self.value, "kpi": "" if hidden else self.kpi,
+                "objective": "" if hidden else self.objective,
+                "plan": "" if hidden else self.plan, "applies_to": self.applies_to,
                 "period_start": self.period_start.isoformat() if self.period_start else None,
                 "period_end": self.period_end.isoformat() if self.period_end else None,
                 "source": self.source}
@@ -281,6 +288,7 @@ class TargetBook:
     units: dict
     queue_channels: dict
     thresholds: Thresholds = field(default_factory=Thresholds)
+    private: bool = False
 
     def for_slice(self, *, queue_id=None, channel="", customer_segment="",
                   metrics=None, on_day: dt.date | None = None) -> dict[str, ResolvedTarget]:
@@ -325,16 +333,29 @@ class TargetBook:
             out[column] = ResolvedTarget(
                 metric=column, value=_unit_value(t.value, unit), kpi=str(t.kpi),
                 objective=str(t.kpi.objective), plan=str(t.kpi.objective.plan),
-                applies_to=applies, period_start=t.period_start, period_end=t.period_end)
+                applies_to=applies, period_start=t.period_start, period_end=t.period_end,
+                private=self.private)
         return out
 
 
-def target_book(centre, start: dt.date, end: dt.date) -> TargetBook:
-    """Targets of ``centre``'s business plans whose period overlaps [start, end)."""
+def sees_whole_plan(scope) -> bool:
+    """Whether a viewer of ``scope`` may read the centre's business plan: the whole centre or
+    whole channels. A scope of some queues, sites, pathways or segments (a vendor's) reads only
+    the targets set for its own queues, and not the plan they belong to."""
+    return scope is None or all(v is None for v in (scope.queue_ids, scope.sites,
+                                                      scope.pathway_ids, scope.segments))
+
+
+def target_book(centre, start: dt.date, end: dt.date, scope=None) -> TargetBook:
+    """Targets of ``centre``'s business plans whose period overlaps [start, end) that a viewer
+    of ``scope`` may be judged by (:func:`sees_whole_plan`: else its own queues' targets)."""
     last_day = end - dt.timedelta(days=1) if end > start else start
-    targets = list(Target.objects.filter(kpi__objective__plan__centre=centre,
-                                         period_start__lte=last_day, period_end__gte=start)
-                   .select_related("kpi__objective__plan", "queue").order_by("pk"))
+    qs = Target.objects.filter(kpi__objective__plan__centre=centre, period_start__lte=last_day,
+                               period_end__gte=start)
+    private = not sees_whole_plan(scope)
+    if private:  # the targets of the queues this viewer sees
+        qs = qs.filter(queue__in=Queue.objects.restrict(scope))
+    targets = list(qs.select_related("kpi__objective__plan", "queue").order_by("pk"))
     units = {}
     for t in targets:
         key = (t.kpi.metric_code, t.kpi.metric_variant)
@@ -346,16 +367,16 @@ def target_book(centre, start: dt.date, end: dt.date) -> TargetBook:
     if targets:
         queue_channels = dict(Queue.objects.filter(centre=centre).values_list("pk", "channel"))
     return TargetBook(centre, last_day, targets, units, queue_channels,
-                      sl_thresholds(centre) if targets else Thresholds())
+                      sl_thresholds(centre) if targets else Thresholds(), private)
 
 
 def targets_in_force(centre, start: dt.date, end: dt.date, *, queue_id=None, channel="",
-                     customer_segment="", overrides: dict | None = None,
+                     customer_segment="", overrides: dict | None = None, scope=None,
                      ) -> dict[str, ResolvedTarget]:
     """The targets in force for one slice over [start, end) (see :meth:`TargetBook.for_slice`),
     with ``overrides`` (metric column → value in the figure's unit, an explicit choice of the
     caller) replacing the plan's and marked as such."""
-    found = target_book(centre, start, end).for_slice(
+    found = target_book(centre, start, end, scope).for_slice(
         queue_id=queue_id, channel=channel, customer_segment=customer_segment)
     return apply_overrides(found, overrides)
 
@@ -383,12 +404,12 @@ def row_slice(row) -> dict:
             "customer_segment": clean(row.get("customer_segment")) or ""}
 
 
-def frame_targets(frame, centre, start: dt.date, end: dt.date, *, overrides: dict | None = None
-                  ) -> list[dict[str, ResolvedTarget]]:
+def frame_targets(frame, centre, start: dt.date, end: dt.date, *, overrides: dict | None = None,
+                  scope=None) -> list[dict[str, ResolvedTarget]]:
     """The targets in force for each row of a KPI table from :mod:`reports.selectors` (its
     slice from :func:`row_slice`, its day from ``period_start`` when it has one), with
     ``overrides`` applied. One list item per row, in order."""
-    book = target_book(centre, start, end)
+    book = target_book(centre, start, end, scope)
     out = []
     for row in frame.to_dict("records"):
         day = row.get("period_start")

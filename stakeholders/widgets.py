@@ -383,11 +383,11 @@ def _meaning_target(result, metric_key):
     return resolved.value if resolved is not None else None
 
 
-def _row_targets(result, table, breakdown, widget, period) -> list[dict]:
+def _row_targets(result, table, breakdown, widget, period, scope) -> list[dict]:
     """The targets in force for each row of a widget table: its queue's or channel's when the
     table is broken down by queue or channel, the dashboard scope's otherwise."""
     centre = centre_current()
-    book = target_book(centre, period.first_day, period.last_day + timedelta(days=1))
+    book = target_book(centre, period.first_day, period.last_day + timedelta(days=1), scope)
     overrides = target_overrides(widget)
     out = []
     for row in table.to_dict("records"):
@@ -561,7 +561,7 @@ def _table(result, widget, scope, period, resolution, queue, tz, now_local):
         table.insert(at, "sl_threshold_s", pd.array(thresholds, dtype="Int64"))
         table.insert(at + 1, "sl_basis", bases)
     if _opt(widget, "plan_vs_actual"):
-        found = _row_targets(result, table, breakdown, widget, period)
+        found = _row_targets(result, table, breakdown, widget, period, scope)
         pva = plan_versus_actual(table, found, ["key", "key_label"] if breakdown else [])
         if judged and not pva.empty:
             by_row = dict(zip(table["key"] if breakdown else [None] * len(table),

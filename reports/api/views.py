@@ -57,7 +57,7 @@ class KpiAPIView(APIView):
         frame = kpi_frame(request.scope, centre, q["start"], q["end"], q["granularity"],
                           q["by"], tz=q.get("timezone"), all_variants=True,
                           sl_threshold_s=q.get("sl_threshold"), sl_variant=q.get("sl_variant"))
-        targets = frame_targets(frame, centre, q["start"], q["end"])
+        targets = frame_targets(frame, centre, q["start"], q["end"], scope=request.scope)
         rows = analyses.records(frame.drop(columns=["only_queue_id", "only_channel"]))
         for row, found in zip(rows, targets, strict=True):
             row["targets"] = {k: t.value for k, t in found.items()}

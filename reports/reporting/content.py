@@ -204,14 +204,16 @@ def _against_plan(ctx, frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     channel or the whole scope): :func:`reports.analyses.plan_versus_actual`."""
     if frame.empty:
         return plan_versus_actual(frame, [], keys)
-    return plan_versus_actual(frame, frame_targets(frame, ctx.centre, ctx.start, ctx.end), keys)
+    found = frame_targets(frame, ctx.centre, ctx.start, ctx.end, scope=ctx.scope)
+    return plan_versus_actual(frame, found, keys)
 
 
 def _target_line(ctx, frame: pd.DataFrame, metric="service_level"):
     """The one plan target every row of ``frame`` shares, for a chart's target line."""
     if frame.empty:
         return None
-    return single_target(frame_targets(frame, ctx.centre, ctx.start, ctx.end), metric)
+    found = frame_targets(frame, ctx.centre, ctx.start, ctx.end, scope=ctx.scope)
+    return single_target(found, metric)
 
 
 def _totals(ctx, by: list[str] | None = None, start=None, end=None) -> pd.DataFrame:
@@ -359,7 +361,7 @@ def _headline_groups(ctx) -> dict:
     key, frame = ctx.groups
     if frame.empty:
         return {}
-    found = frame_targets(frame, ctx.centre, ctx.start, ctx.end)
+    found = frame_targets(frame, ctx.centre, ctx.start, ctx.end, scope=ctx.scope)
     out = {}
     for (_, row), targets in zip(frame.iterrows(), found, strict=True):
         figures = {c: _cell(row, c) for c in ("offered", "answered", *JUDGED)}

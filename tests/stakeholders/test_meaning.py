@@ -113,7 +113,8 @@ def test_vendor_dashboard_judges_its_queue_at_its_configured_60_s_against_the_pl
     assert tile.tile["rag"] == "green"
     assert tile.tile["sl_threshold_s"] == 60
     assert tile.tile["basis"] == "answered within 60 s"
-    assert "“Test plan”" in tile.tile["target_from"]
+    # A vendor reads its contract target, not the centre's plan it belongs to.
+    assert tile.tile["target_from"] == "contract target 80.0 % (Sales – Vendor)"
 
     # And the page the vendor reads says so.
     StakeholderMember.objects.create(stakeholder=centre_with_plan["stakeholder"], user=viewer)
@@ -207,16 +208,16 @@ def test_a_plan_target_change_moves_the_tile_and_the_plan_versus_actual_table(
 
     def target_line():
         chart = widget_result(series, scope, timezone.now())
-        return [n for n in chart.notes if n.startswith("Target")]
+        return [n for n in chart.notes if n.startswith(("Target", "Contract target"))]
 
     assert judged() == ("green", pytest.approx(0.8), True, pytest.approx(0.8), "60 s")
-    assert target_line()[0].startswith("Target 80.0 % from “Test plan”")
+    assert target_line()[0].startswith("Contract target 80.0 % (Sales – Vendor)")
     target = Target.objects.get(queue=centre_with_plan["vendor"])
     target.value = Decimal("90")
     target.save()
     # The cached figures are not served: the plan edit shows at once.
     assert judged() == ("red", pytest.approx(0.9), False, pytest.approx(0.9), "60 s")
-    assert target_line()[0].startswith("Target 90.0 % from “Test plan”")
+    assert target_line()[0].startswith("Contract target 90.0 % (Sales – Vendor)")
 
 
 def test_a_changed_threshold_configuration_shows_at_once(centre_with_plan):
@@ -283,7 +284,8 @@ def test_widget_data_endpoints_state_the_threshold_and_target_of_each_value(
     assert data["meaning"]["sl_threshold_s"] == 60
     assert data["meaning"]["sl_basis"] == "60 s"
     target = data["meaning"]["targets"]["service_level"]
-    assert (target["value"], target["source"], target["plan"]) == (0.8, "plan", "Test plan")
+    # The vendor's dashboard names its contract target, not the centre's plan.
+    assert (target["value"], target["source"], target["plan"]) == (0.8, "plan", "")
     assert target["applies_to"] == "Sales – Vendor"
     assert data["tile"]["target"] == target and data["tile"]["sl_threshold_s"] == 60
     handled = _widget(dashboard, "Handled, last 7 days")

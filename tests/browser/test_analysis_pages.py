@@ -9,6 +9,7 @@ from contactmis.models import Centre
 from measurements.models import Contact, DataSource, Segment
 from pathways.models import Queue
 from tests.reports.factories import interval_row
+from tests.stakeholders.factories import business_plan
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 START = dt.date(2026, 2, 2)
@@ -61,6 +62,8 @@ def _seed():
             Segment.objects.create(contact=contact, seq=2, kind="agent", queue=sales,
                                    entered_at=at, talk_s=int(rng.lognormal(5, 0.7)),
                                    hold_s=0, outcome="completed")
+    # The plan's service-level target: staffing sizes each queue for it (there is no default).
+    business_plan(centre, START, [("service_level", 80, None)])
     return centre
 
 

@@ -81,8 +81,10 @@ def test_upload_watch_progress_open_batch_download_rejects(page, live_server, lo
         "|| document.querySelector('#status .badge').dataset.status === 'loaded'",
         timeout=60_000)
     screenshot("ingest-batch-progress")
-    page.wait_for_selector("#status .badge.ok", timeout=120_000)
+    # Loaded with 3 rows rejected: amber, with the share of rejected rows.
+    page.wait_for_selector("#status .badge.warn[data-status=loaded]", timeout=120_000)
     page.wait_for_selector("#rejects")
+    assert "3 of" in page.locator("#status .badge").inner_text()
     screenshot("ingest-batch-loaded")
     batch = ImportBatch.objects.get()
     assert batch.status == "loaded"

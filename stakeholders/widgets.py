@@ -235,11 +235,32 @@ local_results = LocalMemo()
 local_cards = LocalMemo(size=1024)
 
 
+# What widgets' figures mean (definition versions, thresholds) per data version: the data
+# version holds the meaning version, so a plan, configuration or catalogue edit is never missed.
+local_resolutions = LocalMemo(size=256)
+
+
+def _resolution_for(widget, period, version):
+    """(centre, :func:`widget_resolution`) for ``widget`` over ``period``, remembered for the
+    data ``version`` (a warm dashboard reads no catalogue or configuration row)."""
+    opts = widget.options or {}
+    key = (version, period.first_day, period.last_day,
+           *(str(opts.get(k, "")) for k in ("sl_threshold_s", "sl_variant", "short_abandon_s")))
+    found = local_resolutions.get(key) if version is not None else None
+    if found is None:
+        centre = centre_current()
+        found = (centre, widget_resolution(widget, centre, period))
+        if version is not None:
+            local_resolutions.set(key, found)
+    return found
+
+
 def widget_cache_clear():
     """Forget every computed widget: the shared cache and this process's memos."""
     cache.clear()
     local_results.clear()
     local_cards.clear()
+    local_resolutions.clear()
 
 
 # Single flight: the first request for a cold widget computes it under a short lock; the others
@@ -303,8 +324,11 @@ def widget_result(widget, scope, now: datetime, queue=None, tz: str | None = Non
     tz = tz or centre_time_zone()
     scope = widget_scope(widget, scope)
     period = resolve_period(widget.period, now, tz, widget.custom_start, widget.custom_end)
-    centre = centre_current()
-    resolution = widget_resolution(widget, centre, period)
+    timeout = getattr(settings, "CONTACTMIS_DASHBOARD_CACHE_S", 900)
+    version = None
+    if timeout:
+        version = data_version if data_version is not None else selectors.data_version()
+    centre, resolution = _resolution_for(widget, period, version)
     result = WidgetResult(widget=widget, period=period,
                           definitions=definitions(widget, resolution))
     now_local = now.astimezone(period.start.tzinfo).replace(tzinfo=None)
@@ -317,11 +341,9 @@ def widget_result(widget, scope, now: datetime, queue=None, tz: str | None = Non
         _BUILDERS[widget.kind](result, widget, scope, period, resolution, queue, tz, now_local)
         return {name: getattr(result, name) for name in _CACHED}
 
-    timeout = getattr(settings, "CONTACTMIS_DASHBOARD_CACHE_S", 900)
     if not timeout:
         compute()
         return result
-    version = data_version if data_version is not None else selectors.data_version()
     key = _cache_key(widget, scope, period, queue, now, version)
     cached = local_results.get(key)
     if cached is None:

@@ -720,6 +720,16 @@ _FREQ = {"15min": "15min", "30min": "30min", "hour": "h", "day": "D", "week": "W
          "month": "MS", "quarter": "QS", "year": "YS"}
 
 
+def _same_time_key(agent: pd.DataFrame, frame: pd.DataFrame, when: str):
+    """Both frames' ``when`` column (``interval_start`` or ``local_date``) of one type, so
+    agent time merges onto the queue rows it belongs to."""
+    if when == "interval_start":
+        return (agent.assign(**{when: pd.to_datetime(agent[when], utc=True)}),
+                frame.assign(**{when: pd.to_datetime(frame[when], utc=True)}))
+    return (agent.assign(**{when: pd.to_datetime(agent[when]).dt.date}),
+            frame.assign(**{when: pd.to_datetime(frame[when]).dt.date}))
+
+
 def component_sums(scope, start: dt.date, end: dt.date, granularity: str, breakdown: str = "",
                    queue_id: int | None = None, tz: str = "UTC",
                    resolution: Resolution | None = None) -> pd.DataFrame:
@@ -776,12 +786,7 @@ def _component_agent_time(frame, scope, start, end, when, breakdown, queue_id):
         agent = agent.assign(key=agent[AGENT_TIME_DIMENSIONS[breakdown]])
         keys.append("key")
     agent = agent.groupby(keys, dropna=False)[list(AGENT_TIME)].sum().reset_index()
-    if when == "interval_start":
-        agent[when] = pd.to_datetime(agent[when], utc=True)
-        frame = frame.assign(**{when: pd.to_datetime(frame[when], utc=True)})
-    else:
-        agent[when] = pd.to_datetime(agent[when]).dt.date
-        frame = frame.assign(**{when: pd.to_datetime(frame[when]).dt.date})
+    agent, frame = _same_time_key(agent, frame, when)
     if breakdown:
         agent["key"] = agent["key"].astype(object)
         frame = frame.assign(key=frame["key"].astype(object))
@@ -858,12 +863,7 @@ def _attributed_agent_state_time(frame, scope, start, end, when, breakdown, queu
     else:
         agent = agent.assign(key=agent["agent_id"])
     agent = agent.groupby([when, "key"])[list(AGENT_TIME)].sum().reset_index()
-    if when == "interval_start":
-        agent[when] = pd.to_datetime(agent[when], utc=True)
-        frame = frame.assign(**{when: pd.to_datetime(frame[when], utc=True)})
-    else:
-        agent[when] = pd.to_datetime(agent[when]).dt.date
-        frame = frame.assign(**{when: pd.to_datetime(frame[when]).dt.date})
+    agent, frame = _same_time_key(agent, frame, when)
     frame = frame.drop(columns=list(AGENT_TIME)).astype({"key": object})
     agent = agent.astype({"key": object})
     # Outer: an agent staffed but handling nothing in a bucket still has its time counted.

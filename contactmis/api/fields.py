@@ -6,28 +6,24 @@ from rest_framework import serializers
 from ..params import date_in_range
 
 
-class BoundedDateField(serializers.DateField):
-    """A date within ``contactmis.params.DATE_MIN``–``DATE_MAX`` (1990–2100)."""
+class _Bounded:
+    """Refuses a parsed value outside ``contactmis.params.DATE_MIN``–``DATE_MAX`` (1990–2100)."""
 
     def to_internal_value(self, value):
-        day = super().to_internal_value(value)
+        parsed = super().to_internal_value(value)
         try:
-            date_in_range(day)
+            date_in_range(parsed)
         except ValidationError as exc:
             raise serializers.ValidationError(exc.messages) from exc
-        return day
+        return parsed
 
 
-class BoundedDateTimeField(serializers.DateTimeField):
-    """A date and time within ``contactmis.params.DATE_MIN``–``DATE_MAX`` (1990–2100)."""
+class BoundedDateField(_Bounded, serializers.DateField):
+    """A date within 1990–2100."""
 
-    def to_internal_value(self, value):
-        moment = super().to_internal_value(value)
-        try:
-            date_in_range(moment)
-        except ValidationError as exc:
-            raise serializers.ValidationError(exc.messages) from exc
-        return moment
+
+class BoundedDateTimeField(_Bounded, serializers.DateTimeField):
+    """A date and time within 1990–2100."""
 
 
 class BoundedModelSerializer(serializers.ModelSerializer):

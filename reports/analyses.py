@@ -26,6 +26,7 @@ from .analysis.kpis import service_level_curve, wait_percentiles
 from .models import Forecast
 from .selectors import (
     MIXED_UNITS,
+    TIME_AVERAGES,
     bucket_totals,
     flow_frame,
     interval_frame,
@@ -131,10 +132,21 @@ def kpi_report(scope, centre, start, end, granularity="day", by=(), *,
         definition=f"{definition}; answered within {basis}")))
     for kpi, label in (("offered", "Offered contacts (count)"),
                        ("abandon_rate", "Abandon rate = (abandoned − short) / (offered − short)"),
-                       ("asa_s", "ASA = Σ wait of answered / answered (s)"),
-                       ("aht_s", "AHT = (talk + hold + ACW) / handled (s)")):
-        result["charts"].append(_chart(kpi, charts.kpi_time_series(
-            shown, kpi, series=series, target=single_target(found, kpi), definition=label)))
+                       ("asa_s", "ASA = Σ wait of answered / answered"),
+                       ("aht_s", "AHT = (talk + hold + ACW) / handled")):
+        if kpi not in TIME_AVERAGES:
+            result["charts"].append(_chart(kpi, charts.kpi_time_series(
+                shown, kpi, series=series, target=single_target(found, kpi), definition=label)))
+            continue
+        # Channels answered in seconds and in hours never share an axis: one chart each.
+        for suffix, part, in_hours in _by_time_basis(shown, series, frame):
+            targets = [t for t, slow in zip(found, _row_is_slow(frame), strict=True)
+                       if slow == in_hours]
+            result["charts"].append(_chart(kpi + suffix, charts.kpi_time_series(
+                part, kpi, series=series, target=single_target(targets, kpi),
+                definition=f"{label} ({'h' if in_hours else 's'})", in_hours=in_hours,
+                title=(f"{charts.KPI_LABELS[kpi].replace('(s)', '(h)')} — channels answered "
+                       "in hours" if in_hours else None) if suffix else None)))
     totals = bucket_totals(scope, centre, start, end)
     one_threshold = frame["sl_threshold_s"].dropna().unique()
     if not totals.empty and len(one_threshold) == 1 and frame["sl_threshold_s"].notna().all():
@@ -233,6 +245,31 @@ def kpi_report(scope, centre, start, end, granularity="day", by=(), *,
         figure="Measurement tests and data collection")
     result["findings"] = _findings(found_text)
     return result
+
+
+def _row_is_slow(frame: pd.DataFrame) -> list[bool]:
+    """Per row of a KPI frame: does it cover only channels answered in hours (e-mail, web
+    forms), by the thresholds the resolver configured?"""
+    resolution = frame.attrs.get("resolution")
+    if resolution is None or "only_channel" not in frame.columns:  # agent and team rows
+        return [False] * len(frame)
+    slow = set(resolution.thresholds.slow_channels)
+    return [bool(c) and c in slow for c in frame["only_channel"]]
+
+
+def _by_time_basis(shown: pd.DataFrame, series: str | None, frame: pd.DataFrame):
+    """``(chart id suffix, rows, in hours)`` for the time charts of a KPI page: one part when
+    every line is answered in seconds (or every one in hours), else the series answered in
+    seconds and those answered in hours apart."""
+    slow = pd.Series(_row_is_slow(frame), index=frame.index).reindex(shown.index)
+    if series is None or not slow.any():
+        return [("", shown, bool(len(slow)) and bool(slow.all()))]
+    slow_series = shown.loc[slow, series].unique()
+    hours = shown[shown[series].isin(slow_series)]
+    seconds = shown[~shown[series].isin(slow_series)]
+    if seconds.empty:
+        return [("", hours, True)]
+    return [("", seconds, False), ("_hours", hours, True)]
 
 
 def _basis_text(frame: pd.DataFrame) -> str:

@@ -53,26 +53,31 @@ def _layout(fig: go.Figure, title: str, definition: str = "", height: int = 380)
 
 def kpi_time_series(frame: pd.DataFrame, kpi: str, x: str = "period_start",
                     series: str | None = None, target: float | None = None,
-                    band: tuple[float, float] | None = None, definition: str = "") -> go.Figure:
+                    band: tuple[float, float] | None = None, definition: str = "",
+                    in_hours: bool = False, title: str | None = None) -> go.Figure:
     """A KPI over time, one line per ``series`` value, with the target line and an optional
-    tolerance ``band`` (low, high). Empty KPIs are gaps, not zeros."""
+    tolerance ``band`` (low, high). Empty KPIs are gaps, not zeros. ``in_hours``: a time KPI
+    (seconds in ``frame``) drawn in hours, for channels answered in hours."""
     fig = go.Figure()
+    scale, number = (3600.0, ",.1f") if in_hours else (1.0, kpi_format(kpi))
+    label = KPI_LABELS.get(kpi, kpi)
+    if in_hours:
+        label = label.replace("(s)", "(h)")
     groups = frame.groupby(series, sort=True) if series else [(None, frame)]
     for name, g in groups:
         fig.add_trace(go.Scatter(
-            x=g[x], y=g[kpi], mode="lines+markers", name=str(name) if name is not None else
-            KPI_LABELS.get(kpi, kpi), connectgaps=False,
+            x=g[x], y=g[kpi] / scale if in_hours else g[kpi], mode="lines+markers",
+            name=str(name) if name is not None else label, connectgaps=False,
             line={"color": COLOURS["actual"]} if series is None else None,
-            hovertemplate=f"%{{y:{kpi_format(kpi)}}}"))
+            hovertemplate=f"%{{y:{number}}}"))
     if band is not None:
         fig.add_hrect(y0=band[0], y1=band[1], fillcolor=COLOURS["band"], line_width=0)
     if target is not None:
-        fig.add_hline(y=target, line={"color": COLOURS["target"], "dash": "dash"},
+        fig.add_hline(y=target / scale, line={"color": COLOURS["target"], "dash": "dash"},
                       annotation_text=f"target {target:{kpi_format(kpi).replace(',', '')}}"
-                      if kpi in PERCENT_KPIS else f"target {target:,.0f}")
-    fig.update_yaxes(tickformat=kpi_format(kpi), title=KPI_LABELS.get(kpi, kpi),
-                     rangemode="tozero")
-    return _layout(fig, KPI_LABELS.get(kpi, kpi), definition)
+                      if kpi in PERCENT_KPIS else f"target {target / scale:{number}}")
+    fig.update_yaxes(tickformat=number, title=label, rangemode="tozero")
+    return _layout(fig, title or label, definition)
 
 
 def heatmap(matrix: pd.DataFrame, title: str, value_label: str = "Offered per day",

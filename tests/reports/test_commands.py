@@ -12,6 +12,7 @@ from tests.reports.factories import interval_row
 
 KPI_FIELDS = ["period_start", "offered", "answered", "abandoned", "short_abandoned",
               "answered_within_threshold", "service_level", "asa_s", "aht_s", "abandon_rate",
+              "occupancy",
               "sl_threshold_s", "sl_basis", "targets"]
 
 

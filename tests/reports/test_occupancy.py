@@ -128,3 +128,23 @@ def test_scoped_team_and_agent_tables_keep_their_share_of_queue_less_time(centre
     teams = agent_kpi_frame(only_sales, centre, DAY, END, "day", ["team"]).set_index("team")
     assert teams.loc["Red", "occupancy"] == pytest.approx(1050 / 1700)  # Ann: all on Sales
     assert teams.loc["Blue", "occupancy"] == pytest.approx(150 / 400)   # half of Bob
+
+
+def test_kpis_command_prints_the_same_occupancy(centre, floor):
+    import json
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("kpis", "--start", DAY.isoformat(), "--end", END.isoformat(), "--by", "queue",
+                 stdout=out)
+    rows = {r["queue"]: r for r in json.loads(out.getvalue())}
+    assert rows["Sales"]["occupancy"] == pytest.approx((600 + 450 + 150) /
+                                                   (600 + 450 + 150 + 200 + 450 + 250))
+    assert rows["Support"]["occupancy"] == pytest.approx(150 / 400)
+    out = StringIO()
+    call_command("kpis", "--start", DAY.isoformat(), "--end", END.isoformat(),
+                 "--by", "contact_type", stdout=out)
+    # Agent time has no contact type: null, never a made-up 0.
+    assert all(r["occupancy"] is None for r in json.loads(out.getvalue()))

@@ -2,12 +2,14 @@
 configured service-level threshold and against the business plan's target in force; a widget's
 own target or threshold is an explicit override and says so. The clock is the suite's FIXED_NOW
 (Friday 20 November 2026, 12:00 UTC): "last 7 days" is 13–19 November, "today" 20 November."""
+import base64
 import datetime as dt
 import json
 from decimal import Decimal
 from io import StringIO
 from zoneinfo import ZoneInfo
 
+import numpy as np
 import pytest
 from django.core.management import call_command
 from django.utils import timezone
@@ -356,3 +358,32 @@ def test_a_time_average_over_calls_and_e_mails_is_no_headline(centre_with_plan):
     calls = widget_add(dashboard, kind="kpi_tile", title="ASA of calls", metrics=["asa_s"],
                        period="last_7_days", granularity="day", options={"channels": ["voice"]})
     assert widget_result(calls, scope, now).tile["value_text"] == "25 s"
+
+
+def test_kpi_page_draws_call_and_e_mail_times_on_separate_axes(centre_with_plan):
+    """Calls wait 25 s, e-mails 2 h, web forms 25 h: the KPI page by channel draws the ASA of
+    calls in seconds and the ASA of e-mails and web forms in hours, never on one axis."""
+    from contactmis.scope import Scope
+    from reports.analyses import kpi_report
+
+    day = WEDNESDAY.date()
+    page = kpi_report(Scope.everything(), centre_with_plan["vendor"].centre, day,
+                      day + dt.timedelta(days=3), "day", ["channel"])
+    import plotly.io as pio
+
+    charts = {c["id"]: pio.from_json(c["figure"]) for c in page["charts"]}
+    seconds, hours = charts["asa_s"], charts["asa_s_hours"]
+
+    def values(trace):
+        y = trace.y
+        if isinstance(y, dict):  # Plotly's typed-array encoding
+            y = np.frombuffer(base64.b64decode(y["bdata"]), dtype=y["dtype"])
+        return [float(v) for v in y if v == v]  # NaN: a day without calls
+
+    assert [t.name for t in seconds.data] == ["voice"]
+    assert {t.name: values(t) for t in hours.data} == {"email": [2.0, 2.0],
+                                                        "web_form": [25.0, 25.0]}
+    assert values(seconds.data[0]) == [25.0, 25.0]
+    assert "(h)" in hours.layout.yaxis.title.text and "(s)" in seconds.layout.yaxis.title.text
+    # Handling times follow the same split; counts and rates stay on one chart.
+    assert {"aht_s", "aht_s_hours", "offered", "abandon_rate"} <= set(charts)

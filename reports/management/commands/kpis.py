@@ -18,7 +18,7 @@ from reports.selectors import ALL_DIMENSIONS, GRANULARITIES, kpi_frame
 from reports.semantics import frame_targets
 
 FIELDS = ("offered", "answered", "abandoned", "short_abandoned", "answered_within_threshold",
-          "service_level", "asa_s", "aht_s", "abandon_rate")
+          "service_level", "asa_s", "aht_s", "abandon_rate", "occupancy")
 
 
 def _plain(value):
@@ -42,7 +42,10 @@ class Command(BaseCommand):
         "Periods are in the centre's time zone unless --timezone is given. Every KPI is a ratio "
         "of summed interval components: service_level (0..1, the variant in force or "
         "--sl-variant), asa_s = Σ wait of answered / answered, aht_s = (talk + hold + ACW) / "
-        "handled, abandon_rate = (abandoned − short) / (offered − short). Empty KPIs are null. "
+        "handled, abandon_rate = (abandoned − short) / (offered − short), occupancy = Σ busy / "
+        "(Σ busy + Σ available) agent seconds from the agent-state feeds (null where no feed "
+        "covers the row, or the row is cut by a dimension agent time has not). Empty KPIs are "
+        "null. "
         "Each row is judged at its queues' configured service-level thresholds (sl_threshold_s; "
         "null with sl_basis \"each queue's own threshold\" where they differ) and carries the "
         "business plan's targets in force (targets: metric → value; {} where none). "

@@ -553,6 +553,7 @@ def forecast_report(scope, centre, forecast: Forecast | None = None) -> dict:
         actual if not actual.empty else None,
         {forecast.get_method_display(): values},
         definition=f"Issued {forecast.issued_at:%Y-%m-%d %H:%M}; " + result["definition"])))
+    result["tables"]["intervals"] = records(acc if acc is not None else values)
     if acc is not None:
         result["findings"] = _findings(interpret.forecast_findings(pd.DataFrame(
             {"method": [forecast.method], "wape": [acc.attrs["wape"]],

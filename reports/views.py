@@ -1,16 +1,23 @@
 """Analysis pages: a filter form, then Plotly charts, tables and findings (or a clear empty
 state). Views parse the form, call one read function of ``reports.analyses`` (or a service) and
 render; all data passes through ``request.scope``."""
+import datetime as dt
+
+import pandas as pd
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.utils import timezone
+from django.utils.text import slugify
 from django.views.generic import TemplateView
 
 from contactmis.params import id_field, page_param
 from contactmis.roles import StaffRequiredMixin
 from contactmis.selectors import centre_current
 
-from . import analyses
+from . import analyses, exports
 from .forms import (
     ForecastIssueForm,
     KpiFilterForm,
@@ -20,9 +27,91 @@ from .forms import (
 )
 from .models import Forecast
 from .services import ForecastError, forecast_issue
+from .templatetags.report_format import label
+
+EXPORT_FORMATS = {"csv": "CSV", "xlsx": "Excel workbook"}
+TABLE_TITLES = {"kpis": "KPIs by period and segment", "targets": "Plan targets and actuals",
+                "wait_percentiles": "Wait percentiles", "year_over_year": "Year over year",
+                "abandonment_vs_wait": "Abandonment against wait"}
 
 
-class AnalysisPage(LoginRequiredMixin, TemplateView):
+def table_title(key: str) -> str:
+    return TABLE_TITLES.get(key) or key.replace("_", " ").capitalize()
+
+
+class PageExportMixin:
+    """``?export=xlsx`` answers the page's figures as a workbook (a sheet saying what they are —
+    centre, scope, period, definitions, filters, findings — then one sheet per table, every
+    row, not the page's first rows); ``?export=csv&table=NAME`` one table as CSV with the same
+    header block. Both go through the page's own permission and scope checks (``get``)."""
+
+    def get(self, request, *args, **kwargs):
+        export = page_param(request, "export", forms.ChoiceField(choices=EXPORT_FORMATS.items()))
+        if export is None:
+            return super().get(request, *args, **kwargs)
+        context = self.get_context_data(**kwargs)
+        tables = (context.get("report") or {}).get("tables") or {}
+        lines = self.export_preamble(context)
+        name = slugify(f"{context.get('heading') or 'analysis'}-{timezone.localdate()}")
+        if export == "xlsx":
+            sheets = [("About", None, lines)]
+            sheets += [(table_title(k), _table_frame(rows), [table_title(k)])
+                       for k, rows in tables.items() if rows]
+            response = HttpResponse(exports.to_workbook(sheets), content_type=(
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
+            response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
+            return response
+        choices = [(k, table_title(k)) for k, rows in tables.items() if rows]
+        table = page_param(request, "table", forms.ChoiceField(choices=choices)) \
+            if choices else None
+        table = table or (choices[0][0] if choices else None)
+        frame = _table_frame(tables[table]) if table else pd.DataFrame({"note": ["no data"]})
+        body = exports.to_csv(frame, [*lines, table_title(table) if table else ""])
+        response = HttpResponse(body, content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{name}-{table or "empty"}.csv"'
+        return response
+
+    def export_preamble(self, context) -> list[str]:
+        """What the exported figures are, in words (the page's header, not a file of ours)."""
+        centre, report = context.get("centre"), context.get("report") or {}
+        lines = [f"ContactMIS — {context.get('heading') or 'Analysis'}"]
+        if centre is not None:
+            lines.append(f"Centre: {centre.name} (local time {centre.time_zone})")
+        lines.append(f"Scope: {context.get('scope_label') or 'the whole centre'}")
+        if context.get("period"):
+            start, end = context["period"]
+            last = end - dt.timedelta(days=1)
+            lines.append(f"Period: {start:%d %b %Y} – {last:%d %b %Y} (local days)")
+        filters = [f"{k}={v}" for k, values in self.request.GET.lists()
+                   if k not in ("export", "table") for v in values]
+        if filters:
+            lines.append("Filters: " + "; ".join(filters))
+        if report.get("definition"):
+            lines.append(f"Definitions: {report['definition']}")
+        lines += [f"Finding: {f['text']}" for f in report.get("findings") or []]
+        if report.get("empty"):
+            lines.append("No data for this period in this scope.")
+        user = self.request.user
+        lines.append(f"Exported {timezone.localtime():%d %b %Y %H:%M %Z} by "
+                     f"{user.get_username()}")
+        return lines
+
+    def export_links(self) -> list[tuple[str, str]]:
+        """``(label, url)`` of the page's downloads, keeping its filters."""
+        links = []
+        for fmt, text in (("xlsx", "Excel workbook (all tables)"),):
+            query = self.request.GET.copy()
+            query["export"] = fmt
+            links.append((text, f"?{query.urlencode()}"))
+        return links
+
+
+def _table_frame(rows: list[dict]) -> pd.DataFrame:
+    frame = pd.DataFrame.from_records(rows)
+    return frame.rename(columns={c: label(c) for c in frame.columns})
+
+
+class AnalysisPage(PageExportMixin, LoginRequiredMixin, TemplateView):
     """Shared shape: ``form_class`` bound to GET, ``build(centre, form)`` returns the report."""
 
     form_class = PeriodForm
@@ -43,8 +132,20 @@ class AnalysisPage(LoginRequiredMixin, TemplateView):
         if centre is not None and (not form.is_bound or form.is_valid()):
             report = self.build(centre, form)
         context.update(form=form, centre=centre, report=report, heading=self.heading,
-                       intro=self.intro, scope_label=getattr(self.request.scope, "label", ""))
+                       intro=self.intro, scope_label=getattr(self.request.scope, "label", ""),
+                       period=form.period() if centre is not None else None)
+        context["export_links"] = self.csv_links(report) if report else []
         return context
+
+    def csv_links(self, report) -> list[tuple[str, str]]:
+        links = self.export_links()
+        for key, rows in (report.get("tables") or {}).items():
+            if rows:
+                query = self.request.GET.copy()
+                query.update({"export": "csv"})
+                query["table"] = key
+                links.append((f"CSV: {table_title(key)}", f"?{query.urlencode()}"))
+        return links
 
 
 class KpiView(AnalysisPage):
@@ -111,7 +212,7 @@ class QueueingView(StaffRequiredMixin, AnalysisPage):
                                         **form.selection())
 
 
-class ForecastView(StaffRequiredMixin, TemplateView):
+class ForecastView(StaffRequiredMixin, PageExportMixin, TemplateView):
     """Issued forecasts; issue a new one (POST); accuracy of one against the actuals."""
 
     template_name = "reports/forecasts.html"
@@ -127,7 +228,9 @@ class ForecastView(StaffRequiredMixin, TemplateView):
                                          pk=asked)
         report = analyses.forecast_report(scope, centre, selected) if centre else None
         context.update(centre=centre, report=report, heading="Forecasts",
-                       form=form or ForecastIssueForm(scope=scope, centre=centre))
+                       form=form or ForecastIssueForm(scope=scope, centre=centre),
+                       scope_label=getattr(scope, "label", ""),
+                       export_links=self.export_links() if selected else [])
         return context
 
     def post(self, request, *args, **kwargs):

@@ -31,8 +31,8 @@ from django.utils import timezone
 from contactmis.roles import MANAGER, can_read_all
 from contactmis.scope import Scope
 from contactmis.selectors import centre_current
+from reports.exports import to_csv, to_xlsx
 
-from .exports import to_csv, to_xlsx
 from .models import ReportRun, ReportSchedule, RunStatus, Stakeholder
 from .schedules import next_run_at, report_period
 from .scope import stakeholder_of_user, stakeholder_scope
@@ -198,7 +198,7 @@ def email_message(run: ReportRun, report, formats) -> EmailMultiAlternatives:
 
 
 def figures_csv(report) -> bytes:
-    """The report's figures as CSV, formulas neutralised (``stakeholders.exports``)."""
+    """The report's figures as CSV, formulas neutralised (``reports.exports``)."""
     from reports.reporting import render
 
     return to_csv(render.figures_frame(report), render.preamble(report))

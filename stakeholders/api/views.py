@@ -17,8 +17,9 @@ from rest_framework.response import Response
 from contactmis.api.base import ScopedModelViewSet
 from contactmis.api.errors import as_api_error
 from contactmis.roles import MANAGER, role_of
+from reports import exports
 
-from .. import exports, selectors, services
+from .. import selectors, services
 from ..models import Dashboard, Stakeholder, Widget
 from ..widgets import target_words, widget_result
 from .serializers import (

@@ -21,9 +21,10 @@ from django.views import View
 from contactmis.params import BoundedDateTimeField, id_field, page_param
 from contactmis.roles import can_read_all, is_manager
 from contactmis.scope import Scope
+from reports import exports
 from reports.vocabulary import METRICS
 
-from .. import exports, selectors, services
+from .. import selectors, services
 from ..constants import Breakdown, WidgetKind
 from ..forms import DashboardForm, WidgetForm
 from ..models import Widget

@@ -1,9 +1,11 @@
 """Analysis pages: render with data, show clear empty states, name bad filter fields, and keep
 viewers inside their scope."""
 import datetime as dt
+import io
 
 import pytest
 from django.urls import reverse
+from openpyxl import load_workbook
 
 from pathways.models import Queue
 from reports.models import Forecast
@@ -82,6 +84,13 @@ def test_forecast_issued_kept_and_measured(manager_client, data):
     assert forecast.values[8 * 4]["offered"] == 10  # Monday 08:00 as the Monday before
     html = manager_client.get(response.url).content.decode()
     assert "No actual data for the forecast period yet." in html
+    # The forecast downloads interval by interval, with what it is in a header sheet.
+    assert "Excel workbook (all tables)" in html
+    book = load_workbook(io.BytesIO(manager_client.get(
+        response.url + "&export=xlsx").content))
+    assert book.sheetnames == ["About", "Intervals"]
+    assert book["About"]["A1"].value == "ContactMIS — Forecasts"
+    assert book["Intervals"].max_row == 3 + 7 * 96  # title, blank row, header, 672 intervals
 
 
 def test_forecast_with_too_little_history_is_refused_by_field(manager_client, data):

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 import time_machine
 
-from stakeholders.exports import neutralise
+from reports.exports import neutralise
 from stakeholders.widgets import widget_cache_clear
 
 pytestmark = pytest.mark.django_db

@@ -1,4 +1,4 @@
-"""CSV and XLSX exports of a widget's data, safe to open in a spreadsheet.
+"""CSV and XLSX exports (widgets, analysis pages, reports), safe to open in a spreadsheet.
 
 A text cell starting with ``=``, ``+``, ``-``, ``@``, tab or carriage return is prefixed with an
 apostrophe so a spreadsheet shows it as text instead of running it as a formula (names of queues,
@@ -71,25 +71,50 @@ def to_csv(frame: pd.DataFrame, preamble: list[str] = ()) -> bytes:
 
 def to_xlsx(frame: pd.DataFrame, title: str, preamble: list[str] = ()) -> bytes:
     """An XLSX workbook with one sheet: ``preamble`` lines, then the table with a bold header."""
+    return to_workbook([(title, frame, preamble)])
+
+
+def sheet_title(title: str, taken: set[str] = frozenset()) -> str:
+    """``title`` as a worksheet name: no ``[]:*?/\\``, at most 31 characters, unique."""
+    base = "".join(ch for ch in title if ch not in '[]:*?/\\')[:31].strip() or "Data"
+    name, n = base, 2
+    while name.lower() in {t.lower() for t in taken}:
+        suffix = f" ({n})"
+        name, n = base[:31 - len(suffix)] + suffix, n + 1
+    return name
+
+
+def to_workbook(sheets) -> bytes:
+    """An XLSX workbook, one sheet per ``(title, frame, preamble)``: the ``preamble`` lines, a
+    blank row, then the table with a bold header (``frame`` None: the preamble alone)."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
     wb = Workbook()
-    ws = wb.active
-    ws.title = "".join(ch for ch in title if ch not in '[]:*?/\\')[:31] or "Data"
-    for line in preamble:
-        ws.append([neutralise(line)])
-    if preamble:
-        ws.append([])
-    header_row = ws.max_row + 1 if preamble else 1
-    for row in rows(frame):
-        ws.append(row)
-    for cell in ws[header_row]:
-        cell.font = Font(bold=True)
-    for col in ws.iter_cols(min_row=header_row, max_row=header_row):
-        for cell in col:
-            if cell.value is not None:
-                ws.column_dimensions[cell.column_letter].width = max(12, len(str(cell.value)) + 2)
+    wb.remove(wb.active)
+    taken: set[str] = set()
+    for title, frame, preamble in sheets:
+        ws = wb.create_sheet(sheet_title(title, taken))
+        taken.add(ws.title)
+        for line in preamble:
+            ws.append([neutralise(line)])
+        if frame is None:
+            ws.column_dimensions["A"].width = 100
+            continue
+        if preamble:
+            ws.append([])
+        header_row = ws.max_row + 1 if preamble else 1
+        for row in rows(frame):
+            ws.append(row)
+        for cell in ws[header_row]:
+            cell.font = Font(bold=True)
+        for col in ws.iter_cols(min_row=header_row, max_row=header_row):
+            for cell in col:
+                if cell.value is not None:
+                    ws.column_dimensions[cell.column_letter].width = max(
+                        12, len(str(cell.value)) + 2)
+    if not wb.worksheets:
+        wb.create_sheet("Data")
     # openpyxl writes a str starting with "=" as a formula; after neutralising none does.
     buffer = io.BytesIO()
     wb.save(buffer)

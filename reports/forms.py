@@ -13,7 +13,8 @@ from .analysis.kpis import SL_VARIANTS
 from .models import ForecastMethod
 from .selectors import ALL_DIMENSIONS, GRANULARITIES
 
-GRANULARITY_CHOICES = [(g, g) for g in GRANULARITIES]
+GRANULARITY_LABELS = {"15min": "15 minutes", "30min": "30 minutes"}
+GRANULARITY_CHOICES = [(g, GRANULARITY_LABELS.get(g, g)) for g in GRANULARITIES]
 DIMENSION_CHOICES = [(d, d.replace("_", " ")) for d in ALL_DIMENSIONS]
 VARIANT_CHOICES = [(k, v) for k, v in SL_VARIANTS.items()]
 THRESHOLD_CHOICES = [("", "Each queue’s configured threshold")] + [
@@ -74,11 +75,27 @@ class KpiFilterForm(PeriodForm):
                                           empty_value=None, label="SL threshold",
                                           help_text="Empty: each queue's configured threshold.")
 
+    sl_variant = forms.ChoiceField(choices=[("", "From the metric catalogue"), *VARIANT_CHOICES],
+                                   required=False, label="SL variant")
+    # The longest period each fine granularity is drawn for: 31 days of 15-minute periods is
+    # 2,976 points per line; 13 months would be a page of many megabytes no one can read.
+    MAX_DAYS_BY_GRANULARITY = {"15min": 31, "30min": 62, "hour": 92}
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.initial.setdefault("by", self.DEFAULT_BY)
-    sl_variant = forms.ChoiceField(choices=[("", "From the metric catalogue"), *VARIANT_CHOICES],
-                                   required=False, label="SL variant")
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end, granularity = (cleaned.get("start"), cleaned.get("end"),
+                                   cleaned.get("granularity"))
+        longest = self.MAX_DAYS_BY_GRANULARITY.get(granularity)
+        if start and end and longest and (end - start).days > longest:
+            self.add_error("granularity", (
+                f"Periods of {dict(GRANULARITY_CHOICES)[granularity]} are shown for up to "
+                f"{longest} days at a time (this period has {(end - start).days} days); choose a "
+                "shorter period or a coarser granularity (the KPI API gives any span)."))
+        return cleaned
 
 
 class QueueChoiceForm(PeriodForm):

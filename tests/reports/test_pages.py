@@ -228,3 +228,16 @@ def test_kpi_page_splits_the_figure_where_the_definition_changes(manager_client,
     rows = response.context["report"]["tables"]["kpis"]
     bases = {r["period_start"][:10]: r["sl_basis"] for r in rows if r["offered"]}
     assert bases["2026-02-02"] == "20 s" and bases["2026-02-04"] == "5 s"
+
+
+def test_fine_granularity_over_a_long_period_is_refused_by_field(manager_client, data):
+    """15-minute periods over 13 months were a 15.7 MB page: the form names the field."""
+    response = manager_client.get(reverse("reports:kpis"), {
+        "start": "2025-11-01", "end": "2026-12-01", "granularity": "15min"})
+    html = response.content.decode()
+    assert response.status_code == 200 and len(response.content) < 200_000
+    assert ("Periods of 15 minutes are shown for up to 31 days at a time (this period has "
+            "395 days)") in html
+    assert 'class="chart"' not in html
+    ok = manager_client.get(reverse("reports:kpis"), {**PERIOD, "granularity": "15min"})
+    assert 'class="chart"' in ok.content.decode()

@@ -146,14 +146,32 @@ def plan_chain(plan, on_date=None):
         elif chain.gap:
             gaps.append(f"Objective “{chain.objective}” has KPIs but none is measured at any "
                         "pathway step.")
-    for item in budget:
-        line = item.line
-        if not item.measured:
-            why = "no KPI tracks it" if not line.kpi_id else f"its KPI “{line.kpi}” is not measured"
-            gaps.append(f"Budget line {line.get_category_display()} "
+    gaps += _budget_gaps([item.line for item in budget if not item.measured])
+    return {"objectives": objectives, "budget": budget, "gaps": gaps}
+
+
+def _budget_gaps(lines) -> list[str]:
+    """One sentence per category and reason: a plan budgets labour month by month, and twelve
+    identical "not measured" lines would hide the one that matters."""
+    groups = defaultdict(list)
+    for line in lines:
+        why = ("no KPI tracks it" if not line.kpi_id
+               else f"its KPI “{line.kpi}” is not measured")
+        groups[(line.get_category_display(), why)].append(line)
+    gaps = []
+    for (category, why), found in groups.items():
+        if len(found) == 1:
+            line = found[0]
+            gaps.append(f"Budget line {category} "
                         f"{line.period_start:%Y-%m-%d}–{line.period_end:%Y-%m-%d} "
                         f"({line.description or 'no description'}): {why}.")
-    return {"objectives": objectives, "budget": budget, "gaps": gaps}
+            continue
+        first = min(line.period_start for line in found)
+        last = max(line.period_end for line in found)
+        plural = why.replace("tracks it", "tracks them")
+        gaps.append(f"{len(found)} budget lines {category} "
+                    f"{first:%Y-%m-%d}–{last:%Y-%m-%d}: {plural}.")
+    return gaps
 
 
 def plan_cost_per_contact(plan):

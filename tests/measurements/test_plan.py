@@ -255,3 +255,25 @@ def test_manager_builds_a_plan_through_the_api(api_client, manager, centre):
         "centre": centre.pk, "name": "Backwards", "period_start": "2027-12-31",
         "period_end": "2027-01-01"}, format="json")
     assert wrong_period.status_code == 400 and "period_end" in wrong_period.json()
+
+
+@pytest.mark.django_db
+def test_a_budget_month_by_month_is_one_gap_sentence_not_twelve(centre):
+    """A plan that budgets labour month by month with no KPI behind it reads as one gap."""
+    from measurements.models import BusinessPlan
+
+    dt = datetime
+    plan = BusinessPlan.objects.create(centre=centre, name="FY", period_start=dt.date(2026, 1, 1),
+                                       period_end=dt.date(2026, 12, 31))
+    for month in range(1, 13):
+        start = dt.date(2026, month, 1)
+        end = (start + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+        BudgetLine.objects.create(plan=plan, category="labour", period_start=start,
+                                  period_end=end, amount=Decimal("4650.00"))
+    BudgetLine.objects.create(plan=plan, category="telecom", period_start=dt.date(2026, 1, 1),
+                              period_end=dt.date(2026, 12, 31), amount=Decimal("900"),
+                              description="SIP trunks")
+    assert plan_chain(plan)["gaps"] == [
+        "12 budget lines Labour 2026-01-01–2026-12-31: no KPI tracks them.",
+        "Budget line Telecom 2026-01-01–2026-12-31 (SIP trunks): no KPI tracks it.",
+    ]

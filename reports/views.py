@@ -26,10 +26,12 @@ from .forms import (
     StaffingForm,
 )
 from .models import Forecast
+from .reporting import render
+from .reporting.pages import page_report
 from .services import ForecastError, forecast_issue
 from .templatetags.report_format import label
 
-EXPORT_FORMATS = {"csv": "CSV", "xlsx": "Excel workbook"}
+EXPORT_FORMATS = {"csv": "CSV", "xlsx": "Excel workbook", "pdf": "PDF"}
 TABLE_TITLES = {"kpis": "KPIs by period and segment", "targets": "Plan targets and actuals",
                 "wait_percentiles": "Wait percentiles", "year_over_year": "Year over year",
                 "abandonment_vs_wait": "Abandonment against wait"}
@@ -60,6 +62,16 @@ class PageExportMixin:
             response = HttpResponse(exports.to_workbook(sheets), content_type=(
                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
             response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
+            return response
+        if export == "pdf":
+            centre = context.get("centre")
+            printable = page_report(
+                context.get("heading") or "Analysis", lines, context.get("report") or {},
+                scope_label=context.get("scope_label") or "", period=context.get("period"),
+                time_zone=centre.time_zone if centre else "UTC",
+                generated_at=timezone.now(), table_titles={k: table_title(k) for k in tables})
+            response = HttpResponse(render.pdf(printable), content_type="application/pdf")
+            response["Content-Disposition"] = f'attachment; filename="{name}.pdf"'
             return response
         choices = [(k, table_title(k)) for k, rows in tables.items() if rows]
         table = page_param(request, "table", forms.ChoiceField(choices=choices)) \
@@ -99,7 +111,7 @@ class PageExportMixin:
     def export_links(self) -> list[tuple[str, str]]:
         """``(label, url)`` of the page's downloads, keeping its filters."""
         links = []
-        for fmt, text in (("xlsx", "Excel workbook (all tables)"),):
+        for fmt, text in (("xlsx", "Excel workbook (all tables)"), ("pdf", "PDF (A4)")):
             query = self.request.GET.copy()
             query["export"] = fmt
             links.append((text, f"?{query.urlencode()}"))

@@ -95,3 +95,30 @@ def test_a_vendor_downloads_its_own_queues_only(client, viewer, two_vendors, tod
 def test_an_anonymous_download_asks_to_log_in(client, two_vendors, today):
     response = client.get(reverse("reports:kpis"), {**_period(today), "export": "xlsx"})
     assert response.status_code == 302 and "login" in response["Location"]
+
+
+@pytest.mark.parametrize("page", ["kpis", "patterns", "staffing", "queueing"])
+def test_every_analysis_page_prints_as_an_a4_pdf_with_its_figures(client, manager, two_vendors,
+                                                                 today, page):
+    from pypdf import PdfReader
+
+    from reports.templatetags.report_format import kpi
+
+    client.force_login(manager)
+    extra = {"target_sl": "0.8"} if page == "staffing" else {}
+    query = {**_period(today), **extra}
+    report = client.get(reverse(f"reports:{page}"), query).context["report"]
+    response = client.get(reverse(f"reports:{page}"), {**query, "export": "pdf"})
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    reader = PdfReader(io.BytesIO(response.content))
+    width, height = (float(v) for v in reader.pages[0].mediabox.upper_right)
+    assert (round(width), round(height)) == (595, 842)  # A4
+    text = " ".join(p.extract_text() for p in reader.pages)
+    assert "About these figures" in text and "Exported " in text
+    # The first figure of the page's first table reads the same in print.
+    found = next((r for r in report["tables"].values() if r), None)
+    if found is None:  # queueing reads contact legs of one queue; this month has none
+        assert report["empty"] and "No data for this period in this scope." in text
+        return
+    column = next(c for c, v in found[0].items() if isinstance(v, (int, float)))
+    assert kpi(found[0][column], column) in text

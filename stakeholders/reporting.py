@@ -326,6 +326,15 @@ def send_now(schedule: ReportSchedule, now: datetime | None = None) -> ReportRun
     return run
 
 
+def send_now_plan(schedule: ReportSchedule, now: datetime | None = None) -> dict:
+    """What "Send now" would send, for the confirmation page: the period it covers and who
+    receives it (nothing is built or sent)."""
+    now = now or timezone.now()
+    period = _period_for(schedule, now)
+    return {"period_label": period.label, "recipients": schedule.recipients(),
+            "template": schedule.get_template_display(), "stakeholder": schedule.stakeholder}
+
+
 def preview(schedule: ReportSchedule, now: datetime | None = None) -> ReportRun:
     """Build the report as it would be sent now and keep it in the archive without sending."""
     now = now or timezone.now()
@@ -374,4 +383,4 @@ def failed_runs(user):
 
 
 __all__ = ["UTC", "backoff_s", "deliver", "preview", "run_get", "run_list", "schedule_get",
-           "schedule_list", "schedule_save", "send_due_reports", "send_now"]
+           "schedule_list", "schedule_save", "send_due_reports", "send_now", "send_now_plan"]

@@ -101,9 +101,20 @@ class ScheduleDeleteView(View):
 
 
 class ScheduleSendNowView(View):
+    """GET: what would be sent to whom, and a button to confirm. POST with ``confirm=yes``:
+    send. A POST without it (an old form, a double click elsewhere) only asks again."""
+
+    def get(self, request, pk):
+        require_manager(request)
+        schedule = reporting.schedule_get(request.user, pk)
+        return render(request, "stakeholders/send_confirm.html",
+                      {"schedule": schedule, **reporting.send_now_plan(schedule)})
+
     def post(self, request, pk):
         require_manager(request)
         schedule = reporting.schedule_get(request.user, pk)
+        if request.POST.get("confirm") != "yes":
+            return redirect("stakeholders:schedule-send-now", pk=schedule.pk)
         run = reporting.send_now(schedule)
         if run.status == RunStatus.SENT:
             messages.success(request, f"Sent to {', '.join(run.recipients)}.")

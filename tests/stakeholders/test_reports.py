@@ -336,8 +336,15 @@ def test_archive_viewers_see_only_their_stakeholders_runs(two_vendors, client, v
     for name in ("run-detail", "run-html", "run-pdf"):
         assert client.get(reverse(f"stakeholders:{name}", args=[run_b.pk])).status_code == 404
     assert client.get(reverse("stakeholders:schedule-list")).status_code == 404
+    url = reverse("stakeholders:schedule-send-now", args=[run_a.schedule_id])
+    assert client.get(url).status_code in (403, 404)  # a viewer sends nothing
     client.force_login(manager)
-    response = client.post(reverse("stakeholders:schedule-send-now", args=[run_a.schedule_id]))
+    # "Send now" first says what goes to whom; a POST without the confirmation sends nothing.
+    page = client.get(url).content.decode()
+    assert "ops@vendor-a.example" in page and "Send to 1 person" in page
+    response = client.post(url)
+    assert response.status_code == 302 and response["Location"] == url and not mail.outbox
+    response = client.post(url, {"confirm": "yes"})
     assert response.status_code == 302 and len(mail.outbox) == 1
 
 

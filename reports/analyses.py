@@ -25,6 +25,7 @@ from .analysis import forecast as fc
 from .analysis.kpis import service_level_curve, wait_percentiles
 from .models import Forecast
 from .selectors import (
+    DAILY_GRANULARITIES,
     MIXED_UNITS,
     TIME_AVERAGES,
     bucket_totals,
@@ -180,6 +181,9 @@ def kpi_report(scope, centre, start, end, granularity="day", by=(), *,
     cols = ["period_start", *by, *TABLE_KPIS, "sl_basis",
             *[c for c in frame.columns if c.startswith("service_level__")]]
     table = records(frame[cols])
+    if granularity in DAILY_GRANULARITIES:  # a day, week or month is a date, not "00:00"
+        for row in table:
+            row["period_start"] = row["period_start"][:10]
     targeted = [m for m in TABLE_KPIS if any(m in t for t in found)]
     for row, targets in zip(table, found, strict=True):
         for m in targeted:

@@ -241,3 +241,13 @@ def test_fine_granularity_over_a_long_period_is_refused_by_field(manager_client,
     assert 'class="chart"' not in html
     ok = manager_client.get(reverse("reports:kpis"), {**PERIOD, "granularity": "15min"})
     assert 'class="chart"' in ok.content.decode()
+
+
+def test_daily_rows_read_as_dates_and_interval_rows_keep_their_time(manager_client, data):
+    daily = manager_client.get(reverse("reports:kpis"), PERIOD).context["report"]
+    assert daily["tables"]["kpis"][0]["period_start"] == "2026-02-02"
+    html = manager_client.get(reverse("reports:kpis"), PERIOD).content.decode()
+    assert "<td>2026-02-02</td>" in html and "2026-02-02 00:00" not in html
+    hourly = manager_client.get(reverse("reports:kpis"), {**PERIOD, "granularity": "hour"})
+    assert hourly.context["report"]["tables"]["kpis"][0]["period_start"].startswith(
+        "2026-02-02T08:00")

@@ -14,7 +14,7 @@ from contactmis.selectors import centre_current
 from pathways.constants import Channel
 
 from .analysis.kpis import SL_VARIANTS
-from .selectors import channel_kpi_frame
+from .selectors import channel_kpi_frame, kpi_frame
 from .semantics import frame_targets
 from .vocabulary import fmt, is_missing
 
@@ -32,6 +32,60 @@ def _channel_line(label, row, targets) -> str:
     if not is_missing(row["aht_s"]):
         parts.append(f"AHT {fmt('aht_s', row['aht_s'])}")
     return "; ".join(parts) + "."
+
+
+SPARK_DAYS = 28
+SPARK_W, SPARK_H = 120, 32
+
+
+def _spark(values: list, floor: float) -> str:
+    """An SVG path through daily values (0..1 on [floor, 1]); a day without data breaks the
+    line — a gap is not drawn as zero. A day alone between gaps is a dot."""
+    step = SPARK_W / max(1, len(values) - 1)
+    runs, run = [], []
+    for i, v in enumerate(values):
+        if v is None:
+            runs, run = runs + [run] if run else runs, []
+            continue
+        y = SPARK_H - (min(1.0, max(floor, v)) - floor) / (1 - floor) * SPARK_H
+        run.append(f"{i * step:.1f},{y:.1f}")
+    runs += [run] if run else []
+    return " ".join("M" + " L".join(r) if len(r) > 1 else f"M{r[0]} h0.1" for r in runs)
+
+
+def _tiles(request, centre, frame, targets, start, end) -> list[dict]:
+    """A tile per channel: service level at its own threshold, the plan's target and the gap
+    to it, and a sparkline of the daily service level over the last four weeks."""
+    labels = dict(Channel.choices)
+    first = end - dt.timedelta(days=SPARK_DAYS)
+    daily = kpi_frame(request.scope, centre, first, end, "day", ["channel"])
+    days = [first + dt.timedelta(days=i) for i in range(SPARK_DAYS)]
+    tiles = []
+    for (_, row), found in zip(frame.iterrows(), targets, strict=True):
+        mine = daily[daily["channel"] == row["channel"]]
+        by_day = {ts.date(): (None if is_missing(v) else float(v))
+                  for ts, v in zip(mine["period_start"], mine["service_level"], strict=True)}
+        values = [by_day.get(d) for d in days]
+        target = found.get("service_level")
+        sl = None if is_missing(row["service_level"]) else float(row["service_level"])
+        present = [v for v in values if v is not None]
+        floor = max(0.0, min([*present, sl if sl is not None else 1.0,
+                              float(target.value) if target else 1.0]) - 0.05)
+        floor = min(floor, 0.9)
+        tile = {"label": labels.get(row["channel"], row["channel"]),
+                "value": fmt("service_level", row["service_level"]),
+                "basis": row["sl_basis"], "offered": int(row["offered"]),
+                "spark": _spark(values, floor), "days_with_data": len(present),
+                "rag": "", "target": "", "gap": "", "target_y": None}
+        if target is not None and sl is not None:
+            gap = (sl - float(target.value)) * 100
+            tile.update(target=fmt("service_level", target.value),
+                        gap=f"{abs(gap):.1f} pts {'above' if gap >= 0 else 'below'} target",
+                        rag="ok" if target.met(sl) else "warn",
+                        target_y=round(SPARK_H - (float(target.value) - floor) / (1 - floor)
+                                       * SPARK_H, 1))
+        tiles.append(tile)
+    return tiles
 
 
 def home_panel(request):
@@ -52,6 +106,8 @@ def home_panel(request):
     variant = frame.attrs["resolution"].periods[-1].params.sl_variant
     return {
         "title": "Last 7 days",
+        "tiles": _tiles(request, centre, frame, targets, start, end),
+        "spark_w": SPARK_W, "spark_h": SPARK_H, "spark_days": SPARK_DAYS,
         "lines": [*lines, f"Service level = {SL_VARIANTS[variant]}, T per queue as its "
                   "measurements are configured; targets from the business plan."],
         "link": f"{reverse('reports:kpis')}?start={start}&end={end}&by=channel",

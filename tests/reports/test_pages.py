@@ -251,3 +251,27 @@ def test_daily_rows_read_as_dates_and_interval_rows_keep_their_time(manager_clie
     hourly = manager_client.get(reverse("reports:kpis"), {**PERIOD, "granularity": "hour"})
     assert hourly.context["report"]["tables"]["kpis"][0]["period_start"].startswith(
         "2026-02-02T08:00")
+
+
+def test_home_tiles_show_each_channel_against_its_target_with_a_sparkline(
+        manager_client, centre, time_machine):
+    from tests.stakeholders.factories import business_plan
+
+    time_machine.move_to(dt.datetime(2026, 2, 20, 12, 0, tzinfo=dt.UTC))
+    _calls_and_emails(centre)
+    calls = Queue.objects.get(code="Q1")
+    interval_row(centre, calls, dt.datetime(2026, 2, 10, 9, 0, tzinfo=centre.tz))
+    business_plan(centre, dt.date(2026, 2, 20), [("service_level", 80, None)])
+    panel = next(p for p in manager_client.get("/").context["panels"] if p.get("tiles"))
+    tiles = {t["label"]: t for t in panel["tiles"]}
+    voice, mail = tiles["Voice"], tiles["E-mail"]
+    # 18 Feb only in the last 7 days: 6 of 9 within 20 s (one short abandon left out).
+    assert (voice["value"], voice["basis"], voice["target"]) == ("66.7 %", "20 s", "80.0 %")
+    assert (voice["gap"], voice["rag"]) == ("13.3 pts below target", "warn")
+    assert (mail["value"], mail["basis"], mail["gap"], mail["rag"]) == (
+        "100.0 %", "24 h", "20.0 pts above target", "ok")
+    # Two days with data in four weeks: two separate dots, the days between are not zeros.
+    assert voice["days_with_data"] == 2 and voice["spark"].count("M") == 2
+    assert "L" not in voice["spark"] and voice["spark"].count("h0.1") == 2  # dots
+    html = manager_client.get("/").content.decode()
+    assert 'class="sparkline"' in html and "13.3 pts below target" in html

@@ -69,3 +69,40 @@ def test_branching_pathway_map_has_no_overlapping_labels(page, live_server, logi
     assert "1,200 contacts" in text and "640 contacts" in text
     assert "Wait over 5 minutes · 12" in text and "Complaint · 9" in text
     screenshot("pathway-branching")
+
+
+def test_a_wide_map_fits_its_card_and_zooms_and_pans(page, live_server, login, manager,
+                                                     screenshot):
+    """The demo's inbound map was 2,627 px wide in a 1,088 px box: it opens fitted, "+" zooms
+    in (the box then scrolls and drags), "Fit" brings it back."""
+    from contactmis.models import Centre
+
+    pw = _build(Centre.objects.create(name="Centre", time_zone="Europe/London"))
+    login("manager", "manager-pass-2026")
+    page.set_viewport_size({"width": 900, "height": 900})
+    page.goto(f"{live_server.url}/pathways/{pw.pk}/")
+
+    def widths():
+        return page.eval_on_selector(
+            ".diagram-wrap", "w => [w.clientWidth, w.querySelector('svg').getBoundingClientRect()"
+            ".width, w.scrollWidth]")
+
+    box, svg, scroll = widths()
+    assert svg <= box + 1 and scroll <= box + 1  # fitted: nothing hidden to the right
+    assert page.locator(".diagram-tools").inner_text().strip().endswith("fitted")
+    for _ in range(4):
+        page.get_by_role("button", name="+").click()
+    box, svg, scroll = widths()
+    assert svg > box and scroll > box
+    assert page.locator(".diagram-wrap.zoomed").count() == 1
+    before = page.eval_on_selector(".diagram-wrap", "w => w.scrollLeft")
+    wrap = page.locator(".diagram-wrap").bounding_box()
+    page.mouse.move(wrap["x"] + 300, wrap["y"] + 100)
+    page.mouse.down()
+    page.mouse.move(wrap["x"] + 100, wrap["y"] + 100)
+    page.mouse.up()
+    assert page.eval_on_selector(".diagram-wrap", "w => w.scrollLeft") > before  # dragged
+    screenshot("pathway-zoomed")
+    page.get_by_role("button", name="Fit").click()
+    box, svg, scroll = widths()
+    assert svg <= box + 1

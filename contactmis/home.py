@@ -1,8 +1,8 @@
 """Home-page panels contributed by the apps.
 
 Each app may offer ``<app>.home.home_panel(request)`` returning a dict (title, body lines, a link,
-a status of ``ok``/``warn``/``fail``/``empty``) or ``None``. The project package only collects them,
-so it never imports a higher app by name.
+a status of ``ok``/``warn``/``fail``/``empty``, ``wide`` to lead across the page) or ``None``.
+The project package only collects them, so it never imports a higher app by name.
 """
 import logging
 from importlib import import_module
@@ -25,4 +25,5 @@ def home_panels(request):
         panel = module.home_panel(request)
         if panel:
             panels.extend(panel if isinstance(panel, list) else [panel])
-    return panels
+    # Wide panels (the service against target) lead, across the page.
+    return sorted(panels, key=lambda p: not p.get("wide"))

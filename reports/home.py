@@ -35,7 +35,7 @@ def _channel_line(label, row, targets) -> str:
 
 
 SPARK_DAYS = 28
-SPARK_W, SPARK_H = 120, 32
+SPARK_W, SPARK_H = 200, 36
 
 
 def _spark(values: list, floor: float) -> str:
@@ -105,7 +105,7 @@ def home_panel(request):
                                                           strict=True) for m in t if m in r]
     variant = frame.attrs["resolution"].periods[-1].params.sl_variant
     return {
-        "title": "Last 7 days",
+        "title": "Last 7 days", "wide": True,
         "tiles": _tiles(request, centre, frame, targets, start, end),
         "spark_w": SPARK_W, "spark_h": SPARK_H, "spark_days": SPARK_DAYS,
         "lines": [*lines, f"Service level = {SL_VARIANTS[variant]}, T per queue as its "

@@ -27,7 +27,6 @@ from .models import Forecast
 from .selectors import (
     DAILY_GRANULARITIES,
     MIXED_UNITS,
-    TIME_AVERAGES,
     bucket_totals,
     flow_frame,
     interval_frame,
@@ -135,11 +134,12 @@ def kpi_report(scope, centre, start, end, granularity="day", by=(), *,
                        ("abandon_rate", "Abandon rate = (abandoned − short) / (offered − short)"),
                        ("asa_s", "ASA = Σ wait of answered / answered"),
                        ("aht_s", "AHT = (talk + hold + ACW) / handled")):
-        if kpi not in TIME_AVERAGES:
+        if kpi != "asa_s":
             result["charts"].append(_chart(kpi, charts.kpi_time_series(
                 shown, kpi, series=series, target=single_target(found, kpi), definition=label)))
             continue
-        # Channels answered in seconds and in hours never share an axis: one chart each.
+        # Waits of channels answered in seconds and in hours never share an axis: one chart
+        # each. (Handling times are minutes for every channel: one chart.)
         for suffix, part, in_hours in _by_time_basis(shown, series, frame):
             targets = [t for t, slow in zip(found, _row_is_slow(frame), strict=True)
                        if slow == in_hours]
@@ -193,7 +193,8 @@ def kpi_report(scope, centre, start, end, granularity="day", by=(), *,
     result["targets"] = records(pva)
     result["tables"]["targets"] = records(pva.drop(columns=["attainment"]))
     breaches = interpret.rank(interpret.breach_findings(
-        pva.assign(period_start=pva["period_start"].astype(str).str[:16]),
+        pva.assign(period_start=pva["period_start"].astype(str).str[
+            :10 if granularity in DAILY_GRANULARITIES else 16]),
         ["period_start", *by], figure="KPIs by period"), limit=None)
     found_text = breaches[:5]
     for kpi in sorted(set(pva["kpi"])):

@@ -34,6 +34,8 @@ urlpatterns += [
     path("widgets/<int:pk>/export.<str:fmt>", dashboards.WidgetExportView.as_view(),
          name="widget-export"),
     path("widgets/<int:pk>/drill/", dashboards.WidgetDrillView.as_view(), name="widget-drill"),
+    path("widgets/<int:pk>/drill/contacts/<int:contact_id>/",
+         dashboards.ContactJourneyView.as_view(), name="widget-contact"),
     path("wallboard/", dashboards.WallboardView.as_view(), name="wallboard"),
 ]
 

@@ -7,24 +7,31 @@ it) and every figure is computed within the dashboard's stakeholder scope; a que
 outside that scope is a 404 too.
 """
 import json
+from datetime import timedelta
+from zoneinfo import ZoneInfo
 
+import pandas as pd
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import slugify
 from django.views import View
 
 from contactmis.params import BoundedDateTimeField, id_field, page_param
 from contactmis.roles import can_read_all, is_manager
 from contactmis.scope import Scope
+from contactmis.selectors import centre_current
+from measurements.models import Contact
 from reports import exports
 from reports.vocabulary import METRICS
 
-from .. import selectors, services
+from .. import drill, selectors, services
 from ..constants import Breakdown, WidgetKind
 from ..forms import DashboardForm, WidgetForm
 from ..models import Widget
@@ -230,8 +237,11 @@ class WidgetExportView(View):
 
 
 class WidgetDrillView(View):
-    """The intervals and contacts behind a widget, or behind one point of it (``at``: the local
-    start of the bucket clicked; ``key``: the breakdown value of the series clicked)."""
+    """The drill path behind a widget, or behind one point of it (``at``: the local start of
+    the bucket clicked, ``grain`` its size — the chart's own granularity when absent; ``key``:
+    the breakdown value of the series clicked): the span one level finer, each row a link one
+    level down, then its contacts (paged; ``abandoned``, ``waited_over``, ``agent``, ``sort``)
+    and, for spans of a day or less, the interval rows. ``export=csv``: the contacts listed."""
 
     def get(self, request, pk):
         widget = selectors.widget_get(request.user, pk)
@@ -241,18 +251,87 @@ class WidgetDrillView(View):
             queue = selectors.scope_queue_get(scope, request.GET["key"])
         now = timezone.now()
         result = widget_result(widget, scope, now, queue=queue)
-        tz = selectors.centre_time_zone()
+        tz = ZoneInfo(selectors.centre_time_zone())
         start, end = result.period.start, result.period.end
         at = page_param(request, "at", BoundedDateTimeField())
+        grain = page_param(request, "grain", forms.ChoiceField(
+            choices=[(g, g) for g in drill.LEVELS]))
         if at is not None:
-            start, end = selectors.bucket_span(at, _drill_grain(widget), tz)
+            start, end = drill.bucket(at, grain or _drill_grain(widget), tz)
         behind = widget_scope(widget, scope)  # the rows behind the figure: its channels only
+        agents = drill.agents_in(behind, start, end)
+        filters = drill.ContactFilter(
+            abandoned=page_param(request, "abandoned", forms.BooleanField(required=False))
+            or False,
+            waited_over_s=page_param(request, "waited_over", forms.IntegerField(
+                min_value=0, max_value=7 * 86400)),
+            agent=page_param(request, "agent", forms.ModelChoiceField(queryset=agents)),
+            sort=page_param(request, "sort", forms.ChoiceField(
+                choices=[(k, k) for k in drill.SORTS])) or "arrived")
+        listed = drill.contacts(behind, start, end, queue, filters)
+        if page_param(request, "export", forms.ChoiceField(choices=[("csv", "CSV")])):
+            return _contacts_csv(widget, listed, start, end)
+        page = drill.contacts_page(listed, page_param(request, "page", forms.IntegerField(
+            min_value=1, max_value=10**6)) or 1)
+        rows_grain, rows = drill.breakdown(behind, _centre(), start,
+                                           end, queue)
+        keep = request.GET.copy()
+        for name in ("at", "grain", "page", "export"):
+            keep.pop(name, None)
         return render(request, "stakeholders/widget_drill.html", {
             "widget": widget, "result": result, "scope": scope, "queue": queue,
-            "start": start, "end": end, "limit": selectors.DRILL_LIMIT,
-            "intervals": selectors.drill_intervals(behind, start, end, queue),
-            "contacts": selectors.drill_contacts(behind, start, end, queue),
+            "start": start, "end": end, "rows": rows, "rows_grain": rows_grain,
+            "rows_words": drill.LEVEL_WORDS.get(rows_grain, ""),
+            "crumbs": drill.crumbs(start, end, tz), "keep": keep.urlencode(),
+            "page": page, "filters": filters, "agents": agents, "sorts": drill.SORTS,
+            "limit": selectors.DRILL_LIMIT,
+            "intervals": selectors.drill_intervals(behind, start, end, queue)
+            if (end - start) <= timedelta(hours=25) else [],
+            "contacts": page.object_list,
         })
+
+
+def _centre():
+    centre = centre_current()
+    if centre is None:
+        raise Http404("No contact centre is set up yet.")
+    return centre
+
+
+class ContactJourneyView(View):
+    """One contact behind a widget: its legs across IVR, queues, agents, transfers and
+    escalations, and its survey answers (404 outside the dashboard's scope)."""
+
+    def get(self, request, pk, contact_id):
+        widget = selectors.widget_get(request.user, pk)
+        behind = widget_scope(widget, selectors.dashboard_scope(widget.dashboard))
+        contact = get_object_or_404(Contact.objects.restrict(behind).select_related("queue"),
+                                    pk=contact_id)
+        legs, surveys = drill.journey(behind, contact)
+        back = request.GET.get("back", "")
+        if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+            back = ""
+        return render(request, "stakeholders/contact_journey.html", {
+            "widget": widget, "contact": contact, "legs": legs, "surveys": surveys,
+            "back": back})
+
+
+def _contacts_csv(widget, listed, start, end):
+    frame = pd.DataFrame.from_records(
+        [{"arrived": c.arrived_at.astimezone(start.tzinfo).strftime("%Y-%m-%d %H:%M:%S"),
+          "contact": c.external_id, "queue": str(c.queue or ""), "channel": c.channel,
+          "type": c.contact_type, "segment": c.customer_segment, "outcome": c.outcome,
+          "wait_in_queue_s": c.queue_wait_s, "first_agent": c.first_agent or ""}
+         for c in listed.iterator()],
+        columns=["arrived", "contact", "queue", "channel", "type", "segment", "outcome",
+                 "wait_in_queue_s", "first_agent"])
+    body = exports.to_csv(frame, [f"Contacts behind “{widget.title}”",
+                                  f"{start:%d %b %Y %H:%M} – {end:%d %b %Y %H:%M} "
+                                  f"({start.tzinfo})"])
+    response = HttpResponse(body, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = (f'attachment; filename="contacts-{slugify(widget.title)}'
+                                       f'-{start:%Y%m%d%H%M}.csv"')
+    return response
 
 
 def _drill_grain(widget):

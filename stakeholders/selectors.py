@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pandas as pd
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.http import Http404
 
 from contactmis.roles import can_read_all
@@ -137,9 +137,11 @@ DRILL_LIMIT = 500
 
 
 def drill_intervals(scope, start_utc, end_utc, queue=None, limit=DRILL_LIMIT):
-    """The interval rows (within ``scope``) whose interval started in ``[start_utc, end_utc)``."""
+    """The interval rows (within ``scope``) whose interval started in ``[start_utc, end_utc)``
+    and counted something (an IVR menu option nobody chose is not a row worth reading)."""
     qs = (IntervalStat.objects.restrict(scope)
           .filter(interval_start__gte=start_utc, interval_start__lt=end_utc)
+          .filter(Q(offered__gt=0) | Q(handled__gt=0) | Q(ivr_sessions__gt=0))
           .select_related("queue").order_by("interval_start", "queue__code", "pk"))
     if queue is not None:
         qs = qs.filter(queue=queue)

@@ -57,7 +57,7 @@ def kpi_time_series(frame: pd.DataFrame, kpi: str, x: str = "period_start",
     """A KPI over time, one line per ``series`` value, with the target line and an optional
     tolerance ``band`` (low, high). Empty KPIs are gaps, not zeros."""
     fig = go.Figure()
-    groups = frame.groupby(series, sort=True) if series else [(None, frame)]
+    groups = frame.groupby(series, sort=True, observed=True) if series else [(None, frame)]
     for name, g in groups:
         fig.add_trace(go.Scatter(
             x=g[x], y=g[kpi], mode="lines+markers", name=str(name) if name is not None else

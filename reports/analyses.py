@@ -268,11 +268,23 @@ def _mixed_notes(frame: pd.DataFrame) -> list[str]:
 
 
 def _closed_days(centre, start, end) -> dict:
-    """The centre's closed days in [start, end): date → name (closed, not a gap in the data)."""
+    """Days in [start, end) the centre was closed, date → name: its closed days (bank holidays,
+    closures: named) and the weekdays its opening hours leave closed (no name). A closed day
+    without rows is closed, not a gap in the data."""
     from measurements.models import ClosedDay
 
-    return dict(ClosedDay.objects.filter(centre=centre, date__gte=start, date__lt=end)
-                .values_list("date", "name"))
+    hours = (centre.opening_hours or {}) if centre is not None else {}
+    closed = {}
+    if hours:
+        day = start
+        while day < end:
+            if not hours.get(str(day.weekday())):
+                closed[day] = ""
+            day += dt.timedelta(days=1)
+    for day, name in ClosedDay.objects.filter(centre=centre, date__gte=start, date__lt=end
+                                              ).values_list("date", "name"):
+        closed[day] = name or "closed day"
+    return closed
 
 
 def _today(centre) -> dt.date:

@@ -94,46 +94,58 @@ def _span_text(first, last) -> str:
     return f"{_day(first)} {first.year} – {_day(last)} {last.year}"
 
 
-def gap_spans(daily: pd.Series, closed=()) -> list[tuple[pd.Timestamp, pd.Timestamp, int]]:
-    """Runs of consecutive days without data (closed days excluded): ``(first, last, days)``."""
-    status = day_status(daily, closed)
-    gap = (status == "no_data").to_numpy()
+def gap_spans(daily: pd.Series, closed=()) -> list[tuple[pd.Timestamp, pd.Timestamp, int, int]]:
+    """Runs of consecutive days without data: ``(first, last, days without data, closed days
+    inside)``. A run starts and ends on a day without data; closed days inside it (a Sunday in a
+    missing month) are counted apart, and closed days alone make no run."""
+    status = day_status(daily, closed).to_numpy()
     spans, run = [], None
-    for day, missing in zip(daily.index, gap, strict=True):
-        if missing:
-            run = [day, day] if run is None else [run[0], day]
-        elif run is not None:
+    for i, st in enumerate(status):
+        if st == "no_data":
+            run = [i, i] if run is None else [run[0], i]
+        elif st == "data" and run is not None:
             spans.append(run)
             run = None
     if run is not None:
         spans.append(run)
-    return [(a, b, (b - a).days + 1) for a, b in spans]
+    out = []
+    for a, b in spans:
+        inside = status[a: b + 1]
+        out.append((daily.index[a], daily.index[b], int((inside == "no_data").sum()),
+                    int((inside == "closed").sum())))
+    return out
 
 
 def gaps_text(daily: pd.Series, closed=()) -> str:
     """The gaps in words: "11 Jan – 12 Jan 1999 (2 days), 1 Aug – 31 Aug 1999 (31 days)"
-    ("" without gaps)."""
-    return ", ".join(f"{_span_text(a, b)} ({n} day{'s' if n > 1 else ''})"
-                     for a, b, n in gap_spans(daily, closed))
+    ("" without gaps); closed days inside a gap are said: "(27 days, 4 closed)"."""
+    return ", ".join(f"{_span_text(a, b)} ({n} day{'s' if n > 1 else ''}"
+                     + (f", {shut} closed" if shut else "") + ")"
+                     for a, b, n, shut in gap_spans(daily, closed))
 
 
 def gap_caveats(daily: pd.Series, closed=None) -> list[str]:
     """The gaps of ``daily`` named in words, e.g. "No data for 1 Aug – 31 Aug 1999 (31 days);
-    excluded from means", and the closed days ("Closed on 25 Dec 2026 (Christmas); …").
-    ``closed`` maps closed dates to their names (or is a set of dates)."""
+    excluded from means", and the named closed days outside them ("Closed on 25 Dec 2026
+    (Christmas); …"). ``closed`` maps closed dates to their names (a day closed by the weekly
+    opening hours has no name and is not listed), or is a set of dates."""
     closed = closed or {}
     out = []
     spans = gaps_text(daily, closed)
     if spans:
         out.append(f"No data for {spans}; excluded from means")
+    names = closed if isinstance(closed, dict) else {}
     status = day_status(daily, closed)
-    shut = [d for d in daily.index[status.to_numpy() == "closed"]]
-    if shut:
-        names = closed if isinstance(closed, dict) else {}
-        parts = []
-        for d in shut:
-            name = names.get(d.date(), "") or names.get(d, "")
-            parts.append(_span_text(d, d) + (f" ({name})" if name else ""))
+    inside = set()
+    for a, b, _, _ in gap_spans(daily, closed):
+        inside |= set(pd.date_range(a, b))
+    parts = []
+    for d in daily.index[status.to_numpy() == "closed"]:
+        name = names.get(d.date(), "") if names else ""
+        if d in inside or (names and not name):
+            continue
+        parts.append(_span_text(d, d) + (f" ({name})" if name else ""))
+    if parts:
         out.append("Closed on " + ", ".join(parts) + "; not a gap in the data, and left out "
                    "of the means")
     return out

@@ -67,11 +67,18 @@ def test_gaps_and_closed_days_are_named_apart():
     assert patterns.gap_caveats(daily) == [
         "No data for 1 Aug – 31 Aug 1999 (31 days); excluded from means"
     ]
-    with_holiday = patterns.gap_caveats(daily, {D(1999, 8, 15): "Bank holiday"})
-    assert with_holiday == [
-        "No data for 1 Aug – 14 Aug 1999 (14 days), 16 Aug – 31 Aug 1999 (16 days); "
-        "excluded from means",
-        "Closed on 15 Aug 1999 (Bank holiday); not a gap in the data, and left out of the means",
+    # A closed day inside a gap is counted apart; a named closed day elsewhere is named; a day
+    # closed by the weekly opening hours (no name) is not listed.
+    days = daily.dropna().drop([pd.Timestamp("1999-09-06"), pd.Timestamp("1999-09-12")])
+    holes = patterns.daily_series(frame_of(dict(zip(days.index.date, days, strict=True))))
+    closed = {D(1999, 8, 15): "Bank holiday", D(1999, 9, 6): "Labour day", D(1999, 9, 12): ""}
+    assert patterns.gap_caveats(holes, closed) == [
+        "No data for 1 Aug – 31 Aug 1999 (30 days, 1 closed); excluded from means",
+        "Closed on 6 Sep 1999 (Labour day); not a gap in the data, and left out of the means",
+    ]
+    assert patterns.gap_caveats(holes) == [
+        "No data for 1 Aug – 31 Aug 1999 (31 days), 6 Sep 1999 (1 day), 12 Sep 1999 (1 day); "
+        "excluded from means"
     ]
     status = patterns.day_status(daily, {D(1999, 8, 15)})
     assert status[pd.Timestamp("1999-08-15")] == "closed"
@@ -380,3 +387,43 @@ def test_accuracy_is_measured_over_intervals_with_data_only():
     assert acc["offered"].iloc[:24].notna().all() and acc["offered"].iloc[24:].isna().all()
     # Day one: one hour right, 23 hours forecast 5 where 0 arrived; day two has no data.
     assert acc.attrs["wape"] == pytest.approx(23 * 5 / 5)
+
+
+# --- the patterns API: gaps, closed days and weekly closures apart ---------------------------
+
+
+@pytest.mark.django_db
+def test_patterns_api_tells_gaps_from_closed_days(centre, manager):
+    from rest_framework.test import APIClient
+
+    from measurements.models import ClosedDay, IntervalStat
+    from pathways.models import Queue
+    from tests.stakeholders.factories import interval_rows
+
+    queue = Queue.objects.create(centre=centre, code="S", name="Sales")
+    # 1–18 November 2026; the default opening hours close the centre on Sundays (no rows).
+    interval_rows(centre, queue, 18, D(2026, 11, 18))
+    IntervalStat.objects.filter(local_date__in=[D(2026, 11, 10), D(2026, 11, 11)]).delete()
+    ClosedDay.objects.create(centre=centre, date=D(2026, 11, 11), name="Site move")
+    api = APIClient()
+    api.force_authenticate(manager)
+    body = api.get("/api/v1/analysis/patterns/", {"start": "2026-11-01", "end": "2026-11-19"})
+    body = body.json()
+    status = {d["date"]: (d["status"], d["offered"]) for d in body["daily"]}
+    assert len(status) == 18
+    assert status["2026-11-10"] == ("no_data", None)
+    assert status["2026-11-11"] == ("closed", None)
+    assert status["2026-11-08"] == ("closed", None)  # a Sunday
+    assert status["2026-11-09"][0] == "data" and status["2026-11-09"][1] > 0
+    assert body["gaps"] == [
+        "No data for 10 Nov 2026 (1 day); excluded from means",
+        "Closed on 11 Nov 2026 (Site move); not a gap in the data, and left out of the means",
+    ]
+    weekday = {w["weekday_name"]: w for w in body["weekday"]}
+    assert weekday["Sun"]["days_closed"] == 3 and weekday["Sun"]["mean_per_day"] is None
+    assert weekday["Tue"]["days_without_data"] == 1 and weekday["Tue"]["days_with_data"] == 2
+    assert weekday["Wed"]["days_closed"] == 1 and weekday["Wed"]["days_with_data"] == 2
+    tuesdays = [
+        v for d, (st, v) in status.items() if st == "data" and D.fromisoformat(d).weekday() == 1
+    ]
+    assert weekday["Tue"]["mean_per_day"] == pytest.approx(sum(tuesdays) / len(tuesdays))

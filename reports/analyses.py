@@ -27,6 +27,7 @@ from .models import Forecast
 from .selectors import (
     MIXED_UNITS,
     bucket_totals,
+    closed_days,
     flow_frame,
     interval_frame,
     kpi_frame,
@@ -267,26 +268,6 @@ def _mixed_notes(frame: pd.DataFrame) -> list[str]:
     return notes
 
 
-def _closed_days(centre, start, end) -> dict:
-    """Days in [start, end) the centre was closed, date → name: its closed days (bank holidays,
-    closures: named) and the weekdays its opening hours leave closed (no name). A closed day
-    without rows is closed, not a gap in the data."""
-    from measurements.models import ClosedDay
-
-    hours = (centre.opening_hours or {}) if centre is not None else {}
-    closed = {}
-    if hours:
-        day = start
-        while day < end:
-            if not hours.get(str(day.weekday())):
-                closed[day] = ""
-            day += dt.timedelta(days=1)
-    for day, name in ClosedDay.objects.filter(centre=centre, date__gte=start, date__lt=end
-                                              ).values_list("date", "name"):
-        closed[day] = name or "closed day"
-    return closed
-
-
 def _today(centre) -> dt.date:
     """The centre's local date now (days after it have not happened: they are not gaps)."""
     from django.utils import timezone
@@ -322,7 +303,7 @@ def pattern_report(scope, centre, start, end) -> dict:
         return result
     today = _today(centre)
     until = min(end, today + dt.timedelta(days=1))
-    closed = _closed_days(centre, start, until)
+    closed = closed_days(centre, start, until)
     prof = patterns.intraday_profile(frame, "offered", 30)
     prof["weekday_name"] = pd.Categorical(prof["weekday"].map(dict(enumerate(patterns.WEEKDAYS))),
                                           categories=patterns.WEEKDAYS, ordered=True)
@@ -583,7 +564,10 @@ def backtest_report(scope, centre, history_start, history_end, holdout_weeks=2, 
                            queue_ids=[queue.pk] if queue else None)
     if frame.empty or frame["offered"].sum() == 0:
         return {"empty": True, "summary": [], "folds": []}
-    grid = fc.complete_grid(frame[["period_start", "offered", "handled", "handle_s"]])
+    # Days without data are gaps in the history (NaN), closed days are zeros.
+    grid = fc.complete_grid(frame[["period_start", "offered", "handled", "handle_s"]],
+                            start=history_start, end=history_end,
+                            closed=closed_days(centre, history_start, history_end))
     bt = fc.backtest(grid, holdout_weeks=holdout_weeks)
     return {"empty": bt.folds.empty, "summary": records(bt.summary), "folds": records(bt.folds)}
 

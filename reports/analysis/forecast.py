@@ -13,8 +13,9 @@ The history frame has one row per interval: ``period_start`` (naive local time o
 Gaps are not zeros: on the history grid a day with no data at all is NaN in every interval (an
 interval without a row on a day that has data is a real 0). Holt-Winters fits daily totals in
 which a gap day is imputed — for the fit only — by the mean of the same weekday over the days
-with data; the intraday shape, the seasonal naive week and AHT read only intervals with data;
-accuracy is measured over intervals with data only.
+with data (a weekday with no data in the whole history is taken as closed: 0); closed days
+given to :func:`complete_grid` are zeros, not gaps; the intraday shape, the seasonal naive week
+and AHT read only intervals with data; accuracy is measured over intervals with data only.
 """
 from __future__ import annotations
 
@@ -36,12 +37,12 @@ class Backtest:
     detail: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)
 
 
-def complete_grid(history: pd.DataFrame, interval_min: int = 15, start=None, end=None
-                  ) -> pd.DataFrame:
+def complete_grid(history: pd.DataFrame, interval_min: int = 15, start=None, end=None,
+                  closed=()) -> pd.DataFrame:
     """Reindex to every interval of the local days from ``start`` (default: the first day with
     data) to before ``end`` (default: after the last). An interval without a row on a day that
-    has data is 0 (nothing arrived); every interval of a day with no data at all is NaN — a gap,
-    not zero traffic."""
+    has data, or on a ``closed`` day (the centre was shut), is 0 (nothing arrived); every
+    interval of any other day with no data at all is NaN — a gap, not zero traffic."""
     h = history.copy()
     h["period_start"] = pd.to_datetime(h["period_start"])
     h = h.groupby("period_start").sum(numeric_only=True)
@@ -50,7 +51,9 @@ def complete_grid(history: pd.DataFrame, interval_min: int = 15, start=None, end
             else h.index.max().normalize() + pd.Timedelta(days=1))
     grid = pd.date_range(first, last, freq=f"{interval_min}min", inclusive="left")
     out = h.reindex(grid).rename_axis("period_start")
-    have = pd.DatetimeIndex(grid).normalize().isin(pd.DatetimeIndex(h.index).normalize())
+    days = pd.DatetimeIndex(grid).normalize()
+    have = days.isin(pd.DatetimeIndex(h.index).normalize()) | days.isin(
+        pd.DatetimeIndex(pd.to_datetime(list(closed))))
     out.loc[have] = out.loc[have].fillna(0)
     return out
 
@@ -96,6 +99,8 @@ def seasonal_naive(grid: pd.DataFrame, horizon_days: int, column: str = "offered
     week = stack.ffill().to_numpy()[-1]
     if np.isnan(week).all():
         raise ValueError("seasonal naive needs at least one week with data.")
+    # An interval of the week with no data in any week (a weekday never open) is closed: 0.
+    week = np.nan_to_num(week, nan=0.0)
     values = np.resize(week, horizon_days * per_day)
     index = pd.date_range(grid.index[-1] + (grid.index[1] - grid.index[0]),
                           periods=horizon_days * per_day, freq=grid.index[1] - grid.index[0])
@@ -116,9 +121,10 @@ def holt_winters_volume(grid: pd.DataFrame, horizon_days: int, column: str = "of
         raise ValueError(f"Holt-Winters needs at least 14 days with data, got {int(have.sum())}.")
     daily = pd.Series(np.where(have, np.nansum(by_day, axis=1), np.nan),
                       index=pd.date_range(grid.index[0], periods=days, freq="D"))
-    # Gap days are imputed for the fit only: the same weekday's mean over the days with data.
+    # Gap days are imputed for the fit only: the same weekday's mean over the days with data; a
+    # weekday with no data in the whole history (never open) is taken as closed (0).
     weekday_mean = daily.groupby(daily.index.day_of_week).transform("mean")
-    daily = daily.fillna(weekday_mean).fillna(daily.mean())
+    daily = daily.fillna(weekday_mean).fillna(0.0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         model = ExponentialSmoothing(daily, trend="add", damped_trend=True, seasonal="add",

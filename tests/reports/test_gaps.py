@@ -427,3 +427,17 @@ def test_patterns_api_tells_gaps_from_closed_days(centre, manager):
         v for d, (st, v) in status.items() if st == "data" and D.fromisoformat(d).weekday() == 1
     ]
     assert weekday["Tue"]["mean_per_day"] == pytest.approx(sum(tuesdays) / len(tuesdays))
+
+
+def test_closed_days_are_zeros_in_the_forecast_history_and_a_weekday_never_open_is_closed():
+    h = history(28, gap=(6, 13, 20, 27))  # every Sunday without rows
+    grid = fc.complete_grid(h, interval_min=60, closed=[D(2026, 1, 11)])
+    assert (grid.loc["2026-01-11", "offered"] == 0).all()
+    assert grid.loc["2026-01-18", "offered"].isna().all()
+    for method in fc.METHODS:
+        out = fc.forecast(grid, 7, method)
+        daily = out.groupby(out["period_start"].dt.normalize())["offered_forecast"].sum()
+        assert out["offered_forecast"].notna().all()
+        by_weekday = dict(zip(daily.index.day_of_week, daily, strict=True))
+        assert by_weekday[6] == pytest.approx(0, abs=1)  # Sunday: closed, not an average day
+        assert by_weekday[1] == pytest.approx(40, rel=0.05)

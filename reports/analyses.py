@@ -28,6 +28,7 @@ from .selectors import (
     DAILY_GRANULARITIES,
     MIXED_UNITS,
     bucket_totals,
+    closed_days,
     flow_frame,
     interval_frame,
     kpi_frame,
@@ -309,14 +310,29 @@ def _mixed_notes(frame: pd.DataFrame) -> list[str]:
     return notes
 
 
+def _today(centre) -> dt.date:
+    """The centre's local date now (days after it have not happened: they are not gaps)."""
+    from django.utils import timezone
+
+    return timezone.localdate(timezone=centre.tz) if centre is not None else \
+        timezone.localdate()
+
+
 def pattern_report(scope, centre, start, end) -> dict:
     """Intraday profile per weekday, weekday × hour heatmap, daily trend with moving average and
-    STL, month-of-year seasonality, peaks and pathway flows (Sankey)."""
+    STL, weekday and month-of-year seasonality, peaks, year over year and pathway flows (Sankey).
+
+    ``daily`` has one record per local day of the period up to today (``date``, ``offered`` —
+    null on a day with no data — and ``status``: data, no_data or closed); ``weekday`` one row per
+    weekday, Monday first, with the mean over the days with data. Days with no data are gaps in
+    every series and mean, and named in ``gaps`` and a caveat."""
     frame = interval_frame(scope, centre, start, end)
     result = {"empty": frame.empty or frame["offered"].sum() == 0,
               "definition": "Offered = contacts that entered a queue, counted in the interval "
-                            "of arrival (centre's local time); profiles are means per day.",
-              "charts": [], "tables": {}, "findings": []}
+                            "of arrival (centre's local time); profiles are means per day with "
+                            "data; days with no data are gaps, not zeros.",
+              "charts": [], "tables": {}, "findings": [], "daily": [], "weekday": [],
+              "gaps": []}
     flows = flow_frame(scope, centre, start, end)
     if not flows.empty:
         sankey = patterns.pathway_flows(flows)
@@ -327,38 +343,54 @@ def pattern_report(scope, centre, start, end) -> dict:
             result["empty"] = False
     if frame.empty or frame["offered"].sum() == 0:
         return result
+    today = _today(centre)
+    until = min(end, today + dt.timedelta(days=1))
+    closed = closed_days(centre, start, until)
     prof = patterns.intraday_profile(frame, "offered", 30)
-    prof["weekday_name"] = prof["weekday"].map(dict(enumerate(patterns.WEEKDAYS)))
+    prof["weekday_name"] = pd.Categorical(prof["weekday"].map(dict(enumerate(patterns.WEEKDAYS))),
+                                          categories=patterns.WEEKDAYS, ordered=True)
     prof["period_start"] = pd.to_datetime("2000-01-01") + pd.to_timedelta(
         prof["local_minute"], unit="min")
     fig = charts.kpi_time_series(prof.rename(columns={"mean_per_day": "offered"}), "offered",
                                  series="weekday_name",
-                                 definition="Mean offered per 30 minutes on each weekday")
+                                 definition="Mean offered per 30 minutes on each weekday "
+                                            "(days with data)")
     fig.update_layout(title={"text": "Intraday profile by weekday"})
     fig.update_xaxes(tickformat="%H:%M")
     result["charts"].append(_chart("profile", fig))
     result["charts"].append(_chart("heatmap", charts.heatmap(
         patterns.weekday_hour_heatmap(frame), "Offered per day: weekday × hour",
-        definition="Mean offered contacts per day in each local hour")))
-    daily = patterns.daily_series(frame)
+        definition="Mean offered contacts per day with data in each local hour")))
+    daily = patterns.daily_series(frame, start=start, end=until)
+    status = patterns.day_status(daily, closed)
+    result["daily"] = [{"date": d.date().isoformat(), "offered": _clean(v),
+                        "status": st} for d, v, st in zip(daily.index, daily.to_numpy(),
+                                                          status.to_numpy(), strict=True)]
+    gaps = patterns.gap_caveats(daily, closed)
+    result["gaps"] = gaps
+    present = daily.notna().sum()
+    ma = patterns.moving_average(daily, 7)
     trend = pd.DataFrame({"period_start": daily.index, "offered": daily.to_numpy(),
-                          "ma7": patterns.moving_average(daily, 7).to_numpy()})
-    fig = charts.kpi_time_series(trend, "offered", definition="Daily offered with 7-day "
-                                 "centred moving average" + (" and STL trend"
-                                                             if len(daily) >= 15 else ""))
+                          "ma7": ma.to_numpy()})
+    fig = charts.kpi_time_series(trend, "offered", definition=(
+        "Daily offered (days with no data are gaps) with 7-day centred moving average of the "
+        "days with data (needs 4 of 7)" + (" and STL trend" if present >= 15 else "")))
     fig.add_scatter(x=trend["period_start"], y=trend["ma7"], name="7-day moving average",
-                    line={"color": charts.COLOURS["forecast"]})
-    if len(daily) >= 15:
+                    connectgaps=False, line={"color": charts.COLOURS["forecast"]})
+    if present >= 15:
         stl = patterns.stl_decomposition(daily)
-        fig.add_scatter(x=stl.index, y=stl["trend"], name="STL trend",
+        fig.add_scatter(x=stl.index, y=stl["trend"], name="STL trend", connectgaps=False,
                         line={"color": charts.COLOURS["secondary"], "dash": "dot"})
     fig.update_layout(title={"text": "Daily volume and trend"})
     result["charts"].append(_chart("trend", fig))
+    weekday = patterns.weekday_means(daily, closed)
+    result["weekday"] = records(weekday)
+    result["tables"]["weekday"] = records(weekday.drop(columns=["weekday"]))
     season = patterns.seasonality(daily)
     result["tables"]["month_of_year"] = records(season["month_of_year"])
     result["tables"]["week_of_year"] = records(season["week_of_year"])
     result["tables"]["peaks"] = records(patterns.peaks(daily, 5))
-    result["tables"]["year_over_year"] = records(patterns.year_over_year(daily))
+    result["tables"]["year_over_year"] = records(patterns.year_over_year(daily, as_of=today))
     anomalies = control.interval_of_week_anomalies(
         frame[["period_start", "weekday", "local_minute", "offered"]], "offered", 8)
     flagged = anomalies[anomalies["anomaly"]].reindex(
@@ -375,12 +407,14 @@ def pattern_report(scope, centre, start, end) -> dict:
                   f"against a usual {worst['baseline']:,.0f} [figure: Interval-of-week "
                   "anomalies].")))
     top = patterns.peaks(daily, 1).iloc[0]
-    result["findings"] = _findings(found + [interpret.Finding(
+    found.append(interpret.Finding(
         importance=40, kind="peak",
         text=(f"The busiest day was {pd.Timestamp(top['at']).date()} with "
               f"{top['value']:,.0f} contacts offered, {top['ratio_to_median']:.1f}× the median "
-              "day [figure: Daily volume and trend]."),
-        figure="Daily volume and trend")])
+              "day with data [figure: Daily volume and trend]."),
+        figure="Daily volume and trend"))
+    found += interpret.caveat_findings(gaps, figure="Daily volume and trend")
+    result["findings"] = _findings(found)
     return result
 
 
@@ -573,7 +607,10 @@ def backtest_report(scope, centre, history_start, history_end, holdout_weeks=2, 
                            queue_ids=[queue.pk] if queue else None)
     if frame.empty or frame["offered"].sum() == 0:
         return {"empty": True, "summary": [], "folds": []}
-    grid = fc.complete_grid(frame[["period_start", "offered", "handled", "handle_s"]])
+    # Days without data are gaps in the history (NaN), closed days are zeros.
+    grid = fc.complete_grid(frame[["period_start", "offered", "handled", "handle_s"]],
+                            start=history_start, end=history_end,
+                            closed=closed_days(centre, history_start, history_end))
     bt = fc.backtest(grid, holdout_weeks=holdout_weeks)
     return {"empty": bt.folds.empty, "summary": records(bt.summary), "folds": records(bt.folds)}
 

@@ -63,7 +63,7 @@ def kpi_time_series(frame: pd.DataFrame, kpi: str, x: str = "period_start",
     label = KPI_LABELS.get(kpi, kpi)
     if in_hours:
         label = label.replace("(s)", "(h)")
-    groups = frame.groupby(series, sort=True) if series else [(None, frame)]
+    groups = frame.groupby(series, sort=True, observed=True) if series else [(None, frame)]
     for name, g in groups:
         fig.add_trace(go.Scatter(
             x=g[x], y=g[kpi] / scale if in_hours else g[kpi], mode="lines+markers",

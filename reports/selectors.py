@@ -609,6 +609,26 @@ def _interval_agent_time(df, scope, centre, start, end, queue_ids):
     return df
 
 
+def closed_days(centre, start: dt.date, end: dt.date) -> dict:
+    """Days in [start, end) the centre was closed, date → name: its closed days (bank holidays,
+    closures: named) and the weekdays its opening hours leave closed (no name). A closed day
+    without rows is closed, not a gap in the data."""
+    from measurements.models import ClosedDay
+
+    hours = (centre.opening_hours or {}) if centre is not None else {}
+    closed = {}
+    if hours:
+        day = start
+        while day < end:
+            if not hours.get(str(day.weekday())):
+                closed[day] = ""
+            day += dt.timedelta(days=1)
+    for day, name in ClosedDay.objects.filter(centre=centre, date__gte=start, date__lt=end
+                                              ).values_list("date", "name"):
+        closed[day] = name or "closed day"
+    return closed
+
+
 def queues_with_contacts(scope, centre, start: dt.date, end: dt.date) -> set[int]:
     """Ids of the queues in ``scope`` that were offered contacts in local days [start, end)."""
     qs = _base(scope, centre, start, end, None, None, daily=True)

@@ -7,7 +7,7 @@ from django.db import transaction
 
 from .analysis import forecast as fc
 from .models import Forecast
-from .selectors import interval_frame
+from .selectors import closed_days, interval_frame
 
 
 class ForecastError(ValueError):
@@ -31,8 +31,11 @@ def forecast_issue(*, scope, centre, history_start: dt.date, history_end: dt.dat
     if frame.empty or frame["offered"].sum() == 0:
         raise ForecastError(f"No contacts offered between {history_start} and {history_end} in "
                             "this scope: nothing to forecast from.")
+    # Days without data are gaps in the history (NaN, not zero traffic); closed days are zeros.
     grid = fc.complete_grid(frame[["period_start", "offered", "handled", "handle_s"]],
-                            interval_min=int(frame["interval_s"].max() // 60))
+                            interval_min=int(frame["interval_s"].max() // 60),
+                            start=history_start, end=history_end,
+                            closed=closed_days(centre, history_start, history_end))
     days = len(grid) * (grid.index[1] - grid.index[0]) / dt.timedelta(days=1)
     try:
         result = fc.forecast(grid, horizon_days, method)

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from reports.analysis.patterns import ComparableSpan, period_comparison
+
 PERIOD_KEYS = (
     "today", "yesterday", "last_7_days", "week_to_date", "month_to_date", "quarter_to_date",
     "year_to_date", "rolling_13_months", "custom",
@@ -118,14 +120,21 @@ def resolve_period(key: str, now: datetime, tz: ZoneInfo | str, custom_start: da
     )
 
 
-def previous_period(period: ResolvedPeriod, tz: ZoneInfo | str) -> ResolvedPeriod:
-    """The span of the same number of local days just before ``period`` (for trend arrows)."""
+def comparable_previous(period: ResolvedPeriod, tz: ZoneInfo | str, as_of: date | None = None,
+                        against: str = "previous") -> tuple[ResolvedPeriod, ComparableSpan]:
+    """The span ``period`` is fairly compared with (the one rule,
+    :func:`reports.analysis.patterns.comparable_span`): the previous week, month, quarter or
+    year (``against="year"``: the same dates a year earlier), cut to the same elapsed days while
+    the period runs — month to date on 5 December against 1–5 November, not 26–30 November.
+    ``as_of`` is the last local day with data (default: the period's last day)."""
     if isinstance(tz, str):
         tz = ZoneInfo(tz)
-    days = period.days
-    first = period.first_day - timedelta(days=days)
-    return ResolvedPeriod(
-        key=f"previous_{period.key}", label=f"previous {days} days",
-        start=local_midnight(first, tz), end=local_midnight(period.first_day, tz),
-        first_day=first, last_day=period.first_day - timedelta(days=1), partial=False,
-    )
+    as_of = as_of if as_of is not None else period.last_day
+    span = period_comparison(period.key, period.first_day, period.last_day, period.partial,
+                             as_of=as_of, against=against)
+    first, end_day = span.previous_start, span.previous_end
+    previous = ResolvedPeriod(
+        key=f"previous_{period.key}", label=span.previous_label,
+        start=local_midnight(first, tz), end=local_midnight(end_day, tz), first_day=first,
+        last_day=end_day - timedelta(days=1), partial=False)
+    return previous, span

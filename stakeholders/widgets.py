@@ -38,7 +38,7 @@ from reports.semantics import (
 from reports.vocabulary import METRICS, NO_DATA, NO_TARGET, Metric, fmt_percent
 
 from . import figures, selectors
-from .periods import ResolvedPeriod, resolve_period
+from .periods import ResolvedPeriod, comparable_previous, resolve_period
 from .selectors import centre_time_zone
 
 
@@ -476,17 +476,17 @@ def _tile(result, widget, scope, period, resolution, queue, tz, now_local):
     total["period_start"] = pd.Timestamp(period.first_day)
     value = _blank_mixed_times(result, with_kpis(total, widget, params, period, now_local, scope),
                                "")[metric.key].iloc[0]
-    # Trend: the same elapsed span just before the period (a partial period compares like with
-    # like, e.g. today until now against yesterday until the same time).
-    days = period.days
-    prev = resolve_period("custom", period.start, tz,
-                          period.first_day - pd.Timedelta(days=days).to_pytimedelta(),
-                          period.first_day - pd.Timedelta(days=1).to_pytimedelta())
+    # Trend: the comparable previous span (the one rule, comparable_previous): the previous
+    # week, month, quarter or year, cut to the same elapsed span while the period runs — month
+    # to date on the 5th at noon against the 1st to the 5th at noon of the previous month;
+    # today until now against yesterday until the same time.
+    prev, span = comparable_previous(period, tz, as_of=pd.Timestamp(now_local).date())
     previous = None
     if period.partial:
         # Whole days before the cut from the daily rollup, the day of the cut by the hour.
         elapsed = pd.Timestamp(now_local) - pd.Timestamp(period.first_day)
-        cutoff = pd.Timestamp(prev.first_day) + elapsed
+        cutoff = min(pd.Timestamp(prev.first_day) + elapsed,
+                     pd.Timestamp(prev.last_day) + pd.Timedelta(days=1))
         cut_day = cutoff.normalize().date()
         queue_id = queue.pk if queue is not None else None
         parts = [component_sums(scope, prev.first_day, cut_day, "day", queue_id=queue_id, tz=tz,
@@ -523,6 +523,7 @@ def _tile(result, widget, scope, period, resolution, queue, tz, now_local):
         "basis": threshold_words(result.meaning.get("sl_basis", ""))
         if metric.key == "service_level" else "",
         "previous_text": metric.fmt(previous) if previous is not None else "",
+        "previous_span": span.previous_label,
     }
     result.figure = figures.sparkline(spark["period_start"], spark[metric.key], metric)
     result.table = spark[["period_start", *_table_columns(widget, spark)]]
@@ -735,11 +736,10 @@ def _forecast(result, widget, scope, period, resolution, queue, tz, now_local):
         result.empty = "Not enough history before the period to forecast it."
         return
     history = history.assign(handle_s=history["talk_s"] + history["hold_s"] + history["acw_s"])
+    # Days of the history with no data are gaps (NaN), not days without contacts.
     grid = forecast.complete_grid(history[["period_start", "offered", "handled", "handle_s"]],
-                                  interval_min=1440)
-    grid = grid.reindex(pd.date_range(pd.Timestamp(history_period.first_day),
-                                      pd.Timestamp(history_period.last_day), freq="D"),
-                        fill_value=0)
+                                  interval_min=1440, start=history_period.first_day,
+                                  end=history_period.last_day + timedelta(days=1))
     try:
         fc = forecast.forecast(grid, horizon_days=period.days, method="holt_winters")
         method = "Holt-Winters (damped trend, weekly seasonality)"
@@ -753,17 +753,23 @@ def _forecast(result, widget, scope, period, resolution, queue, tz, now_local):
     fc = fc.rename(columns={"offered_forecast": "forecast"})[["period_start", "forecast"]]
     merged = fc.merge(actual[["period_start", metric.key]].rename(columns={metric.key: "actual"}),
                       on="period_start", how="left")
-    # A day in the past with no rows had no contacts (closed), not unknown ones.
+    # A past day with no rows is a gap in the data (no data), not a day without contacts: it
+    # stays empty and out of WAPE and bias.
     past = merged["period_start"] < pd.Timestamp(now_local).normalize()
-    merged.loc[past, "actual"] = merged.loc[past, "actual"].fillna(0)
-    done = merged[past]
+    done = merged[past & merged["actual"].notna()]
+    missing = int((past & merged["actual"].isna()).sum())
     if metric.key != "offered":
         result.notes.append("The volume forecast is of offered contacts.")
+    gaps = int(grid["offered"].isna().sum())
     result.notes.append(
-        f"Forecast: {method}, fitted on the 8 weeks before the period. WAPE "
-        f"{fmt_percent(forecast.wape(done['actual'].fillna(0), done['forecast']))}, bias "
-        f"{fmt_percent(forecast.bias(done['actual'].fillna(0), done['forecast']))} "
-        f"over the {len(done)} complete days.")
+        f"Forecast: {method}, fitted on the 8 weeks before the period"
+        + (f" ({gaps} day{'s' if gaps > 1 else ''} of them with no data, left out)" if gaps
+           else "")
+        + f". WAPE {fmt_percent(forecast.wape(done['actual'], done['forecast']))}, bias "
+        f"{fmt_percent(forecast.bias(done['actual'], done['forecast']))} over the {len(done)} "
+        "complete days with data"
+        + (f"; {missing} day{'s' if missing > 1 else ''} with no data left out" if missing
+           else "") + ".")
     result.table = merged
     result.figure = figures.forecast_vs_actual(merged, metric, tz)
 

@@ -9,6 +9,13 @@ the training weeks (a ratio of sums), baseline the same interval one week earlie
 The history frame has one row per interval: ``period_start`` (naive local time of the centre),
 ``offered``, ``handled``, ``handle_s`` (talk + hold + ACW seconds). Accuracy: WAPE = Σ|F − A| /
 ΣA and bias = Σ(F − A) / ΣA (positive = over-forecast).
+
+Gaps are not zeros: on the history grid a day with no data at all is NaN in every interval (an
+interval without a row on a day that has data is a real 0). Holt-Winters fits daily totals in
+which a gap day is imputed — for the fit only — by the mean of the same weekday over the days
+with data (a weekday with no data in the whole history is taken as closed: 0); closed days
+given to :func:`complete_grid` are zeros, not gaps; the intraday shape, the seasonal naive week
+and AHT read only intervals with data; accuracy is measured over intervals with data only.
 """
 from __future__ import annotations
 
@@ -30,30 +37,48 @@ class Backtest:
     detail: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)
 
 
-def complete_grid(history: pd.DataFrame, interval_min: int = 15) -> pd.DataFrame:
-    """Reindex to every interval between the first and last day (missing intervals are 0)."""
+def complete_grid(history: pd.DataFrame, interval_min: int = 15, start=None, end=None,
+                  closed=()) -> pd.DataFrame:
+    """Reindex to every interval of the local days from ``start`` (default: the first day with
+    data) to before ``end`` (default: after the last). An interval without a row on a day that
+    has data, or on a ``closed`` day (the centre was shut), is 0 (nothing arrived); every
+    interval of any other day with no data at all is NaN — a gap, not zero traffic."""
     h = history.copy()
     h["period_start"] = pd.to_datetime(h["period_start"])
     h = h.groupby("period_start").sum(numeric_only=True)
-    start = h.index.min().normalize()
-    end = h.index.max().normalize() + pd.Timedelta(days=1)
-    grid = pd.date_range(start, end, freq=f"{interval_min}min", inclusive="left")
-    return h.reindex(grid, fill_value=0).rename_axis("period_start")
+    first = pd.Timestamp(start).normalize() if start is not None else h.index.min().normalize()
+    last = (pd.Timestamp(end).normalize() if end is not None
+            else h.index.max().normalize() + pd.Timedelta(days=1))
+    grid = pd.date_range(first, last, freq=f"{interval_min}min", inclusive="left")
+    out = h.reindex(grid).rename_axis("period_start")
+    days = pd.DatetimeIndex(grid).normalize()
+    have = days.isin(pd.DatetimeIndex(h.index).normalize()) | days.isin(
+        pd.DatetimeIndex(pd.to_datetime(list(closed))))
+    out.loc[have] = out.loc[have].fillna(0)
+    return out
+
+
+def _pairs(actual, forecast) -> tuple[np.ndarray, np.ndarray]:
+    """Actual and forecast where both are known (a gap in the actuals is not a zero)."""
+    a = np.asarray(actual, float)
+    f = np.asarray(forecast, float)
+    known = ~(np.isnan(a) | np.isnan(f))
+    return a[known], f[known]
 
 
 def wape(actual, forecast) -> float:
-    """Σ|F − A| / ΣA (NaN when nothing actually happened)."""
-    a = np.asarray(actual, float)
-    f = np.asarray(forecast, float)
+    """Σ|F − A| / ΣA over the intervals with data (NaN when nothing actually happened)."""
+    a, f = _pairs(actual, forecast)
     total = a.sum()
     return float(np.abs(f - a).sum() / total) if total > 0 else float("nan")
 
 
 def bias(actual, forecast) -> float:
-    """Σ(F − A) / ΣA; positive means over-forecast (NaN when nothing happened)."""
-    a = np.asarray(actual, float)
+    """Σ(F − A) / ΣA over the intervals with data; positive means over-forecast (NaN when
+    nothing happened)."""
+    a, f = _pairs(actual, forecast)
     total = a.sum()
-    return float((np.asarray(forecast, float) - a).sum() / total) if total > 0 else float("nan")
+    return float((f - a).sum() / total) if total > 0 else float("nan")
 
 
 def _slots_per_day(grid: pd.DataFrame) -> int:
@@ -62,11 +87,20 @@ def _slots_per_day(grid: pd.DataFrame) -> int:
 
 
 def seasonal_naive(grid: pd.DataFrame, horizon_days: int, column: str = "offered") -> pd.Series:
-    """Each future interval = the same interval one week earlier (repeated for long horizons)."""
+    """Each future interval = the same interval one week earlier (repeated for long horizons);
+    where that week has no data, the latest earlier week that has."""
     per_day = _slots_per_day(grid)
-    week = grid[column].to_numpy(float)[-7 * per_day:]
-    if len(week) < 7 * per_day:
+    per_week = 7 * per_day
+    values = grid[column].to_numpy(float)
+    weeks = len(values) // per_week
+    if weeks < 1:
         raise ValueError("seasonal naive needs at least one full week of history.")
+    stack = pd.DataFrame(values[len(values) - weeks * per_week:].reshape(weeks, per_week))
+    week = stack.ffill().to_numpy()[-1]
+    if np.isnan(week).all():
+        raise ValueError("seasonal naive needs at least one week with data.")
+    # An interval of the week with no data in any week (a weekday never open) is closed: 0.
+    week = np.nan_to_num(week, nan=0.0)
     values = np.resize(week, horizon_days * per_day)
     index = pd.date_range(grid.index[-1] + (grid.index[1] - grid.index[0]),
                           periods=horizon_days * per_day, freq=grid.index[1] - grid.index[0])
@@ -81,10 +115,16 @@ def holt_winters_volume(grid: pd.DataFrame, horizon_days: int, column: str = "of
     per_day = _slots_per_day(grid)
     values = grid[column].to_numpy(float)
     days = len(values) // per_day
-    if days < 14:
-        raise ValueError(f"Holt-Winters needs at least 14 days of history, got {days}.")
-    daily = pd.Series(values[: days * per_day].reshape(days, per_day).sum(axis=1),
+    by_day = values[: days * per_day].reshape(days, per_day)
+    have = ~np.isnan(by_day).all(axis=1)
+    if have.sum() < 14:
+        raise ValueError(f"Holt-Winters needs at least 14 days with data, got {int(have.sum())}.")
+    daily = pd.Series(np.where(have, np.nansum(by_day, axis=1), np.nan),
                       index=pd.date_range(grid.index[0], periods=days, freq="D"))
+    # Gap days are imputed for the fit only: the same weekday's mean over the days with data; a
+    # weekday with no data in the whole history (never open) is taken as closed (0).
+    weekday_mean = daily.groupby(daily.index.day_of_week).transform("mean")
+    daily = daily.fillna(weekday_mean).fillna(0.0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         model = ExponentialSmoothing(daily, trend="add", damped_trend=True, seasonal="add",
@@ -96,8 +136,9 @@ def holt_winters_volume(grid: pd.DataFrame, horizon_days: int, column: str = "of
     shape = np.zeros((7, per_day))
     for wd in range(7):
         rows = recent[weekdays == wd]
-        total = rows.sum()
-        shape[wd] = rows.sum(axis=0) / total if total > 0 else 0.0
+        rows = rows[~np.isnan(rows).all(axis=1)]
+        total = np.nansum(rows)
+        shape[wd] = np.nansum(rows, axis=0) / total if total > 0 else 0.0
     future_days = pd.date_range(daily.index[-1] + pd.Timedelta(days=1), periods=horizon_days,
                                 freq="D")
     out = np.concatenate([day_fc[i] * shape[d.day_of_week] for i, d in enumerate(future_days)])
@@ -113,8 +154,8 @@ def aht_forecast(grid: pd.DataFrame, horizon_days: int, weeks: int = 8) -> pd.Se
     n = min(weeks * 7 * per_day, len(grid) // (7 * per_day) * 7 * per_day)
     if n == 0:
         raise ValueError("AHT forecast needs at least one full week of history.")
-    h = grid["handle_s"].to_numpy(float)[-n:].reshape(-1, 7 * per_day).sum(axis=0)
-    c = grid["handled"].to_numpy(float)[-n:].reshape(-1, 7 * per_day).sum(axis=0)
+    h = np.nansum(grid["handle_s"].to_numpy(float)[-n:].reshape(-1, 7 * per_day), axis=0)
+    c = np.nansum(grid["handled"].to_numpy(float)[-n:].reshape(-1, 7 * per_day), axis=0)
     week = np.divide(h, c, out=np.full(h.shape, np.nan), where=c > 0)
     values = np.resize(week, horizon_days * per_day)
     step = grid.index[1] - grid.index[0]
@@ -148,14 +189,15 @@ def backtest(grid: pd.DataFrame, holdout_weeks: int = 4, methods=METHODS) -> Bac
     for k in range(holdout_weeks, 0, -1):
         cut = len(grid) - k * per_week
         train, test = grid.iloc[:cut], grid.iloc[cut: cut + per_week]
-        if len(test) < per_week or cut < 2 * per_week:
+        if len(test) < per_week or cut < 2 * per_week or test["offered"].isna().all():
             continue
         for method in methods:
             fc = forecast(train, 7, method)["offered_forecast"].to_numpy()
             actual = test["offered"].to_numpy(float)
             folds.append({"week_start": test.index[0], "method": method,
                           "wape": wape(actual, fc), "bias": bias(actual, fc),
-                          "actual_total": actual.sum(), "forecast_total": fc.sum()})
+                          "actual_total": np.nansum(actual),
+                          "forecast_total": fc[~np.isnan(actual)].sum()})
             details.append(pd.DataFrame({"period_start": test.index, "method": method,
                                          "actual": actual, "forecast": fc}))
     folds_df = pd.DataFrame(folds, columns=["week_start", "method", "wape", "bias",
@@ -174,9 +216,12 @@ def backtest(grid: pd.DataFrame, holdout_weeks: int = 4, methods=METHODS) -> Bac
 def accuracy_by_interval(actual: pd.DataFrame, issued: pd.DataFrame) -> pd.DataFrame:
     """Join an issued forecast (``period_start``, ``offered_forecast``) to actuals
     (``period_start``, ``offered``) and give per-interval error plus overall WAPE/bias in
-    ``attrs``."""
+    ``attrs``. An interval without a row is 0 on a day with data and NaN (no data, left out of
+    WAPE and bias) on a day without."""
     m = issued.merge(actual[["period_start", "offered"]], on="period_start", how="left")
-    m["offered"] = m["offered"].fillna(0)
+    days = pd.to_datetime(actual["period_start"]).dt.normalize().unique()
+    on_day_with_data = pd.to_datetime(m["period_start"]).dt.normalize().isin(days)
+    m.loc[on_day_with_data, "offered"] = m.loc[on_day_with_data, "offered"].fillna(0)
     m["error"] = m["offered_forecast"] - m["offered"]
     m.attrs["wape"] = wape(m["offered"], m["offered_forecast"])
     m.attrs["bias"] = bias(m["offered"], m["offered_forecast"])

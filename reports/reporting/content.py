@@ -238,8 +238,10 @@ def _caveats(frame: pd.DataFrame, period, granularity: str) -> list[str]:
         days = [period.first_day + dt.timedelta(days=i) for i in range(period.days)]
         missing = [d for d in days if d not in present]
         if missing:
-            out.append(f"{len(missing)} of {len(days)} days have no interval data (first: "
-                       f"{missing[0]:%d %b %Y}); the totals leave them out")
+            calendar = pd.Series([np.nan if d in missing else 1.0 for d in days],
+                                 index=pd.DatetimeIndex(days))
+            out.append(f"{len(missing)} of {len(days)} days have no interval data: "
+                       f"{patterns.gaps_text(calendar)}; the totals and means leave them out")
     return out
 
 
@@ -402,15 +404,16 @@ def _overall_findings(ctx) -> list:
             text=(f"{name[0].upper()}{name[1:]} was {interpret.fmt(r['kpi'], r['actual'])}, "
                   f"meeting its target of {interpret.fmt(r['kpi'], r['target'])} ({where}) "
                   "[figure: Headline figures].")))
-    days = ctx.period.days
-    prev_first = ctx.start - dt.timedelta(days=days)
-    _, prev = _group_frame(ctx, prev_first, ctx.start)
+    # The comparable previous span: the previous week/month/quarter/year, cut to the same
+    # elapsed days while the period runs (one rule for every comparison).
+    span = patterns.period_comparison(ctx.period.key, ctx.period.first_day,
+                                      ctx.period.last_day, ctx.period.partial)
+    _, prev = _group_frame(ctx, span.previous_start, span.previous_end)
     if not prev.empty and prev["offered"].sum() > 0:
         cols = ["offered", "service_level", "aht_s", "abandon_rate"]
         changes = patterns.period_change(frame, prev, [key], cols)
         found += interpret.change_findings(
-            changes, cols, [key], figure=f"Headline figures versus the previous {days} day"
-                                         f"{'s' if days > 1 else ''}")
+            changes, cols, [key], figure=f"Headline figures versus {span.previous_label}")
     return found
 
 
@@ -638,25 +641,41 @@ def _forecast(ctx, section):
     return interpret.forecast_findings(summary, figure="Forecast versus actual")
 
 
+def _calendar(ctx) -> pd.Series:
+    """Offered per local day of the period: NaN on a day with no data (a gap, not zero)."""
+    d = ctx.daily
+    frame = pd.DataFrame({"local_date": pd.to_datetime(d["period_start"]).dt.date,
+                          "offered": d["offered"].astype(float)})
+    return patterns.daily_series(frame, "offered", start=ctx.period.first_day,
+                                 end=ctx.period.last_day + dt.timedelta(days=1))
+
+
 def _trend(ctx, section):
-    d = ctx.daily.copy()
-    d["moving_avg"] = d["offered"].rolling(7, min_periods=1).mean()
+    daily = _calendar(ctx)
+    average = patterns.moving_average(daily, 7, centered=False)
     section.charts.append(Chart(
         "trend", "Daily offered contacts with 7-day moving average", ctx.definition,
-        _x_labels(d["period_start"], "%d %b"),
-        {"7-day average": d["moving_avg"].round(1).tolist()}, unit="count",
-        bars={"Offered": d["offered"].tolist()}, x_label=f"Local day ({ctx.tz})"))
-    d["weekday"] = pd.to_datetime(d["period_start"]).dt.day_name()
-    by_weekday = d.groupby("weekday", sort=False)["offered"].mean()
-    order = [w for w in ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday",
-                         "Sunday") if w in by_weekday.index]
-    overall = by_weekday.mean()
-    rows = [[w, f"{by_weekday[w]:,.0f}", f"{by_weekday[w] / overall:.2f}"] for w in order]
-    frame = pd.DataFrame({"weekday": order, "mean_offered": [by_weekday[w] for w in order],
-                          "seasonal_index": [by_weekday[w] / overall for w in order]})
-    section.tables.append(Table("Weekly seasonality (mean offered per weekday; index 1.00 = "
-                                "average day)", ["Weekday", "Mean offered", "Index"], rows,
-                                frame, "Seasonal index = weekday mean / mean of weekday means"))
+        [t.strftime("%d %b") for t in daily.index],
+        {"7-day average": average.round(1).tolist()}, unit="count",
+        bars={"Offered": daily.tolist()},
+        x_label=f"Local day ({ctx.tz}); days with no data are gaps; the average is of the days "
+                "with data in the 7 days to each day (at least 4)"))
+    weekday = patterns.weekday_means(daily)
+    weekday = weekday[weekday["days_with_data"] > 0]
+    names = dict(zip(patterns.WEEKDAYS, ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday",
+                                         "Saturday", "Sunday"), strict=True))
+    rows = [[names[r["weekday_name"]], f"{r['mean_per_day']:,.0f}", f"{r['seasonal_index']:.2f}",
+             f"{r['days_with_data']}", f"{r['days_without_data']}"]
+            for _, r in weekday.iterrows()]
+    frame = weekday[["weekday_name", "mean_per_day", "seasonal_index", "days_with_data",
+                     "days_without_data"]].rename(columns={"weekday_name": "weekday",
+                                                           "mean_per_day": "mean_offered"})
+    section.tables.append(Table(
+        "Weekly seasonality (mean offered per weekday over the days with data; index 1.00 = "
+        "average day)", ["Weekday", "Mean offered", "Index", "Days with data", "Days without"],
+        rows, frame, "Seasonal index = weekday mean / mean over all days with data; days with "
+                     "no data are left out of both"))
+    section.notes.extend(c + "." for c in patterns.gap_caveats(daily))
     granularity = "month" if ctx.period.days > 62 else "week"
     grouped = kpi_frame(ctx.scope, ctx.centre, ctx.start, ctx.end, granularity)
     section.tables.append(_table(f"By {granularity}", grouped, ["period_start", *HEADLINE],

@@ -14,6 +14,7 @@ from dataclasses import replace
 
 import numpy as np
 import pandas as pd
+from django.utils import timezone
 
 from contactmis.scope import Scope
 from measurements.selectors import quality_caveats
@@ -26,12 +27,14 @@ from .analysis.kpis import service_level_curve, wait_percentiles
 from .models import Forecast
 from .selectors import (
     DAILY_GRANULARITIES,
+    DIMENSIONS,
     MIXED_UNITS,
     bucket_totals,
     closed_days,
     flow_frame,
     interval_frame,
     kpi_frame,
+    period_kpi_frame,
     queue_facts_frame,
     queues_with_contacts,
 )
@@ -216,15 +219,21 @@ def kpi_report(scope, centre, start, end, granularity="day", by=(), *,
         found_text += interpret.caveat_findings(
             ["no business-plan target is in force for these figures, so none is judged "
              "against one"], figure="KPIs by period")
-    span = end - start
-    previous = kpi_frame(scope, centre, start - span, start, "year", by,
+    # Compared with the comparable span (the one rule): a period still running is compared as
+    # its elapsed days with the same days of the period before.
+    comparison = patterns.comparable_span(start, end, as_of=min(end - dt.timedelta(days=1),
+                                                                _today(centre)))
+    whole = period_kpi_frame if all(d in DIMENSIONS for d in by) else None
+    if whole is not None:
+        previous = whole(scope, centre, comparison.previous_start, comparison.previous_end, by,
                          sl_threshold_s=sl_threshold_s, sl_variant=sl_variant)
-    current = kpi_frame(scope, centre, start, end, "year", by, sl_threshold_s=sl_threshold_s,
-                        sl_variant=sl_variant)
+        current = whole(scope, centre, comparison.start, comparison.end, by,
+                        sl_threshold_s=sl_threshold_s, sl_variant=sl_variant)
+    else:
+        previous = current = pd.DataFrame()
     if not previous.empty and not current.empty:
         keys = list(by)
-        cur = current.groupby(keys, as_index=False).first() if keys else current.iloc[:1]
-        prev = previous.groupby(keys, as_index=False).first() if keys else previous.iloc[:1]
+        cur, prev = current, previous
         if not keys:
             cur, prev = cur.assign(scope="all"), prev.assign(scope="all")
             keys = ["scope"]
@@ -232,7 +241,7 @@ def kpi_report(scope, centre, start, end, granularity="day", by=(), *,
                                          ["offered", "service_level", "aht_s", "abandon_rate"])
         found_text += interpret.change_findings(changes, ["offered", "service_level", "aht_s",
                                                           "abandon_rate"], keys,
-                                                figure=f"Change versus {start - span}–{start}")
+                                                figure=f"Change: {comparison.label}")
     if granularity == "day":
         present = set(frame["period_start"].dt.date)
         days = [start + dt.timedelta(days=i) for i in range((end - start).days)]
@@ -312,8 +321,6 @@ def _mixed_notes(frame: pd.DataFrame) -> list[str]:
 
 def _today(centre) -> dt.date:
     """The centre's local date now (days after it have not happened: they are not gaps)."""
-    from django.utils import timezone
-
     return timezone.localdate(timezone=centre.tz) if centre is not None else \
         timezone.localdate()
 

@@ -275,3 +275,26 @@ def test_home_tiles_show_each_channel_against_its_target_with_a_sparkline(
     assert "L" not in voice["spark"] and voice["spark"].count("h0.1") == 2  # dots
     html = manager_client.get("/").content.decode()
     assert 'class="sparkline"' in html and "13.3 pts below target" in html
+
+
+def test_kpi_page_compares_a_running_month_with_the_same_elapsed_days(manager_client, centre,
+                                                                      time_machine):
+    """On 20 Feb the month of February is compared as 1–20 Feb with 1–20 Jan, not with all
+    of January (a whole month against twenty days would read as a fall in volume)."""
+    time_machine.move_to(dt.datetime(2026, 2, 20, 12, 0, tzinfo=dt.UTC))
+    queue = Queue.objects.create(centre=centre, code="Q1", name="Q1")
+    for day in (5, 25):  # 25 Jan is after the elapsed span: left out of the comparison
+        interval_row(centre, queue, dt.datetime(2026, 1, day, 9, 0, tzinfo=centre.tz),
+                     offered=10, answered=10, abandoned=0, within={20: 10},
+                     abandoned_within={})
+    interval_row(centre, queue, dt.datetime(2026, 2, 5, 9, 0, tzinfo=centre.tz), offered=10,
+                 answered=10, abandoned=0, within={20: 5}, abandoned_within={})
+    report = manager_client.get(reverse("reports:kpis"), {
+        "start": "2026-02-01", "end": "2026-03-01", "by": "channel"}).context["report"]
+    changes = [f for f in report["findings"] if "compared with" in f["text"]]
+    texts = " ".join(f["text"] for f in report["findings"])
+    assert "compared with" in texts and "the same elapsed days" in texts
+    # Service level 50 % against 100 % is reported; 10 contacts against 10 (not 20) is no
+    # change in volume.
+    assert any("ervice level" in f["text"] for f in changes)
+    assert not any("Offered" in f["text"] or "offered" in f["text"] for f in changes)

@@ -558,6 +558,7 @@ def queueing_report(scope, centre, start, end, *, queue=None, channel: str = "",
               "selection": label, "selection_kind": chosen["chosen"] if chosen else "all",
               "prompt": chosen["prompt"] if chosen else "", "by": by or "",
               "by_label": qs.BY_LABELS.get(by, ""),
+              "short_service_population": qs.SHORT_SERVICE_POPULATION,
               "queued_only": queued_only, "population": qs.POPULATIONS[queued_only],
               "definition": f"{label}: {qs.POPULATIONS[queued_only]}. Patience: Kaplan–Meier "
                             "with abandonment as the event and service as censoring; service "

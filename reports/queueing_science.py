@@ -40,6 +40,11 @@ INTERVAL_S = 3600
 # What a group with no recorded value is called (a gap in the data, not a segment).
 UNASSIGNED = "unassigned"
 UNIDENTIFIED = "unidentified"
+SHORT_SERVICE_POPULATION = (
+    f"share of answered calls served in under {queueing.SHORT_SERVICE_S} s, among the answered "
+    "calls with an agent's service time (records without a named agent, NO_SERVER, are not "
+    "agent-served and excluded)"
+)
 POPULATIONS = {
     False: "every call that reached the queue (offered, including those answered at once)",
     True: "calls that queued (waited more than 0 s)",
@@ -251,11 +256,7 @@ def _record(
         "wait_answered_mean_s": _num(sci.wait_answered_mean_s, 2),
         "wait_abandoned_mean_s": _num(sci.wait_abandoned_mean_s, 2),
         "short_service_share": _num(sci.short_service_share, 4),
-        "short_service_population": (
-            f"share of answered calls served in under {queueing.SHORT_SERVICE_S} s, among the "
-            f"{sci.served_with_time:,} answered calls with an agent's service time (records "
-            "without a named agent, NO_SERVER, are not agent-served and excluded)"
-        ),
+        "short_service_population": f"{SHORT_SERVICE_POPULATION}: {sci.served_with_time:,}",
         "service_lognormal": (
             {
                 "mu": _num(fit.mu, 4),

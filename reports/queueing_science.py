@@ -180,6 +180,7 @@ def analyse(
     ``with_detail`` each group also carries its KM curve, hazard and interval tables (for
     charts), and with a ``centre`` its Erlang A check (threshold and target from the resolver).
     """
+    offered = legs  # Erlang A models every arrival, whatever the population shown
     if queued_only:
         legs = legs[legs["wait_s"] > 0]
     total = len(legs)
@@ -187,7 +188,7 @@ def analyse(
         parts = [("all", legs)] if total else []
     else:
         parts = sorted(legs.groupby(by, sort=False), key=lambda kv: -len(kv[1]))
-    pool_agents, pool_service = _pool_agents(legs) if centre is not None else (None, None)
+    pool_agents, pool_service = _pool_agents(offered) if centre is not None else (None, None)
     groups = []
     for key, g in parts:
         sci = queueing.group_science(g)
@@ -197,6 +198,7 @@ def analyse(
                 sci,
                 total,
                 g,
+                offered if by is None else offered[offered[by] == key],
                 pool_agents,
                 pool_service,
                 centre,
@@ -225,6 +227,7 @@ def _record(
     sci: queueing.GroupScience,
     total,
     group,
+    offered_group,
     pool_agents,
     pool_service,
     centre,
@@ -282,7 +285,7 @@ def _record(
     ]
     if centre is not None:
         rec["erlang_a"] = _erlang_a(
-            sci, group, pool_agents, pool_service, centre, start, end, scope, with_detail
+            sci, offered_group, pool_agents, pool_service, centre, start, end, scope, with_detail
         )
     rec["sentences"] = sentences(rec)
     if with_detail:
@@ -294,16 +297,19 @@ def _record(
 
 
 def _erlang_a(sci, group, pool_agents, pool_service, centre, start, end, scope, with_detail):
-    """Erlang A with the group's own patience (exponential estimate) and service times. The
-    agents of a group are the selection's agents in the interval times the group's share of
-    the service seconds given in it (agents serve every group from one pool)."""
-    patience_s = sci.patience.mean_patience_s
+    """Erlang A with the group's own patience (exponential estimate) and service times, over
+    every call of the group that reached the queue (``group``: the model's arrivals, whichever
+    population the page shows). The agents of a group are the selection's agents in the
+    interval times the group's share of the service seconds given in it (agents serve every
+    group from one pool)."""
+    patience_s = sci.patience.mean_patience_s  # the same over offered and queued calls
     threshold_s, basis, target = _staffing_basis(centre, start, end, scope, group)
-    own = sci.sums.set_index("period_start")["service_s"]
+    sums = queueing.interval_sums(group)
+    own = sums.set_index("period_start")["service_s"]
     share = (own / pool_service.reindex(own.index)).fillna(0)
     agents = pool_agents.reindex(own.index).fillna(0) * share
     check = queueing.erlang_a_check(
-        sci.sums, agents, INTERVAL_S, patience_s, threshold_s, target.value if target else None
+        sums, agents, INTERVAL_S, patience_s, threshold_s, target.value if target else None
     )
     out = {
         "patience_s": _num(patience_s, 1),
@@ -316,7 +322,12 @@ def _erlang_a(sci, group, pool_agents, pool_service, centre, start, end, scope, 
             for k, v in queueing.erlang_a_summary(check).items()
         },
     }
-    if target is None:
+    if check.empty:
+        out["prompt"] = (
+            "No hour of the period has both calls and service legs of named agents: the "
+            "agents at work, and so Erlang A, cannot be computed."
+        )
+    elif target is None:
         out["prompt"] = (
             "No service-level target is in force in the business plan for these "
             "calls: set one to compute the agents they need."

@@ -376,6 +376,12 @@ def test_staff_needed_follows_the_plans_target(bank, api_client, manager):
     e = api["groups"][0]["erlang_a"]
     assert e["target_sl"] == pytest.approx(0.8)
     assert e["required_agents_peak"] >= e["required_agents_mean"] >= 1
+    # The model's arrivals are every call that reached the queue, whichever population is shown.
+    queued = api_client.get(
+        "/api/v1/analysis/queueing/", {"start": MARCH[0], "end": MARCH[1], "queued_only": "true"}
+    ).json()
+    assert queued["groups"][0]["calls"] < api["groups"][0]["calls"]
+    assert queued["groups"][0]["erlang_a"] == e
 
 
 def test_page_by_segment_and_by_type(bank, client, manager):
@@ -411,5 +417,3 @@ def test_sentences_name_patience_and_waits_apart():
     assert "390 s — a check" in text[1]
     assert text[2].startswith("Callers who abandoned waited 77 s on average before hanging up")
     assert "between 50 and 60 s" in text[3]
-
-

@@ -622,60 +622,84 @@ def backtest_report(scope, centre, history_start, history_end, holdout_weeks=2, 
     return {"empty": bt.folds.empty, "summary": records(bt.summary), "folds": records(bt.folds)}
 
 
-def queueing_report(scope, centre, start, end, min_service_s=10, *, queue=None,
-                    channel: str = "") -> dict:
-    """Patience (Kaplan–Meier), abandonment hazard by wait, lognormal service-time fit and
-    abandonment against mean wait per day, from the period's queue legs of one queue or one
-    channel (:func:`analysis_queues`: the first voice queue in scope unless chosen)."""
-    chosen = analysis_queues(scope, centre, start, end, queue, channel)
-    scope = chosen["scope"]
-    facts = queue_facts_frame(scope, centre, start, end)
-    result = {"empty": facts.empty, "charts": [], "tables": {}, "findings": [],
-              "selection": chosen["label"], "selection_kind": chosen["chosen"],
-              "prompt": chosen["prompt"],
-              "definition": (f"{chosen['label']}: " if chosen["label"] else "")
-              + "Patience: Kaplan–Meier with abandonment as the event and service as "
-                "censoring; service time = talk + hold of the answering leg."}
-    if facts.empty:
+def queueing_report(scope, centre, start, end, *, queue=None, channel: str = "",
+                    by: str | None = None, queued_only: bool = False, source=None,
+                    tz: str | None = None) -> dict:
+    """Queueing science of the period's queue legs, overall or per customer segment, contact
+    type, queue or channel (``by``), over every call that reached the queue or only those that
+    waited (``queued_only``): patience (Kaplan–Meier restricted mean as the headline, median
+    with its interval, exponential and regression estimates as checks), abandonment hazard and
+    its peak, waits of answered and abandoned calls, service times (lognormal fit, short-service
+    share, against offered load) and Erlang A calibrated per group. ``queue``/``channel`` narrow
+    the calls (:func:`analysis_queues`); neither: every queue in scope. Groups carry the fields
+    of ``manage.py queueing`` (see :mod:`reports.queueing_science`)."""
+    from . import queueing_science as qs
+
+    chosen = None
+    if queue is not None or channel:
+        chosen = analysis_queues(scope, centre, start, end, queue, channel)
+        scope = chosen["scope"]
+    legs = qs.queue_legs(scope, centre, start, end, source=source, tz=tz)
+    label = chosen["label"] if chosen else "every queue in scope"
+    result = {"empty": legs.empty, "charts": [], "tables": {}, "findings": [], "groups": [],
+              "selection": label, "selection_kind": chosen["chosen"] if chosen else "all",
+              "prompt": chosen["prompt"] if chosen else "", "by": by or "",
+              "by_label": qs.BY_LABELS.get(by, ""),
+              "short_service_population": qs.SHORT_SERVICE_POPULATION,
+              "queued_only": queued_only, "population": qs.POPULATIONS[queued_only],
+              "definition": f"{label}: {qs.POPULATIONS[queued_only]}. Patience: Kaplan–Meier "
+                            "with abandonment as the event and service as censoring; service "
+                            "time = talk + hold of the answering agent's leg."}
+    if legs.empty:
         return result
-    result["truncated"] = facts.attrs.get("truncated", False)
-    est = queueing.patience(facts)
-    result["patience"] = {"n": est.n, "abandons": est.abandons,
-                          "mean_patience_s": _clean(est.mean_patience_s),
-                          "median_patience_s": _clean(est.median_patience_s),
-                          "restricted_mean_s": _clean(est.restricted_mean_s)}
-    km = est.survival[est.survival["time_s"] <= 900]
-    result["charts"].append(_chart("km", charts.survival_chart(km, definition=result[
-        "definition"])))
-    hazard = queueing.abandonment_hazard(facts, bin_s=15, max_wait_s=300)
-    result["charts"].append(_chart("hazard", charts.hazard_chart(
-        hazard, definition="Abandons ÷ seconds waited by callers still waiting, per 15 s bin")))
-    service = facts["service_s"].dropna()
-    try:
-        fit = queueing.lognormal_service_fit(service, min_service_s)
-    except ValueError as exc:
-        result["service_fit_error"] = str(exc)
-    else:
-        result["service_fit"] = {k: _clean(v) for k, v in fit.__dict__.items()}
+    result["truncated"] = legs.attrs["truncated"]
+    if len(set(legs["channel"])) > 1 and by != "channel":
+        result["caveat"] = ("Calls of several channels are pooled here: choose a channel, or "
+                            "break down by channel, to read each on its own.")
+    out = qs.analyse(legs, by, queued_only, centre=centre, start=start, end=end, scope=scope,
+                     with_detail=True)
+    result["empty"] = not out["groups"]
+    result["calls"] = out["calls"]
+    result["unassigned_share"] = out["unassigned_share"]
+    result["unassigned_keys"] = out["unassigned_keys"]
+    shown = out["groups"][:8]
+    kms = {g["key"]: g["_km"][g["_km"]["time_s"] <= 900] for g in shown}
+    hazards = {g["key"]: g["_hazard"] for g in shown}
+    what = qs.BY_LABELS.get(by, "")
+    result["charts"].append(_chart("km", charts.survival_by_group_chart(
+        kms, definition=result["definition"]
+        + (f" One curve per {what} (largest eight)." if by else ""))))
+    result["charts"].append(_chart("hazard", charts.hazard_by_group_chart(
+        hazards, definition=f"Abandons ÷ seconds waited by callers still waiting, per "
+                            f"{queueing.HAZARD_BIN_S} s bin; the peak is read after the first "
+                            f"{queueing.HAZARD_PEAK_AFTER_S} s")))
+    first = out["groups"][0]
+    if first["_fit"] is not None:
+        fit = first["_fit"]
         result["charts"].append(_chart("service", charts.service_time_chart(
-            service, fit.mu, fit.sigma, min_service_s,
-            definition=f"Calls under {min_service_s} s removed ({fit.removed_short}); "
-                       f"KS D = {fit.ks_statistic:.3f}, QQ r = {fit.qq_correlation:.4f}")))
-    daily = kpi_frame(scope, centre, start, end, "day")
-    if not daily.empty:
-        frame = interval_frame(scope, centre, start, end)
-        per_day = frame.groupby("local_date", as_index=False)[
-            ["offered", "abandoned", "wait_answered_s", "wait_abandoned_s"]].sum()
-        rel = queueing.abandonment_vs_wait(per_day)
-        result["tables"]["abandonment_vs_wait"] = records(rel[["local_date", "mean_wait_s",
-                                                              "abandon_share"]])
-        result["implied_patience_s"] = _clean(rel.attrs["implied_patience_s"])
-    found = []
-    if est.abandons:
-        found.append(interpret.Finding(
-            importance=50, kind="patience", figure="Patience (Kaplan–Meier)",
-            text=(f"Callers wait {est.mean_patience_s:.0f} s on average before abandoning "
-                  f"(exponential estimate from {est.abandons:,} abandons among {est.n:,} queued "
-                  "calls) [figure: Patience (Kaplan–Meier)].")))
-    result["findings"] = _findings(found)
+            first["_service"], fit.mu, fit.sigma, queueing.SHORT_SERVICE_S,
+            definition=f"{first['key']}: answered calls with an agent's service time; under "
+                       f"{queueing.SHORT_SERVICE_S} s removed ({fit.removed_short:,}); KS D = "
+                       f"{fit.ks_statistic:.3f}, QQ r = {fit.qq_correlation:.4f}")))
+    erlang_rows = []
+    for g in out["groups"]:
+        intervals = g["erlang_a"].pop("_intervals", None)
+        if intervals is not None and not intervals.empty:
+            erlang_rows.append(intervals.assign(key=g["key"]))
+        for k in ("_km", "_hazard", "_fit", "_service"):
+            g.pop(k, None)
+    if erlang_rows:
+        result["tables"]["erlang_a_intervals"] = records(
+            pd.concat(erlang_rows, ignore_index=True)[
+                ["key", "period_start", "offered", "agents", "abandon_share",
+                 "predicted_abandon", "wait_s", "predicted_wait_s", "required_agents"]])
+        result["charts"].append(_chart("erlang_a", charts.erlang_a_check_chart(
+            pd.concat(erlang_rows, ignore_index=True),
+            definition="Per hour, offered-weighted: observed abandon share against Erlang A's "
+                       "prediction with each group's own patience, service times and agents")))
+    result["groups"] = out["groups"]
+    result["findings"] = _findings([
+        interpret.Finding(importance=50 - i, kind="patience", figure=f"Patience — {g['key']}",
+                          text=f"{g['key']}: {text}")
+        for i, g in enumerate(out["groups"][:3]) for text in g["sentences"][:3:2]])
     return result

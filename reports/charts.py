@@ -228,6 +228,65 @@ def hazard_chart(hazard: pd.DataFrame, definition: str = "") -> go.Figure:
     return _layout(fig, "Abandonment hazard by wait", definition)
 
 
+GROUP_COLOURS = ("#1f5f99", "#e07b00", "#2e7d32", "#6a4c93", "#c62828", "#00838f", "#8d6e63",
+                 "#8a8f98")
+
+
+def survival_by_group_chart(kms: dict[str, pd.DataFrame], title: str = "Patience (Kaplan–Meier)",
+                            definition: str = "") -> go.Figure:
+    """Survival of patience per group (``{label: kaplan_meier frame}``), each with its 95 %
+    band; one group is drawn as :func:`survival_chart`."""
+    if len(kms) == 1:
+        return survival_chart(next(iter(kms.values())), title, definition)
+    fig = go.Figure()
+    for i, (label, km) in enumerate(kms.items()):
+        colour = GROUP_COLOURS[i % len(GROUP_COLOURS)]
+        fig.add_trace(go.Scatter(x=km["time_s"], y=km["ci_high"], mode="lines",
+                                 line={"width": 0}, showlegend=False, hoverinfo="skip",
+                                 legendgroup=label))
+        fig.add_trace(go.Scatter(x=km["time_s"], y=km["ci_low"], mode="lines", line={"width": 0},
+                                 fill="tonexty", fillcolor="rgba(138,143,152,0.15)",
+                                 showlegend=False, hoverinfo="skip", legendgroup=label))
+        fig.add_trace(go.Scatter(x=km["time_s"], y=km["survival"], mode="lines", name=label,
+                                 legendgroup=label, line={"color": colour, "shape": "hv"}))
+    fig.update_xaxes(title="Wait (s)")
+    fig.update_yaxes(title="Share not yet abandoned", tickformat=".0%", range=[0, 1.02])
+    return _layout(fig, title, definition, height=420)
+
+
+def hazard_by_group_chart(hazards: dict[str, pd.DataFrame], definition: str = "") -> go.Figure:
+    """Abandonment hazard (per second) by wait bin, one line per group."""
+    if len(hazards) == 1:
+        return hazard_chart(next(iter(hazards.values())), definition)
+    fig = go.Figure()
+    for i, (label, hz) in enumerate(hazards.items()):
+        fig.add_trace(go.Scatter(x=hz["wait_from_s"], y=hz["hazard_per_s"], mode="lines",
+                                 name=label, line={"color": GROUP_COLOURS[i % len(GROUP_COLOURS)],
+                                                   "shape": "hv"}))
+    fig.update_xaxes(title="Wait so far (s)")
+    fig.update_yaxes(title="Abandons per second waited", tickformat=".4f")
+    return _layout(fig, "Abandonment hazard by wait", definition, height=420)
+
+
+def erlang_a_check_chart(intervals: pd.DataFrame, definition: str = "") -> go.Figure:
+    """Observed abandon share against Erlang A's prediction per interval (one point per
+    interval and group, ``key``), with the line of perfect agreement."""
+    fig = go.Figure()
+    for i, (label, g) in enumerate(intervals.groupby("key", sort=False)):
+        fig.add_trace(go.Scatter(x=g["predicted_abandon"], y=g["abandon_share"], mode="markers",
+                                 name=str(label), marker={
+                                     "size": 5, "opacity": 0.5,
+                                     "color": GROUP_COLOURS[i % len(GROUP_COLOURS)]}))
+    top = float(np.nanmax([intervals["predicted_abandon"].max(),
+                           intervals["abandon_share"].max(), 0.05]))
+    fig.add_trace(go.Scatter(x=[0, top], y=[0, top], mode="lines", name="Prediction = observed",
+                             line={"color": COLOURS["baseline"], "dash": "dot"}))
+    fig.update_xaxes(title="Erlang A predicted abandonment", tickformat=".0%")
+    fig.update_yaxes(title="Observed abandon share", tickformat=".0%")
+    return _layout(fig, "Erlang A: predicted against observed abandonment", definition,
+                   height=420).update_layout(hovermode="closest")
+
+
 def to_json(fig: go.Figure) -> str:
     """Serialise a figure for ``Plotly.newPlot`` in a page (JSON string)."""
     return fig.to_json()

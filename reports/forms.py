@@ -125,6 +125,30 @@ class QueueChoiceForm(PeriodForm):
         return {"queue": data.get("queue"), "channel": data.get("channel") or ""}
 
 
+class QueueingForm(QueueChoiceForm):
+    """The queueing page's choices: which calls (queue or channel; neither: every queue in
+    scope), a breakdown and the population."""
+
+    by = forms.ChoiceField(choices=[("", "No breakdown"), ("customer_segment", "Customer segment"),
+                                    ("contact_type", "Contact type"), ("queue", "Queue"),
+                                    ("channel", "Channel")],
+                           required=False, label="Break down by")
+    queued_only = forms.TypedChoiceField(
+        choices=[("", "Every call that reached the queue"), ("1", "Only calls that queued")],
+        coerce=bool, empty_value=False, required=False, label="Calls",
+        help_text="Calls that queued waited more than 0 s; the others went straight to an "
+                  "agent.")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["queue"].empty_label = "Every queue in scope"
+
+    def selection(self) -> dict:
+        data = self.cleaned_data if self.is_bound and self.is_valid() else {}
+        return {**super().selection(), "by": data.get("by") or None,
+                "queued_only": bool(data.get("queued_only"))}
+
+
 class StaffingForm(QueueChoiceForm):
     """Staffing options. Target and threshold are empty by default: each queue is computed at
     its configured threshold and the business plan's target in force for it; a value typed

@@ -22,7 +22,7 @@ from .forms import (
     ForecastIssueForm,
     KpiFilterForm,
     PeriodForm,
-    QueueChoiceForm,
+    QueueingForm,
     StaffingForm,
 )
 from .models import Forecast
@@ -210,10 +210,10 @@ class StaffingView(StaffRequiredMixin, AnalysisPage):
 class QueueingView(StaffRequiredMixin, AnalysisPage):
     template_name = "reports/queueing.html"
     heading = "Queueing science"
-    form_class = QueueChoiceForm
-    intro = ("Callers' patience, how abandonment grows with waiting, and the distribution of "
-             "service times, from the individual queue legs of the period, for one queue or "
-             "one channel.")
+    form_class = QueueingForm
+    intro = ("Callers' patience, how abandonment grows with waiting, waits, service times and "
+             "Erlang A calibrated on the calls themselves, from the individual queue legs of the "
+             "period — overall or per customer segment, contact type, queue or channel.")
 
     def form_kwargs(self, centre):
         return {"scope": self.request.scope, "centre": centre}

@@ -11,7 +11,8 @@ record served by a named agent has an agent leg. Mapping of ``outcome``:
   straight to an agent), handled by ``server`` for ``ser_time`` seconds (talk_s).
 - ``AGENT`` with ``NO_SERVER``: ended without an agent, not offered (contact outcome ``error``).
 
-``priority`` 0/1 → customer segment ``regular``, 2 → ``priority``; ``type`` is the contact type.
+``priority`` 0/1 → customer segment ``regular``, 2 → ``priority``, except ``customer_id`` 0
+(caller not identified) → ``unidentified``, counted in a note; ``type`` is the contact type.
 Times are naive local clock times (give the source ``Asia/Jerusalem``); they are made UTC here,
 DST-safe. Spans crossing midnight are rebuilt by chaining each clock time to the previous one.
 Every defect of the README is counted in the notes with the action taken.
@@ -37,6 +38,8 @@ DAY_S = 86400
 # A clock time up to an hour "before" the previous one is a clock skew or a negative span, not a
 # jump over midnight (the longest real span is 61,437 s, well under a day minus an hour).
 SKEW_TOLERANCE_S = 3600
+# Callers with customer_id 0 cannot be told apart (priority or regular): their own segment.
+UNIDENTIFIED = "unidentified"
 
 
 def sniff(first_line: str) -> bool:
@@ -221,8 +224,9 @@ def _map(frame: pd.DataFrame, options: Options) -> Chunk:
                   sorted(f.loc[unknown_type, "type"].unique())[:10]) + "): kept as recorded")
     no_customer = f["customer_id"].isin(["0", ""])
     notes.add("customer_id_zero", int(no_customer.sum()),
-              "customer_id 0 (caller not identified / recording bug): customer reference left "
-              "empty")
+              "customer_id 0 (caller not identified; a documented recording bug for callers who "
+              f"did not queue): customer reference left empty, customer segment "
+              f"“{UNIDENTIFIED}” (not guessed as regular)")
 
     local_day = date.dt.normalize()
 
@@ -241,7 +245,7 @@ def _map(frame: pd.DataFrame, options: Options) -> Chunk:
 
     ext = f["vru+line"].str.strip() + ":" + f["call_id"].str.strip()
     segment_label = f["priority"].map({"0": "regular", "1": "regular", "2": "priority"}) \
-        .fillna(f["priority"])
+        .fillna(f["priority"]).mask(no_customer, UNIDENTIFIED)
     contact_outcome = pd.Series("abandoned", index=f.index)
     contact_outcome[served] = "handled"
     contact_outcome[no_server] = "error"

@@ -8,6 +8,7 @@ from measurements.constants import WAIT_BUCKETS_S
 from pathways.constants import Channel
 from reports.analysis.kpis import SL_VARIANTS
 from reports.models import Forecast, ForecastMethod
+from reports.queueing_science import BY as QUEUEING_BY
 from reports.selectors import ALL_DIMENSIONS, GRANULARITIES
 
 MAX_DAYS = 3 * 366
@@ -52,6 +53,24 @@ class QueueChoiceQuery(PeriodQuery):
         if attrs.get("queue") is not None and attrs.get("channel"):
             raise serializers.ValidationError({"channel": "Give a queue or a channel, not both."})
         return attrs
+
+
+class QueueingQuery(QueueChoiceQuery):
+    """The parameters of ``manage.py queueing``: a breakdown, the population and, optionally,
+    one data source and the time zone of the days."""
+
+    by = serializers.ChoiceField(choices=QUEUEING_BY, required=False,
+                                 help_text="One group per value of this dimension.")
+    queued_only = serializers.BooleanField(required=False, default=False,
+                                           help_text="Only calls that waited (wait > 0).")
+    source = serializers.CharField(required=False, max_length=200,
+                                   help_text="Only this data source (its name).")
+    timezone = serializers.CharField(required=False, max_length=64)
+
+    def validate_timezone(self, value):
+        if value not in zoneinfo.available_timezones():
+            raise serializers.ValidationError(f"“{value}” is not an IANA time zone.")
+        return value
 
 
 class StaffingQuery(QueueChoiceQuery):

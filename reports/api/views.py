@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 
 from contactmis.roles import ANALYST, MANAGER
 from contactmis.selectors import centre_current
+from measurements.models import DataSource
 from pathways.models import Queue
 from reports import analyses
 from reports.analysis.erlang import staffing_table
@@ -119,18 +120,29 @@ class StaffingCalculateAPIView(APIView):
 
 
 class QueueingAPIView(APIView):
-    """Patience, abandonment hazard, service-time fit, abandonment against wait."""
+    """Queueing science per group (the fields of ``manage.py queueing`` and more): patience,
+    abandonment hazard, waits, service times, Erlang A calibrated per group."""
 
     read_roles = STAFF
 
-    @extend_schema(parameters=[s.QueueChoiceQuery], responses=OpenApiTypes.OBJECT)
+    @extend_schema(parameters=[s.QueueingQuery], responses=OpenApiTypes.OBJECT)
     def get(self, request):
-        q = _valid(s.QueueChoiceQuery, _query(request))
+        data = _query(request)
+        if "by" in data:  # one dimension here, as in ``manage.py queueing --by``
+            data["by"] = data["by"][0] if len(data["by"]) == 1 else data["by"]
+        q = _valid(s.QueueingQuery, data)
         centre = _centre()
+        source = None
+        if q.get("source"):
+            source = DataSource.objects.filter(centre=centre, name=q["source"]).first()
+            if source is None:
+                return Response({"source": [f"No data source named “{q['source']}”."]},
+                                status=status.HTTP_400_BAD_REQUEST)
         return Response(_without_charts(analyses.queueing_report(
             request.scope, centre, q["start"], q["end"],
             queue=_queue_in_scope(request, centre, q.get("queue")),
-            channel=q.get("channel", ""))))
+            channel=q.get("channel", ""), by=q.get("by"), queued_only=q["queued_only"],
+            source=source, tz=q.get("timezone"))))
 
 
 class ForecastListAPIView(APIView):

@@ -47,6 +47,18 @@ class TestAnonymousBank:
         assert notes["missing_days"] >= 1  # 2 Jan and most of the year have no rows
         assert all(n["action"] for n in result.notes.as_list())
 
+    def test_unidentified_callers_are_their_own_segment(self, result):
+        c = result.contacts.set_index("external_id")
+        assert c.loc["AA0101:1", "customer_segment"] == "priority"  # priority 2
+        assert c.loc["AA0101:3", "customer_segment"] == "regular"  # priority 1
+        # customer_id 0: not guessed as regular, whatever its priority code.
+        assert c.loc["AA0101:2", "customer_segment"] == "unidentified"
+        assert c.loc["AA0101:5", "customer_segment"] == "unidentified"
+        assert (c["customer_segment"] == "unidentified").sum() == \
+            (c["customer_ref"] == "").sum()
+        note = next(n for n in result.notes.as_list() if n["code"] == "customer_id_zero")
+        assert "“unidentified”" in note["action"]
+
     def test_phantom_skipped_and_bad_rows_rejected_with_line_and_field(self, result):
         assert result.rows_read == 15
         assert result.rows_skipped == 1

@@ -129,3 +129,17 @@ def previous_period(period: ResolvedPeriod, tz: ZoneInfo | str) -> ResolvedPerio
         start=local_midnight(first, tz), end=local_midnight(period.first_day, tz),
         first_day=first, last_day=period.first_day - timedelta(days=1), partial=False,
     )
+
+
+SUB_DAY = ("15min", "30min", "hour")
+
+
+def fit_granularity(granularity: str, days: int) -> str:
+    """The widget's time grain for a period a viewer picked: periods of minutes or hours are
+    drawn for spans of up to two days, days for spans of up to 400 days, months beyond — a
+    15-minute chart over 13 months is 38,000 points nobody can read."""
+    if granularity in SUB_DAY and days > 2:
+        return "day" if days <= 400 else "month"
+    if granularity == "day" and days > 400:
+        return "month"
+    return granularity

@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
+from contactmis.params import BoundedDateField
 from contactmis.roles import VIEWER
 from measurements.constants import WAIT_BUCKETS_S, wait_bucket_label
 from pathways.constants import Channel
@@ -100,6 +101,52 @@ class StakeholderForm(forms.ModelForm):
     def service_kwargs(self):
         data = dict(self.cleaned_data)
         return data
+
+
+class DashboardPeriodForm(forms.Form):
+    """The period a viewer picks for a whole dashboard (kept in the URL, so a view can be
+    bookmarked and shared). Empty: each widget's own period, as its author set it."""
+
+    period = forms.ChoiceField(choices=[("", "Each widget's own period"), *Period.choices],
+                               required=False, label="Period")
+    start = BoundedDateField(required=False, label="From",
+                             widget=forms.DateInput(attrs={"type": "date"}))
+    end = BoundedDateField(required=False, label="To (inclusive)",
+                           widget=forms.DateInput(attrs={"type": "date"}))
+    MAX_DAYS = 3 * 366
+
+    def clean(self):
+        data = super().clean()
+        if data.get("period") == Period.CUSTOM:
+            start, end = data.get("start"), data.get("end")
+            if start is None:
+                self.add_error("start", "Custom dates need a first day.")
+            if end is None:
+                self.add_error("end", "Custom dates need a last day.")
+            if start and end and end < start:
+                self.add_error("end", f"The last day {end:%d %b %Y} is before the first day "
+                                      f"{start:%d %b %Y}.")
+            elif start and end and (end - start).days >= self.MAX_DAYS:
+                self.add_error("end", f"Pick at most {self.MAX_DAYS} days.")
+        return data
+
+    def picked(self):
+        """``(key, first_day, last_day)`` for :func:`stakeholders.widgets.with_period`, or None
+        for each widget's own period (also while the form has errors)."""
+        if not self.is_bound or not self.is_valid() or not self.cleaned_data.get("period"):
+            return None
+        data = self.cleaned_data
+        if data["period"] == Period.CUSTOM:
+            return data["period"], data["start"], data["end"]
+        return data["period"], None, None
+
+    def query(self) -> str:
+        """The picked period as a query string for links (drill-down), or ""."""
+        picked = self.picked()
+        if picked is None:
+            return ""
+        key, first, last = picked
+        return f"period={key}" + (f"&start={first}&end={last}" if first else "")
 
 
 class DashboardForm(forms.ModelForm):

@@ -138,3 +138,17 @@ def comparable_previous(period: ResolvedPeriod, tz: ZoneInfo | str, as_of: date 
         start=local_midnight(first, tz), end=local_midnight(end_day, tz), first_day=first,
         last_day=end_day - timedelta(days=1), partial=False)
     return previous, span
+
+
+SUB_DAY = ("15min", "30min", "hour")
+
+
+def fit_granularity(granularity: str, days: int) -> str:
+    """The widget's time grain for a period a viewer picked: periods of minutes or hours are
+    drawn for spans of up to two days, days for spans of up to 400 days, months beyond — a
+    15-minute chart over 13 months is 38,000 points nobody can read."""
+    if granularity in SUB_DAY and days > 2:
+        return "day" if days <= 400 else "month"
+    if granularity == "day" and days > 400:
+        return "month"
+    return granularity

@@ -7,6 +7,7 @@ plan-versus-actual are its functions. This module only chooses the inputs and la
 """
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import math
@@ -38,7 +39,7 @@ from reports.semantics import (
 from reports.vocabulary import METRICS, NO_DATA, NO_TARGET, Metric, fmt_percent
 
 from . import figures, selectors
-from .periods import ResolvedPeriod, comparable_previous, resolve_period
+from .periods import ResolvedPeriod, comparable_previous, fit_granularity, resolve_period
 from .selectors import centre_time_zone
 
 
@@ -305,6 +306,24 @@ def _single_flight(key: str, timeout: int, compute, wait: bool = True) -> dict:
     value = compute()
     cache.set(key, value, timeout)
     return value
+
+
+# Widgets whose period belongs to what they show (a forecast looks ahead; staffing is per
+# interval of its day): a period picked for the dashboard leaves them as they are.
+OWN_PERIOD_KINDS = ("forecast", "staffing")
+
+
+def with_period(widget, picked, now: datetime, tz: str | None = None):
+    """``widget`` as it shows the dashboard's picked period (``(key, first_day, last_day)``,
+    or None for each widget's own): a copy, never saved, with its grain fitted to the span."""
+    if picked is None or widget.kind in OWN_PERIOD_KINDS:
+        return widget
+    key, first, last = picked
+    period = resolve_period(key, now, tz or centre_time_zone(), first, last)
+    shown = copy.copy(widget)
+    shown.period, shown.custom_start, shown.custom_end = key, first, last
+    shown.granularity = fit_granularity(widget.granularity, period.days)
+    return shown
 
 
 def widget_result(widget, scope, now: datetime, queue=None, tz: str | None = None,
@@ -780,14 +799,17 @@ _BUILDERS = {
 }
 
 
-def dashboard_render(dashboard, scope, now: datetime, queue=None) -> list[WidgetResult]:
-    """Every widget of ``dashboard`` in order, computed within ``scope``.
+def dashboard_render(dashboard, scope, now: datetime, queue=None, picked=None
+                     ) -> list[WidgetResult]:
+    """Every widget of ``dashboard`` in order, computed within ``scope`` (for the period
+    ``picked`` by the viewer, see :func:`with_period`, else each widget's own).
 
     Widgets someone else is computing are left to the end and then waited for, so people who
     open a cold dashboard together share out its widgets instead of queueing on each in turn."""
     tz = centre_time_zone()
     version = selectors.data_version()
-    widgets = list(dashboard.widgets.order_by("position", "pk"))
+    widgets = [with_period(w, picked, now, tz) for w in dashboard.widgets.order_by("position",
+                                                                                  "pk")]
     results = []
     for w in widgets:
         try:

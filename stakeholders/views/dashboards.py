@@ -33,10 +33,17 @@ from reports.vocabulary import METRICS
 
 from .. import drill, selectors, services
 from ..constants import Breakdown, WidgetKind
-from ..forms import DashboardForm, WidgetForm
+from ..forms import DashboardForm, DashboardPeriodForm, WidgetForm
 from ..models import Widget
 from ..scope import stakeholder_of_user, stakeholder_scope
-from ..widgets import dashboard_render, local_cards, table_display, widget_result, widget_scope
+from ..widgets import (
+    dashboard_render,
+    local_cards,
+    table_display,
+    widget_result,
+    widget_scope,
+    with_period,
+)
 from .register import _form_errors_from, require_manager
 
 
@@ -60,15 +67,19 @@ def _present(result):
             "table": table_display(result, label) if show_table else None}
 
 
-def _card(result, queue) -> str:
+def _card(result, queue, period_query="") -> str:
     """The widget's card as HTML; the same figures, widget and filter give the same card."""
     w = result.widget
     key = None if result.key is None else (result.key, w.pk, w.title, w.wide, w.kind,
-                                           queue.pk if queue is not None else None)
+                                           queue.pk if queue is not None else None,
+                                           period_query)
     html = local_cards.get(key) if key else None
     if html is None:
+        drill_query = "&".join(q for q in (f"queue={queue.pk}" if queue is not None else "",
+                                           period_query) if q)
         html = render_to_string("stakeholders/_widget.html", {**_present(result),
-                                                              "queue": queue})
+                                                              "queue": queue,
+                                                              "drill_query": drill_query})
         if key:
             local_cards.set(key, html)
     return html
@@ -93,10 +104,14 @@ class DashboardDetailView(View):
         dashboard = selectors.dashboard_get(request.user, pk)
         scope = selectors.dashboard_scope(dashboard)
         queue = _queue_filter(request, scope)
-        results = dashboard_render(dashboard, scope, timezone.now(), queue=queue)
+        period_form = DashboardPeriodForm(request.GET if "period" in request.GET else None)
+        period_query = period_form.query()
+        results = dashboard_render(dashboard, scope, timezone.now(), queue=queue,
+                                   picked=period_form.picked())
         return render(request, "stakeholders/dashboard_detail.html", {
             "dashboard": dashboard, "stakeholder": dashboard.stakeholder, "scope": scope,
-            "cards": [_card(r, queue) for r in results],
+            "cards": [_card(r, queue, period_query) for r in results],
+            "period_form": period_form, "period_query": period_query,
             "queues": selectors.scope_queues(scope), "queue": queue,
             "preview": can_read_all(request.user), "can_edit": is_manager(request.user),
             "siblings": selectors.dashboard_list(request.user).filter(
@@ -250,6 +265,10 @@ class WidgetDrillView(View):
         if widget.breakdown == "queue" and request.GET.get("key"):
             queue = selectors.scope_queue_get(scope, request.GET["key"])
         now = timezone.now()
+        period_form = DashboardPeriodForm(request.GET if "period" in request.GET else None)
+        if period_form.is_bound and not period_form.is_valid():
+            raise Http404("; ".join(f"{k}: {' '.join(v)}" for k, v in period_form.errors.items()))
+        widget = with_period(widget, period_form.picked(), now)
         result = widget_result(widget, scope, now, queue=queue)
         tz = ZoneInfo(selectors.centre_time_zone())
         start, end = result.period.start, result.period.end

@@ -1,0 +1,82 @@
+"""A viewer picks the period of a whole dashboard (kept in the URL): every widget shows it,
+charts coarsen to fit, forecasts and staffing keep their own, drill-downs follow it, the scope
+holds, and bad dates are named on the page. The clock is Friday 20 November 2026."""
+import re
+
+import pytest
+
+from .conftest import SECRET
+
+pytestmark = pytest.mark.django_db
+
+
+def _periods(html):
+    return re.findall(r'<span class="period"[^>]*>([^<]+)</span>', html)
+
+
+def test_each_widget_keeps_its_own_period_until_one_is_picked(two_vendors, viewer_client):
+    url = f"/present/dashboards/{two_vendors['dashboard_a'].pk}/"
+    own = viewer_client.get(url).content.decode()
+    assert any(p.startswith("Today") for p in _periods(own))
+    picked = viewer_client.get(url, {"period": "last_7_days"})
+    html = picked.content.decode()
+    labels = set(_periods(html))
+    assert labels == {"Last 7 days (13 Nov – 19 Nov 2026)"}
+    assert "Every widget shows the period picked here" in html
+    assert picked.context["period_query"] == "period=last_7_days"
+    # Drill-downs follow the picked period.
+    assert "drill/?period=last_7_days" in html
+    assert SECRET not in html
+    # The figures are the week's, not today's.
+    assert own != html
+
+
+def test_a_custom_period_and_bad_dates(two_vendors, viewer_client):
+    url = f"/present/dashboards/{two_vendors['dashboard_a'].pk}/"
+    html = viewer_client.get(url, {"period": "custom", "start": "2026-11-02",
+                                   "end": "2026-11-06"}).content.decode()
+    assert set(_periods(html)) == {"02 Nov 2026 – 06 Nov 2026"}
+    assert "period=custom&amp;start=2026-11-02&amp;end=2026-11-06" in html
+    for bad, words in (({"start": "2026-11-06", "end": "2026-11-02"}, "is before the first day"),
+                       ({"start": "2026-11-06"}, "Custom dates need a last day"),
+                       ({"start": "9999-12-31", "end": "9999-12-31"}, "outside 1990–2100")):
+        response = viewer_client.get(url, {"period": "custom", **bad})
+        assert response.status_code == 200
+        text = response.content.decode()
+        assert "The period was not changed" in text and words in text, bad
+        assert any(p.startswith("Today") for p in _periods(text))  # own periods still shown
+    text = viewer_client.get(url, {"period": "fortnight"}).content.decode()
+    assert "Select a valid choice" in text
+
+
+def test_charts_coarsen_to_the_picked_span_and_the_drill_follows(two_vendors, viewer_client):
+    from django.utils import timezone
+
+    from stakeholders.widgets import with_period
+
+    widget = two_vendors["dashboard_a"].widgets.get(breakdown="queue", kind="time_series")
+    assert widget.granularity == "hour"
+    now = timezone.now()
+    assert with_period(widget, ("last_7_days", None, None), now).granularity == "day"
+    assert with_period(widget, ("yesterday", None, None), now).granularity == "hour"
+    assert with_period(widget, ("rolling_13_months", None, None), now).granularity == "day"
+    widget.refresh_from_db()
+    assert (widget.period, widget.granularity) == ("today", "hour")  # never saved
+    drill = viewer_client.get(f"/present/widgets/{widget.pk}/drill/",
+                              {"period": "last_7_days"})
+    assert drill.status_code == 200
+    assert drill.context["result"].period.key == "last_7_days"
+    assert drill.context["rows_grain"] == "day"
+    assert viewer_client.get(f"/present/widgets/{widget.pk}/drill/",
+                             {"period": "custom", "start": "x"}).status_code == 404
+
+
+def test_forecast_and_staffing_widgets_keep_their_own_period(two_vendors):
+    from django.utils import timezone
+
+    from stakeholders.services import widget_add
+    from stakeholders.widgets import with_period
+
+    staffing = widget_add(two_vendors["dashboard_a"], kind="staffing", title="Staff",
+                          metrics=["offered"], period="today", granularity="15min")
+    assert with_period(staffing, ("last_7_days", None, None), timezone.now()) is staffing

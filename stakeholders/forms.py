@@ -113,6 +113,9 @@ class DashboardPeriodForm(forms.Form):
                              widget=forms.DateInput(attrs={"type": "date"}))
     end = BoundedDateField(required=False, label="To (inclusive)",
                            widget=forms.DateInput(attrs={"type": "date"}))
+    compare = forms.ChoiceField(choices=[("", "Previous period"),
+                                         ("year", "Same period last year")],
+                                required=False, label="Compare with")
     MAX_DAYS = 3 * 366
 
     def clean(self):
@@ -140,13 +143,22 @@ class DashboardPeriodForm(forms.Form):
             return data["period"], data["start"], data["end"]
         return data["period"], None, None
 
-    def query(self) -> str:
-        """The picked period as a query string for links (drill-down), or ""."""
-        picked = self.picked()
-        if picked is None:
+    def comparison(self) -> str:
+        """``"year"`` or "" (the comparable span before), "" while the form has errors."""
+        if not self.is_bound or not self.is_valid():
             return ""
-        key, first, last = picked
-        return f"period={key}" + (f"&start={first}&end={last}" if first else "")
+        return self.cleaned_data.get("compare") or ""
+
+    def query(self) -> str:
+        """The picked period and comparison as a query string for links, or ""."""
+        parts = []
+        picked = self.picked()
+        if picked is not None:
+            key, first, last = picked
+            parts.append(f"period={key}" + (f"&start={first}&end={last}" if first else ""))
+        if self.comparison():
+            parts.append(f"compare={self.comparison()}")
+        return "&".join(parts)
 
 
 class DashboardForm(forms.ModelForm):

@@ -313,16 +313,20 @@ def _single_flight(key: str, timeout: int, compute, wait: bool = True) -> dict:
 OWN_PERIOD_KINDS = ("forecast", "staffing")
 
 
-def with_period(widget, picked, now: datetime, tz: str | None = None):
+def with_period(widget, picked, now: datetime, tz: str | None = None, compare: str = ""):
     """``widget`` as it shows the dashboard's picked period (``(key, first_day, last_day)``,
-    or None for each widget's own): a copy, never saved, with its grain fitted to the span."""
-    if picked is None or widget.kind in OWN_PERIOD_KINDS:
+    or None for each widget's own) and comparison (``"year"``: the same span a year earlier;
+    empty: the comparable span before): a copy, never saved, its grain fitted to the span."""
+    if widget.kind in OWN_PERIOD_KINDS or (picked is None and not compare):
         return widget
-    key, first, last = picked
-    period = resolve_period(key, now, tz or centre_time_zone(), first, last)
     shown = copy.copy(widget)
-    shown.period, shown.custom_start, shown.custom_end = key, first, last
-    shown.granularity = fit_granularity(widget.granularity, period.days)
+    if compare:
+        shown.options = {**(widget.options or {}), "compare": compare}
+    if picked is not None:
+        key, first, last = picked
+        period = resolve_period(key, now, tz or centre_time_zone(), first, last)
+        shown.period, shown.custom_start, shown.custom_end = key, first, last
+        shown.granularity = fit_granularity(widget.granularity, period.days)
     return shown
 
 
@@ -499,7 +503,9 @@ def _tile(result, widget, scope, period, resolution, queue, tz, now_local):
     # week, month, quarter or year, cut to the same elapsed span while the period runs — month
     # to date on the 5th at noon against the 1st to the 5th at noon of the previous month;
     # today until now against yesterday until the same time.
-    prev, span = comparable_previous(period, tz, as_of=pd.Timestamp(now_local).date())
+    against = "year" if _opt(widget, "compare") == "year" else "previous"
+    prev, span = comparable_previous(period, tz, as_of=pd.Timestamp(now_local).date(),
+                                     against=against)
     previous = None
     if period.partial:
         # Whole days before the cut from the daily rollup, the day of the cut by the hour.
@@ -799,7 +805,7 @@ _BUILDERS = {
 }
 
 
-def dashboard_render(dashboard, scope, now: datetime, queue=None, picked=None
+def dashboard_render(dashboard, scope, now: datetime, queue=None, picked=None, compare=""
                      ) -> list[WidgetResult]:
     """Every widget of ``dashboard`` in order, computed within ``scope`` (for the period
     ``picked`` by the viewer, see :func:`with_period`, else each widget's own).
@@ -808,8 +814,8 @@ def dashboard_render(dashboard, scope, now: datetime, queue=None, picked=None
     open a cold dashboard together share out its widgets instead of queueing on each in turn."""
     tz = centre_time_zone()
     version = selectors.data_version()
-    widgets = [with_period(w, picked, now, tz) for w in dashboard.widgets.order_by("position",
-                                                                                  "pk")]
+    widgets = [with_period(w, picked, now, tz, compare)
+               for w in dashboard.widgets.order_by("position", "pk")]
     results = []
     for w in widgets:
         try:

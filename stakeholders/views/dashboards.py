@@ -104,10 +104,12 @@ class DashboardDetailView(View):
         dashboard = selectors.dashboard_get(request.user, pk)
         scope = selectors.dashboard_scope(dashboard)
         queue = _queue_filter(request, scope)
-        period_form = DashboardPeriodForm(request.GET if "period" in request.GET else None)
+        asked = "period" in request.GET or "compare" in request.GET
+        period_form = DashboardPeriodForm(request.GET if asked else None)
         period_query = period_form.query()
         results = dashboard_render(dashboard, scope, timezone.now(), queue=queue,
-                                   picked=period_form.picked())
+                                   picked=period_form.picked(),
+                                   compare=period_form.comparison())
         return render(request, "stakeholders/dashboard_detail.html", {
             "dashboard": dashboard, "stakeholder": dashboard.stakeholder, "scope": scope,
             "cards": [_card(r, queue, period_query) for r in results],
@@ -265,10 +267,12 @@ class WidgetDrillView(View):
         if widget.breakdown == "queue" and request.GET.get("key"):
             queue = selectors.scope_queue_get(scope, request.GET["key"])
         now = timezone.now()
-        period_form = DashboardPeriodForm(request.GET if "period" in request.GET else None)
+        asked = "period" in request.GET or "compare" in request.GET
+        period_form = DashboardPeriodForm(request.GET if asked else None)
         if period_form.is_bound and not period_form.is_valid():
             raise Http404("; ".join(f"{k}: {' '.join(v)}" for k, v in period_form.errors.items()))
-        widget = with_period(widget, period_form.picked(), now)
+        widget = with_period(widget, period_form.picked(), now,
+                             compare=period_form.comparison())
         result = widget_result(widget, scope, now, queue=queue)
         tz = ZoneInfo(selectors.centre_time_zone())
         start, end = result.period.start, result.period.end

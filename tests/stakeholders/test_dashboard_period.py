@@ -22,7 +22,7 @@ def test_each_widget_keeps_its_own_period_until_one_is_picked(two_vendors, viewe
     html = picked.content.decode()
     labels = set(_periods(html))
     assert labels == {"Last 7 days (13 Nov – 19 Nov 2026)"}
-    assert "Every widget shows the period picked here" in html
+    assert "Every widget shows the period and comparison picked here" in html
     assert picked.context["period_query"] == "period=last_7_days"
     # Drill-downs follow the picked period.
     assert "drill/?period=last_7_days" in html
@@ -80,3 +80,22 @@ def test_forecast_and_staffing_widgets_keep_their_own_period(two_vendors):
     staffing = widget_add(two_vendors["dashboard_a"], kind="staffing", title="Staff",
                           metrics=["offered"], period="today", granularity="15min")
     assert with_period(staffing, ("last_7_days", None, None), timezone.now()) is staffing
+
+
+def test_tiles_compare_with_the_previous_period_or_the_same_period_last_year(
+        two_vendors, viewer_client):
+    url = f"/present/dashboards/{two_vendors['dashboard_a'].pk}/"
+    before = viewer_client.get(url, {"period": "last_7_days"}).content.decode()
+    year = viewer_client.get(url, {"period": "last_7_days", "compare": "year"})
+    html = year.content.decode()
+    assert year.context["period_query"] == "period=last_7_days&compare=year"
+    spans = set(re.findall(r'<div class="tile-compare muted small">vs ([^:]+):', html))
+    assert spans and all("2025" in s for s in spans)  # 13–19 Nov 2025
+    assert all("2026" in s for s in re.findall(
+        r'<div class="tile-compare muted small">vs ([^:]+):', before))
+    # Last year has no data in this fixture: said so, never a zero.
+    assert "no data</div>" in html
+    assert "compare=year" in html  # drill-downs carry the comparison too
+    assert viewer_client.get(url, {"compare": "decade"}).status_code == 200
+    assert "The period was not changed" in viewer_client.get(
+        url, {"compare": "decade"}).content.decode()

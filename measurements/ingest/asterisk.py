@@ -23,9 +23,10 @@ Agent events (callid ``NONE``): AGENTLOGIN/ADDMEMBER … AGENTLOGOFF/REMOVEMEMBE
 spans, PAUSE … UNPAUSE → ``paused`` spans (reason from data1).
 
 Values are held to the shared bounds (``bounds.py``): a line whose epoch lies outside
-1990–2100 or after the import, or whose callid/queue/agent is longer than its column, is a
-reject; a wait or talk time that is not 0 … 7 days rejects its line and the call (the call's
-other lines are skipped and counted, so no half call is loaded).
+1990–2100 or after the import, or whose callid/queue/agent/pause reason is longer than its
+column, is a reject. A wait or talk time that is not 0 … 7 days, or a caller id longer than its
+column, rejects its line and the call (the call's other lines are skipped and counted, so no
+half call is loaded).
 
 Defects handled: exact duplicate lines are dropped (counted); lines out of time order are
 re-ordered by epoch (counted); a call with no closing event at the end of the file is held back
@@ -84,7 +85,9 @@ def read(path, options: Options):
                 continue
             problem = next(((fld, p) for fld, value, kind in (
                 ("callid", parts[1], "external_id"), ("queue", parts[2], "queue"),
-                ("agent", parts[3], "agent")) if (p := text_problem(value, kind))), None)
+                ("agent", parts[3], "agent"),
+                ("reason", parts[5] if event in ("PAUSE", "PAUSEALL") and len(parts) > 5 else "",
+                 "reason")) if (p := text_problem(value, kind))), None)
             if problem:
                 rejects.append((lineno, *problem, line))
                 continue
@@ -197,8 +200,11 @@ def _call(callid, events):
                          "hold_s": 0, "acw_s": 0, "outcome": "open"}
             segments.append(current_q)
             if contact is None:
+                caller = data[1] if len(data) > 1 else ""
+                if problem := text_problem(caller, "customer_ref"):
+                    problems.append((lineno, "callerid", problem, line))
                 contact = {"external_id": callid, "channel": "voice", "arrived_at": ts,
-                           "ended_at": None, "customer_ref": data[1] if len(data) > 1 else "",
+                           "ended_at": None, "customer_ref": caller,
                            "customer_segment": "", "contact_type": "", "outcome": "abandoned",
                            "queue_code": queue}
         elif current_q is None:

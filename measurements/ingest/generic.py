@@ -97,6 +97,8 @@ def validate_mapping(mapping: dict | None) -> list[str]:
     if bad_states:
         problems.append(f"state_values map to unknown states {bad_states} (known "
                         f"{sorted(STATES)})")
+    if len(str(mapping.get("queue") or "")) > TEXT_LIMITS["queue"]:
+        problems.append(f"the constant queue is longer than {TEXT_LIMITS['queue']} characters")
     if mapping.get("queue_kind", "acd") not in QUEUE_KINDS:
         problems.append(f"queue_kind must be one of {sorted(QUEUE_KINDS)}")
     bad = sorted(set((mapping.get("outcome_values") or {}).values()) - OUTCOMES)

@@ -44,6 +44,7 @@ def test_reject_share_alert_and_header_only_file(
     field = page.locator("#id_reject_alert_share")
     assert field.input_value() == "0.05"
     field.fill("0.1")
+    screenshot("ingest-reject-share-source-form")
     page.click("main button[type=submit]")
     source.refresh_from_db()
     assert source.reject_alert_share == 0.1

@@ -19,6 +19,10 @@ def wait_bucket_label(seconds: int) -> str:
     return f"{seconds // 3600} h"
 INTERVAL_S = 900
 
+# Data quality, not a KPI: the share of an import file's rows that may be rejected before the
+# batch raises a data-collection alert, for a new data source (the manager sets it per source).
+REJECT_ALERT_SHARE_DEFAULT = 0.05
+
 
 class SourceKind(models.TextChoices):
     ACD = "acd", "ACD"

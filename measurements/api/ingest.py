@@ -27,8 +27,8 @@ class DataSourceSerializer(BoundedModelSerializer):
     class Meta:
         model = DataSource
         fields = ["id", "centre", "name", "kind", "export_format", "time_zone",
-                  "column_mapping", "drop_folder", "expected_cadence", "description",
-                  "created_at"]
+                  "column_mapping", "drop_folder", "expected_cadence", "reject_alert_share",
+                  "description", "created_at"]
         read_only_fields = ["centre", "created_at"]
         validators = []  # uniqueness is checked by the service with a clear message
 

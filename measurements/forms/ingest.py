@@ -3,7 +3,7 @@ import json
 
 from django import forms
 
-from ..constants import ExportFormat
+from ..constants import REJECT_ALERT_SHARE_DEFAULT, ExportFormat
 from ..ingest import generic
 from ..models import DataSource
 
@@ -12,7 +12,7 @@ class DataSourceForm(forms.ModelForm):
     class Meta:
         model = DataSource
         fields = ["name", "kind", "export_format", "time_zone", "drop_folder",
-                  "expected_cadence", "description"]
+                  "expected_cadence", "reject_alert_share", "description"]
         help_texts = {
             "time_zone": "IANA zone of the naive times in its exports, e.g. Asia/Jerusalem.",
             "drop_folder": "Optional: a folder on the server watched for new files "
@@ -20,6 +20,19 @@ class DataSourceForm(forms.ModelForm):
             "export_format": "For “CSV/XLSX with a saved column mapping”, set up the mapping "
                              "after saving.",
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        share = self.fields["reject_alert_share"]
+        share.required = False
+        share.help_text += f" Empty: {REJECT_ALERT_SHARE_DEFAULT:g}."
+
+    def clean_reject_alert_share(self):
+        value = self.cleaned_data.get("reject_alert_share")
+        if value is None:
+            return self.instance.reject_alert_share if self.instance.pk else \
+                REJECT_ALERT_SHARE_DEFAULT
+        return value
 
 
 class MappingForm(forms.Form):

@@ -74,11 +74,10 @@ class ClosedDayForm(forms.ModelForm):
 class MonitorSettingsForm(forms.ModelForm):
     class Meta:
         model = MonitorSettings
-        fields = ["stale_after_h", "missing_intervals", "reject_share", "volume_ratio",
+        fields = ["stale_after_h", "missing_intervals", "volume_ratio",
                   "unassigned_share", "email"]
         labels = {"stale_after_h": "Grace after expected cadence (hours)",
                   "missing_intervals": "Missing intervals in opening hours before alerting",
-                  "reject_share": "Rejected rows share (0–1)",
                   "volume_ratio": "Volume anomaly: × usual weekday volume",
                   "unassigned_share": "Unassigned segment share (0–1)",
                   "email": "Email new alerts to managers"}
@@ -91,7 +90,7 @@ class MonitorSettingsForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
-        for name in ("reject_share", "unassigned_share"):
+        for name in ("unassigned_share",):
             value = data.get(name)
             if value is not None and not 0 <= value <= 1:
                 self.add_error(name, "A share between 0 and 1.")

@@ -16,6 +16,12 @@ chain is one contact (natural key = the initial ContactId) and each CTR adds its
   when the chain ends there, else passed on.
 
 Channel VOICE/CHAT/TASK/EMAIL → voice/chat/web_form/email. Timestamps are ISO 8601 UTC.
+
+Values are held to the shared bounds (``bounds.py``): a record whose timestamps are not ISO
+times in 1990–2100 and before the import, that disconnects before it starts, whose durations
+are not 0 … 7 days (the queue wait of an e-mail or task up to 90 days), whose ``Queue``/``Agent``
+is not an object or whose names are longer than their columns is a reject naming the field; the
+other records of its transfer chain are rejected with it, so no contact loads without a leg.
 """
 from __future__ import annotations
 
@@ -24,6 +30,7 @@ import json
 import pandas as pd
 
 from .base import Chunk, FormatError, Options, check_text, rejects_frame
+from .bounds import MAX_DURATION_S, max_wait_s, seconds, text_problem, time_problem
 
 NAME = "amazon_connect"
 CHANNELS = {"VOICE": "voice", "CHAT": "chat", "TASK": "web_form", "EMAIL": "email"}
@@ -35,8 +42,12 @@ def sniff(first_line: str) -> bool:
 
 
 def _records(path, name, encoding):
-    with open(path, encoding=encoding) as fh:
-        text = fh.read()
+    try:
+        with open(path, encoding=encoding) as fh:
+            text = fh.read()
+    except UnicodeDecodeError as exc:
+        raise FormatError(f"{name}: expected text encoded as {encoding}, found bytes that are "
+                          f"not ({exc.reason} at byte {exc.start}).") from exc
     stripped = text.lstrip("\ufeff \r\n\t")
     if stripped.startswith("["):
         try:
@@ -63,10 +74,81 @@ def _records(path, name, encoding):
 
 
 def _ts(value):
-    if not value:
+    """An ISO timestamp → UTC Timestamp; ``NaT`` when empty; raises ValueError when not a
+    time pandas can hold."""
+    if value is None or value == "":
         return pd.NaT
-    return pd.Timestamp(value).tz_convert("UTC") if pd.Timestamp(value).tzinfo else \
-        pd.Timestamp(value).tz_localize("UTC")
+    if not isinstance(value, str):
+        raise ValueError("not a text")
+    try:
+        ts = pd.Timestamp(value)
+    except (ValueError, TypeError, OverflowError) as exc:
+        raise ValueError(str(exc)) from exc
+    if pd.isna(ts):
+        return pd.NaT
+    return ts.tz_convert("UTC") if ts.tzinfo else ts.tz_localize("UTC")
+
+
+TIMES = (("InitiationTimestamp",), ("DisconnectTimestamp",), ("Queue", "EnqueueTimestamp"),
+         ("Queue", "DequeueTimestamp"), ("Agent", "ConnectedToAgentTimestamp"))
+TEXTS = ((("ContactId",), "external_id"), (("InitialContactId",), "external_id"),
+         (("Queue", "Name"), "queue"), (("Agent", "Username"), "agent"),
+         (("Agent", "ARN"), "agent"), (("Attributes", "segment"), "customer_segment"),
+         (("Attributes", "CustomerSegment"), "customer_segment"),
+         (("Attributes", "contact_type"), "contact_type"),
+         (("Attributes", "ContactType"), "contact_type"),
+         (("InitiationMethod",), "contact_type"),
+         (("CustomerEndpoint", "Address"), "customer_ref"))
+
+
+def _get(rec, path):
+    for key in path:
+        rec = rec.get(key) if isinstance(rec, dict) else None
+    return rec
+
+
+def _problem(rec, not_after):
+    """``(field, reason)`` when the record cannot be loaded, else ``None``."""
+    if not isinstance(rec, dict) or not rec.get("ContactId") or \
+            not isinstance(rec["ContactId"], str):
+        return "ContactId", "record has no ContactId"
+    for key in ("Queue", "Agent", "Attributes", "CustomerEndpoint"):
+        if rec.get(key) is not None and not isinstance(rec[key], dict):
+            return key, f"expected an object, found {type(rec[key]).__name__}"
+    times = {}
+    for path in TIMES:
+        field = ".".join(path)
+        try:
+            ts = _ts(_get(rec, path))
+        except ValueError:
+            return field, "not an ISO timestamp"
+        if path == ("InitiationTimestamp",) and pd.isna(ts):
+            return field, "missing or not an ISO timestamp"
+        if not pd.isna(ts) and (problem := time_problem(ts, not_after)):
+            return field, problem
+        times[path[-1]] = ts
+    start = times["InitiationTimestamp"]
+    for key in ("DisconnectTimestamp", "EnqueueTimestamp", "DequeueTimestamp",
+                "ConnectedToAgentTimestamp"):
+        if not pd.isna(times[key]) and times[key] < start:
+            return key, "before the InitiationTimestamp (the record ends before it starts)"
+    channel = CHANNELS.get(str(rec.get("Channel", "VOICE")).upper(), "voice")
+    for path, limit in ((("Queue", "Duration"), max_wait_s(channel)),
+                        (("Agent", "AgentInteractionDuration"), MAX_DURATION_S),
+                        (("Agent", "CustomerHoldDuration"), MAX_DURATION_S),
+                        (("Agent", "AfterContactWorkDuration"), MAX_DURATION_S)):
+        if problem := seconds(_get(rec, path), limit)[1]:
+            return ".".join(path), problem
+    if not pd.isna(times["DisconnectTimestamp"]) and (problem := seconds(
+            (times["DisconnectTimestamp"] - start).total_seconds(), max_wait_s(channel))[1]):
+        return "DisconnectTimestamp", "the record lasts too long: " + problem
+    for path, kind in TEXTS:
+        value = _get(rec, path)
+        if value is not None and not isinstance(value, str | int | float):
+            return ".".join(path), f"expected a text, found {type(value).__name__}"
+        if value is not None and (problem := text_problem(value, kind)):
+            return ".".join(path), problem
+    return None
 
 
 def read(path, options: Options):
@@ -75,18 +157,16 @@ def read(path, options: Options):
     records, rejects = _records(path, name, encoding)
     chunk = Chunk(rows_read=len(records) + len(rejects))
     latest: dict = {}
+    rejected_roots: dict = {}
     for lineno, rec, raw in records:
-        if not isinstance(rec, dict) or not rec.get("ContactId"):
-            rejects.append((lineno, "ContactId", "record has no ContactId", raw))
+        problem = _problem(rec, options.not_after)
+        if problem:
+            rejects.append((lineno, *problem, raw))
+            if isinstance(rec, dict) and isinstance(rec.get("ContactId"), str):
+                root = rec.get("InitialContactId") or rec["ContactId"]
+                rejected_roots.setdefault(str(root), lineno)
             continue
-        try:
-            started = _ts(rec.get("InitiationTimestamp"))
-        except (ValueError, TypeError):
-            started = pd.NaT
-        if pd.isna(started):
-            rejects.append((lineno, "InitiationTimestamp", "missing or not an ISO timestamp",
-                            raw))
-            continue
+        started = _ts(rec.get("InitiationTimestamp"))
         version = str(rec.get("LastUpdateTimestamp") or "")
         key = rec["ContactId"]
         if key in latest:
@@ -99,7 +179,12 @@ def read(path, options: Options):
                     "LastUpdateTimestamp kept")
     chains: dict = {}
     for _version, lineno, rec, started in latest.values():
-        root = rec.get("InitialContactId") or rec["ContactId"]
+        root = str(rec.get("InitialContactId") or rec["ContactId"])
+        if root in rejected_roots:
+            rejects.append((lineno, "InitialContactId",
+                            f"part of a transfer chain whose record on line "
+                            f"{rejected_roots[root]} was rejected", json.dumps(rec)[:500]))
+            continue
         chains.setdefault(root, []).append((started, lineno, rec))
     contacts, segments = [], []
     for root, ctrs in chains.items():
@@ -120,6 +205,7 @@ def read(path, options: Options):
             ended = max(ended, end)
             if queue.get("Name"):
                 seq += 1
+                queue = {**queue, "Name": str(queue["Name"])}
                 first_queue = first_queue or queue["Name"]
                 enq = _ts(queue.get("EnqueueTimestamp")) if queue.get("EnqueueTimestamp") \
                     else started
@@ -130,18 +216,19 @@ def read(path, options: Options):
                                                        else "abandoned")
                 segments.append(_seg(root, seq, "queue", queue["Name"], "acd", "", enq,
                                      _ts(agent["ConnectedToAgentTimestamp"]) if answered
-                                     else pd.NaT, deq, int(queue.get("Duration") or 0), 0, 0,
-                                     0, outcome))
+                                     else pd.NaT, deq, seconds(queue.get("Duration"),
+                                                               max_wait_s(channel))[0],
+                                     0, 0, 0, outcome))
                 last_kind = "queue_" + outcome
             if agent.get("ConnectedToAgentTimestamp"):
                 seq += 1
                 answered_any = True
                 at = _ts(agent["ConnectedToAgentTimestamp"])
-                talk = int(agent.get("AgentInteractionDuration") or 0)
+                talk = seconds(agent.get("AgentInteractionDuration"))[0]
                 segments.append(_seg(root, seq, "agent", queue.get("Name", ""), "acd",
-                                     agent.get("Username") or agent.get("ARN", ""), at, at,
-                                     end, 0, talk, int(agent.get("CustomerHoldDuration") or 0),
-                                     int(agent.get("AfterContactWorkDuration") or 0),
+                                     str(agent.get("Username") or agent.get("ARN") or ""), at, at,
+                                     end, 0, talk, seconds(agent.get("CustomerHoldDuration"))[0],
+                                     seconds(agent.get("AfterContactWorkDuration"))[0],
                                      "transferred" if has_next else "completed"))
                 last_kind = "agent"
             if not queue.get("Name") and not agent.get("ConnectedToAgentTimestamp"):

@@ -15,7 +15,10 @@ record served by a named agent has an agent leg. Mapping of ``outcome``:
 (caller not identified) → ``unidentified``, counted in a note; ``type`` is the contact type.
 Times are naive local clock times (give the source ``Asia/Jerusalem``); they are made UTC here,
 DST-safe. Spans crossing midnight are rebuilt by chaining each clock time to the previous one.
-Every defect of the README is counted in the notes with the action taken.
+Every defect of the README is counted in the notes with the action taken. Values beyond the
+shared bounds (``bounds.py``) are rejects with their line and field: ``q_time``/``ser_time``
+0 … 7 days, ``vru_time`` within ±7 days (negative IVR times are a documented defect), a date in
+1990–2100 and not after the import, texts that fit their columns.
 """
 from __future__ import annotations
 
@@ -26,6 +29,7 @@ import pandas as pd
 
 from . import tabular
 from .base import Chunk, FormatError, Options, check_text, localize, rejects_frame
+from .bounds import Checks
 
 NAME = "anonymous_bank"
 COLUMNS = ["vru+line", "call_id", "customer_id", "priority", "type", "date", "vru_entry",
@@ -164,6 +168,22 @@ def _map(frame: pd.DataFrame, options: Options) -> Chunk:
     for col in ("vru_time", "q_time", "ser_time"):
         nums[col] = pd.to_numeric(frame[col], errors="coerce")
         bad |= reject(~bad & nums[col].isna(), col, f"{col} is not a whole number of seconds")
+    # The shared bounds (durations, dates, texts): one reason per line, after the checks above.
+    checks = Checks(frame.index, lambda line: "\t".join(frame.loc[line, COLUMNS]),
+                    options.not_after)
+    checks.bad |= bad
+    checks.times(date.dt.tz_localize("UTC"), "date")
+    checks.durations(nums["vru_time"].abs(), "vru_time")
+    for col in ("q_time", "ser_time"):
+        nums[col] = checks.durations(nums[col], col)
+    for col, kind in (("customer_id", "customer_ref"), ("type", "contact_type"),
+                      ("server", "agent")):
+        checks.texts(frame[col].str.strip(), col, kind)
+    checks.texts(frame["vru+line"].str.strip() + ":" + frame["call_id"].str.strip(), "call_id",
+                 "external_id")
+    rejects.extend(checks.rows)
+    bad = checks.bad
+    nums["vru_time"] = nums["vru_time"].where(~bad, 0)
     chunk.rejects = rejects_frame(rejects)
 
     phantom = ~bad & outcome.eq("PHANTOM")

@@ -22,6 +22,12 @@ RINGNOANSWER       ringtime (ms)                                   counted (agen
 Agent events (callid ``NONE``): AGENTLOGIN/ADDMEMBER … AGENTLOGOFF/REMOVEMEMBER → ``staffed``
 spans, PAUSE … UNPAUSE → ``paused`` spans (reason from data1).
 
+Values are held to the shared bounds (``bounds.py``): a line whose epoch lies outside
+1990–2100 or after the import, or whose callid/queue/agent/pause reason is longer than its
+column, is a reject. A wait or talk time that is not 0 … 7 days, or a caller id longer than its
+column, rejects its line and the call (the call's other lines are skipped and counted, so no
+half call is loaded).
+
 Defects handled: exact duplicate lines are dropped (counted); lines out of time order are
 re-ordered by epoch (counted); a call with no closing event at the end of the file is held back
 (``Chunk.carry``) and completed when the next file of the same source brings its closing event.
@@ -33,6 +39,7 @@ import re
 import pandas as pd
 
 from .base import Chunk, FormatError, Options, check_text, rejects_frame
+from .bounds import epoch_problem, seconds, text_problem
 
 NAME = "asterisk_queue_log"
 LINE_RE = re.compile(r"^\d{9,11}(\.\d+)?\|[^|]*\|[^|]*\|[^|]*\|[A-Z_]+")
@@ -47,13 +54,6 @@ IGNORED = {"RINGCANCELED", "SYSCOMPAT", "DID", "INFO", "CONFIGRELOAD", "QUEUESTA
 
 def sniff(first_line: str) -> bool:
     return bool(LINE_RE.match(first_line))
-
-
-def _int(value, default=0):
-    try:
-        return int(float(value))
-    except (TypeError, ValueError):
-        return default
 
 
 def read(path, options: Options):
@@ -78,6 +78,18 @@ def read(path, options: Options):
             event = parts[4].strip()
             if event not in CALL_EVENTS and event not in AGENT_EVENTS:
                 rejects.append((lineno, "event", f"unknown event {event!r}", line))
+                continue
+            problem = epoch_problem(float(parts[0]), options.not_after)
+            if problem:
+                rejects.append((lineno, "epoch", problem, line))
+                continue
+            problem = next(((fld, p) for fld, value, kind in (
+                ("callid", parts[1], "external_id"), ("queue", parts[2], "queue"),
+                ("agent", parts[3], "agent"),
+                ("reason", parts[5] if event in ("PAUSE", "PAUSEALL") and len(parts) > 5 else "",
+                 "reason")) if (p := text_problem(value, kind))), None)
+            if problem:
+                rejects.append((lineno, *problem, line))
                 continue
             rows.append((int(float(parts[0])), parts[1], parts[2], parts[3], event,
                          parts[5:], lineno, line))
@@ -113,19 +125,33 @@ def read(path, options: Options):
             calls.setdefault(r[1], []).append(r)
     contacts, segments, open_lines = [], [], []
     ring_no_answer = 0
+    call_rejects = []
+    skipped = 0
     for callid, events in calls.items():
         result = _call(callid, events)
         ring_no_answer += result["ring_no_answer"]
+        if result["problems"] or result["contact"] is None:
+            # A call with a value out of range (or no ENTERQUEUE) is rejected whole: its
+            # offending line is the reject, its other lines of this file are skipped.
+            problems = result["problems"] or [
+                (events[0][6], "event", "call has no ENTERQUEUE event", events[0][7])]
+            problems = [p for p in problems if p[0]]  # lines of this file only
+            call_rejects.extend(problems)
+            lines = {p[0] for p in problems}
+            skipped += sum(1 for r in events if r[6] and r[6] not in lines)
+            continue
         if result["open"]:
             open_lines.extend(r[7] for r in events)
             continue
-        if result["contact"] is None:
-            chunk.rejects = pd.concat([chunk.rejects, rejects_frame(
-                [(events[0][6], "event", "call has no ENTERQUEUE event", events[0][7])])],
-                ignore_index=True)
-            continue
         contacts.append(result["contact"])
         segments.extend(result["segments"])
+    if call_rejects:
+        chunk.rejects = pd.concat([f for f in (chunk.rejects, rejects_frame(call_rejects))
+                                   if len(f)], ignore_index=True)
+    chunk.rows_skipped += skipped
+    chunk.notes.add("rejected_call_lines", skipped,
+                    "other lines of calls rejected for a value out of range or a missing "
+                    "ENTERQUEUE: skipped, so no partial call is loaded")
     chunk.notes.add("ring_no_answer", ring_no_answer,
                     "agent rang without answering: counted here, not a leg")
     chunk.notes.add("open_at_end_of_file", len({line.split('|')[1] for line in open_lines}),
@@ -148,6 +174,14 @@ def read(path, options: Options):
 
 
 def _call(callid, events):
+    problems = []
+
+    def dur(value, field, lineno, line):
+        value, problem = seconds(value)
+        if problem:
+            problems.append((lineno, field, problem, line))
+        return value
+
     segments = []
     contact = None
     current_q = None
@@ -156,7 +190,7 @@ def _call(callid, events):
     outcome = None
     seq = 0
     last_ts = events[0][0]
-    for ts, _cid, queue, agent, event, data, _lineno, _line in events:
+    for ts, _cid, queue, agent, event, data, lineno, line in events:
         last_ts = max(last_ts, ts)
         if event == "ENTERQUEUE":
             seq += 1
@@ -166,8 +200,11 @@ def _call(callid, events):
                          "hold_s": 0, "acw_s": 0, "outcome": "open"}
             segments.append(current_q)
             if contact is None:
+                caller = data[1] if len(data) > 1 else ""
+                if problem := text_problem(caller, "customer_ref"):
+                    problems.append((lineno, "callerid", problem, line))
                 contact = {"external_id": callid, "channel": "voice", "arrived_at": ts,
-                           "ended_at": None, "customer_ref": data[1] if len(data) > 1 else "",
+                           "ended_at": None, "customer_ref": caller,
                            "customer_segment": "", "contact_type": "", "outcome": "abandoned",
                            "queue_code": queue}
         elif current_q is None:
@@ -175,8 +212,8 @@ def _call(callid, events):
         elif event == "RINGNOANSWER":
             ring += 1
         elif event == "CONNECT":
-            current_q.update(answered_at=ts, left_at=ts, wait_s=_int(data[0] if data else 0),
-                             outcome="answered")
+            current_q.update(answered_at=ts, left_at=ts, outcome="answered",
+                             wait_s=dur(data[0] if data else 0, "holdtime", lineno, line))
             seq += 1
             current_a = {"external_id": callid, "seq": seq, "kind": "agent", "queue_code": queue,
                          "queue_kind": "acd", "agent_code": agent, "entered_at": ts,
@@ -188,19 +225,21 @@ def _call(callid, events):
             if current_a is None:
                 continue
             if event.startswith("COMPLETE"):
-                calltime = _int(data[1] if len(data) > 1 else 0)
+                calltime = dur(data[1] if len(data) > 1 else 0, "calltime", lineno, line)
                 current_a.update(outcome="completed")
                 outcome = "handled"
             else:
                 nums = [d for d in data if re.fullmatch(r"\d+", d or "")]
-                calltime = _int(nums[-2]) if len(nums) >= 3 else _int(nums[-1] if nums else 0)
+                calltime = dur(nums[-2] if len(nums) >= 3 else (nums[-1] if nums else 0),
+                               "calltime", lineno, line)
                 current_a.update(outcome="transferred")
                 outcome = "transferred_out"
             current_a.update(left_at=ts, talk_s=calltime)
             current_a = None
         elif event in ("ABANDON", "EXITWITHTIMEOUT", "EXITWITHKEY", "EXITEMPTY"):
-            wait = _int(data[3] if event == "EXITWITHKEY" and len(data) > 3 else
-                        (data[2] if len(data) > 2 else ts - current_q["entered_at"]))
+            wait = dur(data[3] if event == "EXITWITHKEY" and len(data) > 3 else
+                       (data[2] if len(data) > 2 else ts - current_q["entered_at"]),
+                       "waittime", lineno, line)
             current_q.update(left_at=ts, wait_s=wait,
                              outcome="abandoned" if event == "ABANDON" else "timed_out")
             outcome = "abandoned" if event == "ABANDON" else "overflowed"
@@ -210,8 +249,14 @@ def _call(callid, events):
             outcome = "handled"
         contact["outcome"] = outcome or "abandoned"
         contact["ended_at"] = last_ts
+    if contact is not None and not is_open:
+        problem = next((f"{s['kind']} leg lasts {int(s['left_at'] - s['entered_at'])} s: "
+                        + p for s in segments if s["left_at"] is not None
+                        and (p := seconds(s["left_at"] - s["entered_at"])[1])), None)
+        if problem:
+            problems.append((events[-1][6], "epoch", problem, events[-1][7]))
     return {"contact": contact, "segments": segments, "open": is_open and contact is not None,
-            "ring_no_answer": ring}
+            "ring_no_answer": ring, "problems": problems}
 
 
 #: PAUSE reasons that mean after-contact work: the agent is busy (occupancy), not paused.

@@ -44,14 +44,7 @@ INTERVAL_COLUMNS = ["queue_code", "queue_kind", "channel", "contact_type", "cust
                     "interval_start", "interval_s", *INTERVAL_QUANTITIES]
 REJECT_COLUMNS = ["line", "field", "reason", "raw"]
 
-# Bounds every adapter holds values to (a value beyond them is a reject, never a figure): no
-# contact leg lasts more than 7 days, no timestamp lies outside 1990–2100, and texts fit their
-# column (``Contact``/``Queue``/``Agent`` field lengths).
-MAX_DURATION_S = 7 * 86_400
-TIME_MIN = pd.Timestamp("1990-01-01", tz="UTC")
-TIME_MAX = pd.Timestamp("2101-01-01", tz="UTC")
-TEXT_LIMITS = {"external_id": 200, "customer_ref": 200, "customer_segment": 60,
-               "contact_type": 60, "queue": 120, "agent": 120}
+# The bounds every adapter holds values to live in ``bounds.py`` (one place for all adapters).
 
 
 class FormatError(ValueError):
@@ -113,6 +106,8 @@ class Options:
     ``time_zone``: IANA zone of naive timestamps in the file. ``mapping``: the saved column
     mapping (generic format, see ``generic.py``). ``carry``: state handed from the previous
     file of the same source (Asterisk calls still open at its end). ``chunk_rows``: rows per chunk.
+    ``not_after``: the moment of the import; a time more than a day after it is a reject (see
+    ``bounds.py``; ``None``: only the 1990–2100 window applies).
     """
 
     time_zone: str = "UTC"
@@ -120,6 +115,7 @@ class Options:
     carry: dict | None = None
     chunk_rows: int = CHUNK_ROWS
     name: str = ""
+    not_after: pd.Timestamp | None = None
 
 
 def localize(series: pd.Series, time_zone: str) -> pd.Series:
@@ -155,7 +151,8 @@ def check_text(path, name, encodings=("utf-8",)) -> str:
             head.decode(enc)
             return enc
         except UnicodeDecodeError as exc:
-            if exc.start > len(head) - 4:  # a multi-byte character cut at the sample's end
+            if len(head) == 65536 and exc.start > len(head) - 4:
+                # a multi-byte character cut at the end of the sample (not of the file)
                 return enc
             last = exc
     raise FormatError(f"{name}: expected text encoded as {' or '.join(encodings)}, found bytes "

@@ -58,16 +58,8 @@ from __future__ import annotations
 import pandas as pd
 
 from . import tabular
-from .base import (
-    MAX_DURATION_S,
-    TEXT_LIMITS,
-    TIME_MAX,
-    TIME_MIN,
-    Chunk,
-    FormatError,
-    Options,
-    rejects_frame,
-)
+from .base import Chunk, FormatError, Options, rejects_frame
+from .bounds import TEXT_LIMITS, Checks, max_wait_s
 
 NAME = "generic"
 FIELDS = ("external_id", "arrived_at", "queue", "answered_at", "ended_at", "wait_s", "talk_s",
@@ -105,6 +97,8 @@ def validate_mapping(mapping: dict | None) -> list[str]:
     if bad_states:
         problems.append(f"state_values map to unknown states {bad_states} (known "
                         f"{sorted(STATES)})")
+    if len(str(mapping.get("queue") or "")) > TEXT_LIMITS["queue"]:
+        problems.append(f"the constant queue is longer than {TEXT_LIMITS['queue']} characters")
     if mapping.get("queue_kind", "acd") not in QUEUE_KINDS:
         problems.append(f"queue_kind must be one of {sorted(QUEUE_KINDS)}")
     bad = sorted(set((mapping.get("outcome_values") or {}).values()) - OUTCOMES)
@@ -137,23 +131,22 @@ def read(path, options: Options):
     mapper = _map_states if mapping.get("records") == "agent_states" else _map
     for frame in tabular.chunks(path, name, delimiter, encoding, options.chunk_rows,
                                 mapping.get("sheet")):
-        chunk = mapper(frame, mapping, tz) if len(frame) else Chunk()
+        chunk = mapper(frame, mapping, tz, options.not_after) if len(frame) else Chunk()
         yield tabular.with_bad_lines(chunk, frame)
 
 
-def _map_states(frame: pd.DataFrame, mapping: dict, tz: str) -> Chunk:
+def _raw(frame):
+    return lambda line: ",".join(str(v) for v in frame.loc[line])
+
+
+def _map_states(frame: pd.DataFrame, mapping: dict, tz: str, not_after=None) -> Chunk:
     """Agent-state rows → ``agent_states``; rows without an agent, with a state not in the
-    mapping, an unreadable time or a span ending before it starts are rejected."""
+    mapping, an unreadable or out-of-range time, a span ending before it starts or longer
+    than 7 days, or an over-long agent/reason text are rejected."""
     cols = {k: v for k, v in mapping["columns"].items() if v}
     chunk = Chunk(rows_read=len(frame))
-    rejects = []
-    bad = pd.Series(False, index=frame.index)
-
-    def reject(mask, fld, reason):
-        for line in frame.index[mask & ~bad]:
-            raw = ",".join(str(v) for v in frame.loc[line])
-            rejects.append((int(line), fld, reason, raw[:500]))
-        return mask
+    checks = Checks(frame.index, _raw(frame), not_after)
+    reject = checks.reject
 
     def col(fld):
         if fld not in cols:
@@ -161,25 +154,32 @@ def _map_states(frame: pd.DataFrame, mapping: dict, tz: str) -> Chunk:
         return frame[cols[fld]].astype(str).str.strip()
 
     agent = col("agent")
-    bad |= reject(agent.eq(""), cols["agent"], "empty agent")
+    reject(agent.eq(""), cols["agent"], "empty agent")
+    checks.texts(agent, cols["agent"], "agent")
+    for fld in ("reason", "queue"):
+        if fld in cols:
+            checks.texts(col(fld), cols[fld], fld)
     raw_state = col("state")
     values = mapping.get("state_values") or {}
     lowered = raw_state.str.lower()
     state = raw_state.map(values).astype(object).fillna(
         lowered.where(lowered.isin(STATES)).astype(object))
-    bad |= reject(state.isna(), cols["state"],
-                  f"state not in the mapping's state_values {sorted(values)} nor one of "
-                  f"{sorted(STATES)}")
+    reject(state.isna(), cols["state"],
+           f"state not in the mapping's state_values {sorted(values)} nor one of "
+           f"{sorted(STATES)}")
     fmt = mapping.get("datetime_format")
     times = {}
     for fld in ("started_at", "ended_at"):
         times[fld] = tabular.parse_times(col(fld), fmt, tz)
-        bad |= reject(times[fld].isna(), cols[fld],
-                      f"not a date/time{' in format ' + fmt if fmt else ''}")
-    bad |= reject(times["ended_at"] < times["started_at"], cols["ended_at"],
-                  "the span ends before it starts")
-    chunk.rejects = rejects_frame(rejects)
-    keep = ~bad
+        reject(times[fld].isna(), cols[fld],
+               f"not a date/time{' in format ' + fmt if fmt else ''}")
+        checks.times(times[fld], cols[fld])
+    checks.order(times["started_at"], times["ended_at"], cols["ended_at"],
+                 "the span ends before it starts")
+    checks.durations((times["ended_at"] - times["started_at"]).dt.total_seconds(),
+                     cols["ended_at"])
+    chunk.rejects = rejects_frame(checks.rows)
+    keep = ~checks.bad
     chunk.agent_states = pd.DataFrame({
         "agent_code": agent[keep], "queue_code": col("queue")[keep],
         "state": state[keep].astype(str), "started_at": times["started_at"][keep],
@@ -188,17 +188,11 @@ def _map_states(frame: pd.DataFrame, mapping: dict, tz: str) -> Chunk:
     return chunk
 
 
-def _map(frame: pd.DataFrame, mapping: dict, tz: str) -> Chunk:
+def _map(frame: pd.DataFrame, mapping: dict, tz: str, not_after=None) -> Chunk:
     cols = {k: v for k, v in mapping["columns"].items() if v}
     chunk = Chunk(rows_read=len(frame))
-    rejects = []
-    bad = pd.Series(False, index=frame.index)
-    def reject(mask, fld, reason):
-        for line in frame.index[mask & ~bad]:
-            raw = ",".join(str(v) for v in frame.loc[line])
-            rejects.append((int(line), fld, reason, raw[:500]))
-        return mask
-
+    checks = Checks(frame.index, _raw(frame), not_after)
+    reject = checks.reject
     stripped: dict = {}
 
     def col(fld, default=""):
@@ -209,42 +203,49 @@ def _map(frame: pd.DataFrame, mapping: dict, tz: str) -> Chunk:
         return stripped[fld]
 
     ext = col("external_id")
-    bad |= reject(ext.eq(""), cols["external_id"], "empty contact id")
+    reject(ext.eq(""), cols["external_id"], "empty contact id")
+    for fld in TEXT_LIMITS:
+        if fld in cols:
+            checks.texts(col(fld), cols[fld], fld)
+    chan_values = mapping.get("channel_values") or {}
+    chan_raw = col("channel", mapping.get("channel", "voice"))
+    channel = chan_raw.map(chan_values).astype(object).fillna(chan_raw.str.lower()).replace(
+        "", mapping.get("channel", "voice"))
+    reject(~channel.isin(CHANNELS), cols.get("channel", "channel"),
+           f"channel must be one of {sorted(CHANNELS)}")
     fmt = mapping.get("datetime_format")
     times = {}
     for fld in ("arrived_at", "answered_at", "ended_at"):
         if fld in cols:
             text = col(fld)
             times[fld] = tabular.parse_times(text, fmt, tz)
-            unparsed = times[fld].isna() & text.ne("")
-            bad |= reject(unparsed, cols[fld], f"not a date/time"
-                          f"{' in format ' + fmt if fmt else ''} between 1990 and 2100")
-            far = times[fld].notna() & ((times[fld] < TIME_MIN) | (times[fld] >= TIME_MAX))
-            bad |= reject(far, cols[fld], "outside 1990–2100")
+            reject(times[fld].isna() & text.ne(""), cols[fld],
+                   f"not a date/time{' in format ' + fmt if fmt else ''} between 1990 and 2100")
+            checks.times(times[fld], cols[fld])
         else:
             times[fld] = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns, UTC]")
-    bad |= reject(times["arrived_at"].isna(), cols["arrived_at"], "arrival time is empty")
+    reject(times["arrived_at"].isna(), cols["arrived_at"], "arrival time is empty")
     for fld in ("answered_at", "ended_at"):
         if fld in cols:
-            bad |= reject(times[fld] < times["arrived_at"], cols[fld],
-                          f"{fld.replace('_at', '')} before the arrival time")
-    for fld, limit in TEXT_LIMITS.items():
-        if fld in cols:
-            bad |= reject(col(fld).str.len() > limit, cols[fld],
-                          f"longer than {limit} characters")
+            checks.order(times["arrived_at"], times[fld], cols[fld],
+                         f"{fld.replace('_at', '')} before the arrival time")
+    # The span of a contact and its queue wait are bounded by its channel (e-mail and web forms
+    # are answered in days); talk, hold and wrap-up by 7 days on every channel.
+    wait_limit = channel.map(max_wait_s)
+    if "ended_at" in cols:
+        checks.durations((times["ended_at"] - times["arrived_at"]).dt.total_seconds(),
+                         cols["ended_at"], wait_limit)
     unit = mapping.get("duration_unit", "s")
     secs = {}
     for fld in ("wait_s", "talk_s", "hold_s", "acw_s"):
         text = col(fld)
-        secs[fld] = tabular.parse_seconds(text, unit)
         if fld in cols:
-            wrong = (secs[fld].isna() & text.ne("")) | (secs[fld] < 0)
-            bad |= reject(wrong, cols[fld], "not a non-negative duration")
-            bad |= reject(secs[fld] > MAX_DURATION_S, cols[fld],
-                          f"a duration above 7 days ({MAX_DURATION_S} s)")
-        # Rejected values are zeroed before the cast, so none can overflow 64 bits.
-        secs[fld] = secs[fld].where(~bad & secs[fld].le(MAX_DURATION_S), 0).fillna(0) \
-            .clip(lower=0).round().astype("int64")
+            secs[fld] = checks.durations(tabular.parse_seconds(text, unit), cols[fld],
+                                         wait_limit if fld == "wait_s" else max_wait_s(None),
+                                         text=text)
+        else:
+            secs[fld] = pd.Series(0, index=frame.index, dtype="int64")
+    bad = checks.bad
     agent = col("agent")
     out_raw = col("outcome")
     values = mapping.get("outcome_values") or {}
@@ -253,19 +254,14 @@ def _map(frame: pd.DataFrame, mapping: dict, tz: str) -> Chunk:
         lowered.where(lowered.isin(OUTCOMES)).astype(object))
     answered_hint = times["answered_at"].notna() | agent.ne("") | secs["talk_s"].gt(0)
     if "outcome" in cols:
-        bad |= reject(outcome.isna() & out_raw.ne(""), cols["outcome"],
-                      f"outcome not in the mapping's outcome_values {sorted(values)}")
+        reject(outcome.isna() & out_raw.ne(""), cols["outcome"],
+               f"outcome not in the mapping's outcome_values {sorted(values)}")
     outcome = outcome.where(outcome.notna() & out_raw.ne(""),
                             answered_hint.map({True: "handled", False: "abandoned"}))
-    chan_values = mapping.get("channel_values") or {}
-    chan_raw = col("channel", mapping.get("channel", "voice"))
-    channel = chan_raw.map(chan_values).astype(object).fillna(chan_raw.str.lower()).replace(
-        "", mapping.get("channel", "voice"))
-    bad |= reject(~channel.isin(CHANNELS), cols.get("channel", "channel"),
-                  f"channel must be one of {sorted(CHANNELS)}")
     queue = col("queue", mapping.get("queue", "")).replace("", mapping.get("queue", "") or "")
-    bad |= reject(queue.eq(""), cols.get("queue", "queue"),
-                  "no routing point: map a queue column or set a constant queue")
+    reject(queue.eq(""), cols.get("queue", "queue"),
+           "no routing point: map a queue column or set a constant queue")
+    bad = checks.bad
     # Not finished when the file was exported: skipped and counted; the export that closes
     # the contact loads it (contacts are upserted on their id).
     still_open = outcome.eq("open") & ~bad
@@ -278,7 +274,7 @@ def _map(frame: pd.DataFrame, mapping: dict, tz: str) -> Chunk:
     chunk.duplicates = int(dup.sum())
     chunk.notes.add("repeated_contact_id", chunk.duplicates,
                     "contact id repeated in the file: the last row kept")
-    chunk.rejects = rejects_frame(rejects)
+    chunk.rejects = rejects_frame(checks.rows)
     keep = ~bad & ~dup
     f = {k: v[keep] for k, v in times.items()}
     s = {k: v[keep] for k, v in secs.items()}

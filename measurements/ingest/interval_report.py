@@ -16,6 +16,11 @@ Columns are matched by name, case and punctuation ignored; accepted aliases:
   ``interval_s`` (else inferred from the spacing of the starts, default 900), ``channel``.
 
 Durations are totals in seconds (or ``H:MM:SS``). ``handled`` is taken equal to ``answered``.
+Values are held to the shared bounds (``bounds.py``): counts are whole numbers 0 … 1,000,000,
+totals of seconds at most 1,000,000 × 90 days, the longest wait at most the channel's longest
+wait, the interval length 1 s … 1 day, the service-level threshold at most 1 day, starts in
+1990–2100 and not after the import; within-threshold counts are at most the answered or
+abandoned counts; channels are voice, chat, email, web_form, sms or social.
 """
 from __future__ import annotations
 
@@ -23,6 +28,7 @@ import pandas as pd
 
 from . import tabular
 from .base import INTERVAL_COLUMNS, Chunk, Options, rejects_frame
+from .bounds import MAX_INTERVAL_S, MAX_TOTAL_S, Checks, max_wait_s
 
 NAME = "interval_report"
 ALIASES = {
@@ -74,7 +80,7 @@ def read(path, options: Options):
         chunk.rows_read += len(frame) + len(tabular.bad_line_rejects(frame))
         rejects.extend(tabular.bad_line_rejects(frame))
         if len(frame):
-            frames.append(_map(frame, match, options.time_zone, rejects))
+            frames.append(_map(frame, match, options.time_zone, rejects, options.not_after))
     chunk.rejects = rejects_frame(rejects)
     data = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
         columns=INTERVAL_COLUMNS)
@@ -94,53 +100,64 @@ def read(path, options: Options):
     yield chunk
 
 
-def _map(frame, match, tz, rejects):
-    bad = pd.Series(False, index=frame.index)
+CHANNELS = ("voice", "chat", "email", "web_form", "sms", "social")
 
-    def reject(mask, fld, reason):
-        for line in frame.index[mask & ~bad]:
-            rejects.append((int(line), fld, reason, ",".join(frame.loc[line].astype(str))[:500]))
-        return mask
 
+def _map(frame, match, tz, rejects, not_after=None):
+    checks = Checks(frame.index, lambda line: ",".join(frame.loc[line].astype(str)), not_after)
+    reject = checks.reject
     if "interval_start" in match:
         text = frame[match["interval_start"]]
     else:
         text = frame[match["date"]].astype(str) + " " + frame[match["time"]].astype(str)
+    start_field = match.get("interval_start", match.get("date"))
     start = tabular.parse_times(text, None, tz)
-    bad |= reject(start.isna(), match.get("interval_start", match.get("date")),
-                  "interval start is not a date/time")
+    reject(start.isna(), start_field, "interval start is not a date/time")
+    checks.times(start, start_field)
     queue = frame[match["queue"]].astype(str).str.strip()
-    bad |= reject(queue.eq(""), match["queue"], "empty queue")
+    reject(queue.eq(""), match["queue"], "empty queue")
+    checks.texts(queue, match["queue"], "queue")
+    channel = (frame[match["channel"]].astype(str).str.strip().str.lower().replace("", "voice")
+               if "channel" in match else pd.Series("voice", index=frame.index))
+    if "channel" in match:
+        reject(~channel.isin(CHANNELS), match["channel"],
+               f"channel must be one of {list(CHANNELS)}")
     out = pd.DataFrame(index=frame.index)
-    for fld in COUNTS + ("answered_within_threshold", "abandoned_within_threshold",
-                         "threshold_s", "interval_s"):
+    for fld in COUNTS + ("answered_within_threshold", "abandoned_within_threshold"):
         if fld in match:
-            v = pd.to_numeric(frame[match[fld]].astype(str).str.strip().replace("", "0"),
-                              errors="coerce")
-            bad |= reject(v.isna() | (v < 0), match[fld], "not a non-negative number")
-            out[fld] = v
+            values = frame[match[fld]].astype(str).str.strip().replace("", "0")
+            out[fld] = checks.counts(values, match[fld])
+    for fld, limit in (("threshold_s", MAX_INTERVAL_S), ("interval_s", MAX_INTERVAL_S)):
+        if fld in match:
+            values = frame[match[fld]].astype(str).str.strip().replace("", "0")
+            out[fld] = checks.counts(values, match[fld], limit)
+            if fld == "interval_s":
+                reject(out[fld].eq(0), match[fld], "an interval length of 0 s")
     for fld in SECONDS:
         if fld in match:
-            v = tabular.parse_seconds(frame[match[fld]].replace("", "0"))
-            bad |= reject(v.isna() | (v < 0), match[fld], "not a non-negative duration")
-            out[fld] = v
+            texts = frame[match[fld]].astype(str).str.strip().replace("", "0")
+            limit = channel.map(max_wait_s) if fld == "wait_max_s" else MAX_TOTAL_S
+            out[fld] = checks.durations(tabular.parse_seconds(texts), match[fld], limit,
+                                        text=texts)
     if {"offered", "answered", "abandoned"} <= set(out):
-        over = out["answered"] + out["abandoned"] > out["offered"]
-        bad |= reject(over.fillna(False), match["answered"],
-                      "answered + abandoned exceeds offered")
-    out = out[~bad].fillna(0)
-    result = pd.DataFrame({"queue_code": queue[~bad], "queue_kind": "acd",
-                           "channel": (frame[match["channel"]].str.lower()[~bad]
-                                       if "channel" in match else "voice"),
-                           "contact_type": "", "customer_segment": "",
-                           "interval_start": start[~bad]})
+        reject(out["answered"] + out["abandoned"] > out["offered"], match["answered"],
+               "answered + abandoned exceeds offered")
+    for fld, of in (("answered_within_threshold", "answered"),
+                    ("abandoned_within_threshold", "abandoned")):
+        if fld in out and of in out:
+            reject(out[fld] > out[of], match[fld], f"{fld.replace('_', ' ')} exceeds {of}")
+    rejects.extend(checks.rows)
+    keep = ~checks.bad
+    out = out[keep]
+    result = pd.DataFrame({"queue_code": queue[keep], "queue_kind": "acd",
+                           "channel": channel[keep], "contact_type": "", "customer_segment": "",
+                           "interval_start": start[keep]})
     for fld in ("offered", "answered", "abandoned", "flowed_out", *SECONDS,
                 "answered_within_threshold", "abandoned_within_threshold", "threshold_s",
                 "interval_s"):
         if fld in out:
-            result[fld] = out[fld].round().astype("int64")
+            result[fld] = out[fld].astype("int64")
     result["handled"] = result["answered"]
     if "threshold_s" not in result and "answered_within_threshold" in result:
         result["threshold_s"] = 20
     return result
-

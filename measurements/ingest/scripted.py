@@ -22,7 +22,9 @@ Clauses:
 - ``type <x>``, ``segment <x>``, ``channel <voice|chat|email|…>`` — contact attributes.
 
 A line starting with ``#`` is a comment; ``date YYYY-MM-DD`` sets the day of the lines after it.
-Errors name the line and the clause (:class:`ScriptError`).
+Errors name the line and the clause (:class:`ScriptError`). Values are held to the shared bounds
+(``bounds.py``): dates in 1990–2100, durations 0 … 7 days, codes and attributes no longer than
+their columns.
 """
 from __future__ import annotations
 
@@ -41,6 +43,7 @@ from .base import (
     check_text,
     localize,
 )
+from .bounds import MAX_DURATION_S, TEXT_LIMITS, TIME_MAX, TIME_MIN, duration_reason
 
 NAME = "scripted_contacts"
 IVR_CODE = "IVR"
@@ -87,7 +90,18 @@ def _seconds(text, name, line, what):
     if not m:
         raise ScriptError(name, line, f"{what}: expected a duration like “35s”, found "
                                       f"“{text.strip()}”")
-    return int(m.group(1))
+    value = int(m.group(1))
+    if value > MAX_DURATION_S:
+        raise ScriptError(name, line, f"{what}: {duration_reason(MAX_DURATION_S)}, found "
+                                      f"“{text.strip()}”")
+    return value
+
+
+def _text(value, kind, name, line, what):
+    limit = TEXT_LIMITS[kind]
+    if len(value) > limit:
+        raise ScriptError(name, line, f"{what}: longer than {limit} characters")
+    return value
 
 
 def parse(text: str, name: str = "script", default_date: dt.date | None = None
@@ -105,6 +119,8 @@ def parse(text: str, name: str = "script", default_date: dt.date | None = None
             except ValueError:
                 raise ScriptError(name, number, f"“{line[5:].strip()}” is not a date "
                                                 "(YYYY-MM-DD)") from None
+            if not TIME_MIN.year <= day.year < TIME_MAX.year:
+                raise ScriptError(name, number, f"{day:%Y-%m-%d} is outside 1990–2100")
             continue
         out.append(_parse_line(line, number, name, day))
     if not out:
@@ -164,14 +180,14 @@ def _clause(c, clause, number, name):
     elif verb == "queue":
         if len(args) != 2:
             raise ScriptError(name, number, f"“{clause}”: write “queue <code> <N>s”")
-        c.queue = args[0]
+        c.queue = _text(args[0], "queue", name, number, "queue")
         c.wait_s = _seconds(args[1], name, number, f"queue {args[0]}")
     elif verb in ("answered", "abandoned", "flowed"):
         if not c.queue:
             raise ScriptError(name, number, f"“{verb}” before any “queue <code> Ns” clause")
         c.queue_end = {"flowed": "flowed_out"}.get(verb, verb)
         if verb == "answered" and len(args) >= 2 and args[0].lower() == "by":
-            c.agent = args[1]
+            c.agent = _text(args[1], "agent", name, number, "agent")
     elif verb in ("talk", "hold", "wrap", "acw"):
         if len(args) != 1:
             raise ScriptError(name, number, f"“{clause}”: write “{verb} <N>s”")
@@ -193,7 +209,9 @@ def _clause(c, clause, number, name):
                                                 f"{', '.join(sorted(CHANNELS))})")
             c.channel = value
         else:
-            setattr(c, "contact_type" if verb == "type" else "segment", value)
+            kind = "contact_type" if verb == "type" else "customer_segment"
+            setattr(c, "contact_type" if verb == "type" else "segment",
+                    _text(value, kind, name, number, verb))
     else:
         raise ScriptError(name, number, f"unknown clause “{clause}” (known: IVR, queue, "
                                         "answered, abandoned, flowed out, self-service, hang up, "

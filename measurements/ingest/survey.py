@@ -15,6 +15,7 @@ import pandas as pd
 
 from . import tabular
 from .base import Chunk, Options, rejects_frame
+from .bounds import Checks
 
 NAME = "survey"
 ALIASES = {
@@ -46,46 +47,45 @@ def read(path, options: Options):
     if missing:
         raise tabular.missing_error(name, "survey", missing, found, delimiter)
     for frame in tabular.chunks(path, name, delimiter, encoding, options.chunk_rows):
-        chunk = _map(frame, match, options.time_zone) if len(frame) else Chunk()
+        chunk = _map(frame, match, options.time_zone, options.not_after) if len(frame) \
+            else Chunk()
         yield tabular.with_bad_lines(chunk, frame)
 
 
-def _map(frame, match, tz):
+def _map(frame, match, tz, not_after=None):
     chunk = Chunk(rows_read=len(frame))
-    rejects = []
-    bad = pd.Series(False, index=frame.index)
-
-    def reject(mask, fld, reason):
-        for line in frame.index[mask & ~bad]:
-            rejects.append((int(line), fld, reason, ",".join(frame.loc[line].astype(str))[:500]))
-        return mask
+    checks = Checks(frame.index, lambda line: ",".join(frame.loc[line].astype(str)), not_after)
+    reject = checks.reject
 
     def col(fld):
         return frame[match[fld]].astype(str).str.strip() if fld in match else \
             pd.Series("", index=frame.index)
 
     ref = col("contact_ref")
-    bad |= reject(ref.eq(""), match["contact_ref"], "empty contact reference")
+    reject(ref.eq(""), match["contact_ref"], "empty contact reference")
+    checks.texts(ref, match["contact_ref"], "contact_ref")
+    if "response_id" in match:
+        checks.texts(col("response_id"), match["response_id"], "external_id")
     scores = {}
     for fld, lo, hi in (("csat", 1, 5), ("nps", 0, 10)):
         text = col(fld)
         v = pd.to_numeric(text, errors="coerce")
-        bad |= reject((text.ne("") & (v.isna() | (v < lo) | (v > hi) | (v % 1 != 0))),
-                      match.get(fld, fld), f"{fld} must be a whole number {lo}–{hi}")
-        scores[fld] = v
+        reject((text.ne("") & (v.isna() | (v < lo) | (v > hi) | (v % 1 != 0))),
+               match.get(fld, fld), f"{fld} must be a whole number {lo}–{hi}")
+        scores[fld] = v.where(~checks.bad)
     fcr_text = col("resolved_first_time").str.lower()
     fcr = fcr_text.map(lambda v: True if v in YES else (False if v in NO else None))
-    bad |= reject(fcr_text.ne("") & fcr.isna(), match.get("resolved_first_time", ""),
-                  "resolved_first_time must be yes/no")
+    reject(fcr_text.ne("") & fcr.isna(), match.get("resolved_first_time", ""),
+           "resolved_first_time must be yes/no")
     when_text = col("responded_at")
     when = tabular.parse_times(when_text, None, tz) if "responded_at" in match else \
         pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns, UTC]")
-    bad |= reject(when.isna() & when_text.ne(""), match.get("responded_at", ""),
-                  "not a date/time")
+    reject(when.isna() & when_text.ne(""), match.get("responded_at", ""), "not a date/time")
+    checks.times(when, match.get("responded_at", ""))
     rid = col("response_id")
     rid = rid.where(rid.ne(""), pd.Series([f"line:{i}" for i in frame.index], index=frame.index))
-    chunk.rejects = rejects_frame(rejects)
-    keep = ~bad
+    chunk.rejects = rejects_frame(checks.rows)
+    keep = ~checks.bad
     chunk.surveys = pd.DataFrame({
         "external_id": rid[keep], "contact_ref": ref[keep], "responded_at": when[keep],
         "csat": scores["csat"][keep].astype("Int64"), "nps": scores["nps"][keep].astype("Int64"),

@@ -11,16 +11,16 @@ class MonitorSettings(models.Model):
 
     ``stale_after_h``: hours past the expected cadence before a source counts as late;
     ``missing_intervals``: missing 15-minute intervals in opening hours (per check) that raise an
-    alert; ``reject_share``: rejected rows / rows read (0..1); ``volume_ratio``: a day whose
+    alert; ``volume_ratio``: a day whose
     volume is above ``volume_ratio`` × or below 1 / ``volume_ratio`` × the usual volume of that
     weekday; ``unassigned_share``: contacts without a segment value (0..1); ``email``: send
-    alerts to the managers by email.
+    alerts to the managers by email. The share of rejected rows that raises an alert is set
+    per data source (``DataSource.reject_alert_share``).
     """
 
     centre = models.OneToOneField(Centre, on_delete=models.CASCADE, related_name="monitor")
     stale_after_h = models.PositiveIntegerField(default=24)
     missing_intervals = models.PositiveIntegerField(default=4)
-    reject_share = models.FloatField(default=0.01)
     volume_ratio = models.FloatField(default=2.0)
     unassigned_share = models.FloatField(default=0.5)
     email = models.BooleanField(default=True)

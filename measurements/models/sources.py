@@ -1,10 +1,17 @@
 """Data sources and import batches."""
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from contactmis.models import Centre, validate_time_zone
 
-from ..constants import BatchStatus, Cadence, ExportFormat, SourceKind
+from ..constants import (
+    REJECT_ALERT_SHARE_DEFAULT,
+    BatchStatus,
+    Cadence,
+    ExportFormat,
+    SourceKind,
+)
 
 
 class DataSource(models.Model):
@@ -26,6 +33,12 @@ class DataSource(models.Model):
     expected_cadence = models.CharField(max_length=8, choices=Cadence.choices,
                                         default=Cadence.DAILY)
     description = models.TextField(blank=True)
+    reject_alert_share = models.FloatField(
+        default=REJECT_ALERT_SHARE_DEFAULT,
+        validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
+        verbose_name="Reject share that raises an alert",
+        help_text="Share of an import file's rows (0–1, 0.05 = 5 %) that may be rejected; a "
+                  "file with more raises a data-collection alert.")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -36,6 +49,11 @@ class DataSource(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def reject_alert_label(self) -> str:
+        """The alert limit as a percentage: ``"5 %"``."""
+        return f"{100 * self.reject_alert_share:.1f}".rstrip("0").rstrip(".") + " %"
 
 
 class ImportBatch(models.Model):
@@ -90,10 +108,20 @@ class ImportBatch(models.Model):
         return f"{self.original_name} ({self.get_status_display()})"
 
     @property
+    def reject_share(self) -> float | None:
+        """Rejected rows / rows read, ``None`` when no data line was read."""
+        return self.rows_rejected / self.rows_read if self.rows_read else None
+
+    @property
     def rejects_label(self) -> str:
-        """``"2 of 3 rows rejected (67 %)"`` for a loaded batch with rejects, else ``""``: a
-        batch that lost rows is never shown as a plain success."""
-        if self.status != BatchStatus.LOADED or not self.rows_rejected or not self.rows_read:
+        """``"2 of 3 rows rejected (67 %)"`` for a loaded batch with rejects, ``"0 data lines"``
+        for a loaded file with a header but no data, else ``""``: a batch that lost rows or
+        brought nothing is never shown as a plain success."""
+        if self.status != BatchStatus.LOADED:
+            return ""
+        if not self.rows_read:
+            return "0 data lines"
+        if not self.rows_rejected:
             return ""
         share = self.rows_rejected / self.rows_read
         percent = "< 1" if share < 0.01 else f"{share:.0%}".replace("%", "")

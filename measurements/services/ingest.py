@@ -43,6 +43,7 @@ from ..constants import WAIT_BUCKETS_S, BatchStatus, ExportFormat
 from ..ingest import generic
 from ..models import Contact, DataSource, ImportBatch, IntervalStat, RejectedRow, Segment
 from . import pgcopy
+from .monitor import batch_rejects_alert
 from .rollup import (
     agent_rollup_rebuild,
     interval_floor,
@@ -255,6 +256,7 @@ def batch_process(batch_id: int) -> ImportBatch:
             batch.status = BatchStatus.LOADED
             batch.finished_at = timezone.now()
             batch.save()
+            batch_rejects_alert(batch)
             _enqueue_quality(batch.pk)
     except ingest.FormatError as exc:
         _fail(batch, str(exc))
@@ -302,7 +304,7 @@ def _load(batch: ImportBatch, progress: _Progress):
         fmt = ingest.detect_format(path, batch.original_name, source.column_mapping)
         batch.export_format = fmt
     options = ingest.Options(time_zone=source.time_zone, mapping=source.column_mapping or None,
-                             name=batch.original_name,
+                             name=batch.original_name, not_after=pd.Timestamp(timezone.now()),
                              chunk_rows=getattr(settings, "CONTACTMIS_INGEST_CHUNK_ROWS",
                                                 200_000),
                              carry=_previous_carry(batch) if fmt == ExportFormat.ASTERISK
@@ -333,7 +335,8 @@ def _load(batch: ImportBatch, progress: _Progress):
                   "contacts already loaded by an earlier overlapping export: replaced, "
                   "not double-counted")
     if not batch.rows_read:
-        notes.add("no_data_rows", 1, "the file has no data rows: nothing was loaded")
+        notes.add("no_data_rows", 1, "0 data lines: the file has no data rows after its "
+                  "header; nothing was loaded")
     batch.notes = notes.as_list()
     progress.publish(force=True)
 

@@ -105,10 +105,8 @@ def findings(health: dict, thresholds) -> list[dict]:
             f"{a['volume']:,} contacts on {when}, {a['ratio']}× the usual for that "
             f"{'weekday and hour' if a['hours'] else 'weekday'} ({a['usual']:,.0f})",
             AlertSeverity.WARNING, a["date"])
-    if health["reject_share"] > thresholds.reject_share:
-        add("rejects", "open",
-            f"{health['rejected']:,} of {health['rows_read']:,} rows rejected "
-            f"({100 * health['reject_share']:.1f} %)")
+    # Rejected rows are judged per file against the source's own limit when the file is
+    # loaded (:func:`batch_rejects_alert`), not here.
     if health["failed"]:
         add("failed_imports", "open", f"{health['failed']} import(s) failed",
             AlertSeverity.FAILURE)
@@ -131,7 +129,9 @@ def findings(health: dict, thresholds) -> list[dict]:
 def monitor_check(centre, *, now=None, email=True) -> list[Alert]:
     """Check every source of ``centre``; store new alerts and email them. Returns new alerts."""
     thresholds = monitor_settings(centre)
-    new = []
+    # Alerts raised when a file was loaded (too many rejected rows) go out with this check.
+    new = list(Alert.objects.filter(centre=centre, code=BATCH_REJECTS, emailed_at__isnull=True,
+                                    resolved_at__isnull=True))
     for source in live_sources(centre):
         health = source_health(source, now=now)
         for f in findings(health, thresholds):
@@ -150,6 +150,39 @@ def monitor_check(centre, *, now=None, email=True) -> list[Alert]:
     if email and thresholds.email:
         alerts_email(centre, new)
     return new
+
+
+BATCH_REJECTS = "batch_rejects"
+
+
+def _percent(share: float) -> str:
+    return f"{100 * share:.1f}".rstrip("0").rstrip(".")
+
+
+def batch_rejects_alert(batch) -> Alert | None:
+    """Raise (or update) the data-collection alert of a loaded ``batch`` whose share of
+    rejected rows is above its source's limit (``DataSource.reject_alert_share``); resolve it
+    when a reload brings the share under the limit. Returns the open alert or ``None``."""
+    source = batch.source
+    key = f"{source.pk}:{BATCH_REJECTS}:{batch.pk}"
+    share = batch.reject_share
+    limit = source.reject_alert_share
+    if share is None or share <= limit:
+        Alert.objects.filter(centre=source.centre, key=key, resolved_at__isnull=True) \
+            .update(resolved_at=timezone.now())
+        return None
+    message = (f"{source.name}: {batch.original_name} — {batch.rows_rejected:,} of "
+               f"{batch.rows_read:,} rows rejected ({_percent(share)} %), above the source's "
+               f"limit of {_percent(limit)} %")
+    alert, created = Alert.objects.get_or_create(
+        centre=source.centre, key=key,
+        defaults={"source": source, "source_name": source.name, "code": BATCH_REJECTS,
+                  "severity": AlertSeverity.WARNING, "message": message,
+                  "period_start": batch.period_start, "period_end": batch.period_end})
+    if not created and (alert.message != message or alert.resolved_at is not None):
+        alert.message, alert.resolved_at = message, None
+        alert.save(update_fields=["message", "resolved_at"])
+    return alert
 
 
 def alert_for_run(run) -> Alert | None:

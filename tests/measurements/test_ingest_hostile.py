@@ -242,3 +242,91 @@ def test_other_tabular_adapters_account_for_every_line_of_a_truncated_file(tmp_p
     if fmt == "survey":
         assert len(frame) + len(result.rejects) == result.rows_read
     assert result.rows_read >= len(result.rejects)
+
+
+# --- the reject share a source tolerates: above it a data-collection alert ---------------------
+
+def _load(source, tmp_path, text, name="forms.csv"):
+    from measurements.models import ImportBatch
+    from measurements.services.ingest import batch_create, batch_process
+
+    path = tmp_path / name
+    path.write_text(text)
+    batch = batch_process(batch_create(source=source, file=path, enqueue=False).pk)
+    return ImportBatch.objects.get(pk=batch.pk)
+
+
+@pytest.mark.django_db
+def test_a_file_above_its_sources_reject_share_raises_an_alert_naming_it(
+        centre, tmp_path, manager_client, mailoutbox, manager):
+    from measurements.models import Alert, DataSource
+    from measurements.services.ingest import source_create
+    from measurements.services.monitor import monitor_check
+
+    source = source_create(centre=centre, name="Forms", kind="web", export_format="generic",
+                           time_zone="Europe/London", column_mapping=MAPPING)
+    assert source.reject_alert_share == 0.05  # the default for a new source
+    good = "".join(GOOD.format(n=n) for n in range(1, 10))
+    # 1 of 20 rows rejected (5 %): at the limit, no alert
+    twenty = HEADER + good + "".join(GOOD.format(n=n).replace("f-", "g-") for n in range(1, 10)) \
+        + "h-1,2026-03-02 09:01:00,,Forms,60,answered,billing\n" \
+        + "h-2,2026-03-02 09:02:00,,Forms,1e308,answered,billing\n"
+    batch = _load(source, tmp_path, twenty, "at-limit.csv")
+    assert (batch.rows_read, batch.rows_rejected) == (20, 1)
+    assert not Alert.objects.exists()
+    # 2 of 3 rows rejected (67 %): an alert naming source, file, share and limit
+    text = HEADER + GOOD.format(n=1) + \
+        "f-2,9999-12-31 09:00:00,,Forms,60,answered,billing\n" + \
+        "f-3,2026-03-02 09:03:00,,Forms,9223372036854775808,answered,billing\n"
+    batch = _load(source, tmp_path, text, "bad-week.csv")
+    alert = Alert.objects.get()
+    assert alert.code == "batch_rejects" and alert.source == source
+    assert alert.message == ("Forms: bad-week.csv — 2 of 3 rows rejected (66.7 %), above the "
+                             "source's limit of 5 %")
+    page = manager_client.get("/measurements/monitor/").content.decode()
+    assert "bad-week.csv — 2 of 3 rows rejected (66.7 %)" in page
+    assert "a file above 5 % raises an alert" in page
+    manager.email = "boss@example.com"
+    manager.save()
+    monitor_check(centre)
+    assert any("bad-week.csv" in m.body for m in mailoutbox)
+    # The manager raises this source's limit to 70 %: the same share no longer alerts.
+    form = {"name": "Forms", "kind": "web", "export_format": "generic",
+            "time_zone": "Europe/London", "expected_cadence": "daily",
+            "reject_alert_share": "0.7"}
+    assert manager_client.post(f"/measurements/sources/{source.pk}/edit/", form) \
+        .status_code == 302
+    assert DataSource.objects.get(pk=source.pk).reject_alert_share == 0.7
+    bad = manager_client.post(f"/measurements/sources/{source.pk}/edit/",
+                              {**form, "reject_alert_share": "5"})
+    assert "less than or equal to 1" in bad.content.decode()
+    source.refresh_from_db()
+    _load(source, tmp_path, text.replace("f-", "k-"), "bad-again.csv")
+    assert Alert.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_the_api_reads_and_writes_a_sources_reject_share(api_client, manager, centre):
+    api_client.force_authenticate(manager)
+    made = api_client.post("/api/v1/data-sources/", {
+        "name": "ACD", "kind": "acd", "export_format": "asterisk_queue_log",
+        "time_zone": "UTC"}, format="json")
+    assert made.status_code == 201, made.json()
+    assert made.json()["reject_alert_share"] == 0.05
+    url = f"/api/v1/data-sources/{made.json()['id']}/"
+    assert api_client.patch(url, {"reject_alert_share": 0.2}, format="json") \
+        .json()["reject_alert_share"] == 0.2
+    wrong = api_client.patch(url, {"reject_alert_share": -1}, format="json")
+    assert wrong.status_code == 400 and "reject_alert_share" in wrong.json()
+
+
+@pytest.mark.django_db
+def test_a_header_only_file_is_amber_with_0_data_lines(centre, tmp_path, manager_client):
+    from measurements.services.ingest import source_create
+
+    source = source_create(centre=centre, name="Forms", kind="web", export_format="generic",
+                           time_zone="Europe/London", column_mapping=MAPPING)
+    batch = _load(source, tmp_path, HEADER, "empty.csv")
+    assert batch.status == "loaded" and batch.rejects_label == "0 data lines"
+    page = manager_client.get(f"/measurements/imports/{batch.pk}/").content.decode()
+    assert 'class="badge warn" data-status="loaded">Loaded · 0 data lines' in page

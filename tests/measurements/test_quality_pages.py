@@ -103,12 +103,12 @@ def test_monitor_page_empty_state_and_thresholds_form(manager_client, centre):
     page = manager_client.get(reverse("measurements:monitor"))
     assert page.status_code == 200 and "No data sources yet" in page.text
     bad = manager_client.post(reverse("measurements:monitor-settings"), {
-        "stale_after_h": 24, "missing_intervals": 4, "reject_share": 2, "volume_ratio": 0.5,
-        "unassigned_share": 0.5})
+        "stale_after_h": 24, "missing_intervals": 4, "volume_ratio": 0.5,
+        "unassigned_share": 2})
     assert bad.status_code == 400
     assert "A share between 0 and 1." in bad.text and "Must be above 1" in bad.text
     ok = manager_client.post(reverse("measurements:monitor-settings"), {
-        "stale_after_h": 12, "missing_intervals": 8, "reject_share": 0.05, "volume_ratio": 2.5,
+        "stale_after_h": 12, "missing_intervals": 8, "volume_ratio": 2.5,
         "unassigned_share": 0.2, "email": "on"})
     assert ok.status_code == 302
     assert MonitorSettings.objects.get(centre=centre).volume_ratio == 2.5

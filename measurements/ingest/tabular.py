@@ -166,12 +166,30 @@ def parse_times(series: pd.Series, fmt: str | None, time_zone: str) -> pd.Series
     if fmt:
         parsed = pd.to_datetime(s, format=fmt, errors="coerce")
     else:
-        parsed = pd.to_datetime(s, errors="coerce", format="mixed", utc=False)
+        try:
+            parsed = pd.to_datetime(s, errors="coerce", format="mixed", utc=False)
+        except ValueError:  # naive values and values with an offset in one column
+            return _mixed_times(s, time_zone)
     if parsed.dtype == object:  # mixed offsets
         parsed = pd.to_datetime(s, errors="coerce", format="mixed", utc=True)
     if getattr(parsed.dt, "tz", None) is not None:
         return parsed.dt.tz_convert("UTC")
     return localize(parsed, time_zone)
+
+
+def _mixed_times(s: pd.Series, time_zone: str) -> pd.Series:
+    """A column mixing naive times and times with an offset: each kind read on its own (naive
+    ones local to ``time_zone``); a value that fits neither is NaT (the caller rejects it)."""
+    aware = s.str.contains(r"(?:Z|[+-]\d\d:?\d\d)$", regex=True, na=False)
+    with_offset = pd.to_datetime(s.where(aware), errors="coerce", format="mixed", utc=True)
+    try:
+        naive = pd.to_datetime(s.where(~aware), errors="coerce", format="mixed", utc=False)
+        naive = localize(naive, time_zone) if naive.dtype != object else None
+    except ValueError:
+        naive = None
+    if naive is None:
+        return with_offset.where(aware)
+    return naive.fillna(with_offset)
 
 
 def parse_seconds(series: pd.Series, unit: str = "s") -> pd.Series:

@@ -483,3 +483,21 @@ def test_loaded_files_keep_rollups_equal_to_their_legs(centre, tmp_path, data):
     path.write_bytes(bytes(sample))
     batch = batch_process(batch_create(source=source, file=path, enqueue=False).pk)
     _assert_sound(batch)
+
+
+def test_a_column_mixing_naive_times_and_offsets_is_read_row_by_row(tmp_path):
+    # Found by the mutation property: one "-" after a time made pandas refuse the whole column.
+    text = (
+        samples.CHAT_CSV.splitlines()[0]
+        + "\n"
+        + "ch-1,2026-03-02 09:00:05,,2026-03-02 09:10:00,Chat-EN,,Missed,,x\n"
+        + "ch-2,2026-03-02 09:01:00+01:00,,2026-03-02 09:03:00,Chat-EN,,Missed,,x\n"
+        + "ch-3,2026-03-02 09:02:00-,,2026-03-02 09:12:00,Chat-EN,,Missed,,x\n"
+    )
+    mapping = {**samples.CHAT_MAPPING, "datetime_format": None}
+    path = tmp_path / "chat.csv"
+    path.write_text(text)
+    result = concat(read(path, "generic", Options(mapping=mapping, time_zone="Europe/London")))
+    assert list(result.contacts.external_id) == ["ch-1", "ch-2"]
+    assert list(result.contacts.arrived_at.dt.strftime("%H:%M")) == ["09:00", "08:01"]
+    assert [(int(r.line), r.field) for r in result.rejects.itertuples()] == [(4, "Started")]

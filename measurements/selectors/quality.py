@@ -385,32 +385,74 @@ def _spans(days: list[dt.date]) -> list[tuple[dt.date, dt.date]]:
     return spans
 
 
+# Completeness heatmap codes: one cell per source and day.
+DAY_MISSING, DAY_UNUSUAL, DAY_OK = 0, 1, 2
+
+
 def monitor_timeline(healths: list[dict]) -> dict:
-    """A Plotly figure (plain JSON) of contacts per day for each source, with missing days and
-    volume anomalies marked."""
-    data = []
+    """A Plotly heatmap (plain JSON) of completeness: a row per source, a column per day, each
+    cell a day with data (green), with unusual volume for its weekday (amber) or with opening
+    hours and no data (red); blank where no data is expected (closed, or outside the feed's
+    files). Readable for thirteen months of several feeds, unlike overlaid bars."""
+    days = sorted({d for h in healths for d in h["volume"]} |
+                  {d for h in healths for d in h["missing_days"]})
+    if not days:
+        return {"data": [], "layout": {}}
+    first, last = days[0], days[-1]
+    axis = [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
+    z, text, names = [], [], []
     for h in healths:
-        days = sorted(h["volume"])
-        name = h["source"].name
-        data.append({"type": "bar", "name": f"{name}: contacts per day",
-                     "x": [f"{d:%Y-%m-%d}" for d in days], "y": [h["volume"][d] for d in days]})
-        if h["missing_days"]:
-            data.append({"type": "scatter", "mode": "markers", "name": f"{name}: no data",
-                         "x": [f"{d:%Y-%m-%d}" for d in h["missing_days"]],
-                         "y": [0] * len(h["missing_days"]),
-                         "marker": {"symbol": "x", "size": 12, "color": "#b42318"}})
-        if h["anomalies"]:
-            data.append({"type": "scatter", "mode": "markers", "name": f"{name}: unusual volume",
-                         "x": [f"{a['date']:%Y-%m-%d}" for a in h["anomalies"]],
-                         "y": [h["volume"].get(a["date"], a["volume"])
-                               for a in h["anomalies"]],
-                         "text": [f"{a['ratio']}× the usual {a['date']:%A}"
-                                  for a in h["anomalies"]],
-                         "marker": {"symbol": "diamond", "size": 11, "color": "#b54708"}})
-    layout = {"barmode": "group", "height": 360, "margin": {"l": 50, "r": 10, "t": 10, "b": 40},
-              "legend": {"orientation": "h"}, "yaxis": {"title": "contacts"},
-              "xaxis": {"type": "date"}}
+        unusual = {a["date"]: a for a in h["anomalies"] if not a.get("hours")}
+        missing = set(h["missing_days"])
+        row, words = [], []
+        for d in axis:
+            if d in missing:
+                row.append(DAY_MISSING)
+                words.append(f"{d:%a %d %b %Y}: no data (opening hours)")
+            elif d in unusual:
+                a = unusual[d]
+                row.append(DAY_UNUSUAL)
+                words.append(f"{d:%a %d %b %Y}: {a['volume']:,} contacts, {a['ratio']}× the "
+                             f"usual {d:%A}")
+            elif d in h["volume"]:
+                row.append(DAY_OK)
+                words.append(f"{d:%a %d %b %Y}: {h['volume'][d]:,} contacts")
+            else:
+                row.append(None)
+                words.append(f"{d:%a %d %b %Y}: no data expected")
+        z.append(row)
+        text.append(words)
+        names.append(h["source"].name)
+    colours = [[0.0, "#b42318"], [0.33, "#b42318"], [0.34, "#f79009"], [0.66, "#f79009"],
+               [0.67, "#2e7d32"], [1.0, "#2e7d32"]]
+    data = [{"type": "heatmap", "z": z, "x": [f"{d:%Y-%m-%d}" for d in axis], "y": names,
+             "text": text, "hoverinfo": "text", "zmin": 0, "zmax": 2, "colorscale": colours,
+             "showscale": False, "xgap": 1, "ygap": 3}]
+    layout = {"height": 80 + 34 * len(names), "margin": {"l": 190, "r": 10, "t": 10, "b": 40},
+              "xaxis": {"type": "date"}, "yaxis": {"autorange": "reversed"}}
     return {"data": data, "layout": layout}
+
+
+def monitor_summary(healths: list[dict]) -> list[dict]:
+    """A line per source for the monitor's overview: is it late, how complete, how clean."""
+    rows = []
+    for h in healths:
+        expected = h["expected_intervals"] or 0
+        shares = [(s["unassigned"] / s["total"], s["dimension"])
+                  for s in h.get("segmentation", []) if s["total"]]
+        unassigned, dimension = max(shares, default=(0.0, ""))
+        rows.append({
+            "source": h["source"], "stale": h["stale"], "received": h["last"] is not None,
+            "age_h": h["age_h"], "missing_days": len(h["missing_days"]),
+            "missing_intervals": h["missing_intervals"], "expected_intervals": expected,
+            "complete_pct": (100.0 * (expected - h["missing_intervals"]) / expected)
+            if expected else None,
+            "reject_pct": h["reject_pct"], "anomalies": len(h["anomalies"]),
+            "unassigned_pct": 100.0 * unassigned, "unassigned_dimension": dimension,
+            "attention": bool(h["stale"] or h["missing_days"] or h["missing_intervals"]
+                              or h["anomalies"] or h["failed"]),
+        })
+    return rows
 
 
 def alerts_open(centre):

@@ -16,6 +16,7 @@ from ..selectors.quality import (
     closed_day_list,
     live_sources,
     monitor_settings,
+    monitor_summary,
     monitor_timeline,
     source_health,
     test_latest_runs,
@@ -140,6 +141,7 @@ class MonitorView(StaffRequiredMixin, TemplateView):
                 "closed_days": list(closed_day_list(centre)) if centre else [],
                 "closed_form": closed_form,
                 "timeline": monitor_timeline(healths) if healths else None,
+                "feeds": list(zip(healths, monitor_summary(healths), strict=True)),
                 "alerts": list(alerts_open(centre)[:100]) if centre else [],
                 "form": form, "can_edit": is_manager(self.request.user)}
 

@@ -91,6 +91,15 @@ def test_monitor_page_shows_real_defects_with_a_timeline(page, live_server, logi
     login("manager", "manager-pass-2026")
     page.goto(f"{live_server.url}/measurements/monitor/")
     page.wait_for_selector("#monitor-timeline .main-svg")
+    # The completeness heatmap: one row for the feed, 11–12 January red (no data).
+    cells = page.evaluate("""() => {
+        const d = document.getElementById("monitor-timeline").data[0];
+        const i = d.x.indexOf("1999-01-11");
+        return [d.type, d.y.length, d.z[0][i], d.z[0][i + 1], d.z[0][i + 2]];
+    }""")
+    assert cells == ["heatmap", 1, 0, 0, 2]
+    assert "Anonymous Bank" in page.locator("#feeds").inner_text() or \
+        source.name in page.locator("#feeds").inner_text()
     text = page.locator(f"#source-{source.pk}").inner_text()
     assert "Mon 11 Jan 1999, Tue 12 Jan 1999" in text
     assert "Sun 23 May 1999" in text

@@ -38,3 +38,18 @@ def test_an_uncaught_model_rule_is_a_400_keyed_by_field():
     assert response.data == {"custom_end": ["Too far."], "non_field_errors": ["No."]}
     assert exception_handler(ValidationError("Plain."), {}).data == {
         "non_field_errors": ["Plain."]}
+
+
+def test_the_api_docs_load_only_files_the_site_serves(client, analyst):
+    import re
+
+    from django.contrib.staticfiles import finders
+
+    client.force_login(analyst)
+    for page in ("/api/docs/", "/api/redoc/"):
+        body = client.get(page).content.decode()
+        assets = re.findall(r'(?:src|href)="([^"]+)"', body)
+        assert assets, page
+        for asset in assets:
+            assert asset.startswith("/static/"), (page, asset)  # no CDN, no web fonts
+            assert finders.find(asset.removeprefix("/static/")), asset

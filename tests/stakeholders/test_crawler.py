@@ -33,7 +33,7 @@ NEVER_EXISTS = "987654"
 HOSTILE_VALUES = ("no_such_choice", "9999-12-31", HUGE)
 # … and every parameter the view read, on its own, to each of these.
 ONE_AT_A_TIME = ("9999-12-31", "0001-01-01", "9999-12-31T23:45", "abc", "-1", HUGE, "1e308")
-PLAIN_ONLY = ("api/schema/", "api/docs/")
+PLAIN_ONLY = ("api/schema/", "api/docs/", "api/redoc/")
 # One id per object of vendor B the crawl tries on every parameterised route (the full cross
 # product of B's ids is tests/stakeholders/test_scope_enforcement.py's).
 B_IDS = ("9001", "9101", "9201", "9301", "9399", "9401", "900000")

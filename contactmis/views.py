@@ -10,10 +10,11 @@ from django.views.generic import TemplateView
 
 from .health import health_report
 from .home import home_panels
+from .roles import PageMixin
 from .selectors import centre_current
 
 
-class HomeView(TemplateView):
+class HomeView(PageMixin, TemplateView):
     """The centre's state at a glance, with next steps for a new manager."""
 
     template_name = "contactmis/home.html"

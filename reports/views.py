@@ -2,12 +2,11 @@
 state). Views parse the form, call one read function of ``reports.analyses`` (or a service) and
 render; all data passes through ``request.scope``."""
 from django.contrib import messages
-from django.contrib.auth.mixins import LoginRequiredMixin
 from django.shortcuts import get_object_or_404, redirect
 from django.views.generic import TemplateView
 
 from contactmis.params import id_field, page_param
-from contactmis.roles import StaffRequiredMixin
+from contactmis.roles import PageMixin, StaffRequiredMixin
 from contactmis.selectors import centre_current
 
 from . import analyses
@@ -22,7 +21,7 @@ from .models import Forecast
 from .services import ForecastError, forecast_issue
 
 
-class AnalysisPage(LoginRequiredMixin, TemplateView):
+class AnalysisPage(PageMixin, TemplateView):
     """Shared shape: ``form_class`` bound to GET, ``build(centre, form)`` returns the report."""
 
     form_class = PeriodForm

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from django import forms
-from django.http import QueryDict
+from django.http import HttpResponse, QueryDict
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils.datastructures import MultiValueDict
@@ -287,6 +287,108 @@ def test_vendor_a_gets_no_server_error_and_nothing_of_b_or_of_the_centre(crawl_w
     assert crawl.problems == [], "\n".join(crawl.problems[:40])
     assert leaks == [], "\n".join(leaks[:40])
     assert crawl.statuses.count(200) > 20  # A's own pages were reached
+
+
+def _leaks(body: bytes, what: str) -> list[str]:
+    """What of vendor B or of the centre's own plan ``body`` names."""
+    found = [f"{what} leaked {marker}" for marker in (SECRET, CENTRE_ONLY)
+             if marker.lower().encode() in body.lower()]
+    if b"4650" in body or b"4,650" in body:
+        found.append(f"{what} leaked the centre's budget")
+    return found
+
+
+def _message_parts(message):
+    """Subject, text, HTML and every attachment of an e-mail, attachments as the text they
+    show (PDF pages, workbook cells; chart images are pictures, not text)."""
+    yield "subject", message.subject.encode()
+    yield "text", message.body.encode()
+    for content, _kind in message.alternatives:
+        yield "html", content.encode()
+    for attachment in message.attachments:
+        if not isinstance(attachment, tuple):  # an inline chart image
+            continue
+        name, content, kind = attachment
+        content = content.encode() if isinstance(content, str) else content
+        response = HttpResponse(content, content_type=kind)
+        yield name, _body(response)
+
+
+@pytest.fixture
+def vendor_a_reports(crawl_world, two_vendors, centre, mailoutbox):
+    """Vendor A's daily and monthly reports, each sent (to the locmem outbox) and previewed
+    into the archive, over periods holding the data and the centre's plan and budget."""
+    import datetime as dt
+
+    from stakeholders.models import ReportSchedule
+    from stakeholders.reporting import preview, schedule_save, send_now
+
+    runs = []
+    # The daily report of the fixture's day (Friday 20 November), sent the next morning; the
+    # monthly report of November (the month the centre's plan and budget cover), on 1 December.
+    for template, sent_at in (("daily", dt.datetime(2026, 11, 21, 8, tzinfo=centre.tz)),
+                              ("monthly", dt.datetime(2026, 12, 1, 8, tzinfo=centre.tz))):
+        schedule = schedule_save(ReportSchedule(
+            stakeholder=two_vendors["a"], name=f"Vendor A {template}", template=template,
+            cadence=template, day_of_month=1 if template == "monthly" else None,
+            time_of_day=dt.time(7), time_zone="Europe/London", formats=["pdf", "csv", "xlsx"]))
+        runs += [send_now(schedule, now=sent_at), preview(schedule, now=sent_at)]
+    assert [run.status for run in runs] == ["sent", "preview"] * 2, [r.error for r in runs]
+    assert len(mailoutbox) == 2
+    return {"runs": runs, "outbox": mailoutbox}
+
+
+def test_vendor_a_reports_archive_and_e_mails_name_nothing_of_b_or_of_the_centre(
+        vendor_a_reports, viewer):
+    crawl = _crawler(viewer, [])
+    leaks, reached = [], 0
+    for run in vendor_a_reports["runs"]:
+        for suffix in ("", "report.html", "report.pdf"):
+            path = f"/present/reports/{run.pk}/{suffix}"
+            response = crawl.get(path)
+            reached += response.status_code == 200
+            leaks += _leaks(_body(response), f"GET {path}")
+    for message in vendor_a_reports["outbox"]:
+        assert message.to == ["ops@vendor-a.example"]
+        parts = dict(_message_parts(message))
+        assert {"subject", "text", "html"} <= set(parts) and len(parts) >= 6  # pdf, csv, xlsx
+        # Vendor A's own report: its name and its queue's figures are there.
+        assert b"Vendor A" in parts["subject"] and b"Vendor A sales" in parts["text"]
+        for part, body in parts.items():
+            leaks += _leaks(body, f"e-mail “{message.subject}” {part}")
+    assert crawl.problems == []
+    assert reached == 12  # every run's page, HTML and PDF
+    assert leaks == [], "\n".join(leaks[:40])
+
+
+def test_the_leak_check_sees_markers_in_every_kind_of_body():
+    """Self-test: a marker in a page, a workbook cell, a PDF or an e-mail attachment is found."""
+    import io
+
+    from openpyxl import Workbook
+    from reportlab.pdfgen.canvas import Canvas
+
+    book = Workbook()
+    book.active["B7"] = f"Queue {SECRET}"
+    xlsx = io.BytesIO()
+    book.save(xlsx)
+    pdf = io.BytesIO()
+    canvas = Canvas(pdf)
+    canvas.drawString(72, 720, "Labour budget 4,650.00")
+    canvas.save()
+    kinds = {"page": HttpResponse(f"<td>{CENTRE_ONLY.lower()}</td>"),
+             "xlsx": HttpResponse(xlsx.getvalue(), content_type="application/vnd.openxmlformats"
+                                  "-officedocument.spreadsheetml.sheet"),
+             "pdf": HttpResponse(pdf.getvalue(), content_type="application/pdf")}
+    for kind, response in kinds.items():
+        assert _leaks(_body(response), kind), kind
+    from django.core.mail import EmailMultiAlternatives
+
+    message = EmailMultiAlternatives(subject="Daily", body="fine", to=["a@example.org"])
+    message.attach("report.pdf", pdf.getvalue(), "application/pdf")
+    found = [leak for part, body in _message_parts(message) for leak in _leaks(body, part)]
+    assert found == ["report.pdf leaked the centre's budget"]
+    assert _leaks(b"Vendor A sales: 42 offered", "clean page") == []
 
 
 def test_the_crawl_sees_every_kind_of_parameter(param_names):

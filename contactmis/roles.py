@@ -58,7 +58,7 @@ class PageMixin(AccessMixin):
         role = role_of(request.user)
         if role not in self.allowed_roles:
             if role == VIEWER:
-                raise Http404("Not found.")
+                raise Http404
             return self.handle_no_permission()
         self.role = role
         self.scope = request.scope

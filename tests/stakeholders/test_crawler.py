@@ -299,20 +299,16 @@ def test_no_route_answers_a_server_error_to_hostile_input(crawl_world, param_val
     assert requests > 1500
 
 
-def test_vendor_a_gets_no_server_error_and_nothing_of_b_or_of_the_centre(crawl_world,
-                                                                         param_names, viewer):
+def _crawl_as_vendor(viewer, param_names, routes=None):
+    """Every route (or ``routes``) as vendor A's viewer: the crawl, and what leaked of B or of
+    the centre."""
     crawl = _crawler(viewer, param_names)
     leaks = []
 
     def check(response, what):
-        body = _body(response)
-        for marker in (SECRET, CENTRE_ONLY):
-            if marker.encode() in body or marker.lower().encode() in body.lower():
-                leaks.append(f"{what} leaked {marker}")
-        if b"4650" in body:
-            leaks.append(f"{what} leaked the centre's budget")
+        leaks.extend(_leaks(_body(response), what))
 
-    for route in _routes():
+    for route in _routes() if routes is None else routes:
         if "<" not in route and "(?P" not in route:
             for query in [{}, *crawl.hostile_queries()]:
                 check(crawl.get(_fill(route, ""), query), f"GET /{route} {_describe(query)}")
@@ -332,9 +328,28 @@ def test_vendor_a_gets_no_server_error_and_nothing_of_b_or_of_the_centre(crawl_w
             if response.status_code not in (404, control):
                 leaks.append(f"GET {path} answered {response.status_code}; a missing id "
                              f"{control}: B's object is not 404")
+    return crawl, leaks
+
+
+def test_vendor_a_gets_no_server_error_and_nothing_of_b_or_of_the_centre(crawl_world,
+                                                                         param_names, viewer):
+    crawl, leaks = _crawl_as_vendor(viewer, param_names)
     assert crawl.problems == [], "\n".join(crawl.problems[:40])
     assert leaks == [], "\n".join(leaks[:40])
     assert crawl.statuses.count(200) > 20  # A's own pages were reached
+
+
+def test_the_vendor_crawl_fails_for_a_new_endpoint_that_leaks(crawl_world, viewer, settings):
+    """Self-test: a page added without the scope (here through a URL configuration of its own)
+    is caught both ways: the centre's plan in its body, and B's object answered instead of 404."""
+    settings.ROOT_URLCONF = "tests.stakeholders.leaky_urls"
+    crawl, leaks = _crawl_as_vendor(viewer, ["plan"], routes=[
+        route for route in _routes() if route.startswith("leaky/")])
+    assert crawl.problems == []
+    assert "GET /leaky/plan/ (no query) leaked ZZCENTREONLY" in leaks
+    assert "GET /leaky/dashboards/9201/ leaked ZZSECRETB" in leaks
+    assert any(leak.startswith("GET /leaky/dashboards/9201/ answered 200") for leak in leaks)
+    # The same world, crawled through the project's own pages, is clean (the test above).
 
 
 def _leaks(body: bytes, what: str) -> list[str]:

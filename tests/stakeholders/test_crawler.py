@@ -38,7 +38,7 @@ GARBAGE = "abc"
 DATES = ("9999-12-31", "0001-01-01", "9999-12-31T23:45")
 NUMBERS = ("-1", HUGE, "1e308")
 VALUES_BY_KIND = {"date": (GARBAGE, *DATES), "number": (GARBAGE, *NUMBERS),
-                  "choice": (GARBAGE, "-1", HUGE)}
+                  "text": (GARBAGE, "-1", HUGE)}
 ONE_AT_A_TIME = (*DATES, GARBAGE, *NUMBERS)
 PLAIN_ONLY = ("api/schema/", "api/docs/", "api/redoc/")
 # One id per object of vendor B the crawl tries on every parameterised route (the full cross
@@ -71,15 +71,15 @@ def _fill(route, value, fmt="csv"):
 
 
 def _field_kind(field):
-    if isinstance(field, forms.DateField | forms.DateTimeField):
+    if isinstance(field, forms.DateField | forms.DateTimeField | forms.TimeField):
         return "date"
     if isinstance(field, forms.IntegerField | forms.DecimalField | forms.FloatField
                   | forms.ModelChoiceField) or (isinstance(field, forms.TypedChoiceField)
                                                 and field.coerce in (int, float)):
         return "number"
-    if isinstance(field, forms.ChoiceField | forms.BooleanField):
-        return "choice"
-    return None  # free text and anything else: every kind of value
+    if isinstance(field, forms.ChoiceField | forms.BooleanField | forms.CharField):
+        return "text"  # a choice, a flag or free text: garbage, a sign, a length
+    return None  # anything else: every kind of value
 
 
 def _form_fields():
@@ -117,9 +117,11 @@ def _schema_params():
             for param in operation.get("parameters", []):
                 if param.get("in") == "query":
                     spec = param.get("schema", {})
+                    # A string the schema gives no format is text to the serializer or filter
+                    # (if a view also parses it by hand, it gets every kind below).
                     kind = ("number" if spec.get("type") in ("integer", "number") else "date"
-                            if spec.get("format") in ("date", "date-time") else "choice"
-                            if "enum" in spec or spec.get("type") == "boolean" else None)
+                            if spec.get("format") in ("date", "date-time") else "text"
+                            if spec.get("type") in ("string", "boolean") else None)
                     kinds.setdefault(param["name"], set()).add(kind)
     return kinds
 
@@ -310,7 +312,7 @@ def _crawl_as_vendor(viewer, param_names, routes=None):
 
     for route in _routes() if routes is None else routes:
         if "<" not in route and "(?P" not in route:
-            for query in [{}, *crawl.hostile_queries()]:
+            for query in [{}] if route.startswith(PLAIN_ONLY) else [{}, *crawl.hostile_queries()]:
                 check(crawl.get(_fill(route, ""), query), f"GET /{route} {_describe(query)}")
             continue
         for pk in ("1", "-1", HUGE, "abc"):
@@ -460,6 +462,6 @@ def test_the_crawl_sees_every_kind_of_parameter(param_names, param_values):
         assert expected in param_names
     # Typed parameters get the values of their kind; those read by hand get every kind.
     assert param_values["start"] == (GARBAGE, *DATES)
-    assert param_values["granularity"] == VALUES_BY_KIND["choice"]
+    assert param_values["granularity"] == VALUES_BY_KIND["text"]
     assert param_values["at"] == param_values["key"] == ONE_AT_A_TIME
     assert set(ONE_AT_A_TIME) == {v for values in VALUES_BY_KIND.values() for v in values}

@@ -22,9 +22,20 @@ $(STAMP): pyproject.toml | $(BIN)/python
 migrate: $(STAMP)
 	$(BIN)/python manage.py migrate --noinput
 
-demo: migrate
-	$(BIN)/python manage.py demo_setup --host $(HOST) --port $(PORT)
-	$(BIN)/python manage.py runserver $(HOST):$(PORT) --noreload
+# The demo runs as production would: debug off, a secret key of its own generated once (kept in
+# var/), static files collected and served by WhiteNoise. Plain HTTP on this machine, so the
+# cookies are not HTTPS-only.
+SECRET_KEY_FILE ?= var/secret_key
+DEMO_ENV := DJANGO_DEBUG=false DJANGO_SECRET_KEY_FILE=$(SECRET_KEY_FILE) DJANGO_SECURE_COOKIES=false
+
+$(SECRET_KEY_FILE): | $(BIN)/python
+	mkdir -p $(dir $(SECRET_KEY_FILE))
+	umask 077 && $(BIN)/python -c "import secrets; print(secrets.token_urlsafe(50))" > $@
+
+demo: migrate $(SECRET_KEY_FILE)
+	$(DEMO_ENV) $(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	$(DEMO_ENV) $(BIN)/python manage.py demo_setup --host $(HOST) --port $(PORT)
+	$(DEMO_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT) --noreload
 
 serve: migrate
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)

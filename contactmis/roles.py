@@ -1,6 +1,7 @@
 """Roles: manager (configures everything), analyst (reads everything, uploads data) and
 stakeholder viewer (sees only its stakeholder's data scope). Roles are Django groups."""
 from django.contrib.auth.mixins import AccessMixin
+from django.http import Http404
 
 MANAGER = "manager"
 ANALYST = "analyst"
@@ -40,22 +41,35 @@ def can_upload(user):
     return role_of(user) in (MANAGER, ANALYST)
 
 
-class RoleRequiredMixin(AccessMixin):
-    """View mixin: only the listed roles may use the view; everyone else gets 403."""
+class PageMixin(AccessMixin):
+    """The base of every page view (a test fails for a page that does without it).
 
-    allowed_roles = (MANAGER,)
+    Applies the one access convention of pages and API alike: a stakeholder viewer asking for a
+    page outside its scope (centre-wide planning, configuration, data collection) gets 404, as for
+    an object of another stakeholder, so the answer does not tell what exists; a manager or
+    analyst, whose role sees the whole centre, gets 403 for a page their role may not use. The
+    viewer's data scope is ``self.scope`` (also ``request.scope``): views pass it to every
+    selector.
+    """
+
+    allowed_roles = ROLES
 
     def dispatch(self, request, *args, **kwargs):
-        if role_of(request.user) not in self.allowed_roles:
+        role = role_of(request.user)
+        if role not in self.allowed_roles:
+            if role == VIEWER:
+                raise Http404
             return self.handle_no_permission()
+        self.role = role
+        self.scope = request.scope
         return super().dispatch(request, *args, **kwargs)
 
 
-class ManagerRequiredMixin(RoleRequiredMixin):
+class ManagerRequiredMixin(PageMixin):
     allowed_roles = (MANAGER,)
 
 
-class StaffRequiredMixin(RoleRequiredMixin):
+class StaffRequiredMixin(PageMixin):
     """Managers and analysts."""
 
     allowed_roles = (MANAGER, ANALYST)

@@ -4,6 +4,7 @@ Everything comes from the environment, with embedded defaults so that a fresh cl
 nothing set: SQLite in ``var/``, Celery tasks in-process, e-mail written as files under
 ``var/mail``. Every variable is listed once in the README.
 """
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -19,7 +20,11 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEFAULT_SECRET_KEY = "contactmis-insecure-development-key"
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
-SECRET_KEY = env.str("DJANGO_SECRET_KEY", default=DEFAULT_SECRET_KEY)
+# The key itself, or a file holding it (``make demo`` generates one once in var/secret_key).
+SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="")
+if not SECRET_KEY and env.str("DJANGO_SECRET_KEY_FILE", default=""):
+    SECRET_KEY = Path(env.str("DJANGO_SECRET_KEY_FILE")).read_text().strip()
+SECRET_KEY = SECRET_KEY or DEFAULT_SECRET_KEY
 if not DEBUG and SECRET_KEY == DEFAULT_SECRET_KEY:
     raise ImproperlyConfigured(
         "DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off; the default key is public."
@@ -39,6 +44,8 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "axes",
     "contactmis",
     "pathways",
     "measurements",
@@ -54,9 +61,12 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "contactmis.middleware.LoginRequiredMiddleware",
+    "contactmis.middleware.DebugPagesForStaffMiddleware",
     "contactmis.middleware.CentreTimezoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "contactmis.urls"
@@ -94,6 +104,22 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+# --- Sign-in throttling (django-axes) -------------------------------------------------------------
+# Failed sign-ins are counted per user name and address; after AXES_FAILURE_LIMIT of them the pair
+# is locked out for the cool-off (each further attempt during it starts the cool-off again). A
+# successful sign-in clears the count. The backend that checks the lockout must come first.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_ENABLED = env.bool("CONTACTMIS_LOGIN_THROTTLE", default=True)
+AXES_FAILURE_LIMIT = env.int("CONTACTMIS_LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("CONTACTMIS_LOGIN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "contactmis.views.login_locked_out"
+AXES_VERBOSE = False
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -107,8 +133,9 @@ USE_TZ = True
 CENTRE_TIME_ZONE = env.str("CENTRE_TIME_ZONE", default="Europe/London")
 
 STATIC_URL = "static/"
-STATIC_ROOT = VAR_DIR / "static"
-STATIC_ROOT.mkdir(exist_ok=True)
+# ``collectstatic`` gathers files here; WhiteNoise serves them (no web server or --insecure).
+STATIC_ROOT = env.path("DJANGO_STATIC_ROOT", default=VAR_DIR / "static")
+Path(STATIC_ROOT).mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATICFILES_FINDERS = [
     "django.contrib.staticfiles.finders.FileSystemFinder",
@@ -211,6 +238,10 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     # The schema and its docs need a login with a role, like every other page and endpoint.
     "SERVE_PERMISSIONS": ["contactmis.permissions.RolePermission"],
+    # Swagger UI and Redoc from the installed drf-spectacular-sidecar: they work offline.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # The function that says what data a user may see (see contactmis.scope).

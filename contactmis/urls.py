@@ -2,7 +2,11 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import (
+    SpectacularAPIView,
+    SpectacularRedocView,
+    SpectacularSwaggerView,
+)
 
 from . import views
 from .api.urls import urlpatterns as api_patterns
@@ -16,6 +20,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/redoc/", SpectacularRedocView.as_view(
+        url_name="api-schema", template_name="drf_spectacular/redoc_offline.html"),
+         name="api-redoc"),
     path("api/v1/", include(api_patterns)),
     path("pathways/", include("pathways.urls")),
     path("measurements/", include("measurements.urls")),

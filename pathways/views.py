@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.views.generic import TemplateView
 
+from contactmis.forms import form_errors_from
 from contactmis.roles import ManagerRequiredMixin, StaffRequiredMixin, is_manager
 from contactmis.selectors import centre_get_or_create_default
 
@@ -79,7 +80,7 @@ class ServiceFormView(ManagerRequiredMixin, TemplateView):
             try:
                 saved = self.save(form, instance)
             except ValidationError as exc:
-                _errors_to_form(form, exc)
+                form_errors_from(form, exc)
             else:
                 messages.success(request, f"Saved “{saved}”.")
                 return redirect(self.get_success_url(saved))
@@ -90,14 +91,6 @@ class ServiceFormView(ManagerRequiredMixin, TemplateView):
 
     def _context(self, form, instance):
         return {"form": form, "title": self.title, "back_url": self.get_back_url(instance)}
-
-
-def _errors_to_form(form, exc):
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 class PathwayCreateView(ServiceFormView):

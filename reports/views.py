@@ -6,7 +6,6 @@ import datetime as dt
 import pandas as pd
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
@@ -14,7 +13,7 @@ from django.utils.text import slugify
 from django.views.generic import TemplateView
 
 from contactmis.params import id_field, page_param
-from contactmis.roles import StaffRequiredMixin
+from contactmis.roles import PageMixin, StaffRequiredMixin
 from contactmis.selectors import centre_current
 
 from . import analyses, exports
@@ -123,7 +122,7 @@ def _table_frame(rows: list[dict]) -> pd.DataFrame:
     return frame.rename(columns={c: label(c) for c in frame.columns})
 
 
-class AnalysisPage(PageExportMixin, LoginRequiredMixin, TemplateView):
+class AnalysisPage(PageExportMixin, PageMixin, TemplateView):
     """Shared shape: ``form_class`` bound to GET, ``build(centre, form)`` returns the report."""
 
     form_class = PeriodForm

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.views import View
 from django.views.generic import DetailView, FormView, ListView
 
+from contactmis.forms import form_errors_from
 from contactmis.params import id_field, page_param
 from contactmis.roles import ManagerRequiredMixin, StaffRequiredMixin
 from contactmis.selectors import centre_current, centre_get_or_create_default
@@ -33,14 +34,6 @@ from ..services.ingest import (
 )
 
 MAX_FILES_PER_UPLOAD = 20
-
-
-def _apply_errors(form, exc: ValidationError):
-    if hasattr(exc, "error_dict"):
-        for fld, errors in exc.message_dict.items():
-            form.add_error(fld if fld in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 class SourceListView(StaffRequiredMixin, ListView):
@@ -78,7 +71,7 @@ class SourceFormView(ManagerRequiredMixin, FormView):
             else:
                 source = source_create(centre=centre_get_or_create_default(), **fields)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            form_errors_from(form, exc)
             return self.form_invalid(form)
         messages.success(self.request, f"Data source “{source.name}” saved.")
         if source.export_format == "generic" and not source.column_mapping:
@@ -122,7 +115,7 @@ class SourceMappingView(ManagerRequiredMixin, View):
             try:
                 source_mapping_save(source, form.mapping())
             except ValidationError as exc:
-                _apply_errors(form, exc)
+                form_errors_from(form, exc)
             else:
                 messages.success(request, f"Column mapping of “{source.name}” saved.")
                 return redirect("measurements:source-list")

@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.views import View
 from django.views.generic import DetailView, TemplateView
 
+from contactmis.forms import form_errors_from
 from contactmis.roles import ManagerRequiredMixin, StaffRequiredMixin, is_manager
 from contactmis.selectors import centre_current, centre_get_or_create_default
 
@@ -30,14 +31,8 @@ from ..services.monitor import (
 )
 from ..services.testing import measurement_test_run, measurement_test_save
 
-
-def _apply_errors(form, exc: ValidationError):
-    if hasattr(exc, "error_dict"):
-        for fld, errors in exc.message_dict.items():
-            target = "expected_figures" if fld == "expected" else fld
-            form.add_error(target if target in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
+# A test's model field ``expected`` is edited as the form's ``expected_figures``.
+TEST_FIELDS = {"expected": "expected_figures"}
 
 
 class TestListView(StaffRequiredMixin, TemplateView):
@@ -85,7 +80,7 @@ class TestFormView(ManagerRequiredMixin, View):
                 measurement_test_save(test,
                                       expected_text=form.cleaned_data["expected_figures"])
             except ValidationError as exc:
-                _apply_errors(form, exc)
+                form_errors_from(form, exc, TEST_FIELDS)
             else:
                 messages.success(request, f"Saved “{test.name}”.")
                 return redirect("measurements:test-detail", pk=test.pk)
@@ -168,7 +163,7 @@ class ClosedDayCreateView(ManagerRequiredMixin, View):
             try:
                 closed = closed_day_save(form.instance)
             except ValidationError as exc:
-                _apply_errors(form, exc)
+                form_errors_from(form, exc, TEST_FIELDS)
             else:
                 messages.success(request, f"{closed} marked closed: the monitor expects no "
                                           "data that day.")

@@ -23,8 +23,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import slugify
 from django.views import View
 
+from contactmis.forms import form_errors_from
 from contactmis.params import BoundedDateTimeField, id_field, page_param
-from contactmis.roles import can_read_all, is_manager
+from contactmis.roles import ManagerRequiredMixin, PageMixin, can_read_all, is_manager
 from contactmis.scope import Scope
 from contactmis.selectors import centre_current
 from measurements.models import Contact
@@ -44,7 +45,6 @@ from ..widgets import (
     widget_scope,
     with_period,
 )
-from .register import _form_errors_from, require_manager
 
 
 def _queue_filter(request, scope):
@@ -85,7 +85,7 @@ def _card(result, queue, period_query="") -> str:
     return html
 
 
-class DashboardListView(View):
+class DashboardListView(PageMixin, View):
     """Managers and analysts: every stakeholder's dashboards. A viewer lands on its own."""
 
     def get(self, request):
@@ -99,7 +99,7 @@ class DashboardListView(View):
         })
 
 
-class DashboardDetailView(View):
+class DashboardDetailView(PageMixin, View):
     def get(self, request, pk):
         dashboard = selectors.dashboard_get(request.user, pk)
         scope = selectors.dashboard_scope(dashboard)
@@ -121,7 +121,7 @@ class DashboardDetailView(View):
         })
 
 
-class DashboardEditView(View):
+class DashboardEditView(ManagerRequiredMixin, View):
     template = "stakeholders/dashboard_edit.html"
 
     def _context(self, dashboard, form):
@@ -130,31 +130,28 @@ class DashboardEditView(View):
                 "kinds": WidgetKind.choices}
 
     def get(self, request, pk):
-        require_manager(request)
         dashboard = selectors.dashboard_get(request.user, pk)
         return render(request, self.template,
                       self._context(dashboard, DashboardForm(instance=dashboard)))
 
     def post(self, request, pk):
-        require_manager(request)
         dashboard = selectors.dashboard_get(request.user, pk)
         form = DashboardForm(request.POST, instance=dashboard)
         if form.is_valid():
             try:
                 services.dashboard_update(dashboard, **form.cleaned_data)
             except ValidationError as exc:
-                _form_errors_from(form, exc)
+                form_errors_from(form, exc)
             else:
                 messages.success(request, "Dashboard saved.")
                 return redirect("stakeholders:dashboard-edit", pk=dashboard.pk)
         return render(request, self.template, self._context(dashboard, form), status=400)
 
 
-class WidgetCreateView(View):
+class WidgetCreateView(ManagerRequiredMixin, View):
     template = "stakeholders/widget_form.html"
 
     def get(self, request, pk):
-        require_manager(request)
         dashboard = selectors.dashboard_get(request.user, pk)
         kind = request.GET.get("kind", WidgetKind.KPI_TILE)
         form = WidgetForm(initial={"kind": kind, "period": "last_7_days", "granularity": "day",
@@ -162,14 +159,13 @@ class WidgetCreateView(View):
         return render(request, self.template, {"form": form, "dashboard": dashboard})
 
     def post(self, request, pk):
-        require_manager(request)
         dashboard = selectors.dashboard_get(request.user, pk)
         form = WidgetForm(request.POST, instance=Widget(dashboard=dashboard))
         if form.is_valid():
             try:
                 services.widget_add(dashboard, **form.service_kwargs())
             except ValidationError as exc:
-                _form_errors_from(form, exc)
+                form_errors_from(form, exc)
             else:
                 messages.success(request, f"Added “{form.cleaned_data['title']}”.")
                 return redirect("stakeholders:dashboard-edit", pk=dashboard.pk)
@@ -177,24 +173,22 @@ class WidgetCreateView(View):
                       status=400)
 
 
-class WidgetUpdateView(View):
+class WidgetUpdateView(ManagerRequiredMixin, View):
     template = "stakeholders/widget_form.html"
 
     def get(self, request, pk):
-        require_manager(request)
         widget = selectors.widget_get(request.user, pk)
         return render(request, self.template, {"form": WidgetForm(instance=widget),
                                                "dashboard": widget.dashboard, "widget": widget})
 
     def post(self, request, pk):
-        require_manager(request)
         widget = selectors.widget_get(request.user, pk)
         form = WidgetForm(request.POST, instance=widget)
         if form.is_valid():
             try:
                 services.widget_update(widget, **form.service_kwargs())
             except ValidationError as exc:
-                _form_errors_from(form, exc)
+                form_errors_from(form, exc)
             else:
                 messages.success(request, f"Saved “{widget.title}”.")
                 return redirect("stakeholders:dashboard-edit", pk=widget.dashboard_id)
@@ -202,9 +196,8 @@ class WidgetUpdateView(View):
                                                "widget": widget}, status=400)
 
 
-class WidgetDeleteView(View):
+class WidgetDeleteView(ManagerRequiredMixin, View):
     def post(self, request, pk):
-        require_manager(request)
         widget = selectors.widget_get(request.user, pk)
         dashboard_pk, title = widget.dashboard_id, widget.title
         services.widget_remove(widget)
@@ -212,9 +205,8 @@ class WidgetDeleteView(View):
         return redirect("stakeholders:dashboard-edit", pk=dashboard_pk)
 
 
-class WidgetMoveView(View):
+class WidgetMoveView(ManagerRequiredMixin, View):
     def post(self, request, pk):
-        require_manager(request)
         widget = selectors.widget_get(request.user, pk)
         offset = -1 if request.POST.get("direction") == "up" else 1
         services.widget_move(widget, offset)
@@ -231,7 +223,7 @@ def _preamble(result, scope, queue):
     return lines + result.definitions + result.notes
 
 
-class WidgetExportView(View):
+class WidgetExportView(PageMixin, View):
     """The data behind a widget as CSV or XLSX (formula injection neutralised)."""
 
     def get(self, request, pk, fmt):
@@ -253,7 +245,7 @@ class WidgetExportView(View):
         return response
 
 
-class WidgetDrillView(View):
+class WidgetDrillView(PageMixin, View):
     """The drill path behind a widget, or behind one point of it (``at``: the local start of
     the bucket clicked, ``grain`` its size — the chart's own granularity when absent; ``key``:
     the breakdown value of the series clicked): the span one level finer, each row a link one
@@ -321,7 +313,7 @@ def _centre():
     return centre
 
 
-class ContactJourneyView(View):
+class ContactJourneyView(PageMixin, View):
     """One contact behind a widget: its legs across IVR, queues, agents, transfers and
     escalations, and its survey answers (404 outside the dashboard's scope)."""
 
@@ -370,7 +362,7 @@ def _drill_grain(widget):
 WALL_CHANNEL_METRICS = ("service_level", "asa_s", "abandon_rate")
 
 
-class WallboardView(View):
+class WallboardView(PageMixin, View):
     """Large-type, self-refreshing view of today for the floor. A viewer sees its own scope; a
     manager or analyst the whole centre or ``?stakeholder=<id>``'s scope."""
 

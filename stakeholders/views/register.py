@@ -1,43 +1,24 @@
 """Stakeholder register pages: list, detail, create, edit, delete.
 
-Managers and analysts read the register; only managers change it. A viewer (or anyone else)
+Managers and analysts read the register; only managers change it (an analyst gets 403). A viewer
 gets 404 for every stakeholder page, whatever the id, so the register leaks nothing.
 """
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views import View
 
-from contactmis.roles import can_read_all, is_manager
+from contactmis.forms import form_errors_from
+from contactmis.roles import ManagerRequiredMixin, StaffRequiredMixin, is_manager
 
 from .. import selectors, services
 from ..forms import StakeholderForm
 from ..scope import stakeholder_scope
 
 
-def require_staff(request):
-    if not can_read_all(request.user):
-        raise Http404("Not found.")
-
-
-def require_manager(request):
-    if not is_manager(request.user):
-        raise Http404("Not found.")
-
-
-def _form_errors_from(form, exc: ValidationError):
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
-
-
-class StakeholderListView(View):
+class StakeholderListView(StaffRequiredMixin, View):
     def get(self, request):
-        require_staff(request)
         stakeholders = selectors.stakeholder_list(request.user)
         return render(request, "stakeholders/stakeholder_list.html", {
             "stakeholders": [(s, stakeholder_scope(s)) for s in stakeholders],
@@ -45,9 +26,8 @@ class StakeholderListView(View):
         })
 
 
-class StakeholderDetailView(View):
+class StakeholderDetailView(StaffRequiredMixin, View):
     def get(self, request, pk):
-        require_staff(request)
         stakeholder = selectors.stakeholder_get(request.user, pk)
         return render(request, "stakeholders/stakeholder_detail.html", {
             "stakeholder": stakeholder, "scope": stakeholder_scope(stakeholder),
@@ -57,21 +37,19 @@ class StakeholderDetailView(View):
         })
 
 
-class StakeholderCreateView(View):
+class StakeholderCreateView(ManagerRequiredMixin, View):
     template = "stakeholders/stakeholder_form.html"
 
     def get(self, request):
-        require_manager(request)
         return render(request, self.template, {"form": StakeholderForm()})
 
     def post(self, request):
-        require_manager(request)
         form = StakeholderForm(request.POST)
         if form.is_valid():
             try:
                 stakeholder = services.stakeholder_create(**form.cleaned_data)
             except ValidationError as exc:
-                _form_errors_from(form, exc)
+                form_errors_from(form, exc)
             else:
                 messages.success(request, f"Registered “{stakeholder}” with its default "
                                           "dashboard.")
@@ -79,24 +57,22 @@ class StakeholderCreateView(View):
         return render(request, self.template, {"form": form}, status=400)
 
 
-class StakeholderUpdateView(View):
+class StakeholderUpdateView(ManagerRequiredMixin, View):
     template = "stakeholders/stakeholder_form.html"
 
     def get(self, request, pk):
-        require_manager(request)
         stakeholder = selectors.stakeholder_get(request.user, pk)
         return render(request, self.template, {"form": StakeholderForm(instance=stakeholder),
                                                "stakeholder": stakeholder})
 
     def post(self, request, pk):
-        require_manager(request)
         stakeholder = selectors.stakeholder_get(request.user, pk)
         form = StakeholderForm(request.POST, instance=stakeholder)
         if form.is_valid():
             try:
                 services.stakeholder_update(stakeholder, **form.cleaned_data)
             except ValidationError as exc:
-                _form_errors_from(form, exc)
+                form_errors_from(form, exc)
             else:
                 messages.success(request, f"Saved “{stakeholder}”.")
                 return redirect("stakeholders:stakeholder-detail", pk=stakeholder.pk)
@@ -104,15 +80,13 @@ class StakeholderUpdateView(View):
                       status=400)
 
 
-class StakeholderDeleteView(View):
+class StakeholderDeleteView(ManagerRequiredMixin, View):
     def get(self, request, pk):
-        require_manager(request)
         stakeholder = selectors.stakeholder_get(request.user, pk)
         return render(request, "stakeholders/stakeholder_confirm_delete.html",
                       {"stakeholder": stakeholder})
 
     def post(self, request, pk):
-        require_manager(request)
         stakeholder = selectors.stakeholder_get(request.user, pk)
         name = str(stakeholder)
         services.stakeholder_delete(stakeholder)
@@ -120,11 +94,10 @@ class StakeholderDeleteView(View):
         return redirect(reverse("stakeholders:stakeholder-list"))
 
 
-class DashboardAddDefaultView(View):
+class DashboardAddDefaultView(ManagerRequiredMixin, View):
     """POST: give the stakeholder another copy of its type's default dashboard."""
 
     def post(self, request, pk):
-        require_manager(request)
         stakeholder = selectors.stakeholder_get(request.user, pk)
         dashboard = services.dashboard_create_default(stakeholder)
         messages.success(request, f"Added “{dashboard.name}”.")

@@ -10,19 +10,18 @@ from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 
-from contactmis.roles import is_manager
+from contactmis.forms import form_errors_from
+from contactmis.roles import ManagerRequiredMixin, PageMixin, StaffRequiredMixin, is_manager
 
 from .. import reporting, selectors
 from ..forms import ReportScheduleForm
 from ..models import RunStatus
-from .register import _form_errors_from, require_manager, require_staff
 
 PAGE_SIZE = 50
 
 
-class ScheduleListView(View):
+class ScheduleListView(StaffRequiredMixin, View):
     def get(self, request):
-        require_staff(request)
         schedules = list(reporting.schedule_list(request.user))
         last = {}
         for run in reporting.run_list(request.user).filter(
@@ -35,7 +34,7 @@ class ScheduleListView(View):
         })
 
 
-class _ScheduleFormView(View):
+class _ScheduleFormView(PageMixin, View):
     def _render(self, request, form, schedule=None):
         return render(request, "stakeholders/schedule_form.html",
                       {"form": form, "schedule": schedule})
@@ -50,7 +49,7 @@ class _ScheduleFormView(View):
         try:
             reporting.schedule_save(obj, queues=list(form.cleaned_data["queues"]))
         except ValidationError as exc:
-            _form_errors_from(form, exc)
+            form_errors_from(form, exc)
             return self._render(request, form, schedule if schedule and schedule.pk else None)
         when = timezone.localtime(obj.next_run_at, obj.tz())
         messages.success(request, f"Schedule “{obj.name}” saved; next run "
@@ -58,9 +57,8 @@ class _ScheduleFormView(View):
         return redirect("stakeholders:schedule-list")
 
 
-class ScheduleCreateView(_ScheduleFormView):
+class ScheduleCreateView(ManagerRequiredMixin, _ScheduleFormView):
     def get(self, request):
-        require_manager(request)
         initial = {"time_zone": selectors.centre_time_zone(), "formats": ["pdf"]}
         if request.GET.get("stakeholder"):
             initial["stakeholder"] = request.GET["stakeholder"]
@@ -68,30 +66,26 @@ class ScheduleCreateView(_ScheduleFormView):
             initial=initial, stakeholders=selectors.stakeholder_list(request.user)))
 
     def post(self, request):
-        require_manager(request)
         form = ReportScheduleForm(request.POST,
                                   stakeholders=selectors.stakeholder_list(request.user))
         return self._save(request, form, None)
 
 
-class ScheduleUpdateView(_ScheduleFormView):
+class ScheduleUpdateView(ManagerRequiredMixin, _ScheduleFormView):
     def get(self, request, pk):
-        require_manager(request)
         schedule = reporting.schedule_get(request.user, pk)
         return self._render(request, ReportScheduleForm(
             instance=schedule, stakeholders=selectors.stakeholder_list(request.user)), schedule)
 
     def post(self, request, pk):
-        require_manager(request)
         schedule = reporting.schedule_get(request.user, pk)
         form = ReportScheduleForm(request.POST, instance=schedule,
                                   stakeholders=selectors.stakeholder_list(request.user))
         return self._save(request, form, schedule)
 
 
-class ScheduleDeleteView(View):
+class ScheduleDeleteView(ManagerRequiredMixin, View):
     def post(self, request, pk):
-        require_manager(request)
         schedule = reporting.schedule_get(request.user, pk)
         name = schedule.name
         schedule.delete()
@@ -100,18 +94,16 @@ class ScheduleDeleteView(View):
         return redirect("stakeholders:schedule-list")
 
 
-class ScheduleSendNowView(View):
+class ScheduleSendNowView(ManagerRequiredMixin, View):
     """GET: what would be sent to whom, and a button to confirm. POST with ``confirm=yes``:
     send. A POST without it (an old form, a double click elsewhere) only asks again."""
 
     def get(self, request, pk):
-        require_manager(request)
         schedule = reporting.schedule_get(request.user, pk)
         return render(request, "stakeholders/send_confirm.html",
                       {"schedule": schedule, **reporting.send_now_plan(schedule)})
 
     def post(self, request, pk):
-        require_manager(request)
         schedule = reporting.schedule_get(request.user, pk)
         if request.POST.get("confirm") != "yes":
             return redirect("stakeholders:schedule-send-now", pk=schedule.pk)
@@ -123,15 +115,14 @@ class ScheduleSendNowView(View):
         return redirect("stakeholders:run-detail", pk=run.pk)
 
 
-class SchedulePreviewView(View):
+class SchedulePreviewView(StaffRequiredMixin, View):
     def post(self, request, pk):
-        require_staff(request)
         schedule = reporting.schedule_get(request.user, pk)
         run = reporting.preview(schedule)
         return redirect("stakeholders:run-detail", pk=run.pk)
 
 
-class RunListView(View):
+class RunListView(PageMixin, View):
     def get(self, request):
         runs = reporting.run_list(request.user)
         status = request.GET.get("status", "")
@@ -142,7 +133,7 @@ class RunListView(View):
             "can_edit": is_manager(request.user)})
 
 
-class RunDetailView(View):
+class RunDetailView(PageMixin, View):
     def get(self, request, pk):
         run = reporting.run_get(request.user, pk)
         return render(request, "stakeholders/run_detail.html", {
@@ -151,7 +142,7 @@ class RunDetailView(View):
 
 
 @method_decorator(xframe_options_sameorigin, name="dispatch")
-class RunHtmlView(View):
+class RunHtmlView(PageMixin, View):
     """The stored report HTML (images inline) for the archive's frame."""
 
     def get(self, request, pk):
@@ -165,7 +156,7 @@ class RunHtmlView(View):
         return response
 
 
-class RunPdfView(View):
+class RunPdfView(PageMixin, View):
     def get(self, request, pk):
         run = reporting.run_get(request.user, pk)
         if not run.pdf:
@@ -176,11 +167,10 @@ class RunPdfView(View):
         return response
 
 
-class RunRetryView(View):
+class RunRetryView(ManagerRequiredMixin, View):
     """Send a failed run again (a new try; the count of attempts goes on)."""
 
     def post(self, request, pk):
-        require_manager(request)
         run = reporting.run_get(request.user, pk)
         status = reporting.retry_failed(run)
         if status == RunStatus.SENT:

@@ -90,7 +90,7 @@ def test_analyst_reads_but_cannot_edit(analyst_client, design):
 
 def test_viewer_gets_no_design_page(viewer_client, design):
     for url in _read_urls(design):
-        assert viewer_client.get(url).status_code == 403, url
+        assert viewer_client.get(url).status_code == 404, url
 
 
 def test_viewer_outside_scope_gets_404_from_the_pathway_api(api_client, viewer, design):

@@ -63,7 +63,7 @@ def test_analyst_cannot_edit_sources_but_can_upload(analyst_client, source):
 
 
 def test_viewer_gets_no_collection_pages(viewer_client, source):
-    assert viewer_client.get(reverse("measurements:batch-list")).status_code == 403
+    assert viewer_client.get(reverse("measurements:batch-list")).status_code == 404
 
 
 def test_mapping_setup_with_a_preview_of_the_first_rows(manager_client, centre):

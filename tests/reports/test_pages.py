@@ -70,7 +70,7 @@ def test_bad_filter_is_named_on_the_page(manager_client, data):
 def test_viewer_without_scope_sees_no_data(viewer_client, data):
     html = viewer_client.get(reverse("reports:kpis"), PERIOD).content.decode()
     assert "No data for this period" in html
-    assert viewer_client.get(reverse("reports:staffing"), PERIOD).status_code == 403
+    assert viewer_client.get(reverse("reports:staffing"), PERIOD).status_code == 404
 
 
 def test_forecast_issued_kept_and_measured(manager_client, data):

@@ -161,3 +161,17 @@ def test_a_centre_wide_time_target_never_judges_channels_answered_in_hours(centr
         "kpis", "--start", "2026-02-18", "--end", "2026-02-19", "--by", "channel"))}
     assert rows["voice"]["targets"] == {"asa_s": 25.0, "abandon_rate": 0.08}
     assert rows["email"]["targets"] == {"abandon_rate": 0.08}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("command", ["kpis", "queueing"])
+def test_analysis_commands_read_their_period_the_same_way(data, command):
+    for args, words in ((["--start", "9999-12-31", "--end", "2026-03-08"], "outside 1990–2100"),
+                        (["--start", "2026-03-08", "--end", "2026-03-01"], "--end must be after"),
+                        (["--start", "03/01/2026", "--end", "2026-03-08"], "not a date"),
+                        (["--start", "2026-03-01", "--end", "2026-03-08", "--timezone", "Mars"],
+                         "not an IANA time zone"),
+                        (["--start", "2026-03-01", "--end", "2026-03-08", "--source", "nope"],
+                         "no data source of that name")):
+        with pytest.raises(CommandError, match=words):
+            run(command, *args)

@@ -1,19 +1,16 @@
 """``manage.py kpis``: KPIs per period and segment for scripting (JSON or CSV on stdout)."""
 import csv
-import datetime as dt
 import json
 import math
 import sys
-import zoneinfo
 
 import pandas as pd
 from django.core.management.base import BaseCommand, CommandError
 
 from contactmis.scope import Scope
-from contactmis.selectors import centre_current
 from measurements.constants import WAIT_BUCKETS_S
-from measurements.models import DataSource
 from reports.analysis.kpis import SL_VARIANTS
+from reports.management.options import period_centre_source
 from reports.selectors import ALL_DIMENSIONS, GRANULARITIES, kpi_frame
 from reports.semantics import frame_targets
 
@@ -27,13 +24,6 @@ def _plain(value):
         return None
     value = value.item() if hasattr(value, "item") else value
     return None if isinstance(value, float) and math.isnan(value) else value
-
-
-def _date(value):
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError as exc:
-        raise CommandError(f"“{value}” is not a date in YYYY-MM-DD form.") from exc
 
 
 class Command(BaseCommand):
@@ -70,26 +60,14 @@ class Command(BaseCommand):
                             help="JSON: an object with the definitions used and the rows.")
 
     def handle(self, *args, **opts):
-        start, end = _date(opts["start"]), _date(opts["end"])
-        if end <= start:
-            raise CommandError("--end must be after --start (the end date is exclusive).")
         bad = [d for d in opts["by"] if d not in ALL_DIMENSIONS]
         if bad:
             raise CommandError(f"--by “{bad[0]}” is unknown; use any of "
                                f"{', '.join(ALL_DIMENSIONS)}.")
-        if opts["timezone"] and opts["timezone"] not in zoneinfo.available_timezones():
-            raise CommandError(f"--timezone “{opts['timezone']}” is not an IANA time zone.")
         if opts["sl_threshold"] is not None and opts["sl_threshold"] not in WAIT_BUCKETS_S:
             raise CommandError(f"--sl-threshold {opts['sl_threshold']} is not a wait bucket; use "
                                f"one of {', '.join(map(str, WAIT_BUCKETS_S))}.")
-        centre = centre_current()
-        if centre is None:
-            raise CommandError("No contact centre is set up yet.")
-        source = None
-        if opts["source"]:
-            source = DataSource.objects.filter(centre=centre, name=opts["source"]).first()
-            if source is None:
-                raise CommandError(f"--source “{opts['source']}”: no data source of that name.")
+        start, end, centre, source = period_centre_source(opts)
         frame = kpi_frame(Scope.everything(), centre, start, end, opts["granularity"],
                           opts["by"], source=source, tz=opts["timezone"],
                           sl_threshold_s=opts["sl_threshold"], sl_variant=opts["sl_variant"])

@@ -1,16 +1,12 @@
 """``manage.py queueing``: queueing science per group of calls for scripting (JSON on stdout)."""
 
-import datetime as dt
 import json
-import zoneinfo
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
-from contactmis.params import date_in_range
 from contactmis.scope import Scope
-from contactmis.selectors import centre_current
-from measurements.models import DataSource
 from reports import queueing_science as qs
+from reports.management.options import period_centre_source
 
 CONTRACT = (
     "key",
@@ -22,17 +18,6 @@ CONTRACT = (
     "short_service_share",
     "service_lognormal",
 )
-
-
-def _date(value):
-    try:
-        day = dt.date.fromisoformat(value)
-        date_in_range(day)
-    except ValueError as exc:
-        raise CommandError(f"“{value}” is not a date in YYYY-MM-DD form.") from exc
-    except Exception as exc:  # ValidationError: outside the bounded range
-        raise CommandError(f"“{value}”: {' '.join(getattr(exc, 'messages', [str(exc)]))}") from exc
-    return day
 
 
 class Command(BaseCommand):
@@ -66,19 +51,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **opts):
-        start, end = _date(opts["start"]), _date(opts["end"])
-        if end <= start:
-            raise CommandError("--end must be after --start (the end date is exclusive).")
-        if opts["timezone"] and opts["timezone"] not in zoneinfo.available_timezones():
-            raise CommandError(f"--timezone “{opts['timezone']}” is not an IANA time zone.")
-        centre = centre_current()
-        if centre is None:
-            raise CommandError("No contact centre is set up yet.")
-        source = None
-        if opts["source"]:
-            source = DataSource.objects.filter(centre=centre, name=opts["source"]).first()
-            if source is None:
-                raise CommandError(f"--source “{opts['source']}”: no data source of that name.")
+        start, end, centre, source = period_centre_source(opts)
         legs = qs.queue_legs(
             Scope.everything(), centre, start, end, source=source, tz=opts["timezone"]
         )

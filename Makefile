@@ -41,7 +41,7 @@ serve: migrate
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadfile
 
 test-integration: $(STAMP)
 	DATABASE_URL=$(IT_DATABASE_URL) REDIS_URL=$(IT_REDIS_URL) \

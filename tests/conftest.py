@@ -138,6 +138,30 @@ def _metric_catalogue(request):
         ensure_metric_catalogue()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _worker_own_folders(tmp_path_factory):
+    """Under pytest-xdist each worker process gets its own file cache, media and mail folders:
+    the file cache in var/ is shared by the processes of a machine, and one worker emptying it
+    before a test must not empty it under another worker's running test. (A Redis cache, as in
+    the integration suite, runs without xdist and is left as configured.)"""
+    import os
+
+    from django.test.utils import override_settings
+
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        yield
+        return
+    from django.conf import settings
+
+    root = tmp_path_factory.mktemp("var")
+    changes = {"MEDIA_ROOT": root / "media", "EMAIL_FILE_PATH": root / "mail"}
+    cache = settings.CACHES["default"]
+    if cache["BACKEND"].endswith("FileBasedCache"):
+        changes["CACHES"] = {"default": {**cache, "LOCATION": str(root / "cache")}}
+    with override_settings(**changes):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     """Cached widget results and the data version live in the shared cache, which outlives a

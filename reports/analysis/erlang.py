@@ -87,30 +87,6 @@ def erlang_c_asa(agents, traffic, aht_s):
     return np.where(n > a, asa, np.where(a <= 0, 0.0, np.inf))
 
 
-def _search(meets, lo, hi):
-    """Smallest integer n in (lo, hi] with ``meets(n)`` true, elementwise (``meets`` monotone).
-
-    ``hi`` is doubled where it does not yet meet the target, then bisected: ~log2(range) vector
-    evaluations instead of one per candidate agent count.
-    """
-    lo = np.asarray(lo, np.int64).copy()
-    hi = np.asarray(hi, np.int64).copy()
-    for _ in range(64):
-        bad = ~meets(hi)
-        if not bad.any():
-            break
-        lo = np.where(bad, hi, lo)
-        hi = np.where(bad, hi * 2 + 1, hi)
-    while True:
-        active = hi - lo > 1
-        if not active.any():
-            return hi
-        mid = (lo + hi) // 2
-        ok = meets(mid)
-        hi = np.where(active & ok, mid, hi)
-        lo = np.where(active & ~ok, mid, lo)
-
-
 def _erlang_b_at(n0, a):
     """Erlang B at integer ``n0`` (≥ 1) for every element, by the stable recursion
     ``B(k) = A·B(k−1) / (k + A·B(k−1))`` from B(0) = 1.
@@ -259,10 +235,15 @@ def _log_j(x, y):
     return np.where(y <= 0, 0.0, out)
 
 
-def erlang_a(agents, calls, interval_s, aht_s, patience_s, threshold_s):
+def erlang_a(agents, calls, interval_s, aht_s, patience_s, threshold_s, *,
+             service_level=True):
     """Erlang A measures, elementwise. Returns a dict of arrays: ``prob_wait``,
     ``abandon_prob``, ``service_level`` (answered within T / offered), ``asa_s`` (E[W] over all
-    offered calls), ``occupancy`` (carried traffic / N). Definitions in the module docstring."""
+    offered calls), ``occupancy`` (carried traffic / N). Definitions in the module docstring.
+
+    ``service_level=False`` leaves the service level out (NaN): it is the one measure that needs
+    a numerical integral (25 incomplete-gamma evaluations instead of one), and a staffing search
+    for an ASA or occupancy target has no use for it."""
     n, calls, interval, aht, pat, t = np.broadcast_arrays(
         *(np.asarray(v, float) for v in (agents, calls, interval_s, aht_s, patience_s,
                                          threshold_s)))
@@ -295,12 +276,15 @@ def erlang_a(agents, calls, interval_s, aht_s, patience_s, threshold_s):
 
         # P(answered within T) = P(V ≤ T, patience > V)
         #   = e^(−θT)·F(T) + θ·∫₀ᵀ e^(−θs)·F(s) ds   (integration by parts, F the cdf of V).
-        nodes, weights = np.polynomial.legendre.leggauss(24)
-        integral = np.zeros_like(y)
-        for node, weight in zip(nodes, weights, strict=True):
-            s_k = t * (node + 1) / 2
-            integral = integral + weight * t / 2 * np.exp(-theta * s_k) * cdf(s_k)
-        sl = np.exp(-theta * t) * cdf(t) + theta * integral
+        if service_level:
+            nodes, weights = np.polynomial.legendre.leggauss(24)
+            integral = np.zeros_like(y)
+            for node, weight in zip(nodes, weights, strict=True):
+                s_k = t * (node + 1) / 2
+                integral = integral + weight * t / 2 * np.exp(-theta * s_k) * cdf(s_k)
+            sl = np.exp(-theta * t) * cdf(t) + theta * integral
+        else:
+            sl = np.full_like(y, np.nan)
         asa = abandon / theta
         occupancy = np.where(n > 0, lam * (1.0 - abandon) / (n * mu), np.nan)
     zero = lam <= 0
@@ -314,27 +298,89 @@ def erlang_a(agents, calls, interval_s, aht_s, patience_s, threshold_s):
     return {k: np.reshape(v, lam.shape) for k, v in out.items()}
 
 
+def _search_from(meets, guess):
+    """Smallest integer n ≥ 1 with ``meets(n, sel)`` true, elementwise, for a monotone ``meets``
+    evaluated only on the problems ``sel`` (indices) still searching.
+
+    From ``guess``: step down (or up) by 1, 1, 2, 4, … until the answer is bracketed, then
+    bisect the bracket. When the guess is within an agent or two of the answer — the usual case
+    — a problem costs two or three evaluations, and each evaluation touches only the problems
+    still undecided.
+    """
+    guess = np.maximum(np.asarray(guess, np.int64), 1)
+    everyone = np.arange(guess.size)
+    ok = meets(guess, everyone)
+    # Bracket: lo fails (0 agents always fails with traffic), hi meets.
+    lo = np.where(ok, 0, guess)
+    hi = np.where(ok, guess, -1)
+    step = np.ones_like(guess)
+    tries = np.zeros_like(guess)
+    down = np.flatnonzero(ok)   # hi known; looking for a failing lo below it
+    up = np.flatnonzero(~ok)    # lo known; looking for a meeting hi above it
+    while down.size or up.size:
+        if down.size:
+            m = np.maximum(hi[down] - step[down], 0)
+            zero = m == 0
+            lo[down[zero]] = 0
+            test = down[~zero]
+            met = meets(m[~zero], test)
+            lo[test[~met]] = m[~zero][~met]
+            hi[test[met]] = m[~zero][met]
+            down = test[met]
+            step[down] = np.where(tries[down] >= 1, step[down] * 2, 1)
+            tries[down] += 1
+        if up.size:
+            m = lo[up] + step[up]
+            met = meets(m, up)
+            hi[up[met]] = m[met]
+            lo[up[~met]] = m[~met]
+            up = up[~met]
+            step[up] = np.where(tries[up] >= 1, step[up] * 2, 1)
+            tries[up] += 1
+    active = np.flatnonzero(hi - lo > 1)
+    while active.size:
+        mid = (lo[active] + hi[active]) // 2
+        met = meets(mid, active)
+        hi[active[met]] = mid[met]
+        lo[active[~met]] = mid[~met]
+        active = active[hi[active] - lo[active] > 1]
+    return hi
+
+
 def erlang_a_agents(calls, interval_s, aht_s, patience_s, threshold_s, target_sl=None,
                     target_asa_s=None, max_occupancy=None):
-    """Fewest agents meeting every given target under Erlang A, elementwise (≥ 1 with traffic)."""
+    """Fewest agents meeting every given target under Erlang A, elementwise (≥ 1 with traffic).
+
+    Exact: every candidate is checked with :func:`erlang_a`. The search starts from the Erlang C
+    answer for the same targets (abandonment lowers the need, usually by at most an agent or
+    two) and gallops and bisects from there (:func:`_search_from`), evaluating only the problems
+    still undecided.
+    """
     c, i, h, p, t = (np.ravel(v).astype(float) for v in np.broadcast_arrays(
         *(np.asarray(v, float) for v in (calls, interval_s, aht_s, patience_s, threshold_s))))
     a = c * h / i
+    n = np.zeros(a.size, dtype=np.int64)
+    busy = np.flatnonzero(a > 0)
+    if busy.size:
+        c, i, h, p, t, a = (v[busy] for v in (c, i, h, p, t, a))
 
-    def meets(n):
-        m = erlang_a(n, c, i, h, p, t)
-        ok = n >= 1
-        if target_sl is not None:
-            ok &= m["service_level"] >= target_sl - 1e-12
-        if target_asa_s is not None:
-            ok &= m["asa_s"] <= target_asa_s + 1e-12
-        if max_occupancy is not None:
-            ok &= m["occupancy"] <= max_occupancy * (1 + ROUNDING_RTOL)
-        return ok
+        def meets(k, sel):
+            m = erlang_a(k, c[sel], i[sel], h[sel], p[sel], t[sel],
+                         service_level=target_sl is not None)
+            ok = k >= 1
+            if target_sl is not None:
+                ok &= m["service_level"] >= target_sl - 1e-12
+            if target_asa_s is not None:
+                ok &= m["asa_s"] <= target_asa_s + 1e-12
+            if max_occupancy is not None:
+                ok &= m["occupancy"] <= max_occupancy * (1 + ROUNDING_RTOL)
+            return ok
 
-    lo = np.zeros_like(a, dtype=np.int64)
-    hi = np.maximum(1, np.ceil(a + 3 * np.sqrt(a) + 1)).astype(np.int64)
-    n = np.where(a <= 0, 0, _search(meets, lo, hi))
+        # Abandonment lowers the need: on typical problems the answer is one agent under the
+        # Erlang C answer more often than anything else.
+        guess = erlang_c_agents(a, h, t if target_sl is not None else None, target_sl,
+                                target_asa_s, max_occupancy) - 1
+        n[busy] = _search_from(meets, guess)
     return n.reshape(np.shape(np.asarray(calls))) if np.ndim(calls) else n[0]
 
 

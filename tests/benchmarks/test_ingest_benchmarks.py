@@ -7,7 +7,6 @@
   table, target within 3×, with the ingest process's peak memory (target under 2 GB). Needs
   ``DATABASE_URL`` to point at PostgreSQL (``make bench DATABASE_URL=postgres://…``).
 """
-import datetime as dt
 import json
 import os
 import resource
@@ -21,25 +20,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from tests.benchmarks.figures import record
 from tests.conftest import ANONYMOUS_BANK, REPO
 
 pytestmark = pytest.mark.benchmark
-DOCS = REPO / "docs" / "benchmarks.md"
-
-
-def _record(title, lines):
-    text = f"\n## {title} ({dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC)\n\n" + \
-        "\n".join(lines) + "\n"
-    print(text)
-    DOCS.parent.mkdir(exist_ok=True)
-    if not DOCS.exists():
-        DOCS.write_text("# Benchmarks\n\nFigures appended by `make bench` "
-                        "(tests/benchmarks/). Machine load varies; CPU seconds are given "
-                        "next to wall-clock time.\n")
-    with open(DOCS, "a") as fh:
-        fh.write(text)
-
-
 def _run(args, env):
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
@@ -67,7 +51,7 @@ def test_nine_anonymous_bank_months_on_sqlite(tmp_path):
     contacts = sum(r["contacts_loaded"] for r in rows)
     assert all(r["status"] == "loaded" for r in rows)
     assert records == 318_286
-    _record("Anonymous Bank, nine months, SQLite", [
+    record("Anonymous Bank, nine months, SQLite", [
         "| files | records | contacts | segments | wall s | CPU s | peak RSS MB | target |",
         "|---|---|---|---|---|---|---|---|",
         f"| 9 | {records:,} | {contacts:,} | {sum(r['segments_loaded'] for r in rows):,} | "
@@ -212,7 +196,7 @@ def test_million_contacts_csv_into_postgresql_versus_bare_copy(tmp_path):
     assert summary["status"] == "loaded", summary
     assert summary["contacts_loaded"] == 1_000_000
     floor_s, floor_cpu = _canonical_rows_copy(connection, own_pid)
-    _record("One million contacts, generic CSV into PostgreSQL", [
+    record("One million contacts, generic CSV into PostgreSQL", [
         f"File: {size_mb:.0f} MB, 1,000,000 contacts (2 legs each for answered contacts).",
         "",
         "| step | wall s | ratio to bare COPY | CPU s (client process) | "
@@ -309,7 +293,7 @@ def test_ten_million_rows_stream_in_chunks_without_growing_memory(tmp_path):
         assert figures[blocks]["contacts"] == blocks * 1_000_000
     one, ten = figures[1], figures[10]
     assert ten["peak_rss_mb"] < one["peak_rss_mb"] * 1.25, figures
-    _record("Streaming: 1 M vs 10 M rows, generic CSV read in chunks", [
+    record("Streaming: 1 M vs 10 M rows, generic CSV read in chunks", [
         "| rows | file MB | CPU s (parse, validate) | peak RSS MB |",
         "|---|---|---|---|",
         *(f"| {f['rows']:,} | {f['size_mb']:.0f} | {f['cpu_s']:.1f} | {f['peak_rss_mb']:.0f} |"

@@ -169,3 +169,32 @@ def test_staffing_table_reports_every_field():
 def test_bad_inputs_are_refused_by_name():
     with pytest.raises(ValueError, match="aht_s must be finite"):
         erlang_c_agents(np.array([5.0, 6.0]), np.array([180.0, np.nan]), 20, target_sl=0.8)
+
+
+@pytest.mark.parametrize("guess", [1, 2, 7, 8, 9, 40, 500])
+def test_search_from_any_guess_finds_the_fewest_agents_that_meet(guess):
+    from reports.analysis.erlang import _search_from
+
+    need = np.array([1, 8, 8, 9, 37, 450])
+    calls = []
+
+    def meets(k, sel):
+        calls.append(len(sel))
+        return k >= need[sel]
+
+    found = _search_from(meets, np.full(need.size, guess))
+    np.testing.assert_array_equal(found, need)
+    # Only the undecided problems are evaluated after the first pass.
+    assert calls[0] == need.size and all(c <= need.size for c in calls[1:])
+
+
+def test_erlang_a_staffing_for_an_asa_target_matches_the_birth_death_chain():
+    # 300 calls in 30 minutes, AHT 240 s (40 Erlangs), patience 180 s, ASA at most 15 s: the
+    # fewest agents by the chain, one candidate at a time, against the vectorised search.
+    lam, mu, theta = 300 / 1800, 1 / 240, 1 / 180
+    by_chain = next(n for n in range(1, 80)
+                    if _birth_death(n, lam, mu, theta, k_max=400)[2] <= 15)
+    assert erlang_a_agents(300, 1800, 240, 180, 20, target_asa_s=15) == by_chain
+    assert erlang_a(by_chain, 300, 1800, 240, 180, 20, service_level=False)["asa_s"] <= 15
+    assert np.isnan(erlang_a(by_chain, 300, 1800, 240, 180, 20,
+                             service_level=False)["service_level"])

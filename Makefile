@@ -48,6 +48,7 @@ test-integration: $(STAMP)
 		$(BIN)/python -m pytest -m "integration or browser" -p no:cacheprovider
 
 bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[dev,bench]"
 	$(BIN)/python -m pytest tests/benchmarks -m benchmark -s -p no:cacheprovider
 
 lint: $(STAMP)

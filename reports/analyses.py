@@ -592,6 +592,17 @@ def forecast_report(scope, centre, forecast: Forecast | None = None) -> dict:
     acc = fc.accuracy_by_interval(actual[["period_start", "offered"]], values) \
         if not actual.empty else None
     result["selected"] = forecast
+    result["models"] = [{**row, "chosen": row["method"] == forecast.method}
+                        for row in forecast.backtest or []]
+    if result["models"]:
+        result["tables"]["models"] = [
+            {"model": row["label"], "chosen": row["chosen"],
+             "daily_wape": row["daily_wape"], "daily_bias": row["daily_bias"],
+             "interval_wape": row["interval_wape"], "interval_bias": row["interval_bias"],
+             "held_out_weeks": row["weeks"]} for row in result["models"]]
+    result["selection"] = forecast.selection or (
+        f"{forecast.get_method_display()} was chosen by the person who issued it."
+        if result["models"] else "")
     result["accuracy"] = {"wape": _clean(acc.attrs["wape"]), "bias": _clean(acc.attrs["bias"]),
                           "actual_total": float(acc["offered"].sum())} if acc is not None \
         else None

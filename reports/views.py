@@ -33,7 +33,8 @@ from .templatetags.report_format import label
 EXPORT_FORMATS = {"csv": "CSV", "xlsx": "Excel workbook", "pdf": "PDF"}
 TABLE_TITLES = {"kpis": "KPIs by period and segment", "targets": "Plan targets and actuals",
                 "wait_percentiles": "Wait percentiles", "year_over_year": "Year over year",
-                "abandonment_vs_wait": "Abandonment against wait"}
+                "abandonment_vs_wait": "Abandonment against wait",
+                "models": "Models compared"}
 
 
 def table_title(key: str) -> str:
@@ -244,6 +245,21 @@ class ForecastView(StaffRequiredMixin, PageExportMixin, TemplateView):
                        export_links=self.export_links() if selected else [])
         return context
 
+    def export_preamble(self, context) -> list[str]:
+        lines = super().export_preamble(context)
+        report = context.get("report") or {}
+        forecast = report.get("selected")
+        if forecast is not None:
+            extra = [f"Forecast: {forecast}", f"History: {forecast.history_start} – "
+                     f"{forecast.history_end} (end exclusive)"]
+            if forecast.holdout_weeks:
+                extra.append(f"Back-test: every model forecast the same {forecast.holdout_weeks} "
+                             "held-out weeks; WAPE and bias of daily totals and per interval")
+            if report.get("selection"):
+                extra.append(f"Model choice: {report['selection']}")
+            lines[-1:-1] = extra
+        return lines
+
     def post(self, request, *args, **kwargs):
         centre = centre_current()
         form = ForecastIssueForm(request.POST, scope=request.scope, centre=centre)
@@ -255,7 +271,8 @@ class ForecastView(StaffRequiredMixin, PageExportMixin, TemplateView):
                                     history_start=c["history_start"],
                                     history_end=c["history_end"],
                                     horizon_days=c["horizon_days"], method=c["method"],
-                                    queue=c["queue"], user=request.user)
+                                    holdout_weeks=c["holdout_weeks"] or 4, queue=c["queue"],
+                                    user=request.user)
         except ForecastError as exc:
             form.add_error(None, str(exc))
             return self.render_to_response(self.get_context_data(form=form))

@@ -201,10 +201,32 @@ class StaffingView(StaffRequiredMixin, AnalysisPage):
     def form_kwargs(self, centre):
         return {"scope": self.request.scope, "centre": centre}
 
+    def get_context_data(self, **kwargs):
+        # ``?forecast=ID``: staff to that issued forecast (one of the viewer's scope, else 404).
+        centre = centre_current()
+        scope = self.request.scope
+        asked = page_param(self.request, "forecast", id_field())
+        self.forecast = None
+        if centre is not None and asked is not None:
+            self.forecast = get_object_or_404(
+                Forecast.objects.restrict(scope).filter(centre=centre), pk=asked)
+        context = super().get_context_data(**kwargs)
+        context["forecasts"] = list(Forecast.objects.restrict(scope).filter(
+            centre=centre).select_related("queue")[:50]) if centre is not None else []
+        context["forecast"] = self.forecast
+        if self.forecast is not None:
+            context["period"] = (self.forecast.horizon_start, self.forecast.horizon_end)
+        return context
+
     def build(self, centre, form):
+        options = form.options()
+        if self.forecast is not None:
+            return analyses.forecast_staffing_report(
+                self.request.scope, centre, self.forecast, target_sl=options["target_sl"],
+                threshold_s=options["threshold_s"], shrinkage=options["shrinkage"],
+                max_occupancy=options["max_occupancy"])
         start, end = form.period()
-        return analyses.staffing_report(self.request.scope, centre, start, end,
-                                        **form.options())
+        return analyses.staffing_report(self.request.scope, centre, start, end, **options)
 
 
 class QueueingView(StaffRequiredMixin, AnalysisPage):

@@ -346,3 +346,33 @@ def accuracy_by_interval(actual: pd.DataFrame, issued: pd.DataFrame) -> pd.DataF
     m.attrs["wape"] = wape(m["offered"], m["offered_forecast"])
     m.attrs["bias"] = bias(m["offered"], m["offered_forecast"])
     return m
+
+
+def accuracy_by_period(issued: pd.DataFrame, actual_daily: pd.DataFrame, freq: str = "W"
+                       ) -> pd.DataFrame:
+    """An issued forecast's volume against the actual volume per period (``freq``: "D" day,
+    "W" local week from Monday, "M" month). ``issued``: ``period_start``, ``offered_forecast``
+    per interval; ``actual_daily``: ``day`` and ``offered`` per local day with data (a day
+    without a row is a gap: left out of both sides, never a zero). One row per period with
+    ``period`` (its first day), ``days`` (forecast days with data), ``forecast``, ``actual``,
+    ``error`` (forecast − actual) and ``error_rel``; ``attrs`` carry WAPE and bias of the daily
+    totals over every day compared."""
+    f = issued.assign(day=pd.to_datetime(issued["period_start"]).dt.normalize()).groupby(
+        "day")["offered_forecast"].sum()
+    a = actual_daily.assign(day=pd.to_datetime(actual_daily["day"]).dt.normalize()).groupby(
+        "day")["offered"].sum()
+    both = pd.DataFrame({"forecast": f, "actual": a}).dropna()
+    columns = ["period", "days", "forecast", "actual", "error", "error_rel"]
+    if both.empty:
+        out = pd.DataFrame(columns=columns)
+        out.attrs.update(wape=float("nan"), bias=float("nan"))
+        return out
+    period = both.index.to_period({"D": "D", "W": "W-SUN", "M": "M"}[freq]).start_time
+    out = both.groupby(period).agg(days=("actual", "size"), forecast=("forecast", "sum"),
+                                   actual=("actual", "sum")).rename_axis("period").reset_index()
+    out["error"] = out["forecast"] - out["actual"]
+    out["error_rel"] = np.where(out["actual"] > 0, out["error"] / out["actual"].where(
+        out["actual"] > 0, 1), np.nan)
+    out.attrs.update(wape=wape(both["actual"], both["forecast"]),
+                     bias=bias(both["actual"], both["forecast"]))
+    return out[columns]

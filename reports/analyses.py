@@ -611,8 +611,8 @@ def forecast_staffing_report(scope, centre, forecast: Forecast, *, target_sl: fl
                              "target_from": target.describe(), "patience_s": None})
     result["empty"] = False
     result["definition"] = (
-        f"Staffed to the forecast “{forecast}” (issued {forecast.issued_at:%Y-%m-%d %H:%M}, "
-        f"{forecast.get_method_display()}): {q}, Erlang C, {target.describe()}, answered "
+        f"Staffed to the forecast “{forecast}” (issued {forecast.issued_at:%Y-%m-%d %H:%M}): "
+        f"{q}, Erlang C, {target.describe()}, answered "
         f"within {basis}; shrinkage {shrinkage:.0%}"
         + (f"; max occupancy {max_occupancy:.0%}" if max_occupancy else "")
         + (f"; intervals without a forecast AHT use the forecast's overall {overall:.0f} s"
@@ -685,20 +685,28 @@ def forecast_report(scope, centre, forecast: Forecast | None = None) -> dict:
              "interval_wape": row["interval_wape"], "interval_bias": row["interval_bias"],
              "held_out_weeks": row["weeks"]} for row in result["models"]]
     result["selection"] = forecast.selection or (
-        f"{forecast.get_method_display()} was chosen by the person who issued it."
+        f"{forecast.method_label} was chosen by the person who issued it."
         if result["models"] else "")
+    daily = None
+    if acc is not None:
+        days = acc.dropna(subset=["offered"]).assign(
+            day=lambda f: pd.to_datetime(f["period_start"]).dt.normalize())
+        daily = fc.accuracy_by_period(
+            values, days.groupby("day", as_index=False)["offered"].sum(), "D")
     result["accuracy"] = {"wape": _clean(acc.attrs["wape"]), "bias": _clean(acc.attrs["bias"]),
+                          "daily_wape": _clean(daily.attrs["wape"]),
+                          "daily_bias": _clean(daily.attrs["bias"]), "days": len(daily),
                           "actual_total": float(acc["offered"].sum())} if acc is not None \
         else None
     result["charts"].append(_chart("forecast", charts.forecast_chart(
         actual if not actual.empty else None,
-        {forecast.get_method_display(): values},
+        {forecast.method_label: values},
         definition=f"Issued {forecast.issued_at:%Y-%m-%d %H:%M}; " + result["definition"])))
     result["tables"]["intervals"] = records(acc if acc is not None else values)
     if acc is not None:
         result["findings"] = _findings(interpret.forecast_findings(pd.DataFrame(
-            {"method": [forecast.method], "wape": [acc.attrs["wape"]],
-             "bias": [acc.attrs["bias"]]}), figure="Forecast versus actual"))
+            {"method": [forecast.method_label], "wape": [daily.attrs["wape"]],
+             "bias": [daily.attrs["bias"]]}), figure="Forecast versus actual, daily totals"))
     return result
 
 

@@ -7,6 +7,8 @@ from contactmis.models import Centre
 from contactmis.scope import ScopedQuerySet
 from pathways.models import Queue
 
+from .analysis.forecast import LABELS as METHOD_LABELS
+
 
 class ForecastMethod(models.TextChoices):
     HOLT_WINTERS = "holt_winters", "Holt-Winters (daily, weekday intraday profile)"
@@ -62,7 +64,12 @@ class Forecast(models.Model):
 
     def __str__(self):
         target = self.queue or "all queues"
-        return f"{self.get_method_display()} for {target}, {self.horizon_start}–{self.horizon_end}"
+        return f"{self.method_label} for {target}, {self.horizon_start}–{self.horizon_end}"
+
+    @property
+    def method_label(self) -> str:
+        """The model's short name (Holt-Winters, STL + ETS, Seasonal naive)."""
+        return METHOD_LABELS.get(self.method, self.get_method_display())
 
     @property
     def interval_minutes(self) -> int:

@@ -216,6 +216,9 @@ class StaffingView(StaffRequiredMixin, AnalysisPage):
         context["forecast"] = self.forecast
         if self.forecast is not None:
             context["period"] = (self.forecast.horizon_start, self.forecast.horizon_end)
+            if not context["form"].is_bound:  # the form shows the forecast's days
+                context["form"].initial.update(start=self.forecast.horizon_start,
+                                               end=self.forecast.horizon_end)
         return context
 
     def build(self, centre, form):

@@ -145,7 +145,7 @@ def five_weeks(centre):
 @pytest.mark.django_db
 def test_forecast_page_compares_the_models_side_by_side(manager_client, five_weeks):
     response = manager_client.post(reverse("reports:forecasts"), {
-        "history_start": "2026-02-02", "history_end": "2026-03-09", "horizon_days": 7,
+        "history_start": "2026-02-02", "history_end": "2026-03-02", "horizon_days": 7,
         "method": "best", "holdout_weeks": 1, "queue": five_weeks.pk})
     assert response.status_code == 302
     forecast = Forecast.objects.get()
@@ -158,6 +158,9 @@ def test_forecast_page_compares_the_models_side_by_side(manager_client, five_wee
     assert forecast.backtest_daily_wape == pytest.approx(chosen["daily_wape"])
     html = manager_client.get(response.url).content.decode()
     assert "Which model, and why" in html
+    # The week forecast has arrived, exactly as every earlier week.
+    assert "(7 days with data)" in html
+    assert "daily totals WAPE <strong>0.0 %</strong>" in html
     for label in ("Holt-Winters", "STL + ETS", "Seasonal naive"):
         assert f"<td>{label}</td>" in html or f"<strong>{label}</strong>" in html
     assert forecast.selection in html

@@ -616,7 +616,7 @@ def forecast_staffing_report(scope, centre, forecast: Forecast, *, target_sl: fl
         f"within {basis}; shrinkage {shrinkage:.0%}"
         + (f"; max occupancy {max_occupancy:.0%}" if max_occupancy else "")
         + (f"; intervals without a forecast AHT use the forecast's overall {overall:.0f} s"
-           if (~np.isnan(aht)).sum() < len(aht) else "")
+           if (np.isnan(aht) & (offered > 0)).any() else "")
         + ("; actual = staffed seconds / interval length" if "actual_agents" in table else ""))
     result["totals"] = {"offered_forecast": float(offered.sum()),
                         "peak_required": int(table["required_agents"].max()),

@@ -29,9 +29,10 @@ def forecast_issue(*, scope, centre, history_start: dt.date, history_end: dt.dat
     the scope's interval rollups in [history_start, history_end), and keep it exactly as issued.
 
     Every method is back-tested on the same last ``holdout_weeks`` weeks of that history (WAPE
-    and bias of daily totals and per interval, all kept with the forecast). ``method="best"``
-    issues the one with the lowest daily WAPE (ties: smaller absolute bias) and records why;
-    a named method is issued as asked, with the others' figures beside it.
+    and bias of daily totals and per interval, all kept with the forecast; a week with too
+    little history before it is left out, and the weeks actually held out are recorded).
+    ``method="best"`` issues the one with the lowest daily WAPE (ties: smaller absolute bias)
+    and records why; a named method is issued as asked, with the others' figures beside it.
 
     Raises :class:`ForecastError` naming the problem (too little history, no data).
     """
@@ -90,4 +91,5 @@ def forecast_issue(*, scope, centre, history_start: dt.date, history_end: dt.dat
         backtest_bias=_fraction(row["interval_bias"]) if row is not None else None,
         backtest_daily_wape=_fraction(row["daily_wape"]) if row is not None else None,
         backtest_daily_bias=_fraction(row["daily_bias"]) if row is not None else None,
-        holdout_weeks=holdout_weeks, backtest=compared, selection=selection, values=values)
+        holdout_weeks=int(row["weeks"]) if row is not None else None, backtest=compared,
+        selection=selection, values=values)

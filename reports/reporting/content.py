@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from django.db.models import F
 
 from measurements.selectors.plan import channel_budgets, scope_sees_budget
 from pathways.constants import Channel
@@ -754,10 +755,11 @@ def _forecast_against_plan(ctx, section, budgets_visible: bool):
     week (per day for a period of a fortnight or less), with its accuracy, next to the plan's
     volumes for the same days (the plan plans contacts handled; the forecast is of contacts
     offered, so both are labelled)."""
+    # The latest forecast of the whole scope, else of one of its queues.
     forecast = Forecast.objects.restrict(ctx.scope).filter(
         centre=ctx.centre, horizon_start__lte=ctx.period.last_day,
         horizon_end__gt=ctx.period.first_day).select_related("queue").order_by(
-        "-issued_at").first()
+        F("queue").asc(nulls_first=True), "-issued_at").first()
     if forecast is None:
         section.notes.append("No forecast was issued for this period, so the plan's volumes are "
                              "not set against a forecast.")
@@ -783,14 +785,15 @@ def _forecast_against_plan(ctx, section, budgets_visible: bool):
         section.notes.append(f"The forecast “{forecast}” has no day in this period with actual "
                              "data yet.")
         return
-    channels = [forecast.queue.channel] if forecast.queue_id else ctx.scope.channels
+    # The plan's volumes are per channel: set beside a forecast of the whole scope only.
+    channels = ctx.scope.channels
     planned = []
     for _, r in acc.iterrows():
         p_first = max(r["period"].date(), ctx.period.first_day)
         p_last = min((r["period"] + pd.Timedelta(days=1 if grain == "D" else 7)).date()
                      - dt.timedelta(days=1), ctx.period.last_day)
         budgets = channel_budgets(ctx.centre, p_first, p_last, channels=channels) \
-            if budgets_visible else {}
+            if budgets_visible and not forecast.queue_id else {}
         covered = [b for b in budgets.values() if b.covers_period and b.planned_contacts]
         planned.append(sum(b.planned_contacts for b in covered) if covered else float("nan"))
     acc["planned_handled"] = planned
@@ -803,8 +806,10 @@ def _forecast_against_plan(ctx, section, budgets_visible: bool):
                   f"{'by back-test' if forecast.selection else 'by its issuer'}); error = "
                   "(forecast − actual) / actual over the days with data; accuracy over the "
                   f"days compared: WAPE of daily totals {acc.attrs['wape'] * 100:.1f} %, bias "
-                  f"{acc.attrs['bias'] * 100:+.1f} %; planned = the plan's contacts handled, "
-                  "pro rata to the days")
+                  f"{acc.attrs['bias'] * 100:+.1f} %; "
+                  + ("planned = the plan's contacts handled, pro rata to the days" if not
+                     forecast.queue_id else f"the plan's volumes are per channel, not for "
+                     f"{forecast.queue} alone, so none is shown"))
     section.tables.append(Table(
         "Volume: forecast against actual, next to the plan",
         ["Period", "Forecast offered", "Actual offered", "Error", "Planned (handled)"], rows,

@@ -7,7 +7,8 @@ from .models import Forecast
 @admin.register(Forecast)
 class ForecastAdmin(admin.ModelAdmin):
     list_display = ("issued_at", "method", "queue", "horizon_start", "horizon_end",
-                    "backtest_wape", "backtest_bias")
+                    "backtest_daily_wape", "backtest_daily_bias", "backtest_wape",
+                    "backtest_bias", "holdout_weeks")
     list_filter = ("method",)
 
     def has_change_permission(self, request, obj=None):

@@ -544,6 +544,90 @@ def staffing_report(scope, centre, start, end, *, queue=None, channel: str = "",
     return result
 
 
+def forecast_staffing_report(scope, centre, forecast: Forecast, *, target_sl: float | None = None,
+                             threshold_s: int | None = None, shrinkage: float = 0.3,
+                             max_occupancy=None) -> dict:
+    """Agents required per interval to answer an issued forecast (its volume and AHT per
+    interval) with Erlang C, at the forecast queue's configured service-level threshold and the
+    business plan's target in force over the forecast's days (:mod:`reports.semantics`);
+    ``target_sl``/``threshold_s`` are explicit overrides. A forecast of several queues together
+    is not staffed (queues are never pooled into one Erlang C): ``prompt`` says so. Where the
+    forecast days have passed, the actual offered contacts and staffed agents stand beside."""
+    q = forecast.queue
+    result = {"empty": True, "charts": [], "tables": {}, "findings": [], "definition": "",
+              "forecast": forecast, "queues": [], "no_target": [], "prompt": ""}
+    if q is None:
+        result["prompt"] = ("This forecast covers every queue in scope together; agents are "
+                            "computed queue by queue (each at its own threshold and target), so "
+                            "issue a forecast for one queue to staff to it.")
+        return result
+    start, end = forecast.horizon_start, forecast.horizon_end
+    thresholds = sl_thresholds(centre, override_s=threshold_s)
+    default_s = definition_periods(centre, start, end)[-1].params.sl_threshold_s
+    t_s = thresholds.for_row(q.pk, q.channel, default_s)
+    overrides = {"service_level": target_sl} if target_sl is not None else None
+    target = apply_overrides(target_book(centre, start, end, scope).for_slice(
+        queue_id=q.pk, metrics={"service_level"}), overrides).get("service_level")
+    if target is None:
+        result["no_target"].append(str(q))
+        result["prompt"] = (f"No service-level target is in force in the business plan for {q} "
+                            f"between {start} and {end}: set one in the plan, or give a target "
+                            "here, to compute the agents required.")
+        return result
+    values = pd.DataFrame(forecast.values)
+    values["period_start"] = pd.to_datetime(values["period_start"])
+    offered = values["offered"].astype(float).to_numpy()
+    aht = pd.to_numeric(values["aht_s"], errors="coerce").to_numpy(float)
+    known = ~np.isnan(aht) & (offered > 0)
+    # An interval whose AHT the history could not say (nothing handled then): the forecast's
+    # own volume-weighted AHT (a ratio of sums), named in the definition.
+    overall = float((aht[known] * offered[known]).sum() / offered[known].sum()) \
+        if known.any() else float("nan")
+    filled = np.where(np.isnan(aht), overall, aht)
+    if np.isnan(overall):
+        result["prompt"] = "The forecast has no handle time to staff with (nothing handled)."
+        return result
+    interval_s = np.full(len(values), float(forecast.interval_s))
+    out = erl.staffing_table(offered, interval_s, filled, t_s, target_sl=target.value,
+                             shrinkage=shrinkage, max_occupancy=max_occupancy)
+    table = pd.DataFrame({
+        "period_start": values["period_start"], "forecast_offered": offered,
+        "forecast_handle_time_s": filled, "traffic_erlangs": out["traffic_erlangs"],
+        "required_agents": out["agents"], "scheduled_agents": out["scheduled_agents"],
+        "service_level": out["service_level"], "asa_s": out["asa_s"]})
+    narrowed = narrowed_to_queues(scope, [q.pk])
+    actual = interval_frame(narrowed, centre, start, end, queue_ids=[q.pk])
+    if not actual.empty:
+        actual = actual.groupby("period_start", as_index=False)[["offered", "staffed_s"]].sum(
+            min_count=1)
+        actual["actual_agents"] = np.where(actual["staffed_s"] > 0,
+                                           actual["staffed_s"] / forecast.interval_s, np.nan)
+        table = table.merge(actual[["period_start", "offered", "actual_agents"]]
+                            .rename(columns={"offered": "actual_offered"}),
+                            on="period_start", how="left")
+    basis = threshold_basis(t_s, thresholds)
+    result["queues"].append({"queue": str(q), "queue_id": q.pk, "threshold_s": t_s,
+                             "threshold_basis": basis, "target_sl": target.value,
+                             "target_from": target.describe(), "patience_s": None})
+    result["empty"] = False
+    result["definition"] = (
+        f"Staffed to the forecast “{forecast}” (issued {forecast.issued_at:%Y-%m-%d %H:%M}): "
+        f"{q}, Erlang C, {target.describe()}, answered "
+        f"within {basis}; shrinkage {shrinkage:.0%}"
+        + (f"; max occupancy {max_occupancy:.0%}" if max_occupancy else "")
+        + (f"; intervals without a forecast AHT use the forecast's overall {overall:.0f} s"
+           if (np.isnan(aht) & (offered > 0)).any() else "")
+        + ("; actual = staffed seconds / interval length" if "actual_agents" in table else ""))
+    result["totals"] = {"offered_forecast": float(offered.sum()),
+                        "peak_required": int(table["required_agents"].max()),
+                        "agent_hours": float(table["required_agents"].sum()
+                                             * forecast.interval_s / 3600)}
+    result["charts"].append(_chart("staffing", charts.staffing_chart(
+        table, definition=result["definition"])))
+    result["tables"]["intervals"] = records(table)
+    return result
+
+
 def _queue_staffing(scope, centre, start, end, queue, threshold_s, target_sl, shrinkage,
                     max_occupancy, patience):
     """One queue's staffing table per interval, or None when it had no contacts."""
@@ -592,18 +676,37 @@ def forecast_report(scope, centre, forecast: Forecast | None = None) -> dict:
     acc = fc.accuracy_by_interval(actual[["period_start", "offered"]], values) \
         if not actual.empty else None
     result["selected"] = forecast
+    result["models"] = [{**row, "chosen": row["method"] == forecast.method}
+                        for row in forecast.backtest or []]
+    if result["models"]:
+        result["tables"]["models"] = [
+            {"model": row["label"], "chosen": row["chosen"],
+             "daily_wape": row["daily_wape"], "daily_bias": row["daily_bias"],
+             "interval_wape": row["interval_wape"], "interval_bias": row["interval_bias"],
+             "held_out_weeks": row["weeks"]} for row in result["models"]]
+    result["selection"] = forecast.selection or (
+        f"{forecast.method_label} was chosen by the person who issued it."
+        if result["models"] else "")
+    daily = None
+    if acc is not None:
+        days = acc.dropna(subset=["offered"]).assign(
+            day=lambda f: pd.to_datetime(f["period_start"]).dt.normalize())
+        daily = fc.accuracy_by_period(
+            values, days.groupby("day", as_index=False)["offered"].sum(), "D")
     result["accuracy"] = {"wape": _clean(acc.attrs["wape"]), "bias": _clean(acc.attrs["bias"]),
+                          "daily_wape": _clean(daily.attrs["wape"]),
+                          "daily_bias": _clean(daily.attrs["bias"]), "days": len(daily),
                           "actual_total": float(acc["offered"].sum())} if acc is not None \
         else None
     result["charts"].append(_chart("forecast", charts.forecast_chart(
         actual if not actual.empty else None,
-        {forecast.get_method_display(): values},
+        {forecast.method_label: values},
         definition=f"Issued {forecast.issued_at:%Y-%m-%d %H:%M}; " + result["definition"])))
     result["tables"]["intervals"] = records(acc if acc is not None else values)
     if acc is not None:
         result["findings"] = _findings(interpret.forecast_findings(pd.DataFrame(
-            {"method": [forecast.method], "wape": [acc.attrs["wape"]],
-             "bias": [acc.attrs["bias"]]}), figure="Forecast versus actual"))
+            {"method": [forecast.method_label], "wape": [daily.attrs["wape"]],
+             "bias": [daily.attrs["bias"]]}), figure="Forecast versus actual, daily totals"))
     return result
 
 

@@ -197,7 +197,14 @@ class ForecastIssueForm(forms.Form):
     history_end = BoundedDateField(widget=DateInput(),
                                   help_text="Exclusive; the forecast starts here.")
     horizon_days = forms.IntegerField(min_value=1, max_value=56, initial=7)
-    method = forms.ChoiceField(choices=ForecastMethod.choices, initial="holt_winters")
+    method = forms.ChoiceField(
+        choices=[("best", "Best by back-test"), *ForecastMethod.choices], initial="best",
+        help_text="Best by back-test: every method forecasts the same held-out weeks and the one "
+                  "with the lowest daily WAPE is issued.")
+    holdout_weeks = forms.IntegerField(min_value=1, max_value=8, initial=4, required=False,
+                                       label="Held-out weeks",
+                                       help_text="The last weeks of the history each method "
+                                                 "forecasts without seeing them (empty: 4).")
     queue = forms.ModelChoiceField(queryset=Queue.objects.none(), required=False,
                                    empty_label="All queues in scope")
 
@@ -206,7 +213,7 @@ class ForecastIssueForm(forms.Form):
         qs = Queue.objects.restrict(scope)
         self.fields["queue"].queryset = qs.filter(centre=centre) if centre else qs.none()
         today = _today()
-        self.initial.setdefault("history_start", today - dt.timedelta(weeks=8))
+        self.initial.setdefault("history_start", today - dt.timedelta(weeks=13))
         self.initial.setdefault("history_end", today)
 
     def clean(self):

@@ -7,9 +7,12 @@ from contactmis.models import Centre
 from contactmis.scope import ScopedQuerySet
 from pathways.models import Queue
 
+from .analysis.forecast import LABELS as METHOD_LABELS
+
 
 class ForecastMethod(models.TextChoices):
     HOLT_WINTERS = "holt_winters", "Holt-Winters (daily, weekday intraday profile)"
+    STL_ETS = "stl_ets", "STL + ETS (daily, weekday intraday profile)"
     SEASONAL_NAIVE = "seasonal_naive", "Seasonal naive (same interval last week)"
 
 
@@ -22,8 +25,13 @@ class Forecast(models.Model):
 
     ``values`` is a list of ``{"period_start": "<local ISO time>", "offered": float,
     "aht_s": float | null}`` in the centre's local time, one per interval of
-    [horizon_start, horizon_end). ``backtest_wape``/``backtest_bias`` are the method's accuracy on
-    held-out weeks when it was issued (fractions). ``scope_label`` records whose data it used.
+    [horizon_start, horizon_end). ``backtest_wape``/``backtest_bias`` are the method's accuracy per
+    interval on held-out weeks when it was issued, ``backtest_daily_wape``/``backtest_daily_bias``
+    of daily totals (fractions). ``backtest`` keeps every method's figures on the same
+    ``holdout_weeks`` (a list of ``{"method", "label", "daily_wape", "daily_bias",
+    "interval_wape", "interval_bias", "weeks"}``) and ``selection`` says in words why ``method``
+    was chosen (empty when the issuer named the method). ``scope_label`` records whose data it
+    used.
     """
 
     centre = models.ForeignKey(Centre, on_delete=models.CASCADE, related_name="forecasts")
@@ -42,6 +50,11 @@ class Forecast(models.Model):
     interval_s = models.PositiveIntegerField(default=900)
     backtest_wape = models.FloatField(null=True, blank=True)
     backtest_bias = models.FloatField(null=True, blank=True)
+    backtest_daily_wape = models.FloatField(null=True, blank=True)
+    backtest_daily_bias = models.FloatField(null=True, blank=True)
+    holdout_weeks = models.PositiveSmallIntegerField(null=True, blank=True)
+    backtest = models.JSONField(default=list, blank=True)
+    selection = models.TextField(blank=True)
     values = models.JSONField(default=list)
 
     objects = ForecastQuerySet.as_manager()
@@ -51,4 +64,13 @@ class Forecast(models.Model):
 
     def __str__(self):
         target = self.queue or "all queues"
-        return f"{self.get_method_display()} for {target}, {self.horizon_start}–{self.horizon_end}"
+        return f"{self.method_label} for {target}, {self.horizon_start}–{self.horizon_end}"
+
+    @property
+    def method_label(self) -> str:
+        """The model's short name (Holt-Winters, STL + ETS, Seasonal naive)."""
+        return METHOD_LABELS.get(self.method, self.get_method_display())
+
+    @property
+    def interval_minutes(self) -> int:
+        return self.interval_s // 60

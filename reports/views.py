@@ -33,7 +33,8 @@ from .templatetags.report_format import label
 EXPORT_FORMATS = {"csv": "CSV", "xlsx": "Excel workbook", "pdf": "PDF"}
 TABLE_TITLES = {"kpis": "KPIs by period and segment", "targets": "Plan targets and actuals",
                 "wait_percentiles": "Wait percentiles", "year_over_year": "Year over year",
-                "abandonment_vs_wait": "Abandonment against wait"}
+                "abandonment_vs_wait": "Abandonment against wait",
+                "models": "Models compared"}
 
 
 def table_title(key: str) -> str:
@@ -200,10 +201,35 @@ class StaffingView(StaffRequiredMixin, AnalysisPage):
     def form_kwargs(self, centre):
         return {"scope": self.request.scope, "centre": centre}
 
+    def get_context_data(self, **kwargs):
+        # ``?forecast=ID``: staff to that issued forecast (one of the viewer's scope, else 404).
+        centre = centre_current()
+        scope = self.request.scope
+        asked = page_param(self.request, "forecast", id_field())
+        self.forecast = None
+        if centre is not None and asked is not None:
+            self.forecast = get_object_or_404(
+                Forecast.objects.restrict(scope).filter(centre=centre), pk=asked)
+        context = super().get_context_data(**kwargs)
+        context["forecasts"] = list(Forecast.objects.restrict(scope).filter(
+            centre=centre).select_related("queue")[:50]) if centre is not None else []
+        context["forecast"] = self.forecast
+        if self.forecast is not None:
+            context["period"] = (self.forecast.horizon_start, self.forecast.horizon_end)
+            if not context["form"].is_bound:  # the form shows the forecast's days
+                context["form"].initial.update(start=self.forecast.horizon_start,
+                                               end=self.forecast.horizon_end)
+        return context
+
     def build(self, centre, form):
+        options = form.options()
+        if self.forecast is not None:
+            return analyses.forecast_staffing_report(
+                self.request.scope, centre, self.forecast, target_sl=options["target_sl"],
+                threshold_s=options["threshold_s"], shrinkage=options["shrinkage"],
+                max_occupancy=options["max_occupancy"])
         start, end = form.period()
-        return analyses.staffing_report(self.request.scope, centre, start, end,
-                                        **form.options())
+        return analyses.staffing_report(self.request.scope, centre, start, end, **options)
 
 
 class QueueingView(StaffRequiredMixin, AnalysisPage):
@@ -244,6 +270,21 @@ class ForecastView(StaffRequiredMixin, PageExportMixin, TemplateView):
                        export_links=self.export_links() if selected else [])
         return context
 
+    def export_preamble(self, context) -> list[str]:
+        lines = super().export_preamble(context)
+        report = context.get("report") or {}
+        forecast = report.get("selected")
+        if forecast is not None:
+            extra = [f"Forecast: {forecast}", f"History: {forecast.history_start} – "
+                     f"{forecast.history_end} (end exclusive)"]
+            if forecast.holdout_weeks:
+                extra.append(f"Back-test: every model forecast the same {forecast.holdout_weeks} "
+                             "held-out weeks; WAPE and bias of daily totals and per interval")
+            if report.get("selection"):
+                extra.append(f"Model choice: {report['selection']}")
+            lines[-1:-1] = extra
+        return lines
+
     def post(self, request, *args, **kwargs):
         centre = centre_current()
         form = ForecastIssueForm(request.POST, scope=request.scope, centre=centre)
@@ -255,7 +296,8 @@ class ForecastView(StaffRequiredMixin, PageExportMixin, TemplateView):
                                     history_start=c["history_start"],
                                     history_end=c["history_end"],
                                     horizon_days=c["horizon_days"], method=c["method"],
-                                    queue=c["queue"], user=request.user)
+                                    holdout_weeks=c["holdout_weeks"] or 4, queue=c["queue"],
+                                    user=request.user)
         except ForecastError as exc:
             form.add_error(None, str(exc))
             return self.render_to_response(self.get_context_data(form=form))

@@ -42,6 +42,7 @@ from measurements.services.ingest import (
     source_create,
 )
 from pathways.models import Agent, Pathway, Queue, Step, Transition
+from reports.models import Forecast
 
 #: Simulator scale used by ``make demo``: sized so the whole ``make demo`` on a fresh clone
 #: serves within 5 minutes on a 2-core machine (docs/benchmarks.md).
@@ -82,6 +83,7 @@ class DemoResult:
     seconds: dict = field(default_factory=dict)
     tests: dict = field(default_factory=dict)   # test name -> run status
     alerts: list = field(default_factory=list)  # monitor alert messages
+    forecast: object = None  # the forecast issued for the week after the data, if any
 
 
 # --- manifest → data-source settings ------------------------------------------------------------
@@ -165,6 +167,7 @@ def demo_load(*, out_dir: Path, scale: float = DEMO_SCALE, seed: int = DEMO_SEED
     result.tests = _measurement_tests(centre, sources, log)
     result.alerts = _monitor(centre, log)
     result.seconds["checks"] = time.perf_counter() - t
+    result.forecast = _forecast(centre, manifest, log)
     result.seconds["total"] = time.perf_counter() - began
     return result
 
@@ -204,6 +207,8 @@ def demo_wipe(centre: Centre) -> None:
         sources.delete()
         Queue.objects.filter(centre=centre).delete()
         Agent.objects.filter(centre=centre).delete()
+        # Forecasts the demo issued (no issuer) were made from the data just deleted.
+        Forecast.objects.filter(centre=centre, issued_by__isnull=True).delete()
 
 
 def _simulate(out: Path, scale, seed, start, end, zone, log) -> dict:
@@ -638,6 +643,32 @@ def _measurement_tests(centre, sources, log) -> dict:
         log(f"  Measurement test: {name}: {run.status}"
             f"{'' if run.status == 'passed' else ' — ' + run.message}")
     return out
+
+
+#: The demo's forecast: the 13 weeks to the last simulated day, 4 of them held out.
+DEMO_FORECAST_WEEKS, DEMO_HOLDOUT_WEEKS = 13, 4
+
+
+def _forecast(centre, manifest, log):
+    """Issue the week after the data for every queue together, by back-test, as a manager
+    would on the forecasts page (a period too short to back-test is said and skipped)."""
+    from datetime import timedelta
+
+    from contactmis.scope import Scope
+    from reports.services import ForecastError, forecast_issue
+
+    end = date.fromisoformat(manifest["period"]["end"]) + timedelta(days=1)
+    start = max(date.fromisoformat(manifest["period"]["start"]),
+                end - timedelta(weeks=DEMO_FORECAST_WEEKS))
+    try:
+        issued = forecast_issue(scope=Scope.everything(), centre=centre, history_start=start,
+                                history_end=end, horizon_days=7,
+                                holdout_weeks=DEMO_HOLDOUT_WEEKS)
+    except ForecastError as exc:
+        log(f"  Forecast: not issued ({exc})")
+        return None
+    log(f"  Forecast: {issued} — {issued.selection}")
+    return issued
 
 
 def _monitor(centre, log) -> list[str]:

@@ -112,7 +112,11 @@ class ForecastIssue(serializers.Serializer):
     history_start = BoundedDateField()
     history_end = BoundedDateField()
     horizon_days = serializers.IntegerField(min_value=1, max_value=56, default=7)
-    method = serializers.ChoiceField(choices=ForecastMethod.choices, default="holt_winters")
+    method = serializers.ChoiceField(
+        choices=[("best", "Best by back-test"), *ForecastMethod.choices], default="best",
+        help_text="best: every method is back-tested on the same held-out weeks and the one "
+                  "with the lowest daily WAPE is issued.")
+    holdout_weeks = serializers.IntegerField(min_value=1, max_value=8, default=4)
     queue = serializers.IntegerField(required=False, allow_null=True)
 
     def validate(self, attrs):
@@ -127,5 +131,6 @@ class ForecastSerializer(BoundedModelSerializer):
         model = Forecast
         fields = ["id", "queue", "method", "issued_at", "issued_by", "scope_label",
                   "history_start", "history_end", "horizon_start", "horizon_end", "interval_s",
-                  "backtest_wape", "backtest_bias", "values"]
+                  "backtest_wape", "backtest_bias", "backtest_daily_wape",
+                  "backtest_daily_bias", "holdout_weeks", "backtest", "selection", "values"]
         read_only_fields = fields

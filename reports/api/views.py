@@ -173,7 +173,8 @@ class ForecastListAPIView(APIView):
                                     history_start=q["history_start"],
                                     history_end=q["history_end"],
                                     horizon_days=q["horizon_days"], method=q["method"],
-                                    queue=queue, user=request.user)
+                                    holdout_weeks=q["holdout_weeks"], queue=queue,
+                                    user=request.user)
         except ForecastError as exc:
             return Response({"history_start": [str(exc)]}, status=status.HTTP_400_BAD_REQUEST)
         return Response(s.ForecastSerializer(issued).data, status=status.HTTP_201_CREATED)

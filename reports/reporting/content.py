@@ -19,13 +19,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from django.db.models import F
 
 from measurements.selectors.plan import channel_budgets, scope_sees_budget
 from pathways.constants import Channel
 
 from .. import vocabulary
-from ..analyses import plan_versus_actual, single_target, staffing_report
+from ..analyses import narrowed_to_queues, plan_versus_actual, single_target, staffing_report
 from ..analysis import control, interpret, patterns
+from ..analysis import forecast as fc
 from ..analysis.kpis import ratio
 from ..models import Forecast
 from ..selectors import (
@@ -722,6 +724,7 @@ def _plan(ctx, section):
             pva[["channel", "sl_basis", "kpi", "target", "actual", "gap", "met"]],
             ctx.definition))
     budgets = _budgets(ctx, section)
+    _forecast_against_plan(ctx, section, budgets is not None)
     if budgets is None:
         return found
     rows, frames = [], []
@@ -745,6 +748,72 @@ def _plan(ctx, section):
         section.notes.append("No planned volumes cover the whole period for the channels in "
                              "this report, so volume is not compared with a plan.")
     return found
+
+
+def _forecast_against_plan(ctx, section, budgets_visible: bool):
+    """The latest forecast issued for the period: its volume against the actual volume per
+    week (per day for a period of a fortnight or less), with its accuracy, next to the plan's
+    volumes for the same days (the plan plans contacts handled; the forecast is of contacts
+    offered, so both are labelled)."""
+    # The latest forecast of the whole scope, else of one of its queues.
+    forecast = Forecast.objects.restrict(ctx.scope).filter(
+        centre=ctx.centre, horizon_start__lte=ctx.period.last_day,
+        horizon_end__gt=ctx.period.first_day).select_related("queue").order_by(
+        F("queue").asc(nulls_first=True), "-issued_at").first()
+    if forecast is None:
+        section.notes.append("No forecast was issued for this period, so the plan's volumes are "
+                             "not set against a forecast.")
+        return
+    values = pd.DataFrame(forecast.values)
+    values["period_start"] = pd.to_datetime(values["period_start"])
+    first = pd.Timestamp(ctx.period.first_day)
+    last = pd.Timestamp(ctx.period.last_day) + pd.Timedelta(days=1)
+    values = values[(values["period_start"] >= first) & (values["period_start"] < last)]
+    actual = ctx.daily if not forecast.queue_id else kpi_frame(
+        narrowed_to_queues(ctx.scope, [forecast.queue_id]), ctx.centre, ctx.start, ctx.end,
+        "day")
+    days = pd.to_datetime(actual["period_start"]) if not actual.empty else pd.Series(
+        dtype="datetime64[ns]")
+    if getattr(days.dt, "tz", None) is not None:
+        days = days.dt.tz_localize(None)  # the local wall day of each row
+    daily = pd.DataFrame({"day": days.dt.normalize(), "offered": actual["offered"].astype(float)
+                          if not actual.empty else pd.Series(dtype=float)})
+    grain = "D" if ctx.period.days <= 14 else "W"
+    acc = fc.accuracy_by_period(values.rename(columns={"offered": "offered_forecast"}),
+                                daily, grain)
+    if acc.empty:
+        section.notes.append(f"The forecast “{forecast}” has no day in this period with actual "
+                             "data yet.")
+        return
+    # The plan's volumes are per channel: set beside a forecast of the whole scope only.
+    channels = ctx.scope.channels
+    planned = []
+    for _, r in acc.iterrows():
+        p_first = max(r["period"].date(), ctx.period.first_day)
+        p_last = min((r["period"] + pd.Timedelta(days=1 if grain == "D" else 7)).date()
+                     - dt.timedelta(days=1), ctx.period.last_day)
+        budgets = channel_budgets(ctx.centre, p_first, p_last, channels=channels) \
+            if budgets_visible and not forecast.queue_id else {}
+        covered = [b for b in budgets.values() if b.covers_period and b.planned_contacts]
+        planned.append(sum(b.planned_contacts for b in covered) if covered else float("nan"))
+    acc["planned_handled"] = planned
+    label = "%a %d %b" if grain == "D" else "week of %d %b"
+    rows = [[f"{r['period']:{label}}", f"{r['forecast']:,.0f}", f"{r['actual']:,.0f}",
+             f"{r['error_rel'] * 100:+.1f} %" if not _nan(r["error_rel"]) else vocabulary.NO_DATA,
+             f"{r['planned_handled']:,.0f}" if not _nan(r["planned_handled"])
+             else vocabulary.NO_DATA] for _, r in acc.iterrows()]
+    definition = (f"{forecast} (issued {forecast.issued_at:%d %b %Y}, chosen "
+                  f"{'by back-test' if forecast.selection else 'by its issuer'}); error = "
+                  "(forecast − actual) / actual over the days with data; accuracy over the "
+                  f"days compared: WAPE of daily totals {acc.attrs['wape'] * 100:.1f} %, bias "
+                  f"{acc.attrs['bias'] * 100:+.1f} %; "
+                  + ("planned = the plan's contacts handled, pro rata to the days" if not
+                     forecast.queue_id else f"the plan's volumes are per channel, not for "
+                     f"{forecast.queue} alone, so none is shown"))
+    section.tables.append(Table(
+        "Volume: forecast against actual, next to the plan",
+        ["Period", "Forecast offered", "Actual offered", "Error", "Planned (handled)"], rows,
+        acc.assign(wape=acc.attrs["wape"], bias=acc.attrs["bias"]), definition))
 
 
 def _budgets(ctx, section):

@@ -6,7 +6,12 @@ from reports.vocabulary import METRICS, NO_DATA, fmt, is_missing, metric
 
 register = template.Library()
 # Columns of analysis tables that are shares (0..1) though not metrics of the vocabulary.
-SHARES = {"share_of_day", "wape", "bias", "change_rel", "abandon_share"}
+SHARES = {"share_of_day", "wape", "bias", "change_rel", "abandon_share", "daily_wape",
+          "daily_bias", "interval_wape", "interval_bias"}
+# Column headers that are not metric names of the vocabulary.
+COLUMN_LABELS = {"wape": "WAPE", "daily_wape": "Daily WAPE", "daily_bias": "Daily bias",
+                 "interval_wape": "Interval WAPE", "interval_bias": "Interval bias",
+                 "held_out_weeks": "Held-out weeks", "aht_s_forecast": "AHT forecast (s)"}
 
 
 @register.filter
@@ -33,6 +38,8 @@ def kpi(value, name=""):
 def label(name):
     """Column header from a column name: the vocabulary's label where it has one."""
     text = str(name)
+    if text in COLUMN_LABELS:
+        return COLUMN_LABELS[text]
     if text.endswith("_target"):
         return f"{label(text.removesuffix('_target'))} target"
     if text in METRICS or text.startswith("service_level__"):

@@ -88,7 +88,7 @@ def test_forecast_issued_kept_and_measured(manager_client, data):
     assert "Excel workbook (all tables)" in html
     book = load_workbook(io.BytesIO(manager_client.get(
         response.url + "&export=xlsx").content))
-    assert book.sheetnames == ["About", "Intervals"]
+    assert book.sheetnames == ["About", "Models compared", "Intervals"]
     assert book["About"]["A1"].value == "ContactMIS — Forecasts"
     assert book["Intervals"].max_row == 3 + 7 * 96  # title, blank row, header, 672 intervals
 

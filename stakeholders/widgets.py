@@ -36,7 +36,7 @@ from reports.semantics import (
     target_book,
     threshold_basis,
 )
-from reports.vocabulary import METRICS, NO_DATA, NO_TARGET, Metric, fmt_percent
+from reports.vocabulary import METRICS, NO_DATA, NO_TARGET, Metric, column_label, fmt_percent
 
 from . import figures, selectors
 from .periods import ResolvedPeriod, comparable_previous, fit_granularity, resolve_period
@@ -867,7 +867,7 @@ def table_display(result: WidgetResult, breakdown_label: str = "") -> dict:
     columns = [c for c in frame.columns if c not in _HIDDEN]
     header = []
     for c in columns:
-        label = _COLUMN_LABELS.get(c, METRICS[c].label if c in METRICS else c.replace("_", " "))
+        label = _COLUMN_LABELS.get(c, column_label(c))
         if c == "key_label":
             label = breakdown_label or "Group"
         header.append({"label": label, "num": c not in ("key_label", "kpi", "period_start",

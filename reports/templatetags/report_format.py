@@ -2,11 +2,9 @@
 charts, tiles, findings and reports); empty figures read "no data", never 0."""
 from django import template
 
-from reports.vocabulary import METRICS, NO_DATA, fmt, is_missing, metric
+from reports.vocabulary import METRICS, NO_DATA, column, column_label, fmt, is_missing
 
 register = template.Library()
-# Columns of analysis tables that are shares (0..1) though not metrics of the vocabulary.
-SHARES = {"share_of_day", "wape", "bias", "change_rel", "abandon_share"}
 
 
 @register.filter
@@ -19,9 +17,10 @@ def kpi(value, name=""):
     if isinstance(value, str):
         return value.replace("T", " ")[:16] if name in ("period_start", "at", "week_start") \
             else value
+    found = column(str(name))
+    if found is not None and found.unit in ("ratio", "seconds", "money", "agents"):
+        return found.fmt(value)
     name = str(name).removesuffix("_target")
-    if name in SHARES:
-        return f"{value * 100:.1f} %"
     if name in METRICS or name.startswith("service_level") or name.endswith("_s"):
         return fmt(name, value)
     if isinstance(value, float) and not value.is_integer():
@@ -31,16 +30,8 @@ def kpi(value, name=""):
 
 @register.filter
 def label(name):
-    """Column header from a column name: the vocabulary's label where it has one."""
-    text = str(name)
-    if text.endswith("_target"):
-        return f"{label(text.removesuffix('_target'))} target"
-    if text in METRICS or text.startswith("service_level__"):
-        found = metric(text)
-        return found.axis_title if found.unit == "seconds" else found.label
-    if text.endswith("_s"):
-        text = text[:-2] + " (s)"
-    return text.replace("_", " ").capitalize()
+    """Column header from a column name: the vocabulary's words (cells carry their unit)."""
+    return column_label(str(name))
 
 
 @register.filter

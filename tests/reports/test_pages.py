@@ -45,7 +45,7 @@ def test_pages_show_charts_for_the_period(manager_client, data, name):
 def test_kpi_page_lists_every_variant_and_names_its_definition(manager_client, data):
     html = manager_client.get(reverse("reports:kpis"), {**PERIOD, "granularity": "week",
                                                         "by": ["queue"]}).content.decode()
-    assert "Service level (excl short abandons)" in html
+    assert "Service level (short abandons excluded)" in html
     assert "Service level (of answered)" in html
     assert ("Definitions: Service level, v1: answered within T / (offered − short abandons), "
             "T = 20 s") in html

@@ -320,8 +320,9 @@ def with_period(widget, picked, now: datetime, tz: str | None = None, compare: s
     if widget.kind in OWN_PERIOD_KINDS or (picked is None and not compare):
         return widget
     shown = copy.copy(widget)
-    if compare:
-        shown.options = {**(widget.options or {}), "compare": compare}
+    # A viewer who picks a period or a comparison sees it drawn: tiles say "vs <span>", time
+    # series draw the comparable span as a second line (the previous span unless "year").
+    shown.options = {**(widget.options or {}), "compare": compare or "previous"}
     if picked is not None:
         key, first, last = picked
         period = resolve_period(key, now, tz or centre_time_zone(), first, last)
@@ -576,10 +577,53 @@ def _series(result, widget, scope, period, resolution, queue, tz, now_local):
         result.notes.append(words[0].upper() + words[1:] + ".")
     keys = ["period_start", *(["key", "key_label"] if breakdown else [])]
     result.table = table[[*keys, *_table_columns(widget, table)]]
+    comparison = None
+    if _opt(widget, "compare") in ("previous", "year") and not breakdown:
+        comparison = _comparison_series(result, widget, scope, period, resolution, queue, tz,
+                                        now_local)
     result.figure = figures.time_series(
         table, [METRICS[m] for m in widget.metrics], breakdown=bool(breakdown),
         target=_meaning_target(result, widget.metrics[0]),
-        amber_margin=_opt(widget, "amber_margin"), tz=tz, granularity=widget.granularity)
+        amber_margin=_opt(widget, "amber_margin"), tz=tz, granularity=widget.granularity,
+        comparison=comparison)
+
+
+def _comparison_series(result, widget, scope, period, resolution, queue, tz, now_local):
+    """The widget's metric over the span ``period`` is compared with (the one rule,
+    :func:`stakeholders.periods.comparable_previous`: the previous span, or the same span a
+    year earlier), each point moved to the matching position of ``period`` — day 3 of last
+    month over day 3 of this one, 09:00 yesterday over 09:00 today. ``(frame, name)`` with
+    ``period_start`` (moved), ``compared_start`` (its own date) and the metric; None without
+    data."""
+    against = _opt(widget, "compare")
+    prev, span = comparable_previous(period, tz, as_of=pd.Timestamp(now_local).date(),
+                                     against=against)
+    sums = interval_sums(scope, prev, widget.granularity, "", queue=queue, tz=tz,
+                         resolution=resolution)
+    if sums.empty:
+        result.notes.append(f"No data for {span.previous_label} to compare with.")
+        return None
+    params = resolution.periods[-1].params
+    metric = widget.metrics[0]
+    frame = _blank_mixed_times(result, with_kpis(sums, widget, params, prev, now_local, scope),
+                               "")
+    own = pd.to_datetime(frame["period_start"])
+    if own.dt.tz is not None:
+        own = own.dt.tz_localize(None)  # wall-clock positions (a DST day keeps its hours)
+    if widget.granularity in ("month", "quarter", "year"):
+        months = ((period.first_day.year - prev.first_day.year) * 12
+                  + period.first_day.month - prev.first_day.month)
+        moved = own + pd.DateOffset(months=months)
+    else:
+        moved = own + pd.Timedelta(days=(period.first_day - prev.first_day).days)
+    out = pd.DataFrame({"period_start": moved, "compared_start": own,
+                        metric: frame[metric].to_numpy()})
+    out = out[(out["period_start"] >= pd.Timestamp(period.first_day))
+              & (out["period_start"] < pd.Timestamp(period.last_day + timedelta(days=1)))]
+    name = span.previous_label or prev.label
+    result.notes.append(f"Dashed grey line: {METRICS[metric].label.lower()} for {name}, "
+                        "drawn at the matching positions of this period.")
+    return out.reset_index(drop=True), name
 
 
 def _table(result, widget, scope, period, resolution, queue, tz, now_local):

@@ -137,8 +137,9 @@ def time_series(table, metrics, breakdown=False, target=None, amber_margin=None,
             when.dt.strftime("%Y-%m-%dT%H:%M:%S"),
             when.dt.strftime("%a %d %b %Y %H:%M" if sub_day else "%a %d %b %Y"), strict=True)]
         fig.add_trace(go.Scatter(
-            x=_x(compared), y=compared[metric.key].tolist(), mode="lines", name=f"vs {name}",
-            connectgaps=False, line=dict(color=COMPARISON_COLOUR, dash="dash", width=1.5),
+            x=_x(compared), y=compared[metric.key].tolist(), mode="lines+markers",
+            name=f"vs {name}", connectgaps=False, marker=dict(size=4, color=COMPARISON_COLOUR),
+            line=dict(color=COMPARISON_COLOUR, dash="dash", width=1.5),
             customdata=own, meta="comparison",
             hovertemplate=f"%{{customdata[1]}}: %{{y:{metric.d3_format}}}<extra>vs {name}</extra>"))
     fig.update_yaxes(title_text=metric.axis_title, tickformat=tickformat(metric))

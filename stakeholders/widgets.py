@@ -44,13 +44,24 @@ from .selectors import centre_time_zone
 
 
 def interval_sums(scope, period: ResolvedPeriod, granularity: str, breakdown: str = "",
-                  queue=None, tz: str | None = None, resolution=None) -> pd.DataFrame:
+                  queue=None, tz: str | None = None, resolution=None, agent_time: bool = True
+                  ) -> pd.DataFrame:
     """Component sums of ``period`` (``reports.selectors.component_sums``: the daily rollup for
     days and longer, the interval rollup below) for one widget, with each contact's
-    within-threshold counts taken at its own queue's threshold (``resolution``)."""
+    within-threshold counts taken at its own queue's threshold (``resolution``); the
+    agent-state feeds' seconds only with ``agent_time`` (:func:`_agent_time`)."""
     return component_sums(scope, period.first_day, period.last_day + timedelta(days=1),
                           granularity, breakdown, queue_id=queue.pk if queue is not None else None,
-                          tz=tz or centre_time_zone(), resolution=resolution)
+                          tz=tz or centre_time_zone(), resolution=resolution,
+                          agent_time=agent_time)
+
+
+# Figures read from the agent-state feeds: other widgets skip reading the per-agent rollup.
+AGENT_TIME_METRICS = frozenset({"occupancy", "actual_agents"})
+
+
+def _agent_time(widget) -> bool:
+    return widget.kind == "staffing" or bool(AGENT_TIME_METRICS & set(widget.metrics or ()))
 
 
 @dataclass
@@ -492,7 +503,8 @@ def _tile(result, widget, scope, period, resolution, queue, tz, now_local):
     params = resolution.periods[-1].params
     metric = _metric(widget)
     spark_grain = "hour" if period.days <= 2 else ("day" if period.days <= 92 else "week")
-    sums = interval_sums(scope, period, spark_grain, queue=queue, tz=tz, resolution=resolution)
+    sums = interval_sums(scope, period, spark_grain, queue=queue, tz=tz, resolution=resolution,
+                         agent_time=_agent_time(widget))
     if sums.empty or sums["offered"].sum() + sums["handled"].sum() == 0:
         result.empty = "No contacts in this period."
         return
@@ -516,16 +528,18 @@ def _tile(result, widget, scope, period, resolution, queue, tz, now_local):
         cut_day = cutoff.normalize().date()
         queue_id = queue.pk if queue is not None else None
         parts = [component_sums(scope, prev.first_day, cut_day, "day", queue_id=queue_id, tz=tz,
-                                resolution=resolution)
+                                resolution=resolution, agent_time=_agent_time(widget))
                  if cut_day > prev.first_day else None]
         if cut_day <= prev.last_day:
             hours = component_sums(scope, cut_day, cut_day + timedelta(days=1), "hour",
-                                   queue_id=queue_id, tz=tz, resolution=resolution)
+                                   queue_id=queue_id, tz=tz, resolution=resolution,
+                                   agent_time=_agent_time(widget))
             parts.append(hours[hours["period_start"] < cutoff])
         parts = [p for p in parts if p is not None and not p.empty]
         prev_sums = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
     else:
-        prev_sums = interval_sums(scope, prev, "day", queue=queue, tz=tz, resolution=resolution)
+        prev_sums = interval_sums(scope, prev, "day", queue=queue, tz=tz, resolution=resolution,
+                                  agent_time=_agent_time(widget))
     if not prev_sums.empty:
         prev_total = sum_components(prev_sums.drop(columns=["period_start"]))
         prev_total["period_start"] = pd.Timestamp(prev.first_day)
@@ -565,7 +579,7 @@ def _series(result, widget, scope, period, resolution, queue, tz, now_local):
     params = resolution.periods[-1].params
     breakdown = widget.breakdown or ""
     sums = interval_sums(scope, period, widget.granularity, breakdown, queue=queue, tz=tz,
-                         resolution=resolution)
+                         resolution=resolution, agent_time=_agent_time(widget))
     if sums.empty:
         result.empty = "No data in this period."
         return
@@ -599,7 +613,7 @@ def _comparison_series(result, widget, scope, period, resolution, queue, tz, now
     prev, span = comparable_previous(period, tz, as_of=pd.Timestamp(now_local).date(),
                                      against=against)
     sums = interval_sums(scope, prev, widget.granularity, "", queue=queue, tz=tz,
-                         resolution=resolution)
+                         resolution=resolution, agent_time=_agent_time(widget))
     if sums.empty:
         result.notes.append(f"No data for {span.previous_label} to compare with.")
         return None
@@ -629,7 +643,8 @@ def _comparison_series(result, widget, scope, period, resolution, queue, tz, now
 def _table(result, widget, scope, period, resolution, queue, tz, now_local):
     params = resolution.periods[-1].params
     breakdown = widget.breakdown or ""
-    sums = interval_sums(scope, period, "day", breakdown, queue=queue, tz=tz, resolution=resolution)
+    sums = interval_sums(scope, period, "day", breakdown, queue=queue, tz=tz, resolution=resolution,
+                         agent_time=_agent_time(widget))
     if sums.empty:
         result.empty = "No data in this period."
         return
@@ -680,7 +695,8 @@ def _table(result, widget, scope, period, resolution, queue, tz, now_local):
 def _heatmap(result, widget, scope, period, resolution, queue, tz, now_local):
     params = resolution.periods[-1].params
     metric = _metric(widget)
-    sums = interval_sums(scope, period, "hour", queue=queue, tz=tz, resolution=resolution)
+    sums = interval_sums(scope, period, "hour", queue=queue, tz=tz, resolution=resolution,
+                         agent_time=_agent_time(widget))
     if sums.empty:
         result.empty = "No data in this period."
         return
@@ -704,7 +720,8 @@ def _heatmap(result, widget, scope, period, resolution, queue, tz, now_local):
 
 
 def _sankey(result, widget, scope, period, resolution, queue, tz, now_local):
-    sums = interval_sums(scope, period, "day", "queue", queue=queue, tz=tz, resolution=resolution)
+    sums = interval_sums(scope, period, "day", "queue", queue=queue, tz=tz, resolution=resolution,
+                         agent_time=_agent_time(widget))
     if sums.empty:
         result.empty = "No data in this period."
         return
@@ -718,7 +735,8 @@ def _sankey(result, widget, scope, period, resolution, queue, tz, now_local):
 
 
 def _staffing(result, widget, scope, period, resolution, queue, tz, now_local):
-    sums = interval_sums(scope, period, "15min", queue=queue, tz=tz, resolution=resolution)
+    sums = interval_sums(scope, period, "15min", queue=queue, tz=tz, resolution=resolution,
+                         agent_time=_agent_time(widget))
     if sums.empty:
         result.empty = "No data in this period."
         return
@@ -766,7 +784,7 @@ def _control(result, widget, scope, period, resolution, queue, tz, now_local):
     params = resolution.periods[-1].params
     metric = _metric(widget)
     sums = interval_sums(scope, period, widget.granularity, queue=queue, tz=tz,
-                         resolution=resolution)
+                         resolution=resolution, agent_time=_agent_time(widget))
     if len(sums) < 3:
         result.empty = "A control chart needs at least 3 periods of data."
         return
@@ -799,8 +817,10 @@ def _forecast(result, widget, scope, period, resolution, queue, tz, now_local):
     history_period = resolve_period(
         "custom", period.start, tz, period.first_day - pd.Timedelta(days=56).to_pytimedelta(),
         period.first_day - pd.Timedelta(days=1).to_pytimedelta())
-    history = interval_sums(scope, history_period, "day", queue=queue, tz=tz, resolution=resolution)
-    actual = interval_sums(scope, period, "day", queue=queue, tz=tz, resolution=resolution)
+    history = interval_sums(scope, history_period, "day", queue=queue, tz=tz, resolution=resolution,
+                            agent_time=_agent_time(widget))
+    actual = interval_sums(scope, period, "day", queue=queue, tz=tz, resolution=resolution,
+                           agent_time=_agent_time(widget))
     if history.empty or actual.empty:
         result.empty = "Not enough history before the period to forecast it."
         return

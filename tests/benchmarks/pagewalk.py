@@ -50,7 +50,7 @@ def date_spans(today: dt.date) -> list[tuple[str, dt.date, dt.date]]:
 
 def _get(client, user, label, url, visits):
     started = time.perf_counter()
-    response = client.get(url)
+    response = client.get(url, follow=True)  # a menu entry may lead on (a viewer's dashboard)
     seconds = time.perf_counter() - started
     body = response.content if not getattr(response, "streaming", False) else b"".join(
         response.streaming_content)

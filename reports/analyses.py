@@ -336,7 +336,9 @@ def pattern_report(scope, centre, start, end) -> dict:
     null on a day with no data — and ``status``: data, no_data or closed); ``weekday`` one row per
     weekday, Monday first, with the mean over the days with data. Days with no data are gaps in
     every series and mean, and named in ``gaps`` and a caveat."""
-    frame = interval_frame(scope, centre, start, end)
+    # Patterns are of volumes: no handling or agent time (which would read the per-agent rollup).
+    frame = interval_frame(scope, centre, start, end,
+                           fields=("offered", "answered", "abandoned", "handled"))
     result = {"empty": frame.empty or frame["offered"].sum() == 0,
               "definition": "Offered = contacts that entered a queue, counted in the interval "
                             "of arrival (centre's local time); profiles are means per day with "

@@ -54,6 +54,9 @@ TABLE_KPIS = ("offered", "answered", "abandoned", "short_abandoned", "service_le
               "aht_s", "abandon_rate", "transfer_rate", "occupancy")
 
 
+# The longest period the staffing chart draws interval by interval.
+STAFFING_CHART_INTERVAL_DAYS = 31
+
 def _chart(chart_id, fig):
     title = (fig.layout.title.text or "").split("<br>")[0]
     return {"id": chart_id, "title": title, "figure": charts.to_json(fig)}
@@ -333,7 +336,9 @@ def pattern_report(scope, centre, start, end) -> dict:
     null on a day with no data — and ``status``: data, no_data or closed); ``weekday`` one row per
     weekday, Monday first, with the mean over the days with data. Days with no data are gaps in
     every series and mean, and named in ``gaps`` and a caveat."""
-    frame = interval_frame(scope, centre, start, end)
+    # Patterns are of volumes: no handling or agent time (which would read the per-agent rollup).
+    frame = interval_frame(scope, centre, start, end,
+                           fields=("offered", "answered", "abandoned", "handled"))
     result = {"empty": frame.empty or frame["offered"].sum() == 0,
               "definition": "Offered = contacts that entered a queue, counted in the interval "
                             "of arrival (centre's local time); profiles are means per day with "
@@ -532,8 +537,20 @@ def staffing_report(scope, centre, start, end, *, queue=None, channel: str = "",
                                "its own Erlang C)" if len(parts) > 1 else "")
                             + "; actual = staffed seconds / interval length")
     result["patience_s"] = result["queues"][0]["patience_s"] if len(parts) == 1 else None
+    # Over a long period every 15-minute interval is tens of thousands of points per line (a
+    # page of megabytes no one can read): the chart then shows each day's busiest interval,
+    # the one a day is staffed for; the table and the downloads keep every interval.
+    chart_frame, chart_note = table, ""
+    day = table["period_start"].dt.normalize()
+    if day.nunique() > STAFFING_CHART_INTERVAL_DAYS:
+        busiest = (table.assign(_day=day).sort_values("required_agents", na_position="first")
+                   .groupby("_day").tail(1).sort_values("period_start"))
+        chart_frame = busiest.assign(period_start=busiest["_day"]).drop(columns="_day")
+        chart_note = (f"; over more than {STAFFING_CHART_INTERVAL_DAYS} days the chart shows "
+                      "each day's busiest interval (the table and downloads hold every "
+                      "interval)")
     result["charts"].append(_chart("staffing", charts.staffing_chart(
-        table, definition=result["definition"])))
+        chart_frame, definition=result["definition"] + chart_note)))
     result["tables"]["intervals"] = records(table)
     if len(parts) > 1:
         result["tables"]["queues"] = records(detail)

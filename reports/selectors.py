@@ -778,7 +778,8 @@ def _same_time_key(agent: pd.DataFrame, frame: pd.DataFrame, when: str):
 
 def component_sums(scope, start: dt.date, end: dt.date, granularity: str, breakdown: str = "",
                    queue_id: int | None = None, tz: str = "UTC",
-                   resolution: Resolution | None = None) -> pd.DataFrame:
+                   resolution: Resolution | None = None, agent_time: bool = True
+                   ) -> pd.DataFrame:
     """Summed rollup components for local days [start, end) within ``scope``: one row per time
     bucket (``period_start``: naive local time, start of the bucket) and breakdown value
     (``key``, with ``key_label``), every additive component plus ``wait_max_s``.
@@ -790,7 +791,10 @@ def component_sums(scope, start: dt.date, end: dt.date, granularity: str, breakd
     queue quantities zero. With ``resolution`` (:func:`reports.semantics.resolve`) the rows also
     carry ``answered_within_threshold``, ``abandoned_within_threshold`` and ``short_abandoned``
     summed with each row's own threshold and definition version, which the KPI functions use.
-    Returns an empty frame with the component columns when there is no data.
+    ``agent_time=False`` leaves out the agent-state feeds' seconds (the rollup's own remain):
+    for callers whose figures use no agent time (occupancy, agents staffed), which spares
+    reading the per-agent rollup. Returns an empty frame with the component columns when there
+    is no data.
     """
     if breakdown in AGENT_BREAKDOWN_LOOKUPS:
         return _agent_component_sums(scope, start, end, granularity, breakdown, queue_id, tz)
@@ -814,7 +818,7 @@ def component_sums(scope, start: dt.date, end: dt.date, granularity: str, breakd
     frame = pd.DataFrame(rows, columns=[*group, *(f"sum_{f}" for f in ADDITIVE_FIELDS), *own,
                                         "wait_max_s"])
     frame = frame.rename(columns=lambda c: c.removeprefix("sum_"))
-    if breakdown in ("", *AGENT_TIME_DIMENSIONS) and not frame.empty:
+    if agent_time and breakdown in ("", *AGENT_TIME_DIMENSIONS) and not frame.empty:
         frame = _component_agent_time(frame, scope, start, end, group[0], breakdown, queue_id)
     return _finish_sums(frame, granularity, breakdown, tz)
 

@@ -28,7 +28,7 @@ from .models import Forecast
 from .reporting import render
 from .reporting.pages import page_report
 from .services import ForecastError, forecast_issue
-from .templatetags.report_format import label
+from .vocabulary import column_label
 
 EXPORT_FORMATS = {"csv": "CSV", "xlsx": "Excel workbook", "pdf": "PDF"}
 TABLE_TITLES = {"kpis": "KPIs by period and segment", "targets": "Plan targets and actuals",
@@ -120,7 +120,8 @@ class PageExportMixin:
 
 def _table_frame(rows: list[dict]) -> pd.DataFrame:
     frame = pd.DataFrame.from_records(rows)
-    return frame.rename(columns={c: label(c) for c in frame.columns})
+    # Exported cells are bare numbers, so each header carries its unit ("AHT (s)").
+    return frame.rename(columns={c: column_label(c, raw=True) for c in frame.columns})
 
 
 class AnalysisPage(PageExportMixin, PageMixin, TemplateView):

@@ -124,6 +124,14 @@ METRICS = {
                "Staffed agent time / interval length, from agent states.", None),
     )
 }
+# The service-level variants in words (column ``service_level__<variant>``).
+VARIANT_WORDS = {
+    "excl_short_abandons": "short abandons excluded",
+    "of_offered": "of offered",
+    "excl_abandons_within_t": "abandons within T excluded",
+    "abandons_within_t_positive": "abandons within T count as met",
+    "of_answered": "of answered",
+}
 PERCENT_METRICS = frozenset(k for k, m in METRICS.items() if m.is_percentage)
 
 
@@ -135,8 +143,9 @@ def metric(key: str) -> Metric:
     base = key.split("__")[0]
     if base in METRICS:
         m = METRICS[base]
-        return Metric(key, f"{m.label} ({key.split('__', 1)[1].replace('_', ' ')})", m.unit,
-                      m.definition, m.higher_is_better)
+        variant = key.split("__", 1)[1]
+        words = VARIANT_WORDS.get(variant, variant.replace("_", " "))
+        return Metric(key, f"{m.label} ({words})", m.unit, m.definition, m.higher_is_better)
     unit = "seconds" if key.endswith("_s") else "count"
     return Metric(key, key.replace("_", " ").capitalize(), unit, "", None)
 
@@ -148,3 +157,122 @@ def label(key: str) -> str:
 def fmt(key: str, value) -> str:
     """The one number formatter: ``value`` of metric ``key`` as users read it."""
     return metric(key).fmt(value)
+
+
+# --- column labels ----------------------------------------------------------------------------
+# Every column a table or export shows has a label in words here (the metrics above, and the
+# descriptive columns of the analysis tables below); unknown columns fall back to the column
+# name in words, which tests/reports/test_column_labels.py refuses on the analysis pages.
+# Units beyond the metrics': ``text``, ``date``, ``flag`` (yes/no), ``index`` (a plain number).
+COLUMNS = {
+    c.key: c
+    for c in (
+        Metric("period_start", "Period", "date", "", None),
+        Metric("at", "When", "date", "", None),
+        Metric("interval_start", "Interval", "date", "", None),
+        Metric("local_date", "Day", "date", "", None),
+        Metric("queue", "Queue", "text", "", None),
+        Metric("channel", "Channel", "text", "", None),
+        Metric("key", "Group", "text", "", None),
+        Metric("key_label", "Group", "text", "", None),
+        Metric("kpi", "KPI", "text", "", None),
+        Metric("method", "Method", "text", "", None),
+        Metric("direction", "Target is", "text", "", None),
+        Metric("sl_basis", "Answered within", "text",
+               "The service-level threshold each figure is judged at.", None),
+        Metric("judged_at", "Answered within", "text", "", None),
+        Metric("compared", "Compared with", "text", "", None),
+        Metric("weekday_name", "Weekday", "text", "", None),
+        Metric("month_of_year", "Month", "index", "", None),
+        Metric("week_of_year", "Week of the year", "index", "", None),
+        Metric("days", "Days", "count", "", None),
+        Metric("days_closed", "Days closed", "count", "", None),
+        Metric("days_with_data", "Days with data", "count", "", None),
+        Metric("days_without_data", "Days without data", "count", "", None),
+        Metric("days_with_data_year_before", "Days with data a year before", "count", "", None),
+        Metric("mean_per_day", "Contacts per day (mean)", "count", "", None),
+        Metric("mean_per_day_year_before", "Contacts per day a year before (mean)", "count", "",
+               None),
+        Metric("total", "Contacts", "count", "", None),
+        Metric("total_year_before", "Contacts a year before", "count", "", None),
+        Metric("change_rel", "Change", "ratio", "Relative change against the comparison.", None),
+        Metric("partial", "Partial period", "flag", "", None),
+        Metric("seasonal_index", "Seasonal index (1 = average)", "index", "", None),
+        Metric("value", "Contacts", "count", "", None),
+        Metric("ratio_to_median", "Times the median day", "index", "", None),
+        Metric("baseline", "Expected (baseline)", "count", "", None),
+        Metric("robust_z", "Deviation (robust z-score)", "index", "", None),
+        Metric("share_of_day", "Share of the day", "ratio", "", None),
+        Metric("traffic_erlangs", "Traffic (Erlangs)", "agents", "", None),
+        Metric("scheduled_agents", "Scheduled agents", "agents",
+               "Required agents / (1 − shrinkage).", None),
+        Metric("gap_agents", "Agent gap", "agents", "", None),
+        Metric("agents", "Agents", "agents", "", None),
+        Metric("abandon_share", "Abandon share", "ratio", "", None),
+        Metric("predicted_abandon", "Predicted abandon share", "ratio", "", None),
+        Metric("wait_s", "Wait", "seconds", "", None),
+        Metric("predicted_wait_s", "Predicted wait", "seconds", "", None),
+        Metric("patience_s", "Patience", "seconds", "", None),
+        Metric("forecast", "Forecast", "count", "", None),
+        Metric("actual", "Actual", "count", "", None),
+        Metric("target", "Target", "count", "", None),
+        Metric("gap", "Gap", "count", "", None),
+        Metric("met", "Met", "flag", "", None),
+        Metric("attainment", "Attainment", "ratio", "", None),
+        Metric("wape", "WAPE", "ratio", "Weighted absolute percentage error.", False),
+        Metric("bias", "Bias", "ratio", "Σ (forecast − actual) / Σ actual.", None),
+        Metric("daily_wape", "WAPE of daily totals", "ratio",
+               "Weighted absolute percentage error of the daily totals.", False),
+        Metric("daily_bias", "Bias of daily totals", "ratio",
+               "Σ (forecast − actual) / Σ actual over the daily totals.", None),
+        Metric("interval_wape", "WAPE per interval", "ratio",
+               "Weighted absolute percentage error interval by interval.", False),
+        Metric("interval_bias", "Bias per interval", "ratio", "", None),
+        Metric("held_out_weeks", "Weeks held out", "count", "", None),
+        Metric("aht_s_forecast", "AHT forecast", "seconds", "", None),
+        Metric("offered_forecast", "Offered forecast", "count", "", None),
+        Metric("cost", "Cost", "money", "", None),
+        Metric("budget", "Budget", "money", "", None),
+        Metric("budget_per_contact", "Budget per contact", "money", "", None),
+        Metric("sl_threshold_s", "Service-level threshold", "seconds", "", None),
+    )
+}
+UNIT_SUFFIX = {"seconds": " (s)", "ratio": " (0–1)", "money": " (currency)"}
+
+
+def column(key: str) -> Metric | None:
+    """The vocabulary entry of table column ``key`` (metrics, their variants, targets, wait
+    percentiles and the descriptive columns above); None when it has none."""
+    key = str(key)
+    if key in METRICS:
+        return METRICS[key]
+    if key in COLUMNS:
+        return COLUMNS[key]
+    if key.endswith("_target"):
+        base = column(key.removesuffix("_target"))
+        return base and Metric(key, f"{base.label} target", base.unit, base.definition,
+                               base.higher_is_better)
+    if "__" in key and key.split("__")[0] in METRICS:
+        return metric(key)
+    if key.startswith("wait_p") and key[6:8].isdigit():
+        pct = key[6:8]
+        if key.endswith("_beyond_last_bucket"):
+            return Metric(key, f"{pct}th percentile wait beyond the longest bucket", "flag", "",
+                          None)
+        if key.endswith("_s"):
+            return Metric(key, f"Wait, {pct}th percentile", "seconds", "", False)
+    return None
+
+
+def column_label(key: str, *, raw: bool = False) -> str:
+    """The header of column ``key`` in words. ``raw``: the values are written as bare numbers
+    (exports), so the unit goes into the header — "AHT (s)", "Service level (0–1)"; on pages
+    the cells carry their unit ("3.5 min", "82.0 %"), so the header is the words alone."""
+    found = column(key)
+    if found is None:
+        return str(key).replace("_", " ").capitalize()
+    return found.label + (UNIT_SUFFIX.get(found.unit, "") if raw else "")
+
+
+def is_labelled(key: str) -> bool:
+    return column(key) is not None

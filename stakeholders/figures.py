@@ -21,6 +21,8 @@ PALETTE = [charts.COLOURS["actual"], charts.COLOURS["forecast"], "#1a7f37",
            charts.COLOURS["secondary"], "#c62828", "#00838f", "#6d4c41", "#5c6bc0", "#9e9d24",
            "#ad1457"]
 TARGET = charts.COLOURS["target"]
+# The comparison line (previous span, same span last year): muted, dashed, behind the figure.
+COMPARISON_COLOUR = charts.COLOURS["baseline"]
 AMBER_BAND = "rgba(178, 106, 0, 0.12)"
 GREEN_BAND = "rgba(26, 127, 55, 0.08)"
 FONT = dict(family="system-ui, -apple-system, Segoe UI, Roboto, sans-serif", size=12,
@@ -105,9 +107,11 @@ def _adapt(fig, height=320, hovermode=None):
 
 
 def time_series(table, metrics, breakdown=False, target=None, amber_margin=None, tz="UTC",
-                granularity="day"):
+                granularity="day", comparison=None):
     """A KPI over time (one line per breakdown value) with its target line and the amber band
-    between the target and the target ∓ margin (reports.charts.kpi_time_series)."""
+    between the target and the target ∓ margin (reports.charts.kpi_time_series); with
+    ``comparison`` (``(frame, name)``: the compared span moved onto this period's positions,
+    each point keeping its own date in ``compared_start``) a dashed, muted second line."""
     metric = metrics[0]
     band = None
     if target is not None:
@@ -124,6 +128,20 @@ def time_series(table, metrics, breakdown=False, target=None, amber_margin=None,
         for trace in fig.data:
             if trace.name in keys:
                 trace.customdata = [[str(keys[trace.name])]] * len(trace.x)
+    if comparison is not None:
+        compared, name = comparison
+        sub_day = granularity in ("15min", "30min", "hour")
+        when = pd.to_datetime(compared["compared_start"])
+        # [its own date (a click drills to it), that date in words (hover)]
+        own = [list(pair) for pair in zip(
+            when.dt.strftime("%Y-%m-%dT%H:%M:%S"),
+            when.dt.strftime("%a %d %b %Y %H:%M" if sub_day else "%a %d %b %Y"), strict=True)]
+        fig.add_trace(go.Scatter(
+            x=_x(compared), y=compared[metric.key].tolist(), mode="lines+markers",
+            name=f"vs {name}", connectgaps=False, marker=dict(size=4, color=COMPARISON_COLOUR),
+            line=dict(color=COMPARISON_COLOUR, dash="dash", width=1.5),
+            customdata=own, meta="comparison",
+            hovertemplate=f"%{{customdata[1]}}: %{{y:{metric.d3_format}}}<extra>vs {name}</extra>"))
     fig.update_yaxes(title_text=metric.axis_title, tickformat=tickformat(metric))
     fig.update_xaxes(title_text=f"Local time ({tz})" if granularity in ("15min", "30min", "hour")
                      else f"Period start ({tz})")

@@ -36,7 +36,7 @@ from reports.semantics import (
     target_book,
     threshold_basis,
 )
-from reports.vocabulary import METRICS, NO_DATA, NO_TARGET, Metric, fmt_percent
+from reports.vocabulary import METRICS, NO_DATA, NO_TARGET, Metric, column_label, fmt_percent
 
 from . import figures, selectors
 from .periods import ResolvedPeriod, comparable_previous, fit_granularity, resolve_period
@@ -44,13 +44,24 @@ from .selectors import centre_time_zone
 
 
 def interval_sums(scope, period: ResolvedPeriod, granularity: str, breakdown: str = "",
-                  queue=None, tz: str | None = None, resolution=None) -> pd.DataFrame:
+                  queue=None, tz: str | None = None, resolution=None, agent_time: bool = True
+                  ) -> pd.DataFrame:
     """Component sums of ``period`` (``reports.selectors.component_sums``: the daily rollup for
     days and longer, the interval rollup below) for one widget, with each contact's
-    within-threshold counts taken at its own queue's threshold (``resolution``)."""
+    within-threshold counts taken at its own queue's threshold (``resolution``); the
+    agent-state feeds' seconds only with ``agent_time`` (:func:`_agent_time`)."""
     return component_sums(scope, period.first_day, period.last_day + timedelta(days=1),
                           granularity, breakdown, queue_id=queue.pk if queue is not None else None,
-                          tz=tz or centre_time_zone(), resolution=resolution)
+                          tz=tz or centre_time_zone(), resolution=resolution,
+                          agent_time=agent_time)
+
+
+# Figures read from the agent-state feeds: other widgets skip reading the per-agent rollup.
+AGENT_TIME_METRICS = frozenset({"occupancy", "actual_agents"})
+
+
+def _agent_time(widget) -> bool:
+    return widget.kind == "staffing" or bool(AGENT_TIME_METRICS & set(widget.metrics or ()))
 
 
 @dataclass
@@ -320,8 +331,9 @@ def with_period(widget, picked, now: datetime, tz: str | None = None, compare: s
     if widget.kind in OWN_PERIOD_KINDS or (picked is None and not compare):
         return widget
     shown = copy.copy(widget)
-    if compare:
-        shown.options = {**(widget.options or {}), "compare": compare}
+    # A viewer who picks a period or a comparison sees it drawn: tiles say "vs <span>", time
+    # series draw the comparable span as a second line (the previous span unless "year").
+    shown.options = {**(widget.options or {}), "compare": compare or "previous"}
     if picked is not None:
         key, first, last = picked
         period = resolve_period(key, now, tz or centre_time_zone(), first, last)
@@ -491,7 +503,8 @@ def _tile(result, widget, scope, period, resolution, queue, tz, now_local):
     params = resolution.periods[-1].params
     metric = _metric(widget)
     spark_grain = "hour" if period.days <= 2 else ("day" if period.days <= 92 else "week")
-    sums = interval_sums(scope, period, spark_grain, queue=queue, tz=tz, resolution=resolution)
+    sums = interval_sums(scope, period, spark_grain, queue=queue, tz=tz, resolution=resolution,
+                         agent_time=_agent_time(widget))
     if sums.empty or sums["offered"].sum() + sums["handled"].sum() == 0:
         result.empty = "No contacts in this period."
         return
@@ -515,16 +528,18 @@ def _tile(result, widget, scope, period, resolution, queue, tz, now_local):
         cut_day = cutoff.normalize().date()
         queue_id = queue.pk if queue is not None else None
         parts = [component_sums(scope, prev.first_day, cut_day, "day", queue_id=queue_id, tz=tz,
-                                resolution=resolution)
+                                resolution=resolution, agent_time=_agent_time(widget))
                  if cut_day > prev.first_day else None]
         if cut_day <= prev.last_day:
             hours = component_sums(scope, cut_day, cut_day + timedelta(days=1), "hour",
-                                   queue_id=queue_id, tz=tz, resolution=resolution)
+                                   queue_id=queue_id, tz=tz, resolution=resolution,
+                                   agent_time=_agent_time(widget))
             parts.append(hours[hours["period_start"] < cutoff])
         parts = [p for p in parts if p is not None and not p.empty]
         prev_sums = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
     else:
-        prev_sums = interval_sums(scope, prev, "day", queue=queue, tz=tz, resolution=resolution)
+        prev_sums = interval_sums(scope, prev, "day", queue=queue, tz=tz, resolution=resolution,
+                                  agent_time=_agent_time(widget))
     if not prev_sums.empty:
         prev_total = sum_components(prev_sums.drop(columns=["period_start"]))
         prev_total["period_start"] = pd.Timestamp(prev.first_day)
@@ -564,7 +579,7 @@ def _series(result, widget, scope, period, resolution, queue, tz, now_local):
     params = resolution.periods[-1].params
     breakdown = widget.breakdown or ""
     sums = interval_sums(scope, period, widget.granularity, breakdown, queue=queue, tz=tz,
-                         resolution=resolution)
+                         resolution=resolution, agent_time=_agent_time(widget))
     if sums.empty:
         result.empty = "No data in this period."
         return
@@ -576,16 +591,60 @@ def _series(result, widget, scope, period, resolution, queue, tz, now_local):
         result.notes.append(words[0].upper() + words[1:] + ".")
     keys = ["period_start", *(["key", "key_label"] if breakdown else [])]
     result.table = table[[*keys, *_table_columns(widget, table)]]
+    comparison = None
+    if _opt(widget, "compare") in ("previous", "year") and not breakdown:
+        comparison = _comparison_series(result, widget, scope, period, resolution, queue, tz,
+                                        now_local)
     result.figure = figures.time_series(
         table, [METRICS[m] for m in widget.metrics], breakdown=bool(breakdown),
         target=_meaning_target(result, widget.metrics[0]),
-        amber_margin=_opt(widget, "amber_margin"), tz=tz, granularity=widget.granularity)
+        amber_margin=_opt(widget, "amber_margin"), tz=tz, granularity=widget.granularity,
+        comparison=comparison)
+
+
+def _comparison_series(result, widget, scope, period, resolution, queue, tz, now_local):
+    """The widget's metric over the span ``period`` is compared with (the one rule,
+    :func:`stakeholders.periods.comparable_previous`: the previous span, or the same span a
+    year earlier), each point moved to the matching position of ``period`` — day 3 of last
+    month over day 3 of this one, 09:00 yesterday over 09:00 today. ``(frame, name)`` with
+    ``period_start`` (moved), ``compared_start`` (its own date) and the metric; None without
+    data."""
+    against = _opt(widget, "compare")
+    prev, span = comparable_previous(period, tz, as_of=pd.Timestamp(now_local).date(),
+                                     against=against)
+    sums = interval_sums(scope, prev, widget.granularity, "", queue=queue, tz=tz,
+                         resolution=resolution, agent_time=_agent_time(widget))
+    if sums.empty:
+        result.notes.append(f"No data for {span.previous_label} to compare with.")
+        return None
+    params = resolution.periods[-1].params
+    metric = widget.metrics[0]
+    frame = _blank_mixed_times(result, with_kpis(sums, widget, params, prev, now_local, scope),
+                               "")
+    own = pd.to_datetime(frame["period_start"])
+    if own.dt.tz is not None:
+        own = own.dt.tz_localize(None)  # wall-clock positions (a DST day keeps its hours)
+    if widget.granularity in ("month", "quarter", "year"):
+        months = ((period.first_day.year - prev.first_day.year) * 12
+                  + period.first_day.month - prev.first_day.month)
+        moved = own + pd.DateOffset(months=months)
+    else:
+        moved = own + pd.Timedelta(days=(period.first_day - prev.first_day).days)
+    out = pd.DataFrame({"period_start": moved, "compared_start": own,
+                        metric: frame[metric].to_numpy()})
+    out = out[(out["period_start"] >= pd.Timestamp(period.first_day))
+              & (out["period_start"] < pd.Timestamp(period.last_day + timedelta(days=1)))]
+    name = span.previous_label or prev.label
+    result.notes.append(f"Dashed grey line: {METRICS[metric].label.lower()} for {name}, "
+                        "drawn at the matching positions of this period.")
+    return out.reset_index(drop=True), name
 
 
 def _table(result, widget, scope, period, resolution, queue, tz, now_local):
     params = resolution.periods[-1].params
     breakdown = widget.breakdown or ""
-    sums = interval_sums(scope, period, "day", breakdown, queue=queue, tz=tz, resolution=resolution)
+    sums = interval_sums(scope, period, "day", breakdown, queue=queue, tz=tz, resolution=resolution,
+                         agent_time=_agent_time(widget))
     if sums.empty:
         result.empty = "No data in this period."
         return
@@ -636,7 +695,8 @@ def _table(result, widget, scope, period, resolution, queue, tz, now_local):
 def _heatmap(result, widget, scope, period, resolution, queue, tz, now_local):
     params = resolution.periods[-1].params
     metric = _metric(widget)
-    sums = interval_sums(scope, period, "hour", queue=queue, tz=tz, resolution=resolution)
+    sums = interval_sums(scope, period, "hour", queue=queue, tz=tz, resolution=resolution,
+                         agent_time=_agent_time(widget))
     if sums.empty:
         result.empty = "No data in this period."
         return
@@ -660,7 +720,8 @@ def _heatmap(result, widget, scope, period, resolution, queue, tz, now_local):
 
 
 def _sankey(result, widget, scope, period, resolution, queue, tz, now_local):
-    sums = interval_sums(scope, period, "day", "queue", queue=queue, tz=tz, resolution=resolution)
+    sums = interval_sums(scope, period, "day", "queue", queue=queue, tz=tz, resolution=resolution,
+                         agent_time=_agent_time(widget))
     if sums.empty:
         result.empty = "No data in this period."
         return
@@ -674,7 +735,8 @@ def _sankey(result, widget, scope, period, resolution, queue, tz, now_local):
 
 
 def _staffing(result, widget, scope, period, resolution, queue, tz, now_local):
-    sums = interval_sums(scope, period, "15min", queue=queue, tz=tz, resolution=resolution)
+    sums = interval_sums(scope, period, "15min", queue=queue, tz=tz, resolution=resolution,
+                         agent_time=_agent_time(widget))
     if sums.empty:
         result.empty = "No data in this period."
         return
@@ -722,7 +784,7 @@ def _control(result, widget, scope, period, resolution, queue, tz, now_local):
     params = resolution.periods[-1].params
     metric = _metric(widget)
     sums = interval_sums(scope, period, widget.granularity, queue=queue, tz=tz,
-                         resolution=resolution)
+                         resolution=resolution, agent_time=_agent_time(widget))
     if len(sums) < 3:
         result.empty = "A control chart needs at least 3 periods of data."
         return
@@ -755,8 +817,10 @@ def _forecast(result, widget, scope, period, resolution, queue, tz, now_local):
     history_period = resolve_period(
         "custom", period.start, tz, period.first_day - pd.Timedelta(days=56).to_pytimedelta(),
         period.first_day - pd.Timedelta(days=1).to_pytimedelta())
-    history = interval_sums(scope, history_period, "day", queue=queue, tz=tz, resolution=resolution)
-    actual = interval_sums(scope, period, "day", queue=queue, tz=tz, resolution=resolution)
+    history = interval_sums(scope, history_period, "day", queue=queue, tz=tz, resolution=resolution,
+                            agent_time=_agent_time(widget))
+    actual = interval_sums(scope, period, "day", queue=queue, tz=tz, resolution=resolution,
+                           agent_time=_agent_time(widget))
     if history.empty or actual.empty:
         result.empty = "Not enough history before the period to forecast it."
         return
@@ -867,7 +931,7 @@ def table_display(result: WidgetResult, breakdown_label: str = "") -> dict:
     columns = [c for c in frame.columns if c not in _HIDDEN]
     header = []
     for c in columns:
-        label = _COLUMN_LABELS.get(c, METRICS[c].label if c in METRICS else c.replace("_", " "))
+        label = _COLUMN_LABELS.get(c, column_label(c))
         if c == "key_label":
             label = breakdown_label or "Group"
         header.append({"label": label, "num": c not in ("key_label", "kpi", "period_start",

@@ -83,21 +83,41 @@ class SourceFormView(ManagerRequiredMixin, FormView):
 
 
 class SourceMappingView(ManagerRequiredMixin, View):
-    """Set up the column mapping: upload a sample, see its first rows, map the columns."""
+    """Set up the column mapping: the saved mapping first (what each column of this source's
+    files is read as), then a sample's first rows and the form, which starts from the saved
+    mapping; a mapping can be edited without uploading a sample again."""
 
     template_name = "measurements/ingest/source_mapping.html"
+    # Mapping keys the form edits; any other saved key (delimiter, state values) is kept.
+    FORM_KEYS = {"columns", "duration_unit", "channel", "queue_kind", "datetime_format",
+                 "time_zone", "queue", "outcome_values"}
+
+    @staticmethod
+    def _columns(source, preview):
+        """The sample's columns, then any column the saved mapping names that the sample lacks
+        (so editing starts from the saved choice rather than dropping it)."""
+        columns = list(preview["columns"]) if preview and not preview["error"] else []
+        saved = (source.column_mapping or {}).get("columns") or {}
+        return columns + [c for c in saved.values() if c not in columns]
+
+    @staticmethod
+    def _editable(source):
+        return (source.column_mapping or {}).get("records", "contacts") == "contacts"
 
     def _render(self, request, source, form, sample_form):
         from django.shortcuts import render
 
         preview = mapping_preview(source)
         return render(request, self.template_name, {
-            "source": source, "form": form, "sample_form": sample_form, "preview": preview})
+            "source": source, "form": form, "sample_form": sample_form, "preview": preview,
+            "saved": saved_mapping_rows(source.column_mapping or {}),
+            "editable": self._editable(source),
+            "show_form": self._editable(source) and bool(self._columns(source, preview))})
 
     def get(self, request, pk):
         source = get_object_or_404(DataSource, pk=pk)
         preview = mapping_preview(source)
-        form = MappingForm(columns=preview["columns"] if preview else [],
+        form = MappingForm(columns=self._columns(source, preview),
                            initial=MappingForm.initial_from(source.column_mapping or {}))
         return self._render(request, source, form, SampleForm())
 
@@ -108,18 +128,46 @@ class SourceMappingView(ManagerRequiredMixin, View):
             if sample_form.is_valid():
                 mapping_sample_save(source, sample_form.cleaned_data["sample"])
                 return redirect("measurements:source-mapping", pk=source.pk)
-            return self._render(request, source, MappingForm(), sample_form)
+            return self._render(request, source, MappingForm(
+                columns=self._columns(source, mapping_preview(source)),
+                initial=MappingForm.initial_from(source.column_mapping or {})), sample_form)
+        if not self._editable(source):
+            raise Http404("This source's mapping is not edited on this page.")
         preview = mapping_preview(source)
-        form = MappingForm(request.POST, columns=preview["columns"] if preview else [])
+        form = MappingForm(request.POST, columns=self._columns(source, preview))
         if form.is_valid():
+            kept = {k: v for k, v in (source.column_mapping or {}).items()
+                    if k not in self.FORM_KEYS}
             try:
-                source_mapping_save(source, form.mapping())
+                source_mapping_save(source, {**kept, **form.mapping()})
             except ValidationError as exc:
                 form_errors_from(form, exc)
             else:
                 messages.success(request, f"Column mapping of “{source.name}” saved.")
                 return redirect("measurements:source-list")
         return self._render(request, source, form, SampleForm())
+
+
+def saved_mapping_rows(mapping: dict) -> dict:
+    """The saved mapping in words: ``columns`` as (what it is read as, the file's column) and
+    ``options`` as (setting, value)."""
+    if not mapping:
+        return {}
+    records = mapping.get("records", "contacts")
+    columns = [(field.replace("_", " ").capitalize(), column)
+               for field, column in (mapping.get("columns") or {}).items()]
+    labels = {"duration_unit": "Durations in", "channel": "Channel (no channel column)",
+              "queue": "Routing point (no queue column)", "queue_kind": "Routing point kind",
+              "datetime_format": "Date and time format", "time_zone": "Time zone",
+              "delimiter": "Column separator"}
+    units = {"s": "seconds", "ms": "milliseconds", "min": "minutes", "h": "hours"}
+    options = [(text, units.get(mapping[key], mapping[key]) if key == "duration_unit"
+                else mapping[key]) for key, text in labels.items() if mapping.get(key)]
+    for name in ("outcome_values", "state_values"):
+        for value, meaning in (mapping.get(name) or {}).items():
+            options.append((f"File value “{value}”", f"read as {meaning}"))
+    return {"records": "agent states" if records == "agent_states" else "contacts",
+            "columns": columns, "options": options}
 
 
 class BatchListView(StaffRequiredMixin, ListView):

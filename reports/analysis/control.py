@@ -97,11 +97,15 @@ def interval_of_week_anomalies(frame: pd.DataFrame, value: str = "offered",
     √median as a floor for counts. Returns the rows with ``baseline``, ``robust_z``, ``anomaly``.
     """
     f = frame.sort_values("period_start").reset_index(drop=True).copy()
-    g = f.groupby(["weekday", "local_minute"])[value]
-    med = g.transform(lambda s: s.shift(1).rolling(baseline_weeks, min_periods=3).median())
-    mad = g.transform(lambda s: (s.shift(1) - s.shift(1).rolling(
-        baseline_weeks, min_periods=3).median()).abs().rolling(baseline_weeks,
-                                                               min_periods=3).median())
+    keys = [f["weekday"], f["local_minute"]]
+
+    def rolling_median(series):  # per interval-of-week, over its previous occurrences
+        return (series.groupby(keys).rolling(baseline_weeks, min_periods=3).median()
+                .reset_index(level=[0, 1], drop=True).sort_index())
+
+    earlier = f.groupby(["weekday", "local_minute"])[value].shift(1).astype(float)
+    med = rolling_median(earlier)
+    mad = rolling_median((earlier - med).abs())
     spread = np.maximum(mad.to_numpy(float) / 0.6745, np.sqrt(np.maximum(med.to_numpy(float), 1)))
     f["baseline"] = med
     f["robust_z"] = (f[value].to_numpy(float) - med.to_numpy(float)) / spread

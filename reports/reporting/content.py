@@ -191,7 +191,7 @@ def _table(caption, frame: pd.DataFrame, columns: list[str], definition="",
     if "period_start" in raw.columns and len(raw):
         raw["period_start"] = pd.to_datetime(raw["period_start"]).dt.tz_localize(None) \
             if getattr(raw["period_start"].dt, "tz", None) is not None else raw["period_start"]
-    return Table(caption, [COLUMN_LABELS.get(c, c.replace("_", " ").capitalize())
+    return Table(caption, [COLUMN_LABELS.get(c) or vocabulary.column_label(c)
                            for c in columns], rows, raw, definition)
 
 

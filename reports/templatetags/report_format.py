@@ -2,16 +2,9 @@
 charts, tiles, findings and reports); empty figures read "no data", never 0."""
 from django import template
 
-from reports.vocabulary import METRICS, NO_DATA, fmt, is_missing, metric
+from reports.vocabulary import METRICS, NO_DATA, column, column_label, fmt, is_missing
 
 register = template.Library()
-# Columns of analysis tables that are shares (0..1) though not metrics of the vocabulary.
-SHARES = {"share_of_day", "wape", "bias", "change_rel", "abandon_share", "daily_wape",
-          "daily_bias", "interval_wape", "interval_bias"}
-# Column headers that are not metric names of the vocabulary.
-COLUMN_LABELS = {"wape": "WAPE", "daily_wape": "Daily WAPE", "daily_bias": "Daily bias",
-                 "interval_wape": "Interval WAPE", "interval_bias": "Interval bias",
-                 "held_out_weeks": "Held-out weeks", "aht_s_forecast": "AHT forecast (s)"}
 
 
 @register.filter
@@ -24,9 +17,10 @@ def kpi(value, name=""):
     if isinstance(value, str):
         return value.replace("T", " ")[:16] if name in ("period_start", "at", "week_start") \
             else value
+    found = column(str(name))
+    if found is not None and found.unit in ("ratio", "seconds", "money", "agents"):
+        return found.fmt(value)
     name = str(name).removesuffix("_target")
-    if name in SHARES:
-        return f"{value * 100:.1f} %"
     if name in METRICS or name.startswith("service_level") or name.endswith("_s"):
         return fmt(name, value)
     if isinstance(value, float) and not value.is_integer():
@@ -36,18 +30,8 @@ def kpi(value, name=""):
 
 @register.filter
 def label(name):
-    """Column header from a column name: the vocabulary's label where it has one."""
-    text = str(name)
-    if text in COLUMN_LABELS:
-        return COLUMN_LABELS[text]
-    if text.endswith("_target"):
-        return f"{label(text.removesuffix('_target'))} target"
-    if text in METRICS or text.startswith("service_level__"):
-        found = metric(text)
-        return found.axis_title if found.unit == "seconds" else found.label
-    if text.endswith("_s"):
-        text = text[:-2] + " (s)"
-    return text.replace("_", " ").capitalize()
+    """Column header from a column name: the vocabulary's words (cells carry their unit)."""
+    return column_label(str(name))
 
 
 @register.filter

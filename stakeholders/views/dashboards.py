@@ -30,7 +30,7 @@ from contactmis.scope import Scope
 from contactmis.selectors import centre_current
 from measurements.models import Contact
 from reports import exports
-from reports.vocabulary import METRICS
+from reports.vocabulary import METRICS, column_label
 
 from .. import drill, selectors, services
 from ..constants import Breakdown, WidgetKind
@@ -233,10 +233,16 @@ class WidgetExportView(PageMixin, View):
         result = widget_result(widget, scope, timezone.now(), queue=queue)
         preamble = _preamble(result, scope, queue)
         name = slugify(f"{widget.dashboard.stakeholder.name}-{widget.title}")[:80] or "widget"
+        # Headers in words with their unit (cells are bare numbers); the group column is named
+        # after the widget's breakdown.
+        group = column_label(widget.breakdown) if widget.breakdown else "Group"
+        names = {"key_label": group, "key": f"{group} code"}
+        table = result.table.rename(columns={
+            c: names.get(c) or column_label(c, raw=True) for c in result.table.columns})
         if fmt == "csv":
-            body, ctype = exports.to_csv(result.table, preamble), "text/csv; charset=utf-8"
+            body, ctype = exports.to_csv(table, preamble), "text/csv; charset=utf-8"
         elif fmt == "xlsx":
-            body = exports.to_xlsx(result.table, widget.title, preamble)
+            body = exports.to_xlsx(table, widget.title, preamble)
             ctype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         else:
             raise Http404("Unknown export format.")

@@ -64,6 +64,11 @@ def test_period_comparison_and_drill_to_abandoned_contacts(vendor, page, live_se
     page.select_option("select[name=period]", "last_7_days")
     page.wait_for_url("**period=last_7_days**")
     assert page.locator(".tile-value").all_inner_texts() != before  # figures change
+    # The time series draws the previous 7 days as a dashed grey line on this week's days.
+    compared = page.evaluate("""() => Array.from(document.querySelectorAll('.plot'))
+      .flatMap(el => (el.data || []).filter(t => t.meta === 'comparison'))
+      .map(t => ({dash: t.line.dash, n: t.x.length}))""")
+    assert compared and all(c["dash"] == "dash" and c["n"] > 0 for c in compared), compared
     page.select_option("select[name=compare]", "year")
     page.wait_for_url("**compare=year**")
     assert "period=last_7_days" in page.url

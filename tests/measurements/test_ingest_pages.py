@@ -168,3 +168,54 @@ def test_api_sources_manager_writes_analyst_reads(api_client, manager, analyst, 
 def test_home_panel_summarises_collection(manager_client, source, tmp_path):
     page = manager_client.get("/").content.decode()
     assert "Data collection" in page and "nothing imported yet" in page
+
+
+def test_mapping_page_shows_the_saved_mapping_and_edits_from_it(manager_client, centre):
+    src = source_create(centre=centre, name="Chat", kind="web", export_format="auto",
+                        time_zone="Europe/London")
+    src.column_mapping = {"columns": {"external_id": "Conversation", "arrived_at": "Started",
+                                      "queue": "Team"},
+                          "duration_unit": "min", "channel": "chat", "queue_kind": "web",
+                          "delimiter": ";", "outcome_values": {"Missed": "abandoned"}}
+    src.save()
+    url = reverse("measurements:source-mapping", args=[src.pk])
+    response = manager_client.get(url)
+    page = response.content.decode()
+    # The saved mapping, in words, without a sample uploaded again.
+    assert "Saved mapping" in page
+    assert "<td>Arrived at</td><td><code>Started</code></td>" in page
+    assert "<td>Durations in</td><td>minutes</td>" in page
+    assert "<td>Column separator</td><td>;</td>" in page
+    assert "read as abandoned" in page
+    # The form starts from it.
+    form = response.context["form"]
+    assert form["col_queue"].value() == "Team" and form["duration_unit"].value() == "min"
+    assert ('<option value="Started" selected>Started</option>' in page)
+    # Saving an edit keeps what the form does not edit (the separator).
+    response = manager_client.post(url, {
+        "col_external_id": "Conversation", "col_arrived_at": "Started", "col_queue": "",
+        "duration_unit": "s", "channel": "chat", "queue_kind": "web", "queue": "CHAT"})
+    assert response.status_code == 302
+    src.refresh_from_db()
+    assert src.column_mapping["delimiter"] == ";"
+    assert src.column_mapping["columns"] == {"external_id": "Conversation",
+                                             "arrived_at": "Started"}
+    assert src.column_mapping["duration_unit"] == "s" and "outcome_values" not in \
+        src.column_mapping
+
+
+def test_agent_state_mapping_is_shown_not_edited_as_contacts(manager_client, centre):
+    src = source_create(centre=centre, name="WFM", kind="wfm", export_format="auto",
+                        time_zone="Europe/London")
+    src.column_mapping = {"records": "agent_states",
+                          "columns": {"agent": "Agent", "state": "Status",
+                                      "started_at": "From", "ended_at": "To"},
+                          "state_values": {"On contact": "busy"}}
+    src.save()
+    url = reverse("measurements:source-mapping", args=[src.pk])
+    page = manager_client.get(url).content.decode()
+    assert "read as agent states" in page and "<code>Status</code>" in page
+    assert "File value “On contact”" in page and "Save mapping" not in page
+    assert manager_client.post(url, {"col_external_id": "Agent"}).status_code == 404
+    src.refresh_from_db()
+    assert src.column_mapping["records"] == "agent_states"

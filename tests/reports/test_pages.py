@@ -45,7 +45,7 @@ def test_pages_show_charts_for_the_period(manager_client, data, name):
 def test_kpi_page_lists_every_variant_and_names_its_definition(manager_client, data):
     html = manager_client.get(reverse("reports:kpis"), {**PERIOD, "granularity": "week",
                                                         "by": ["queue"]}).content.decode()
-    assert "Service level (excl short abandons)" in html
+    assert "Service level (short abandons excluded)" in html
     assert "Service level (of answered)" in html
     assert ("Definitions: Service level, v1: answered within T / (offered − short abandons), "
             "T = 20 s") in html
@@ -298,3 +298,28 @@ def test_kpi_page_compares_a_running_month_with_the_same_elapsed_days(manager_cl
     # change in volume.
     assert any("ervice level" in f["text"] for f in changes)
     assert not any("Offered" in f["text"] or "offered" in f["text"] for f in changes)
+
+
+def test_staffing_chart_over_a_long_period_shows_each_days_busiest_interval(
+        manager_client, data, monkeypatch):
+    import base64
+    import json
+
+    import numpy as np
+
+    from reports import analyses
+
+    monkeypatch.setattr(analyses, "STAFFING_CHART_INTERVAL_DAYS", 7)
+    response = manager_client.get(reverse("reports:staffing"), {**PERIOD, "target_sl": "0.8"})
+    report = response.context["report"]
+    required = json.loads(report["charts"][0]["figure"])["data"][0]
+    y = required["y"]
+    y = np.frombuffer(base64.b64decode(y["bdata"]), dtype=y["dtype"]) if "bdata" in y else y
+    # 21 days of four intervals each: one point a day, at its busiest interval (the last,
+    # 13 offered), the same requirement every day; the table keeps all 84 intervals.
+    assert len(required["x"]) == len(y) == 21
+    busiest = max(r["required_agents"] for r in report["tables"]["intervals"])
+    assert list(y) == [busiest] * 21
+    assert len(report["tables"]["intervals"]) == 84
+    assert "busiest interval (the table and downloads hold every interval)" in \
+        response.content.decode()

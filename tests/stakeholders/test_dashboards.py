@@ -124,9 +124,10 @@ def test_csv_export_is_neutralised_and_holds_the_widget_data(two_vendors, hostil
     text = response.content.decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text)))
     assert rows[0][0].startswith("Offered by queue")
-    header = next(i for i, r in enumerate(rows) if r and r[0] == "period_start")
+    header = next(i for i, r in enumerate(rows) if r and r[0] == "Period")
+    assert rows[header][:4] == ["Period", "Queue code", "Queue", "Offered"]
     data = rows[header + 1:]
-    assert data and all(r[rows[header].index("key_label")] == "'=cmd|' /C calc'!A0"
+    assert data and all(r[rows[header].index("Queue")] == "'=cmd|' /C calc'!A0"
                         for r in data)
     assert not any(cell.startswith(("=", "+", "@")) for r in rows for cell in r)
 

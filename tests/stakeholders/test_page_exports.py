@@ -54,8 +54,8 @@ def test_kpi_workbook_has_every_row_with_thresholds_and_targets(client, manager,
     assert sheet[0] == ("KPIs by period and segment",) + (None,) * (len(sheet[0]) - 1)
     body = sheet[3:]
     assert len(body) == len(page["tables"]["kpis"])  # every row, not the page's first 200
-    assert "Service level" in header and "Queue" in header
-    assert "Service level target" in header
+    assert "Service level (0–1)" in header and "Queue" in header
+    assert "Service level target (0–1)" in header
     about = [row[0] for row in _cells(book["About"])]
     assert any(line.startswith("Definitions: Service level") for line in about)
     assert any(line.startswith("Filters: ") and "granularity=15min" in line

@@ -14,8 +14,13 @@
       var p = ev.points && ev.points[0];
       if (!p || p.x === undefined || typeof p.x !== "string") return;
       var url = new URL(drill, window.location.href);
-      url.searchParams.set("at", p.x.replace(" ", "T"));
-      if (p.customdata && p.customdata[0] !== undefined) url.searchParams.set("key", p.customdata[0]);
+      if (p.data && p.data.meta === "comparison") {
+        // The comparison line: drill to the compared point's own date.
+        url.searchParams.set("at", p.customdata[0]);
+      } else {
+        url.searchParams.set("at", p.x.replace(" ", "T"));
+        if (p.customdata && p.customdata[0] !== undefined) url.searchParams.set("key", p.customdata[0]);
+      }
       window.location.href = url.toString();
     });
   });

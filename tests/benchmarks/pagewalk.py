@@ -1,0 +1,110 @@
+"""Walk the navigation of a centre as one login, as a browser would: every page of the side
+menu, then every period the page offers up to 13 months — the dashboard period presets
+(``?period=``) and, on pages with a date range (``start``/``end``), the same spans as dates —
+and each dashboard reachable from a page of the menu. Records the server's render time and the
+HTML size of every page. Used by ``test_page_walk.py``; runs against any Django test client."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+import time
+from dataclasses import dataclass
+from urllib.parse import urlencode, urlsplit
+
+PERIOD_PRESETS = ("today", "yesterday", "last_7_days", "week_to_date", "month_to_date",
+                  "quarter_to_date", "year_to_date", "rolling_13_months")
+TARGET_S = 1.0
+TARGET_BYTES = 1_000_000
+_NAV = re.compile(r'<nav id="sidenav".*?</nav>', re.S)
+_HREF = re.compile(r'href="([^"#]+)"')
+_LABEL = re.compile(r'<a href="([^"#]+)"[^>]*>([^<]*)</a>')
+
+
+@dataclass
+class Visit:
+    user: str
+    label: str
+    url: str
+    status: int
+    seconds: float
+    size: int
+
+    @property
+    def ok(self) -> bool:
+        return self.status == 200 and self.seconds < TARGET_S and self.size < TARGET_BYTES
+
+
+def date_spans(today: dt.date) -> list[tuple[str, dt.date, dt.date]]:
+    """The presets as ``start``/``end`` (end exclusive) for pages with a date range."""
+    month = today.replace(day=1)
+    quarter = month.replace(month=(month.month - 1) // 3 * 3 + 1)
+    back13 = month.replace(year=month.year - 1) if month.month != 1 else month
+    back13 = (back13.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+    return [("yesterday", today - dt.timedelta(days=1), today),
+            ("last_7_days", today - dt.timedelta(days=7), today),
+            ("month_to_date", month, today + dt.timedelta(days=1)),
+            ("quarter_to_date", quarter, today + dt.timedelta(days=1)),
+            ("year_to_date", today.replace(month=1, day=1), today + dt.timedelta(days=1)),
+            ("rolling_13_months", back13, today)]
+
+
+def _get(client, user, label, url, visits):
+    started = time.perf_counter()
+    response = client.get(url, follow=True)  # a menu entry may lead on (a viewer's dashboard)
+    seconds = time.perf_counter() - started
+    body = response.content if not getattr(response, "streaming", False) else b"".join(
+        response.streaming_content)
+    visits.append(Visit(user, label, url, response.status_code, seconds, len(body)))
+    return body.decode("utf-8", "replace") if response.status_code == 200 else ""
+
+
+def menu(html: str) -> list[tuple[str, str]]:
+    nav = _NAV.search(html)
+    if not nav:
+        return []
+    return [(label.strip(), href) for href, label in _LABEL.findall(nav.group(0))
+            if href.startswith("/") and not href.startswith(("/admin", "/api"))]
+
+
+def walk(client, user: str, today: dt.date) -> list[Visit]:
+    visits: list[Visit] = []
+    home = _get(client, user, "Home", "/", visits)
+    pages = menu(home)
+    seen = {"/"}
+    dashboards: list[tuple[str, str]] = []
+    for label, href in pages:
+        if href in seen:
+            continue
+        seen.add(href)
+        html = _get(client, user, label, href, visits)
+        for link in sorted(set(_HREF.findall(html))):
+            path = urlsplit(link).path
+            if re.fullmatch(r"/present/dashboards/\d+/", path) and path not in seen:
+                seen.add(path)
+                dashboards.append((f"{label} › dashboard {path.split('/')[3]}", path))
+        _periods(client, user, label, href, html, today, visits)
+    for label, href in dashboards:
+        html = _get(client, user, label, href, visits)
+        _periods(client, user, label, href, html, today, visits)
+    return visits
+
+
+def _periods(client, user, label, href, html, today, visits):
+    base = href.split("?")[0]
+    if 'name="period"' in html:
+        for key in PERIOD_PRESETS:
+            _get(client, user, f"{label} [{key}]", f"{base}?{urlencode({'period': key})}", visits)
+    elif 'name="start"' in html and 'name="end"' in html:
+        for key, start, end in date_spans(today):
+            query = urlencode({"start": start.isoformat(), "end": end.isoformat()})
+            _get(client, user, f"{label} [{key}]", f"{base}?{query}", visits)
+
+
+def table(visits: list[Visit]) -> list[str]:
+    """Markdown rows: page, render time and size against the targets."""
+    lines = ["| login | page | ms | KB | within 1 s and 1 MB |", "|---|---|---:|---:|---|"]
+    for v in visits:
+        verdict = "yes" if v.ok else (f"HTTP {v.status}" if v.status != 200 else "**no**")
+        lines.append(f"| {v.user} | {v.label} | {v.seconds * 1000:,.0f} | {v.size / 1024:,.0f} "
+                     f"| {verdict} |")
+    return lines

@@ -1,0 +1,76 @@
+"""Every page of the demo centre, as each demo login, for every period up to 13 months: render
+time and HTML size against the targets (under 1 s and under 1 MB per page).
+
+Run with ``make bench``. The demo centre is built once (``demo_setup``, 13 months of the
+simulated centre up to yesterday, into the test database); then each demo login walks the side
+menu, each dashboard reachable from it and each period the page offers
+(``tests/benchmarks/pagewalk.py``) twice: first with an empty cache (the first viewer of the
+day after an import, every widget computed) and again (the next viewers). Times are the
+server's whole request in-process (Django test client: middleware, scope, queries, template),
+on whatever else the machine is running — ``uptime``'s load is printed with the figures. The
+full table goes to docs/page-walk.md, a summary to docs/benchmarks.md.
+"""
+import datetime as dt
+import io
+import os
+import platform
+import statistics
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.test import Client
+from django.utils import timezone
+
+from contactmis.management.commands.demo_setup import DEMO_LOGINS
+from stakeholders.widgets import widget_cache_clear
+from tests.benchmarks import pagewalk
+from tests.benchmarks.figures import record
+from tests.conftest import REPO
+
+pytestmark = [pytest.mark.benchmark, pytest.mark.django_db(transaction=True)]
+PAGE_WALK_MD = REPO / "docs" / "page-walk.md"
+
+
+def _load() -> str:
+    return "load average " + ", ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def test_every_page_of_the_demo_for_every_login_and_period(settings):
+    settings.ALLOWED_HOSTS = ["testserver"]
+    call_command("demo_setup", stdout=io.StringIO())
+    today = timezone.localdate()
+    before = _load()
+    runs = {}
+    for username, *_ in DEMO_LOGINS:
+        client = Client()
+        client.force_login(get_user_model().objects.get(username=username))
+        widget_cache_clear()
+        runs[(username, "first view")] = pagewalk.walk(client, username, today)
+        runs[(username, "again")] = pagewalk.walk(client, username, today)
+    after = _load()
+
+    summary = [f"Machine: {platform.machine()}, {os.cpu_count()} cores; {before} before, "
+               f"{after} after. Full table: [page-walk.md](page-walk.md).", "",
+               "| login | run | pages | median ms | slowest ms | largest KB | over 1 s "
+               "| over 1 MB | errors |", "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+    detail = ["# Page walk of the demo centre", "",
+              f"_{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M UTC}; {before} before, {after} "
+              "after. Target: each page under 1 s and under 1 MB of HTML._", ""]
+    for (username, run), visits in runs.items():
+        ms = [v.seconds * 1000 for v in visits]
+        slow = [v for v in visits if v.seconds >= pagewalk.TARGET_S]
+        big = [v for v in visits if v.size >= pagewalk.TARGET_BYTES]
+        errors = [v for v in visits if v.status != 200]
+        summary.append(f"| {username} | {run} | {len(visits)} | {statistics.median(ms):,.0f} "
+                       f"| {max(ms):,.0f} | {max(v.size for v in visits) / 1024:,.0f} "
+                       f"| {len(slow)} | {len(big)} | {len(errors)} |")
+        detail += [f"## {username}, {run}", "",
+                   *pagewalk.table(sorted(visits, key=lambda v: -v.seconds)), ""]
+    PAGE_WALK_MD.write_text("\n".join(detail))
+    record("Page walk of the demo centre (each login, every page and period up to 13 months)",
+           summary)
+    assert all(v.status == 200 for visits in runs.values() for v in visits), [
+        (v.user, v.url, v.status) for visits in runs.values() for v in visits if v.status != 200]
+    for username, *_ in DEMO_LOGINS:  # every login reached its pages and their periods
+        assert len(runs[(username, "first view")]) >= (10 if username == "vendor" else 40)

@@ -231,6 +231,10 @@ COLUMNS = {
         Metric("held_out_weeks", "Weeks held out", "count", "", None),
         Metric("aht_s_forecast", "AHT forecast", "seconds", "", None),
         Metric("offered_forecast", "Offered forecast", "count", "", None),
+        Metric("forecast_offered", "Forecast offered", "count", "", None),
+        Metric("forecast_handle_time_s", "Forecast handle time", "seconds",
+               "The forecast's AHT; where an interval has volume and no AHT, the forecast's "
+               "mean AHT.", None),
         Metric("cost", "Cost", "money", "", None),
         Metric("budget", "Budget", "money", "", None),
         Metric("budget_per_contact", "Budget per contact", "money", "", None),

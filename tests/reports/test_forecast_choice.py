@@ -235,7 +235,7 @@ def test_staffing_to_a_forecast_at_each_queues_threshold_and_target(manager_clie
     assert "Staff to a forecast" in html
     csv = manager_client.get(reverse("reports:staffing"), {
         "forecast": other.pk, "export": "csv", "table": "intervals"}).content.decode()
-    assert "Period start,Forecast offered,Forecast handle time (s)," in csv
+    assert "Period,Forecast offered,Forecast handle time (s),Traffic (Erlangs)," in csv
     assert "2026-03-02T09:00:00,50.0,180.0,10.0,13," in csv
     assert "Staffed to the forecast" in csv
 

@@ -177,9 +177,17 @@ def kpi_report(scope, centre, start, end, granularity="day", by=(), *,
             ab, "period_start", "p", "Abandon rate p-chart", percent=True,
             definition="Abandon rate = (abandoned − short) / (offered − short)")))
         if frame["aht_s"].notna().any():
-            aht_whole = frame.groupby("period_start")[["aht_s", "handled"]].apply(
-                lambda g: np.average(g["aht_s"].fillna(0), weights=g["handled"])
-                if g["handled"].sum() > 0 and g["aht_s"].notna().all() else np.nan)
+            # Σ handle seconds / Σ handled per period (a period with a row whose AHT is not
+            # known — mixed units, nothing handled — has no AHT of its whole).
+            parts = pd.DataFrame({"period_start": frame["period_start"],
+                                  "handle_s": frame["aht_s"].fillna(0) * frame["handled"],
+                                  "handled": frame["handled"],
+                                  "unknown": frame["aht_s"].isna()})
+            sums = parts.groupby("period_start").agg(
+                handle_s=("handle_s", "sum"), handled=("handled", "sum"),
+                unknown=("unknown", "any"))
+            aht_whole = (sums["handle_s"] / sums["handled"]).where(
+                (sums["handled"] > 0) & ~sums["unknown"])
             xmr = control.xmr_chart(aht_whole.dropna())
             if len(xmr) >= 3:
                 result["charts"].append(_chart("aht_xmr", charts.control_chart(

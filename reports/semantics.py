@@ -431,6 +431,11 @@ class Resolution:
     thresholds: Thresholds
     overrides: dict
 
+    def __deepcopy__(self, memo):
+        # pandas deep-copies a frame's attrs on every operation on it; a resolution is never
+        # changed once made, so its copy is itself (copying it cost half a second on a page).
+        return self
+
     @property
     def label(self) -> str:
         """E.g. "Service level, v1: answered within T / (offered − short abandons), T = each

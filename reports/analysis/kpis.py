@@ -55,6 +55,10 @@ class KpiParams:
     sl_variant: str = DEFAULT_SL_VARIANT
     definition_version: str = ""
 
+    def __deepcopy__(self, memo):
+        # Frozen: a frame's attrs carry these, and pandas deep-copies attrs on every operation.
+        return self
+
     def __post_init__(self):
         if self.sl_variant not in SL_VARIANTS:
             raise ValueError(

@@ -155,8 +155,8 @@ def unassigned_finding(seg: dict, limit: float) -> dict | None:
     elif seg["unassigned"] == seg["total"]:
         message += ". This feed carries no " + label
         if seg["key"] in CARRIED_BY_IVR:
-            message += (" of its own; an IVR sessions export naming the caller's reason and "
-                        "customer segment gives them to the same calls")
+            message += ("; an IVR sessions export with the caller's reason and segment gives "
+                        "them to its calls")
     message += (f". Reports and dashboards grouped by {label} show these contacts as "
                 "unassigned.")
     last = (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)

@@ -43,9 +43,9 @@ def test_a_feed_without_reasons_or_segments_raises_an_alert_per_dimension(centre
     assert set(alerts) == {"contact_type", "customer_segment", "site"}
     assert alerts["contact_type"].message == (
         "PBX: Contact type is unassigned for 100 % of the contacts of November 2023 (4 of 4), "
-        "above the 20 % limit. This feed carries no contact type of its own; an IVR sessions "
-        "export naming the caller's reason and customer segment gives them to the same calls. "
-        "Reports and dashboards grouped by contact type show these contacts as unassigned.")
+        "above the 20 % limit. This feed carries no contact type; an IVR sessions export with "
+        "the caller's reason and segment gives them to its calls. Reports and dashboards "
+        "grouped by contact type show these contacts as unassigned.")
     assert alerts["contact_type"].source == acd
     assert alerts["contact_type"].period_start.isoformat() == "2023-11-01T00:00:00+00:00"
     assert alerts["contact_type"].period_end.isoformat() == "2023-12-01T00:00:00+00:00"

@@ -197,6 +197,9 @@ CONTACTMIS_DASHBOARD_WARM = env.bool("CONTACTMIS_DASHBOARD_WARM",
                                      default=not CELERY_TASK_ALWAYS_EAGER)
 # Reports and dashboards read day-and-longer periods from the daily rollup.
 CONTACTMIS_DAILY_ROLLUP = env.bool("CONTACTMIS_DAILY_ROLLUP", default=True)
+# The data-collection monitor alerts when more than this share (0..1) of a month's contacts of a
+# feed have no value for a dimension reports and widgets group by (a centre may set its own).
+CONTACTMIS_UNASSIGNED_ALERT_SHARE = env.float("CONTACTMIS_UNASSIGNED_ALERT_SHARE", default=0.2)
 
 # --- Mail (one block: Django 6.1 replaces EMAIL_* with MAILERS) --------------------------------
 EMAIL_URL = env.str("EMAIL_URL", default="")

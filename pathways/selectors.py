@@ -224,3 +224,24 @@ def step_references(step):
             examples = [str(obj) for obj in qs[:3]]
             found.append((str(rel.related_model._meta.verbose_name_plural), count, examples))
     return found
+
+
+def queues_fed_by(centre, routing_point_ids) -> dict[int, set[int] | None]:
+    """For each IVR routing point (queue id) of ``centre``, the queues its callers can reach
+    according to the centre's pathways: the routing points of every step downstream of a step
+    the IVR observes (menu options, queues, transfers and escalations, all transitively).
+    ``None`` for a routing point no pathway maps (the pathways say nothing about it)."""
+    out: dict[int, set[int] | None] = {}
+    steps = list(Step.objects.filter(pathway__centre=centre)
+                 .values_list("pk", "pathway_id", "queue_id"))
+    edges = list(Transition.objects.filter(pathway__centre=centre)
+                 .values_list("source_id", "target_id"))
+    queue_of = {pk: queue_id for pk, _, queue_id in steps}
+    for point in routing_point_ids:
+        entries = [pk for pk, _, queue_id in steps if queue_id == point]
+        if not entries:
+            out[point] = None
+            continue
+        out[point] = {queue_of[pk] for pk in reachable(entries, edges)
+                      if queue_of[pk] is not None and queue_of[pk] != point}
+    return out

@@ -1,5 +1,6 @@
 """Forms of measurement tests and of the monitor's alert thresholds."""
 from django import forms
+from django.conf import settings
 
 from ..models import ClosedDay, DataSource, MeasurementConfig, MeasurementTest, MonitorSettings
 from ..services.testing import expected_text
@@ -81,6 +82,14 @@ class MonitorSettingsForm(forms.ModelForm):
                   "volume_ratio": "Volume anomaly: × usual weekday volume",
                   "unassigned_share": "Unassigned segment share (0–1)",
                   "email": "Email new alerts to managers"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        default = settings.CONTACTMIS_UNASSIGNED_ALERT_SHARE
+        self.fields["unassigned_share"].help_text = (
+            "Alert when more than this share of a month's contacts of a feed have no queue, "
+            "channel, contact type, customer segment or site (reports and dashboards group by "
+            f"them). Leave empty for this installation's default, {default:g}.")
 
     def clean_volume_ratio(self):
         value = self.cleaned_data["volume_ratio"]

@@ -13,7 +13,9 @@ class MonitorSettings(models.Model):
     ``missing_intervals``: missing 15-minute intervals in opening hours (per check) that raise an
     alert; ``volume_ratio``: a day whose
     volume is above ``volume_ratio`` × or below 1 / ``volume_ratio`` × the usual volume of that
-    weekday; ``unassigned_share``: contacts without a segment value (0..1); ``email``: send
+    weekday; ``unassigned_share``: the share (0..1) of a month's contacts of a feed without a
+    value for a dimension reports group by above which the monitor alerts (``None``: the
+    installation's ``CONTACTMIS_UNASSIGNED_ALERT_SHARE``); ``email``: send
     alerts to the managers by email. The share of rejected rows that raises an alert is set
     per data source (``DataSource.reject_alert_share``).
     """
@@ -22,7 +24,9 @@ class MonitorSettings(models.Model):
     stale_after_h = models.PositiveIntegerField(default=24)
     missing_intervals = models.PositiveIntegerField(default=4)
     volume_ratio = models.FloatField(default=2.0)
-    unassigned_share = models.FloatField(default=0.5)
+    unassigned_share = models.FloatField(
+        null=True, blank=True, default=None,
+        help_text="Empty: the installation's default (CONTACTMIS_UNASSIGNED_ALERT_SHARE).")
     email = models.BooleanField(default=True)
     updated_at = models.DateTimeField(auto_now=True)
 

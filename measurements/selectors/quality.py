@@ -10,7 +10,9 @@ import datetime as dt
 import statistics
 from collections import defaultdict
 
+from django.conf import settings
 from django.db.models import Count, Exists, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from ..constants import INTERVAL_S, BatchStatus, Cadence
@@ -237,29 +239,57 @@ def volume_anomalies(volume: dict[dt.date, int], ratio: float,
     return [found[d] for d in sorted(found)]
 
 
+#: The dimensions reports and widgets group contacts by (``reports.selectors.DIMENSIONS``, the
+#: widgets' breakdowns) that a feed's contacts must carry: key → (words, "has no value"
+#: condition on Contact). ``step`` and ``pathway`` come from the pathway map, ``agent`` and
+#: ``team`` from agent legs, so the contacts cannot lack them.
+SEGMENT_DIMENSIONS = {
+    # A contact that ended in the IVR needs no queue.
+    "queue": ("queue", Q(queue__isnull=True) & ~Q(outcome__in=("self_served", "abandoned"))),
+    "channel": ("channel", Q(channel="")),
+    "contact_type": ("contact type", Q(contact_type="")),
+    "customer_segment": ("customer segment", Q(customer_segment="")),
+    "site": ("site", Q(queue__isnull=False, queue__site="")),
+}
+
+
+def unassigned_share_limit(thresholds: MonitorSettings) -> float:
+    """The share (0..1) of a month's contacts without a value above which the monitor alerts:
+    the centre's own, else the installation's ``CONTACTMIS_UNASSIGNED_ALERT_SHARE``."""
+    if thresholds.unassigned_share is not None:
+        return thresholds.unassigned_share
+    return settings.CONTACTMIS_UNASSIGNED_ALERT_SHARE
+
+
 def segmentation_check(source) -> list[dict]:
-    """Per segment dimension, the contacts of ``source`` that could not be assigned to it:
-    ``{"dimension", "unassigned", "total", "share", "examples"}`` (share 0..1). A contact that
-    ended in the IVR needs no queue; any other contact without one is unassigned. An IVR
-    session export is not checked for queues (the ACD export has them)."""
+    """Per dimension reports group by (:data:`SEGMENT_DIMENSIONS`), the contacts of ``source``
+    that could not be assigned to it: ``{"key", "dimension", "unassigned", "total", "share",
+    "examples", "months"}`` (share 0..1; ``months``: ``(first local day of the month,
+    unassigned, total)`` in order, in the centre's time zone). An IVR session export is not
+    checked for queues (the ACD export has them)."""
     contacts = Contact.objects.filter(source=source)
-    total = contacts.count()
-    dims = [] if source.kind == "ivr" else [  # IVR sessions: the queue is the ACD's business
-        ("queue", Q(queue__isnull=True) & ~Q(outcome__in=("self_served", "abandoned"))),
-    ]
-    dims += [
-        ("channel", Q(channel="")),
-        ("contact type", Q(contact_type="")),
-        ("customer segment", Q(customer_segment="")),
-    ]
+    dims = {k: v for k, v in SEGMENT_DIMENSIONS.items()
+            if not (k == "queue" and source.kind == "ivr")}  # the queue is the ACD's business
+    monthly = list(
+        contacts.annotate(month=TruncMonth("arrived_at", tzinfo=source.centre.tz))
+        .values("month").annotate(total=Count("id"), **{
+            f"u_{k}": Count("id", filter=cond) for k, (_, cond) in dims.items()})
+        .order_by("month"))
+    total = sum(m["total"] for m in monthly)
     out = []
-    for label, cond in dims:
-        hits = contacts.filter(cond)
-        n = hits.count()
-        out.append({"dimension": label, "unassigned": n, "total": total,
+    for key, (label, cond) in dims.items():
+        n = sum(m[f"u_{key}"] for m in monthly)
+        out.append({"key": key, "dimension": label, "unassigned": n, "total": total,
                     "share": n / total if total else 0.0,
-                    "examples": list(hits.values_list("external_id", flat=True)[:EXAMPLES])})
+                    "examples": list(contacts.filter(cond).values_list(
+                        "external_id", flat=True)[:EXAMPLES]) if n else [],
+                    "months": [(_month_day(m["month"]), m[f"u_{key}"], m["total"])
+                               for m in monthly]})
     return out
+
+
+def _month_day(value) -> dt.date:
+    return value.date() if isinstance(value, dt.datetime) else value
 
 
 def source_health(source, now=None) -> dict:

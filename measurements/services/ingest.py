@@ -51,6 +51,7 @@ from .rollup import (
     local_fields,
     rollup_rebuild,
 )
+from .segmentation import FEEDING_KINDS, segmentation_carry
 
 logger = logging.getLogger(__name__)
 
@@ -327,6 +328,13 @@ def _load(batch: ImportBatch, progress: _Progress):
     if batch.surveys_unmatched:
         notes.add("survey_unmatched", batch.surveys_unmatched,
                   "survey responses whose contact reference matched no contact: kept, unlinked")
+    carried = loader.carried
+    if carried is not None and carried.contacts:
+        notes.add("segmentation_carried", carried.contacts,
+                  f"calls given the IVR's contact type ({carried.filled['contact_type']:,}) "
+                  f"or customer segment ({carried.filled['customer_segment']:,})"
+                  + (" in other sources, whose rollups were rebuilt" if source.kind
+                     in FEEDING_KINDS else ""))
     if loader.surveys_linked:
         notes.add("surveys_linked", loader.surveys_linked,
                   "survey responses loaded before their contacts: now linked to them")
@@ -424,6 +432,7 @@ class _Loader:
             if self.pg else None
         self.pending: Future | None = None
         self.surveys_linked = 0  # responses loaded earlier, linked to this batch's contacts
+        self.carried = None  # what the IVR's contact types and segments filled (see finish)
 
     # codes → ids
     def _queue_ids(self, frame, channels=None):
@@ -779,6 +788,10 @@ class _Loader:
         self._rebuild_indexes()
         if self.batch.contacts_loaded:
             self.surveys_linked = _surveys_link(self.centre.pk, self.batch.pk)
+            # The IVR's reason and customer segment travel with the call, whichever file came
+            # first; this batch's own rollup (below) then groups its contacts by them.
+            self.carried = segmentation_carry(self.centre, batch=self.batch,
+                                              rebuild=self.source.kind in FEEDING_KINDS)
         if self.span[0] is not None:
             rollup_indexes = []
             if bulk:

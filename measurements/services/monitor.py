@@ -15,7 +15,12 @@ from django.utils import timezone
 from contactmis.roles import MANAGER
 
 from ..models import Alert, AlertSeverity, ClosedDay, RunStatus
-from ..selectors.quality import live_sources, monitor_settings, source_health
+from ..selectors.quality import (
+    live_sources,
+    monitor_settings,
+    source_health,
+    unassigned_share_limit,
+)
 
 # Importer notes that describe defects in the data itself (not what the importer did for
 # housekeeping), raised as alerts with their counts.
@@ -115,15 +120,47 @@ def findings(health: dict, thresholds) -> list[dict]:
         if note and note["count"]:
             add("ingest_note", code,
                 f"{note['count']:,} {label} — {note['action']}")
+    limit = unassigned_share_limit(thresholds)
     for seg in health["segmentation"]:
-        # A dimension the feed never carries (a queue_log has no contact type) is a fact of the
-        # export format, shown on the monitor page, not a collection failure.
-        if seg["total"] and seg["share"] > thresholds.unassigned_share and \
-                seg["unassigned"] < seg["total"]:
-            add("unassigned", seg["dimension"],
-                f"{100 * seg['share']:.1f} % of contacts have no {seg['dimension']} "
-                f"(e.g. {', '.join(seg['examples'][:3])})")
+        found = unassigned_finding(seg, limit)
+        if found:
+            add("unassigned", seg["key"], found["message"], AlertSeverity.WARNING,
+                found["first"], found["last"])
     return out
+
+
+# Dimensions whose values another feed can carry to a feed's calls (the IVR's chosen reason
+# and the segment of the customer it identified).
+CARRIED_BY_IVR = {"contact_type", "customer_segment"}
+
+
+def unassigned_finding(seg: dict, limit: float) -> dict | None:
+    """The alert, in plain words, for one dimension of a feed's segmentation check (see
+    :func:`measurements.selectors.quality.segmentation_check`) when more than ``limit`` (0..1)
+    of a month's contacts have no value: ``{"message", "first", "last"}`` (first and last local
+    day of the months above the limit), else ``None``."""
+    above = [(month, n, total) for month, n, total in seg["months"]
+             if total and n / total > limit]
+    if not above:
+        return None
+    month, n, total = above[-1]
+    label = seg["dimension"]
+    message = (f"{label} is unassigned for {_percent(n / total)} % of the contacts of "
+               f"{month:%B %Y} ({n:,} of {total:,}), above the {_percent(limit)} % limit")
+    if len(above) > 1:
+        message += (f"; also above it in {len(above) - 1} earlier month(s), since "
+                    f"{above[0][0]:%B %Y}")
+    if seg["key"] == "site":  # a queue's site is the manager's to set, not the feed's
+        message += ". Their queues are not placed at a site yet (set it on each queue)"
+    elif seg["unassigned"] == seg["total"]:
+        message += ". This feed carries no " + label
+        if seg["key"] in CARRIED_BY_IVR:
+            message += ("; an IVR sessions export with the caller's reason and segment gives "
+                        "them to its calls")
+    message += (f". Reports and dashboards grouped by {label} show these contacts as "
+                "unassigned.")
+    last = (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+    return {"message": message[0].upper() + message[1:], "first": above[0][0], "last": last}
 
 
 def monitor_check(centre, *, now=None, email=True) -> list[Alert]:
@@ -134,7 +171,13 @@ def monitor_check(centre, *, now=None, email=True) -> list[Alert]:
                                     resolved_at__isnull=True))
     for source in live_sources(centre):
         health = source_health(source, now=now)
-        for f in findings(health, thresholds):
+        found = findings(health, thresholds)
+        # A dimension now assigned well enough (the IVR's values carried, a mapping fixed):
+        # its alert is resolved.
+        Alert.objects.filter(centre=centre, source=source, code="unassigned",
+                             resolved_at__isnull=True).exclude(
+            key__in=[f["key"] for f in found]).update(resolved_at=timezone.now())
+        for f in found:
             alert, created = Alert.objects.get_or_create(
                 centre=centre, key=f["key"],
                 defaults={"source": source, "source_name": source.name, "code": f["code"],
@@ -142,11 +185,18 @@ def monitor_check(centre, *, now=None, email=True) -> list[Alert]:
                           "period_start": f["period_start"], "period_end": f["period_end"]})
             if created:
                 new.append(alert)
+            elif f["code"] == "unassigned" and alert.resolved_at is not None:
+                # Unassigned again after it was resolved: the same alert, open and new again.
+                alert.message, alert.resolved_at, alert.emailed_at = f["message"], None, None
+                alert.period_start, alert.period_end = f["period_start"], f["period_end"]
+                alert.save()
+                new.append(alert)
             elif alert.message != f["message"] and alert.resolved_at is None:
                 # The same problem with new figures (counts grow as files arrive): keep one
                 # alert up to date rather than raising another.
                 alert.message = f["message"]
-                alert.save(update_fields=["message"])
+                alert.period_start, alert.period_end = f["period_start"], f["period_end"]
+                alert.save(update_fields=["message", "period_start", "period_end"])
     if email and thresholds.email:
         alerts_email(centre, new)
     return new

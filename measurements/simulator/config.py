@@ -107,7 +107,9 @@ class CentreConfig:
     ``planning_gap`` is how far below each voice queue's service-level target the budget lets
     the planner staff (Erlang C ignores abandonment, so the achieved level comes out higher).
     Blended agents stay available for ``linger_s`` on average before taking up back-office
-    work, and need ``recall_s`` on average to return to a waiting contact."""
+    work, and need ``recall_s`` on average to return to a waiting contact. Each customer has
+    one of ``customer_segments`` in the CRM; ``unidentified_rate`` of contacts are not matched
+    to a customer and carry no segment."""
 
     name: str = "Northbridge Utilities Customer Service"
     time_zone: str = "Europe/London"
@@ -125,6 +127,11 @@ class CentreConfig:
     survey_rate: float = 0.09
     trend_per_year: float = 0.06
     customers: int = 60000
+    #: Customer segments in the CRM (name, share of customers) and the share of contacts whose
+    #: customer is not identified (withheld number, no account given): those carry no segment.
+    customer_segments: tuple[tuple[str, float], ...] = (
+        ("Retail", 0.62), ("Business", 0.16), ("Premier", 0.12), ("New customer", 0.10))
+    unidentified_rate: float = 0.02
     voice_hours: dict = field(default_factory=lambda: VOICE_HOURS)
 
     def queue(self, name: str) -> QueueSpec:

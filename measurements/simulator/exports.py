@@ -309,6 +309,7 @@ def ivr_frame(result) -> pd.DataFrame:
         "menu_path": voice["ivr_path"].to_numpy(),
         "menu_option": voice["ivr_option"].to_numpy(),
         "call_reason": voice["contact_type"].to_numpy(),
+        "customer_segment": voice["customer_segment"].to_numpy(),
         "outcome": voice["ivr_outcome"].to_numpy(),
         "queue": queue,
         "_t": voice["arrived_t"].to_numpy(),
@@ -344,6 +345,7 @@ def crm_frame(result) -> pd.DataFrame:
         "outcome": outcome,
         "contact_type": contacts["contact_type"].to_numpy()[c],
         "customer_ref": [f"ACC{n:07d}" for n in contacts["customer"].to_numpy()[c]],
+        "customer_segment": contacts["customer_segment"].to_numpy()[c],
         "_t": digital["enter_t"].to_numpy(),
     })
 
@@ -437,13 +439,16 @@ SOURCES = {
             "column_mapping": {"session_id": "external_id", "started_at": "arrived_at",
                                "ended_at": "ended_at", "caller_number": "customer_ref",
                                "menu_path": "ivr_path", "menu_option": "ivr_option",
-                               "call_reason": "contact_type", "outcome": "outcome",
+                               "call_reason": "contact_type",
+                               "customer_segment": "customer_segment", "outcome": "outcome",
                                "queue": "queue"},
             "value_maps": {"outcome": IVR_OUTCOMES},
             "notes": "One row per call reaching the IVR (24/7). outcome: self_served (ended "
                      "in self-service), to_queue (passed to an ACD queue; session_id = the "
                      "Asterisk callid or the Connect ContactId), abandoned (hung up in the "
-                     "menu), closed (told the centre is closed)."},
+                     "menu), closed (told the centre is closed). call_reason is the reason "
+                     "the caller chose; customer_segment is the CRM segment of the caller "
+                     "identified by number (empty when not identified)."},
     "crm": {"name": "Digital contacts (CRM)", "kind": "web", "export_format": "generic",
             "folder": "crm", "pattern": "digital-contacts-{month}.csv",
             "timestamps": "local time of the centre, naive",
@@ -451,7 +456,8 @@ SOURCES = {
                                "created_at": "arrived_at", "first_response_at": "answered_at",
                                "closed_at": "ended_at", "queue": "queue", "agent": "agent",
                                "handle_s": "handle_s", "outcome": "outcome",
-                               "contact_type": "contact_type", "customer_ref": "customer_ref"},
+                               "contact_type": "contact_type", "customer_ref": "customer_ref",
+                               "customer_segment": "customer_segment"},
             "value_maps": {"outcome": CRM_OUTCOMES},
             "notes": "Chat, e-mail and web-form contacts. first_response_at is when an "
                      "agent picked the contact up (chat answered); handle_s = handling + "

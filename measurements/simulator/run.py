@@ -29,7 +29,7 @@ class SimulationResult:
     """Everything the simulation produced.
 
     ``contacts``: one row per contact (channel, system, external_id, arrived_t, customer,
-    contact_type, IVR fields for voice); ``legs``: one row per queue leg (see
+    customer_segment, contact_type, IVR fields for voice); ``legs``: one row per queue leg (see
     ``QueueEngine``), with ``queue`` names and ``leg_id`` (the Connect ContactId of the leg);
     ``agents``: idx, name, team, system; ``agent_log``: (t, agent_idx, kind, detail);
     ``spans``: staffed/paused/busy spans per agent; ``surveys``: survey responses;
@@ -141,6 +141,23 @@ def _ivr(cal, config, times, rng, qindex):
     return opt, path, outcome, queue, duration, ctype
 
 
+def _segments(config, customer: np.ndarray, seed: int) -> np.ndarray:
+    """Each contact's customer segment as the CRM knows it ("" = customer not identified).
+
+    Drawn from a generator of its own (seeded from ``seed``), so adding segments left every
+    other simulated figure as it was."""
+    srng = np.random.default_rng([seed, 2027])
+    names = [name for name, _ in config.customer_segments]
+    if not names:
+        return np.full(len(customer), "", dtype=object)
+    weights = np.array([w for _, w in config.customer_segments], dtype=float)
+    table = np.array(names, dtype=object)[
+        srng.choice(len(names), size=config.customers + 1, p=weights / weights.sum())]
+    out = table[customer]
+    out[srng.random(len(customer)) < config.unidentified_rate] = ""
+    return out
+
+
 def _queue_forecasts(cal, config, forecasts, qindex):
     """Forecast arrivals per interval for every queue (what the planner staffs for)."""
     voice = forecasts["voice"] * (1 - config.ivr_hangup_rate) * cal.open_mask(config.voice_hours)
@@ -193,6 +210,7 @@ def simulate(start: date, end: date, seed: int = 1, scale: float = 1.0,
             "ivr_option": None, "ivr_path": None, "ivr_outcome": None, "ivr_end_t": np.nan}))
     contacts = pd.concat(frames, ignore_index=True)
     contacts["customer"] = rng.integers(1, config.customers + 1, len(contacts))
+    contacts["customer_segment"] = _segments(config, contacts["customer"].to_numpy(), seed)
     systems = np.array([q.system for q in config.queues] + ["asterisk"], dtype=object)
     contacts["system"] = systems[contacts["queue_idx"].to_numpy()]
     contacts.loc[contacts["channel"] == "voice", "system"] = np.where(

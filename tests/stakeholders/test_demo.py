@@ -214,3 +214,32 @@ def test_generic_mapping_turns_the_manifest_around():
     assert mapping["columns"] == {"external_id": "contact_id", "talk_s": "handle_s",
                                   "arrived_at": "created_at"}
     assert mapping["queue_kind"] == "web"
+
+
+def test_calls_carry_the_ivr_reason_and_customer_segment_with_a_realistic_mix(loaded):
+    from django.db.models import Count, Q, Sum
+
+    from measurements.models import IntervalStat
+
+    calls = Contact.objects.filter(source__name__in=["In-house ACD (Asterisk)",
+                                                     "Sales vendor (Amazon Connect)"])
+    n = calls.count()
+    blank = calls.aggregate(t=Count("id", filter=Q(contact_type="")),
+                            s=Count("id", filter=Q(customer_segment="")))
+    # Every caller chooses a reason in the IVR; 2 % of callers are not identified.
+    assert n > 1000 and blank["t"] / n < 0.05 and blank["s"] / n < 0.05, (n, blank)
+    mix = dict(Contact.objects.exclude(customer_segment="").values("customer_segment")
+               .annotate(n=Count("id")).values_list("customer_segment", "n"))
+    total = sum(mix.values())
+    shares = {k: v / total for k, v in mix.items()}
+    assert set(shares) == {"Retail", "Business", "Premier", "New customer"}
+    assert 0.55 < shares["Retail"] < 0.69 and 0.08 < shares["Premier"] < 0.16, shares
+    # The ACD's rollup by reason counts the same calls (every queue leg) as the contacts.
+    acd = DataSource.objects.get(name="In-house ACD (Asterisk)")
+    offered = IntervalStat.objects.filter(source=acd, contact_type="Fault").aggregate(
+        o=Sum("offered"))["o"]
+    from measurements.models import Segment
+
+    legs = Segment.objects.filter(contact__source=acd, contact__contact_type="Fault",
+                                  kind="queue").count()
+    assert offered == legs > 0

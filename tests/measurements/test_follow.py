@@ -1,5 +1,6 @@
 """Following a queue_log live: micro-batches through the ordinary ingest path, kept position,
 rotation, restarts, and the live state read from the calls and agents still open."""
+import datetime as dt
 import os
 
 import pytest
@@ -158,3 +159,27 @@ def test_follow_command_registers_and_follows(centre, tmp_path):
     assert _figures() == EXPECTED
     follow = SourceFollow.objects.get()
     assert (follow.quiet_s, follow.lease_until) == (30, None)
+
+
+@pytest.mark.clock(dt.datetime(2023, 11, 14, 22, 30, tzinfo=dt.UTC))
+def test_floor_live_counts_callers_and_agents(follow):
+    """At 1700001000 (22:30:00 UTC): call 103 is with Agent/1001 since 22:29:20; a caller waits
+    in support since 22:29:50; Agent/1002 is paused for lunch since 22:20:00."""
+    from contactmis.scope import Scope
+    from measurements.selectors.live import floor_live
+
+    _append(follow.path, "".join(LINES[:18]) + "1700000990|107|support|NONE|ENTERQUEUE||0205|1\n"
+            "1700000400|NONE|support|Agent/1002|PAUSE|lunch\n")
+    follow_poll(follow)
+    NOW = dt.datetime(2023, 11, 14, 22, 30, tzinfo=dt.UTC)  # noqa: N806
+    floor = floor_live(follow.source.centre, Scope.everything(), NOW)
+    support = next(q for q in floor.queues if q.queue.code == "support")
+    assert support.callers == [("107", 10)]
+    assert (support.logged_in, support.available, support.on_contact, support.paused) == \
+        (2, 0, 1, 1)
+    agents = {a.code: (a.state, a.reason, a.in_state_s) for a in floor.agents}
+    assert agents == {"Agent/1001": ("on a contact", "", 40),
+                      "Agent/1002": ("paused", "lunch", 600)}
+    assert not floor.stale  # a line was read "now"
+    outside = floor_live(follow.source.centre, Scope.nothing(), NOW)
+    assert (outside.queues, outside.agents) == ([], [])

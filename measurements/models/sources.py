@@ -171,6 +171,10 @@ class SourceFollow(models.Model):
                                         help_text="When the follower last read a new line.")
     last_polled_at = models.DateTimeField(null=True, blank=True)
     lease_until = models.DateTimeField(null=True, blank=True)
+    last_batch = models.ForeignKey(
+        ImportBatch, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text="The newest micro-batch loaded: its carry is the live state (calls and agent "
+                  "sessions still open).")
 
     def __str__(self):
         return f"{self.source} ← {self.path}"

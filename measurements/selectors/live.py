@@ -10,9 +10,8 @@ from django.db.models import Max
 
 from pathways.models import Agent, Queue
 
-from ..constants import BatchStatus
 from ..ingest.asterisk import ACW_REASONS, live_state
-from ..models import AgentState, ImportBatch, Segment, SourceFollow
+from ..models import AgentState, Segment, SourceFollow
 
 
 @dataclass
@@ -94,7 +93,7 @@ def source_follow_health(follow: SourceFollow, now: dt.datetime) -> SourceLive:
 def floor_live(centre, scope, now: dt.datetime, queue: Queue | None = None) -> FloorLive:
     """The live floor of ``centre`` within ``scope`` (and ``queue`` when given) at ``now``."""
     follows = list(SourceFollow.objects.filter(source__centre=centre, enabled=True)
-                   .select_related("source").order_by("source__name"))
+                   .select_related("source", "last_batch").order_by("source__name"))
     queues = Queue.objects.restrict(scope).filter(centre=centre)
     if queue is not None:
         queues = queues.filter(pk=queue.pk)
@@ -103,9 +102,7 @@ def floor_live(centre, scope, now: dt.datetime, queue: Queue | None = None) -> F
     as_of = None
     epoch = now.timestamp()
     for follow in follows:
-        batch = (ImportBatch.objects.filter(source_id=follow.source_id,
-                                            status=BatchStatus.LOADED)
-                 .order_by("-finished_at", "-pk").only("carry", "finished_at").first())
+        batch = follow.last_batch
         if batch is None:
             continue
         as_of = max(as_of or batch.finished_at, batch.finished_at)

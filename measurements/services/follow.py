@@ -106,6 +106,7 @@ def follow_poll(follow: SourceFollow) -> list[ImportBatch]:
     """Read and load what was appended to the followed file since the last poll; returns the
     micro-batches loaded (none when nothing new arrived)."""
     loaded = _pending_process(follow)
+    _last_batch_mark(follow, loaded)
     path = Path(follow.path)
     now = timezone.now()
     try:
@@ -160,7 +161,16 @@ def follow_poll(follow: SourceFollow) -> list[ImportBatch]:
             with quality_checks_deferred():
                 batch = batch_process(batch.pk)
         loaded.append(batch)
+    _last_batch_mark(follow, loaded)
     return loaded
+
+
+def _last_batch_mark(follow: SourceFollow, batches: list[ImportBatch]) -> None:
+    """Point the follow at its newest loaded micro-batch (whose carry is the live state)."""
+    done = [b for b in batches if b.status == BatchStatus.LOADED]
+    if done:
+        follow.last_batch_id = done[-1].pk
+        SourceFollow.objects.filter(pk=follow.pk).update(last_batch_id=done[-1].pk)
 
 
 def follow_loop(follow_ids: list[int], *, duration_s: float | None = None,

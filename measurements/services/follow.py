@@ -29,7 +29,9 @@ from django.utils import timezone
 
 from ..constants import BatchStatus, ExportFormat
 from ..models import ImportBatch, SourceFollow
+from ..selectors.live import source_follow_health
 from .ingest import batch_create, batch_process, quality_checks_deferred
+from .monitor import follow_silence_alert
 
 logger = logging.getLogger(__name__)
 
@@ -186,6 +188,7 @@ def follow_loop(follow_ids: list[int], *, duration_s: float | None = None,
                    .select_related("source__centre"))
     held: dict[int, SourceFollow] = {}
     last_quality: dict[int, tuple[float, int | None]] = {}
+    was_stale: dict[int, bool] = {}
     count = 0
     try:
         while stop_at is None or time.monotonic() < stop_at:
@@ -196,7 +199,12 @@ def follow_loop(follow_ids: list[int], *, duration_s: float | None = None,
                     continue
                 held[follow.pk] = follow
                 follow.refresh_from_db(fields=["offset", "inode", "head", "lines_read",
-                                               "rotations", "path", "enabled"])
+                                               "rotations", "path", "enabled", "last_line_at",
+                                               "quiet_s"])
+                stale = source_follow_health(follow, timezone.now()).stale
+                if stale != was_stale.get(follow.pk):
+                    follow_silence_alert(follow)  # raised, or resolved, when it flips
+                    was_stale[follow.pk] = stale
                 for batch in follow_poll(follow):
                     count += 1
                     if on_batch:

@@ -183,3 +183,24 @@ def test_floor_live_counts_callers_and_agents(follow):
     assert not floor.stale  # a line was read "now"
     outside = floor_live(follow.source.centre, Scope.nothing(), NOW)
     assert (outside.queues, outside.agents) == ([], [])
+
+
+def test_a_silent_followed_source_raises_one_alert_resolved_when_lines_flow(follow, manager,
+                                                                             mailoutbox):
+    from measurements.models import Alert
+    from measurements.services.monitor import follow_silence_alert
+
+    _append(follow.path, LINES[0])
+    follow_poll(follow)
+    later = follow.last_line_at + dt.timedelta(seconds=61)
+    assert follow_silence_alert(follow, now=follow.last_line_at + dt.timedelta(seconds=60)) \
+        is None
+    alert = follow_silence_alert(follow, now=later)
+    assert alert.code == "follow_silent"
+    assert "has sent no new line for 61 s; its quiet time is 60 s" in alert.message
+    assert follow_silence_alert(follow, now=later).pk == alert.pk
+    assert len(mailoutbox) == 1 and "PBX" in mailoutbox[0].body
+    _append(follow.path, LINES[1])
+    follow_poll(follow)
+    assert follow_silence_alert(follow) is None
+    assert Alert.objects.get(pk=alert.pk).resolved_at is not None

@@ -225,7 +225,10 @@ def _call(callid, events):
                 caller = data[1] if len(data) > 1 else ""
                 if problem := text_problem(caller, "customer_ref"):
                     problems.append((lineno, "callerid", problem, line))
-                contact = {"external_id": callid, "channel": "voice", "arrived_at": ts,
+                # ``channel=chat`` after the position: pushed events of other channels
+                # (``events.py``) ride the same lines.
+                channel = next((d[8:] for d in data[3:] if d.startswith("channel=")), "voice")
+                contact = {"external_id": callid, "channel": channel, "arrived_at": ts,
                            "ended_at": None, "customer_ref": caller,
                            "customer_segment": "", "contact_type": "", "outcome": "abandoned",
                            "queue_code": queue}

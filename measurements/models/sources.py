@@ -145,8 +145,9 @@ class RejectedRow(models.Model):
 
 
 class SourceFollow(models.Model):
-    """A data source followed live: a file ContactMIS reads as it is written (Asterisk
-    ``queue_log``), instead of exports uploaded after the fact.
+    """A data source followed live: a file ContactMIS reads as it is written (an Asterisk
+    ``queue_log``, or a JSON-lines event file — where pushed events are also written), instead
+    of exports uploaded after the fact.
 
     ``inode``/``offset`` are the position read so far (bytes, up to the last complete line);
     ``head`` is the file's first line, so a file truncated and rewritten past the old position
@@ -155,9 +156,20 @@ class SourceFollow(models.Model):
     ``lease_until`` lets one follower at a time read the file (claimed by a conditional update).
     """
 
+    QUEUE_LOG = "queue_log"
+    EVENTS = "events_jsonl"
+    FORMATS = [(QUEUE_LOG, "Asterisk queue_log"),
+               (EVENTS, "Contact and agent events, one JSON object a line")]
+
     source = models.OneToOneField(DataSource, on_delete=models.CASCADE, related_name="follow")
     path = models.CharField(max_length=500, help_text="Path of the file followed, as the "
                             "worker sees it (for example /var/log/asterisk/queue_log).")
+    format = models.CharField(max_length=16, choices=FORMATS, default=QUEUE_LOG)
+    token_sha256 = models.CharField(
+        max_length=64, blank=True, help_text="SHA-256 of the token a system pushing events "
+        "must send (Authorization: Bearer …); empty: pushes are refused.")
+    events_rejected = models.BigIntegerField(
+        default=0, help_text="Event lines of a followed event file that could not be used.")
     quiet_s = models.PositiveIntegerField(
         validators=[MinValueValidator(5)], verbose_name="quiet time (s)",
         help_text="Seconds without a new line after which the source is shown as stale.")

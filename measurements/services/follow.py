@@ -17,17 +17,24 @@ load them as one micro-batch through the ordinary ingest path.
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
+import hashlib
 import io
+import json
 import logging
 import os
+import secrets
 import time
 from pathlib import Path
 
+import pandas as pd
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from ..constants import BatchStatus, ExportFormat
+from ..ingest import events
 from ..models import ImportBatch, SourceFollow
 from ..selectors.live import source_follow_health
 from .ingest import batch_create, batch_process, quality_checks_deferred
@@ -142,6 +149,18 @@ def follow_poll(follow: SourceFollow) -> list[ImportBatch]:
         follow.inode, follow.offset, follow.head = st.st_ino, new_offset, head
         follow.rotations += rotated
         return loaded
+    lines = sum(chunk.count(b"\n") for chunk, _ in reads)
+    rejected = 0
+    if follow.format == SourceFollow.EVENTS:
+        converted = []
+        for chunk, name in reads:
+            out, problems = events.jsonl_to_queue_log(chunk, pd.Timestamp(now))
+            rejected += len(problems)
+            for line, field, reason in problems[:20]:
+                logger.warning("%s, %s line %s: %s %s", follow.source.name, name, line, field,
+                               reason)
+            converted.append((("\n".join(out) + "\n").encode() if out else b"", name))
+        reads = converted
     batches = []
     with transaction.atomic():
         for chunk, name in reads:
@@ -149,11 +168,12 @@ def follow_poll(follow: SourceFollow) -> list[ImportBatch]:
                 batches.append(batch_create(
                     source=follow.source, file=io.BytesIO(chunk), original_name=name,
                     export_format=ExportFormat.ASTERISK, enqueue=False))
-        lines = sum(chunk.count(b"\n") for chunk, _ in reads)
         SourceFollow.objects.filter(pk=follow.pk).update(
             inode=st.st_ino, offset=new_offset, head=head, last_polled_at=now,
             last_line_at=now, lines_read=follow.lines_read + lines,
-            rotations=follow.rotations + rotated)
+            rotations=follow.rotations + rotated,
+            events_rejected=follow.events_rejected + rejected)
+    follow.events_rejected += rejected
     follow.inode, follow.offset, follow.head = st.st_ino, new_offset, head
     follow.lines_read += lines
     follow.rotations += rotated
@@ -222,8 +242,67 @@ def follow_loop(follow_ids: list[int], *, duration_s: float | None = None,
     return count
 
 
-def follow_create(*, source, path: str, quiet_s: int) -> SourceFollow:
-    follow = SourceFollow(source=source, path=path, quiet_s=quiet_s)
+def follow_create(*, source, path: str = "", quiet_s: int,
+                  format: str = SourceFollow.QUEUE_LOG) -> SourceFollow:  # noqa: A002
+    """Follow ``source``: its file at ``path`` (an event file of pushed events gets a path in
+    the media folder when none is given)."""
+    follow = SourceFollow(source=source, path=path or "pending", quiet_s=quiet_s, format=format)
     follow.full_clean()
     follow.save()
+    if not path:
+        folder = Path(settings.MEDIA_ROOT) / "live"
+        folder.mkdir(parents=True, exist_ok=True)
+        follow.path = str(folder / f"source-{source.pk}-events.jsonl")
+        follow.save(update_fields=["path"])
     return follow
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def follow_token_issue(follow: SourceFollow) -> str:
+    """A new push token for ``follow`` (shown once; only its hash is kept; the old one stops
+    working)."""
+    token = secrets.token_urlsafe(32)
+    follow.token_sha256 = _token_hash(token)
+    follow.save(update_fields=["token_sha256"])
+    return token
+
+
+def follow_for_token(source_id: int, token: str) -> SourceFollow | None:
+    """The followed event source ``source_id`` when ``token`` is its push token, else ``None``
+    (same answer for a wrong token, an unknown source and a source without pushes)."""
+    follow = (SourceFollow.objects.filter(source_id=source_id, format=SourceFollow.EVENTS,
+                                          enabled=True).exclude(token_sha256="")
+              .select_related("source").first())
+    if follow is None or not secrets.compare_digest(follow.token_sha256, _token_hash(token)):
+        return None
+    return follow
+
+
+#: Most events one push may carry.
+MAX_PUSH_EVENTS = 1000
+
+
+def events_push(follow: SourceFollow, items) -> tuple[int, list[tuple[int, str, str]]]:
+    """Check pushed events and append the usable ones to the source's event file, where the
+    follower picks them up like any new line (one write under a lock, so concurrent pushes
+    never interleave a line). Returns ``(accepted, problems)``; nothing is written when any
+    event is unusable, so a sender can correct and resend the whole push."""
+    if not isinstance(items, list):
+        items = [items]
+    if len(items) > MAX_PUSH_EVENTS:
+        return 0, [(MAX_PUSH_EVENTS, "", f"at most {MAX_PUSH_EVENTS} events per push")]
+    _, problems = events.to_queue_log(items, pd.Timestamp(timezone.now()))
+    if problems or not items:
+        return 0, problems
+    body = "".join(json.dumps(item, ensure_ascii=False, separators=(",", ":")) + "\n"
+                   for item in items).encode()
+    with open(follow.path, "ab") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            fh.write(body)
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+    return len(items), []

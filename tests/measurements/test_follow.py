@@ -204,3 +204,93 @@ def test_a_silent_followed_source_raises_one_alert_resolved_when_lines_flow(foll
     follow_poll(follow)
     assert follow_silence_alert(follow) is None
     assert Alert.objects.get(pk=alert.pk).resolved_at is not None
+
+
+# --- pushed events and event files ------------------------------------------------------------
+
+EVENTS = [
+    {"at": "2026-11-20T09:00:00Z", "event": "login", "agent": "anna", "queue": "chat-1"},
+    {"at": "2026-11-20T09:01:00Z", "event": "enter", "contact_id": "ch-1", "queue": "chat-1",
+     "channel": "chat", "customer": "C-42"},
+    {"at": "2026-11-20T09:01:20Z", "event": "answer", "contact_id": "ch-1", "queue": "chat-1",
+     "agent": "anna", "wait_s": 20},
+    {"at": "2026-11-20T09:05:20Z", "event": "end", "contact_id": "ch-1", "queue": "chat-1",
+     "agent": "anna", "wait_s": 20, "talk_s": 240},
+    {"at": "2026-11-20T09:06:00Z", "event": "enter", "contact_id": "ch-2", "queue": "chat-1",
+     "channel": "chat"},
+    {"at": 1795165590, "event": "abandon", "contact_id": "ch-2", "queue": "chat-1",
+     "wait_s": 30},
+]
+
+
+@pytest.fixture
+def pushed(centre, settings, tmp_path):
+    from measurements.services.follow import follow_token_issue
+
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    src = source_create(centre=centre, name="Chat platform", kind="web", time_zone="UTC")
+    follow = follow_create(source=src, quiet_s=300, format=SourceFollow.EVENTS)
+    return follow, follow_token_issue(follow)
+
+
+def test_pushed_events_load_as_contacts_of_their_channel(pushed, api_client):
+    follow, token = pushed
+    url = f"/api/v1/sources/{follow.source_id}/events/"
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert api_client.post(url, EVENTS[:3], format="json").json() == {"accepted": 3}
+    assert api_client.post(url, EVENTS[3:], format="json").status_code == 202
+    follow_poll(SourceFollow.objects.get(pk=follow.pk))
+    chat = {c.external_id: (c.channel, c.outcome) for c in Contact.objects.all()}
+    assert chat == {"ch-1": ("chat", "handled"), "ch-2": ("chat", "abandoned")}
+    stats = IntervalStat.objects.aggregate(offered=Sum("offered"), answered=Sum("answered"),
+                                           abandoned=Sum("abandoned"), talk=Sum("talk_s"))
+    assert stats == {"offered": 2, "answered": 1, "abandoned": 1, "talk": 240}
+    # The login is live state: anna is logged in and available.
+    from measurements.ingest.asterisk import live_state
+
+    assert live_state(SourceFollow.objects.get(pk=follow.pk).last_batch.carry)["logged_in"] \
+        == [("anna", "chat-1", 1795165200)]
+
+
+def test_a_push_with_a_bad_event_is_refused_whole_with_its_reasons(pushed, api_client):
+    follow, token = pushed
+    url = f"/api/v1/sources/{follow.source_id}/events/"
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    bad = [EVENTS[0], {**EVENTS[1], "at": "2026-11-20 09:01"}, {**EVENTS[2], "wait_s": -4},
+           {**EVENTS[1], "queue": "a|b"}, {**EVENTS[1], "event": "teleport"},
+           {**EVENTS[1], "at": "2099-01-01T00:00:00Z"}]
+    response = api_client.post(url, bad, format="json")
+    assert response.status_code == 400
+    reasons = [(e["index"], e["field"]) for e in response.json()["errors"]]
+    assert reasons == [(1, "at"), (2, "wait_s"), (3, "queue"), (4, "event"), (5, "at")]
+    assert not os.path.exists(follow.path)  # nothing kept
+
+
+def test_pushes_are_denied_by_default(pushed, api_client, manager, centre):
+    follow, token = pushed
+    url = f"/api/v1/sources/{follow.source_id}/events/"
+    assert api_client.post(url, EVENTS, format="json").status_code == 401
+    api_client.force_authenticate(manager)  # a user session is not a source's token
+    assert api_client.post(url, EVENTS, format="json").status_code == 403
+    api_client.force_authenticate(None)
+    api_client.credentials(HTTP_AUTHORIZATION="Bearer wrong")
+    assert api_client.post(url, EVENTS, format="json").status_code == 404
+    other = source_create(centre=centre, name="PBX", kind="acd", time_zone="UTC")
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert api_client.post(f"/api/v1/sources/{other.pk}/events/", EVENTS,
+                           format="json").status_code == 404
+    big = [EVENTS[0]] * 1001
+    assert api_client.post(url, big, format="json").status_code in (400, 413)
+    huge = {"at": 1, "event": "login", "agent": "x" * (1 << 20)}
+    assert api_client.post(url, huge, format="json").status_code == 413
+
+
+def test_an_event_file_is_followed_with_bad_lines_counted(pushed):
+    follow, _ = pushed
+    import json
+
+    with open(follow.path, "w") as fh:
+        fh.write("".join(json.dumps(e) + "\n" for e in EVENTS) + "not json\n")
+    follow_poll(follow)
+    assert Contact.objects.count() == 2
+    assert SourceFollow.objects.get(pk=follow.pk).events_rejected == 1

@@ -104,8 +104,11 @@ def _rotated_away(path: Path, inode: int) -> Path | None:
 def _pending_process(follow: SourceFollow) -> list[ImportBatch]:
     """Load micro-batches registered but not loaded (the follower stopped in between)."""
     out = []
+    # RUNNING too: a follower killed mid-load leaves its batch so (its transaction rolled back);
+    # the lease means no other follower is loading this source now.
     for batch_id in (ImportBatch.objects.filter(source_id=follow.source_id,
-                                                status=BatchStatus.PENDING)
+                                                status__in=(BatchStatus.PENDING,
+                                                            BatchStatus.RUNNING))
                      .order_by("pk").values_list("pk", flat=True)):
         out.append(batch_process(batch_id))
     return out
@@ -221,6 +224,8 @@ def follow_loop(follow_ids: list[int], *, duration_s: float | None = None,
                 follow.refresh_from_db(fields=["offset", "inode", "head", "lines_read",
                                                "rotations", "path", "enabled", "last_line_at",
                                                "quiet_s"])
+                if not follow.enabled:
+                    continue
                 stale = source_follow_health(follow, timezone.now()).stale
                 if stale != was_stale.get(follow.pk):
                     follow_silence_alert(follow)  # raised, or resolved, when it flips
@@ -235,6 +240,8 @@ def follow_loop(follow_ids: list[int], *, duration_s: float | None = None,
                 if batch_id and time.monotonic() - at >= QUALITY_EVERY_S:
                     quality_after_import.delay(batch_id)
                     last_quality[follow.pk] = (time.monotonic(), None)
+            if not any(f.enabled for f in follows):
+                break  # every source was switched off
             time.sleep(interval_s)
     finally:
         for follow in held.values():

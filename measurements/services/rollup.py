@@ -219,8 +219,10 @@ def rows_insert(model, rows: list[dict]):
             texts = ", ".join(ops.quote_name(f.column) for f, k in zip(fields, kinds,
                                                                        strict=True)
                               if k == "CharField")
-            cursor.cursor.copy_expert(f"COPY {table} ({columns}) FROM STDIN WITH (FORMAT csv, "
-                                      f"FORCE_NOT_NULL ({texts}))", buf)
+            # A table without text columns (the agent rollup) takes no FORCE_NOT_NULL list.
+            force = f", FORCE_NOT_NULL ({texts})" if texts else ""
+            cursor.cursor.copy_expert(f"COPY {table} ({columns}) FROM STDIN WITH (FORMAT csv"
+                                      f"{force})", buf)
         else:
             # Plain columns read straight from the dicts; only date/time columns converted.
             names = [f.attname for f in fields]

@@ -108,6 +108,10 @@ def floor_live(centre, scope, now: dt.datetime, queue: Queue | None = None) -> F
         as_of = max(as_of or batch.finished_at, batch.finished_at)
         state = live_state(batch.carry)
         for queue_code, callid, entered in state["waiting"]:
+            if queue_code not in by_code and scope.is_unrestricted and queue is None:
+                # A queue seen in the log before any of its contacts completed (the first
+                # minutes of a new source): shown by its code to those who see everything.
+                by_code[queue_code] = QueueLive(queue=Queue(centre=centre, code=queue_code))
             if queue_code in by_code:
                 by_code[queue_code].callers.append((callid, max(0, int(epoch - entered))))
         for agent, queue_code, since in state["logged_in"]:

@@ -119,6 +119,10 @@ class DashboardDetailView(PageMixin, View):
             "preview": can_read_all(request.user), "can_edit": is_manager(request.user),
             "siblings": selectors.dashboard_list(request.user).filter(
                 stakeholder=dashboard.stakeholder),
+            # A dashboard showing today keeps itself current: the page checks for new data
+            # every DASH_POLL_S seconds and swaps its widgets in place.
+            "live": any(r.widget.period == "today" for r in results),
+            "data_version": selectors.data_version(), "poll_s": DASH_POLL_S,
         })
 
 
@@ -363,6 +367,8 @@ def _drill_grain(widget):
 WALL_CHANNEL_METRICS = ("service_level", "asa_s", "abandon_rate")
 #: Seconds between the wallboard's polls of its live data.
 WALL_POLL_S = 3
+#: Seconds between a today-dashboard's checks for new data.
+DASH_POLL_S = 10
 
 
 class WallboardView(PageMixin, View):

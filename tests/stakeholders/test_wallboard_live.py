@@ -84,3 +84,19 @@ def test_the_poll_is_denied_outside_a_login_and_for_other_stakeholders(followed,
     client.force_login(outsider)
     data = _poll(client, followed.now)
     assert "c-a" not in data["html"] and "Alice" not in data["html"]
+
+
+def test_a_dashboard_of_today_checks_for_new_data_and_one_of_the_past_does_not(
+        two_vendors, viewer_client):
+    from stakeholders.selectors import data_version
+
+    two_vendors["dashboard_a"].widgets.update(period="last_7_days")
+    body = viewer_client.get(f"/present/dashboards/{two_vendors['dashboard_a'].pk}/").content \
+        .decode()
+    # A dashboard of the last 7 days: no polling.
+    assert "data-live-every" not in body
+    two_vendors["dashboard_a"].widgets.update(period="today")
+    body = viewer_client.get(f"/present/dashboards/{two_vendors['dashboard_a'].pk}/").content \
+        .decode()
+    assert f'data-live-every="10" data-version="{data_version()}"' in body
+    assert "update themselves as data arrives" in body

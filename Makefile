@@ -35,7 +35,7 @@ $(SECRET_KEY_FILE): | $(BIN)/python
 demo: migrate $(SECRET_KEY_FILE)
 	$(DEMO_ENV) $(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	$(DEMO_ENV) $(BIN)/python manage.py demo_setup --host $(HOST) --port $(PORT)
-	$(DEMO_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT) --noreload
+	$(DEMO_ENV) CONTACTMIS_DEMO_LIVE=1 $(BIN)/python manage.py runserver $(HOST):$(PORT) --noreload
 
 serve: migrate
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)

@@ -26,6 +26,13 @@ app.conf.beat_schedule = {
         "schedule": crontab(minute="*"),
         "options": {"expires": 50},
     },
+    # Live data collection: follow the followed sources' files (queue_log) for 55 s of each
+    # minute, under a per-source lease, so one worker slot keeps them current.
+    "follow-sources": {
+        "task": "measurements.tasks.follow_sources",
+        "schedule": crontab(minute="*"),
+        "options": {"expires": 50},
+    },
     # Scheduled stakeholder reports: each due schedule is claimed by a conditional update, so
     # several beats or workers never send a period twice.
     "send-due-reports": {

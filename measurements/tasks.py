@@ -50,3 +50,14 @@ def measurement_test_run(test_id, user_id=None):
 
     user = get_user_model().objects.filter(pk=user_id).first() if user_id else None
     return measurement_test_run(MeasurementTest.objects.get(pk=test_id), user=user).status
+
+
+@shared_task(name="measurements.tasks.follow_sources", acks_late=False)
+def follow_sources(duration_s=55):
+    """Follow every enabled followed source for ``duration_s`` seconds (beat starts it each
+    minute, so a worker slot follows continuously); returns the micro-batches loaded."""
+    from .models import SourceFollow
+    from .services.follow import follow_loop
+
+    ids = list(SourceFollow.objects.filter(enabled=True).values_list("pk", flat=True))
+    return follow_loop(ids, duration_s=duration_s) if ids else 0

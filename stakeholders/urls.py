@@ -37,6 +37,7 @@ urlpatterns += [
     path("widgets/<int:pk>/drill/contacts/<int:contact_id>/",
          dashboards.ContactJourneyView.as_view(), name="widget-contact"),
     path("wallboard/", dashboards.WallboardView.as_view(), name="wallboard"),
+    path("wallboard/live/", dashboards.WallboardLiveView.as_view(), name="wallboard-live"),
 ]
 
 # Scheduled reports and their archive (issue 8).

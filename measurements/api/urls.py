@@ -1,5 +1,5 @@
 """REST endpoints of the measurements app, mounted under /api/v1/."""
-from django.urls import path  # noqa: F401
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 router = SimpleRouter(trailing_slash=True)
@@ -31,3 +31,9 @@ urlpatterns += ingest_router.urls
 from .quality import router as quality_router  # noqa: E402
 
 urlpatterns += quality_router.urls
+
+# Live data collection (issue 21): events pushed by a followed source, with its own token.
+from .live import SourceEventsView  # noqa: E402
+
+urlpatterns += [path("sources/<int:source_id>/events/", SourceEventsView.as_view(),
+                     name="api-source-events")]

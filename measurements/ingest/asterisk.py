@@ -52,6 +52,11 @@ AGENT_EVENTS = {"ADDMEMBER", "REMOVEMEMBER", "PAUSE", "UNPAUSE", "AGENTLOGIN", "
 IGNORED = {"RINGCANCELED", "SYSCOMPAT", "DID", "INFO", "CONFIGRELOAD", "QUEUESTART"}
 
 
+#: Seconds after a transfer within which the call may still enter another queue in the next
+#: file (a followed log is read in small pieces): its lines are handed on that long.
+TRANSFER_REJOIN_S = 300
+
+
 def sniff(first_line: str) -> bool:
     return bool(LINE_RE.match(first_line))
 
@@ -93,7 +98,15 @@ def read(path, options: Options):
                 continue
             rows.append((int(float(parts[0])), parts[1], parts[2], parts[3], event,
                          parts[5:], lineno, line))
-    carried = (options.carry or {}).get("asterisk_open_lines", [])
+    carry = options.carry or {}
+    # Lines of calls that ended in a transfer shortly before the previous file ended: they join
+    # this file's lines only when the call goes on here (it entered another queue), so the call
+    # stays one contact with all its legs.
+    present = {r[1] for r in rows}
+    carried = [*carry.get("asterisk_open_lines", []),
+               *carry.get("asterisk_open_agent_lines", []),
+               *(line for line in carry.get("asterisk_transferred_lines", [])
+                 if line.split("|")[1] in present)]
     carry_rows = [(int(float(p[0])), p[1], p[2], p[3], p[4], p[5:], 0, "|".join(p))
                   for p in (c.split("|") for c in carried)]
     chunk = Chunk(rows_read=len(rows) + len(rejects))
@@ -113,7 +126,8 @@ def read(path, options: Options):
     chunk.notes.add("out_of_order_lines", out_of_order, "lines re-ordered by their epoch")
     unique.sort(key=lambda r: r[0])  # stable: same-second events keep file order
     if carry_rows:
-        chunk.notes.add("completed_from_previous_file", len({r[1] for r in carry_rows}),
+        chunk.notes.add("completed_from_previous_file",
+                        len({r[1] for r in carry_rows if r[1] != "NONE"}),
                         "calls left open by the previous file completed with this file's events")
 
     calls: dict[str, list] = {}
@@ -123,7 +137,7 @@ def read(path, options: Options):
             agent_rows.append(r)
         elif r[4] not in IGNORED:
             calls.setdefault(r[1], []).append(r)
-    contacts, segments, open_lines = [], [], []
+    contacts, segments, open_lines, transferred = [], [], [], []
     ring_no_answer = 0
     call_rejects = []
     skipped = 0
@@ -145,6 +159,8 @@ def read(path, options: Options):
             continue
         contacts.append(result["contact"])
         segments.extend(result["segments"])
+        if result["contact"]["outcome"] == "transferred_out":
+            transferred.append((result["contact"]["ended_at"], [r[7] for r in events]))
     if call_rejects:
         chunk.rejects = pd.concat([f for f in (chunk.rejects, rejects_frame(call_rejects))
                                    if len(f)], ignore_index=True)
@@ -157,7 +173,13 @@ def read(path, options: Options):
     chunk.notes.add("open_at_end_of_file", len({line.split('|')[1] for line in open_lines}),
                     "calls with no closing event held back; completed when the next file "
                     "of this source brings their closing event")
-    chunk.carry = {"asterisk_open_lines": open_lines}
+    chunk.agent_states, open_agent_lines = _agent_states(agent_rows)
+    last_epoch = unique[-1][0] if unique else 0
+    chunk.carry = {"asterisk_open_lines": open_lines,
+                   "asterisk_open_agent_lines": open_agent_lines,
+                   "asterisk_transferred_lines": [
+                       line for ended, lines in transferred
+                       if ended >= last_epoch - TRANSFER_REJOIN_S for line in lines]}
     if contacts:
         chunk.contacts = pd.DataFrame(contacts)
         for col in ("arrived_at", "ended_at"):
@@ -167,9 +189,9 @@ def read(path, options: Options):
         for col in ("entered_at", "answered_at", "left_at"):
             seg[col] = pd.to_datetime(seg[col], unit="s", utc=True)
         chunk.segments = seg
-    chunk.agent_states, dangling = _agent_states(agent_rows)
-    chunk.notes.add("agent_state_open", dangling,
-                    "agent login or pause with no end in this file: not loaded as a span")
+    chunk.notes.add("agent_state_open", len(open_agent_lines),
+                    "agent login or pause with no end in this file: held back; loaded as a "
+                    "span when the next file of this source brings its end")
     yield chunk
 
 
@@ -203,7 +225,10 @@ def _call(callid, events):
                 caller = data[1] if len(data) > 1 else ""
                 if problem := text_problem(caller, "customer_ref"):
                     problems.append((lineno, "callerid", problem, line))
-                contact = {"external_id": callid, "channel": "voice", "arrived_at": ts,
+                # ``channel=chat`` after the position: pushed events of other channels
+                # (``events.py``) ride the same lines.
+                channel = next((d[8:] for d in data[3:] if d.startswith("channel=")), "voice")
+                contact = {"external_id": callid, "channel": channel, "arrived_at": ts,
                            "ended_at": None, "customer_ref": caller,
                            "customer_segment": "", "contact_type": "", "outcome": "abandoned",
                            "queue_code": queue}
@@ -268,16 +293,16 @@ def _agent_states(rows):
     spans = []
     open_login: dict = {}
     open_pause: dict = {}
-    for ts, _cid, queue, agent, event, data, _lineno, _line in rows:
+    for ts, _cid, queue, agent, event, data, _lineno, line in rows:
         q = "" if queue in ("NONE", "") else queue
         if event in ("AGENTLOGIN", "ADDMEMBER", "AGENTCALLBACKLOGIN"):
-            open_login.setdefault((agent, q), ts)
+            open_login.setdefault((agent, q), (ts, line))
         elif event in ("AGENTLOGOFF", "REMOVEMEMBER", "AGENTCALLBACKLOGOFF"):
             start = open_login.pop((agent, q), None)
-            if start is not None and ts > start:
-                spans.append((agent, q, "staffed", start, ts, ""))
+            if start is not None and ts > start[0]:
+                spans.append((agent, q, "staffed", start[0], ts, ""))
         elif event in ("PAUSE", "PAUSEALL"):
-            open_pause.setdefault((agent, q), (ts, data[0] if data else ""))
+            open_pause.setdefault((agent, q), (ts, data[0] if data else "", line))
         elif event in ("UNPAUSE", "UNPAUSEALL"):
             started = open_pause.pop((agent, q), None)
             if started is not None and ts > started[0]:
@@ -287,4 +312,48 @@ def _agent_states(rows):
                                          "ended_at", "reason"])
     for col in ("started_at", "ended_at"):
         frame[col] = pd.to_datetime(frame[col], unit="s", utc=True)
-    return frame, len(open_login) + len(open_pause)
+    # Logins and pauses still open: their lines are handed to the next file (``Chunk.carry``).
+    return frame, [v[-1] for v in open_login.values()] + [v[-1] for v in open_pause.values()]
+
+
+def live_state(carry: dict | None) -> dict:
+    """What is happening now, from the lines a read left open (``Chunk.carry``).
+
+    Returns ``{"waiting": [(queue, callid, entered_epoch)], "on_contact": [(queue, agent, callid,
+    since_epoch)], "logged_in": [(agent, queue, since_epoch)], "paused": [(agent, queue, reason,
+    since_epoch)]}``; epochs are UTC seconds. A call waits from its latest ENTERQUEUE until a
+    CONNECT; a connected call is "on a contact" until its closing event; ``queue`` is ``""`` for
+    an agent login not bound to a queue.
+    """
+    carry = carry or {}
+    calls: dict[str, list] = {}
+    for line in carry.get("asterisk_open_lines", []):
+        p = line.split("|")
+        calls.setdefault(p[1], []).append((int(float(p[0])), p[2], p[3], p[4]))
+    waiting, on_contact = [], []
+    for callid, events in calls.items():
+        events.sort(key=lambda e: e[0])
+        state = None
+        for ts, queue, agent, event in events:
+            if event == "ENTERQUEUE":
+                state = ("waiting", queue, callid, ts)
+            elif event == "CONNECT":
+                state = ("on_contact", queue, agent, callid, ts)
+            elif event in ("COMPLETECALLER", "COMPLETEAGENT", "TRANSFER", "BLINDTRANSFER",
+                           "ATTENDEDTRANSFER", "ABANDON", "EXITWITHTIMEOUT", "EXITWITHKEY",
+                           "EXITEMPTY"):
+                state = None
+        if state and state[0] == "waiting":
+            waiting.append(state[1:])
+        elif state:
+            on_contact.append(state[1:])
+    logged_in, paused = [], []
+    for line in carry.get("asterisk_open_agent_lines", []):
+        p = line.split("|")
+        queue = "" if p[2] in ("NONE", "") else p[2]
+        if p[4] in ("PAUSE", "PAUSEALL"):
+            paused.append((p[3], queue, p[5] if len(p) > 5 else "", int(float(p[0]))))
+        else:
+            logged_in.append((p[3], queue, int(float(p[0]))))
+    return {"waiting": sorted(waiting, key=lambda w: w[2]), "on_contact": on_contact,
+            "logged_in": logged_in, "paused": paused}

@@ -1,7 +1,7 @@
 """Measurement models, one module per concern."""
 from .daily import DailyStat
 from .facts import AgentIntervalStat, AgentState, Contact, IntervalStat, Segment, SurveyResponse
-from .sources import DataSource, ImportBatch, RejectedRow
+from .sources import DataSource, ImportBatch, RejectedRow, SourceFollow
 
 __all__ = [
     "AgentIntervalStat",
@@ -13,6 +13,7 @@ __all__ = [
     "IntervalStat",
     "RejectedRow",
     "Segment",
+    "SourceFollow",
     "SurveyResponse",
 ]
 

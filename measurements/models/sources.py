@@ -142,3 +142,51 @@ class RejectedRow(models.Model):
 
     def __str__(self):
         return f"line {self.line}: {self.reason}"
+
+
+class SourceFollow(models.Model):
+    """A data source followed live: a file ContactMIS reads as it is written (an Asterisk
+    ``queue_log``, or a JSON-lines event file — where pushed events are also written), instead
+    of exports uploaded after the fact.
+
+    ``inode``/``offset`` are the position read so far (bytes, up to the last complete line);
+    ``head`` is the file's first line, so a file truncated and rewritten past the old position
+    (copytruncate rotation) is still noticed. ``quiet_s`` is how long the source may stay silent
+    before the wallboard says "stale" and the data-collection monitor raises an alert.
+    ``lease_until`` lets one follower at a time read the file (claimed by a conditional update).
+    """
+
+    QUEUE_LOG = "queue_log"
+    EVENTS = "events_jsonl"
+    FORMATS = [(QUEUE_LOG, "Asterisk queue_log"),
+               (EVENTS, "Contact and agent events, one JSON object a line")]
+
+    source = models.OneToOneField(DataSource, on_delete=models.CASCADE, related_name="follow")
+    path = models.CharField(max_length=500, help_text="Path of the file followed, as the "
+                            "worker sees it (for example /var/log/asterisk/queue_log).")
+    format = models.CharField(max_length=16, choices=FORMATS, default=QUEUE_LOG)
+    token_sha256 = models.CharField(
+        max_length=64, blank=True, help_text="SHA-256 of the token a system pushing events "
+        "must send (Authorization: Bearer …); empty: pushes are refused.")
+    events_rejected = models.BigIntegerField(
+        default=0, help_text="Event lines of a followed event file that could not be used.")
+    quiet_s = models.PositiveIntegerField(
+        validators=[MinValueValidator(5)], verbose_name="quiet time (s)",
+        help_text="Seconds without a new line after which the source is shown as stale.")
+    enabled = models.BooleanField(default=True)
+    inode = models.BigIntegerField(null=True, blank=True)
+    offset = models.BigIntegerField(default=0)
+    head = models.TextField(blank=True)
+    lines_read = models.BigIntegerField(default=0)
+    rotations = models.PositiveIntegerField(default=0)
+    last_line_at = models.DateTimeField(null=True, blank=True,
+                                        help_text="When the follower last read a new line.")
+    last_polled_at = models.DateTimeField(null=True, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    last_batch = models.ForeignKey(
+        ImportBatch, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text="The newest micro-batch loaded: its carry is the live state (calls and agent "
+                  "sessions still open).")
+
+    def __str__(self):
+        return f"{self.source} ← {self.path}"

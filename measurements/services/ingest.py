@@ -682,6 +682,10 @@ class _Loader:
     def _agent_states(self, states):
         from ..models import AgentState
 
+        # One span per (agent, state, start) — the stored key: an agent added to several queues
+        # at the same second gives one staffed span per queue, which PostgreSQL refuses to
+        # upsert in one statement (SQLite kept the last; so do we, on both).
+        states = states.drop_duplicates(["agent_code", "state", "started_at"], keep="last")
         states = states.copy()
         states["queue_kind"] = "acd"
         queue_ids = self._queue_ids(states)

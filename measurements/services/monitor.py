@@ -197,6 +197,13 @@ def monitor_check(centre, *, now=None, email=True) -> list[Alert]:
                 alert.message = f["message"]
                 alert.period_start, alert.period_end = f["period_start"], f["period_end"]
                 alert.save(update_fields=["message", "period_start", "period_end"])
+    from ..models import SourceFollow
+
+    for follow in SourceFollow.objects.filter(source__centre=centre, enabled=True) \
+            .select_related("source__centre"):
+        alert = follow_silence_alert(follow, now=now)
+        if alert is not None and alert.emailed_at is None:
+            new.append(alert)
     if email and thresholds.email:
         alerts_email(centre, new)
     return new
@@ -232,6 +239,39 @@ def batch_rejects_alert(batch) -> Alert | None:
     if not created and (alert.message != message or alert.resolved_at is not None):
         alert.message, alert.resolved_at = message, None
         alert.save(update_fields=["message", "resolved_at"])
+    return alert
+
+
+FOLLOW_SILENT = "follow_silent"
+
+
+def follow_silence_alert(follow, now=None) -> Alert | None:
+    """Raise the data-collection alert of a followed source silent longer than its quiet time
+    (``SourceFollow.quiet_s``), emailed to the managers once; resolve it when lines flow again.
+    Returns the open alert or ``None``."""
+    from ..selectors.live import source_follow_health
+
+    source = follow.source
+    health = source_follow_health(follow, now or timezone.now())
+    key = f"{source.pk}:{FOLLOW_SILENT}"
+    if not health.stale:
+        Alert.objects.filter(centre=source.centre, key=key, resolved_at__isnull=True) \
+            .update(resolved_at=timezone.now())
+        return None
+    silent = ("has sent no line since it was first followed" if health.silent_s is None
+              else f"has sent no new line for {int(health.silent_s):,} s")
+    message = (f"{source.name} (followed live from its log) {silent}; its quiet time is "
+               f"{follow.quiet_s:,} s. Live figures are stale.")
+    alert, created = Alert.objects.get_or_create(
+        centre=source.centre, key=key,
+        defaults={"source": source, "source_name": source.name, "code": FOLLOW_SILENT,
+                  "severity": AlertSeverity.FAILURE, "message": message})
+    if not created and alert.resolved_at is not None:
+        alert.message, alert.resolved_at, alert.emailed_at = message, None, None
+        alert.save(update_fields=["message", "resolved_at", "emailed_at"])
+        created = True
+    if created and monitor_settings(source.centre).email:
+        alerts_email(source.centre, [alert])
     return alert
 
 

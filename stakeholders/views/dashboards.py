@@ -14,7 +14,7 @@ import pandas as pd
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -29,6 +29,7 @@ from contactmis.roles import ManagerRequiredMixin, PageMixin, can_read_all, is_m
 from contactmis.scope import Scope
 from contactmis.selectors import centre_current
 from measurements.models import Contact
+from measurements.selectors.live import floor_live
 from reports import exports
 from reports.vocabulary import METRICS, column_label
 
@@ -118,6 +119,10 @@ class DashboardDetailView(PageMixin, View):
             "preview": can_read_all(request.user), "can_edit": is_manager(request.user),
             "siblings": selectors.dashboard_list(request.user).filter(
                 stakeholder=dashboard.stakeholder),
+            # A dashboard showing today keeps itself current: the page checks for new data
+            # every DASH_POLL_S seconds and swaps its widgets in place.
+            "live": any(r.widget.period == "today" for r in results),
+            "data_version": selectors.data_version(), "poll_s": DASH_POLL_S,
         })
 
 
@@ -366,13 +371,20 @@ def _drill_grain(widget):
 
 
 WALL_CHANNEL_METRICS = ("service_level", "asa_s", "abandon_rate")
+#: Seconds between the wallboard's polls of its live data.
+WALL_POLL_S = 3
+#: Seconds between a today-dashboard's checks for new data.
+DASH_POLL_S = 10
 
 
 class WallboardView(PageMixin, View):
-    """Large-type, self-refreshing view of today for the floor. A viewer sees its own scope; a
-    manager or analyst the whole centre or ``?stakeholder=<id>``'s scope."""
+    """Large-type view of today for the floor, alive: the page polls ``wallboard/live/`` every
+    few seconds and swaps its figures in place. A viewer sees its own scope; a manager or analyst
+    the whole centre or ``?stakeholder=<id>``'s scope."""
 
-    def get(self, request):
+    template = "stakeholders/wallboard.html"
+
+    def wall_scope(self, request):
         stakeholder = None
         if can_read_all(request.user):
             asked = page_param(request, "stakeholder", id_field())
@@ -387,34 +399,71 @@ class WallboardView(PageMixin, View):
             if asked is not None and (stakeholder is None or asked != stakeholder.pk):
                 raise Http404("No such stakeholder.")
             scope = stakeholder_scope(stakeholder) if stakeholder else Scope.nothing()
+        return stakeholder, scope
+
+    def context(self, request):
+        stakeholder, scope = self.wall_scope(request)
         queue = _queue_filter(request, scope)
         now = timezone.now()
         version = selectors.data_version()
+        centre = centre_current()
+        floor = floor_live(centre, scope, now, queue) if centre else None
 
-        def tile(key, title, channel=None):
-            # Judged like every widget: each queue's configured threshold, the plan's target
-            # in force for the slice (none: "no target").
-            w = Widget(kind=WidgetKind.KPI_TILE, title=title, metrics=[key], period="today",
-                       granularity="hour", options={"channels": [channel]} if channel else {})
-            return widget_result(w, scope, now, queue=queue, data_version=version)
+        def board(period):
+            def tile(key, title, channel=None):
+                # Judged like every widget: each queue's configured threshold, the plan's
+                # target in force for the slice (none: "no target").
+                w = Widget(kind=WidgetKind.KPI_TILE, title=title, metrics=[key], period=period,
+                           granularity="hour",
+                           options={"channels": [channel]} if channel else {})
+                return widget_result(w, scope, now, queue=queue, data_version=version)
 
-        totals = [tile("offered", "Offered"), tile("handled", "Handled")]
-        # Service level, speed of answer and abandons per channel: calls are answered in
-        # seconds and e-mails in hours, so one tile over both would describe neither.
-        channels = [(label, [tile(key, f"{label}: {METRICS[key].label}", code)
-                             for key in WALL_CHANNEL_METRICS])
-                    for code, label in selectors.scope_channels(scope, queue)]
-        table = widget_result(Widget(
-            kind=WidgetKind.TABLE, title="Queues today", period="today", granularity="day",
-            breakdown="queue", metrics=["offered", "answered", "service_level", "asa_s",
-                                        "abandon_rate"]), scope, now, queue=queue,
-            data_version=version)
-        return render(request, "stakeholders/wallboard.html", {
-            "totals": totals, "channels": channels,
+            totals = [tile("offered", "Offered"), tile("handled", "Handled")]
+            # Service level, speed of answer and abandons per channel: calls are answered in
+            # seconds and e-mails in hours, so one tile over both would describe neither.
+            channels = [(label, [tile(key, f"{label}: {METRICS[key].label}", code)
+                                 for key in WALL_CHANNEL_METRICS])
+                        for code, label in selectors.scope_channels(scope, queue)]
+            table = widget_result(Widget(
+                kind=WidgetKind.TABLE, title=f"Queues {period}", period=period,
+                granularity="day", breakdown="queue",
+                metrics=["offered", "answered", "service_level", "asa_s", "abandon_rate"]),
+                scope, now, queue=queue, data_version=version)
+            return totals, channels, table
+
+        period = "today"
+        totals, channels, table = board(period)
+        if table.empty and all(t.tile is None for t in totals):
+            # Nothing yet today (early morning, a quiet source): yesterday, and say so.
+            period = "yesterday"
+            totals, channels, table = board(period)
+        return {
+            "totals": totals, "channels": channels, "period": period,
             "tiles": totals + [t for _, group in channels for t in group],
             "table": _present(table), "scope": scope, "stakeholder": stakeholder,
             "stakeholders": selectors.stakeholder_list(request.user)
             if can_read_all(request.user) else [],
             "queue": queue, "queues": selectors.scope_queues(scope), "now": now,
-            "refresh_s": 60,
+            "floor": floor, "refresh_s": WALL_POLL_S,
+        }
+
+    def get(self, request):
+        return render(request, self.template, self.context(request))
+
+
+class WallboardLiveView(WallboardView):
+    """The wallboard's figures as JSON for its poll: the rendered body, whether a followed
+    source is stale, and the age of the data (same scope rules as the page)."""
+
+    def get(self, request):
+        ctx = self.context(request)
+        floor = ctx["floor"]
+        return JsonResponse({
+            "html": render_to_string("stakeholders/_wallboard_body.html", ctx, request=request),
+            "period": ctx["period"],
+            "stale": bool(floor and floor.stale),
+            "as_of": floor.as_of.isoformat() if floor and floor.as_of else None,
+            "waiting": sum(q.waiting for q in floor.queues) if floor else 0,
+            "offered": next((float(t.tile["value"]) for t in ctx["totals"][:1] if t.tile),
+                            None),
         })

@@ -113,8 +113,10 @@ def segmentation_carry(centre, *, batch=None, start: dt.datetime | None = None,
     if end is not None:
         where.append("r.arrived_at < %s")
         params.append(end)
-    ivr_leg = ("EXISTS (SELECT 1 FROM measurements_segment s WHERE s.contact_id = f.id "
-               "AND s.kind = 'ivr' AND s.queue_id {})")
+    # Not a correlated EXISTS: SQLite would then walk every IVR leg of the routing point for
+    # each IVR contact (through the queue index), quadratic over a year of calls.
+    ivr_leg = ("f.id IN (SELECT s.contact_id FROM measurements_segment s "
+               "WHERE s.kind = 'ivr' AND s.queue_id {})")
     changed = {}
     for point, queues in _routes(centre):
         if point is None:  # routing points no pathway maps: the id match alone decides
@@ -127,16 +129,21 @@ def segmentation_carry(centre, *, batch=None, start: dt.datetime | None = None,
             cond = " AND ".join([*where, *route, f"r.{name} = ''", f"f.{name} <> ''"])
             with connection.cursor() as cursor:
                 cursor.execute(
-                    f"SELECT r.id, r.source_id, r.arrived_at, COALESCE(r.ended_at, r.arrived_at) "
-                    f"FROM measurements_contact r, measurements_contact f WHERE {cond}", params)
+                    f"SELECT r.id, r.source_id, r.arrived_at, COALESCE(r.ended_at, r.arrived_at), "
+                    f"f.{name} FROM measurements_contact r, measurements_contact f WHERE {cond}",
+                    params)
                 rows = cursor.fetchall()
                 if not rows:
                     continue
-                cursor.execute(
-                    f"UPDATE measurements_contact AS r SET {name} = f.{name} "
-                    f"FROM measurements_contact AS f WHERE {cond}", params)
+                if connection.vendor == "postgresql":
+                    cursor.execute(
+                        f"UPDATE measurements_contact AS r SET {name} = f.{name} "
+                        f"FROM measurements_contact AS f WHERE {cond}", params)
+                else:  # SQLite plans UPDATE … FROM badly over a year of calls: by id instead
+                    cursor.executemany(f"UPDATE measurements_contact SET {name} = %s WHERE id = %s",
+                                       [(row[4], row[0]) for row in rows])
             result.filled[name] += len(rows)
-            for pk, source_id, arrived, ended in rows:
+            for pk, source_id, arrived, ended, _value in rows:
                 changed[pk] = True
                 lo, hi = result.sources.get(source_id, (None, None))
                 arrived, ended = _when(arrived), _when(ended)

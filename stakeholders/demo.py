@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from datetime import time as dt_time
 from decimal import Decimal
 from pathlib import Path
@@ -342,7 +342,10 @@ def _months(start: date, end: date):
 
 def _plan(centre, manifest, queues):
     start = date.fromisoformat(manifest["period"]["start"])
-    end = date.fromisoformat(manifest["period"]["end"])
+    simulated_end = date.fromisoformat(manifest["period"]["end"])
+    # The simulated data ends yesterday; the plan, like a real one, runs on to the end of the
+    # current month, so today's figures (the wallboard, intraday dashboards) have targets.
+    _, end = next(_months(simulated_end + timedelta(days=1), date.max))
     plan = BusinessPlan.objects.create(
         centre=centre, name=PLAN_NAME, period_start=start, period_end=end, currency="GBP",
         summary=("Answer customers quickly on every channel, resolve their question at the "
@@ -401,7 +404,7 @@ def _plan(centre, manifest, queues):
             target.save()
             kpis[name] = (kpi, target)
     cost_kpi = kpis.get("Cost per contact", (None,))[0]
-    period_days = (end - start).days + 1
+    period_days = (simulated_end - start).days + 1  # the days the manifest's volumes cover
     for first, last in _months(start, end):
         days = (last - first).days + 1
         share = days / 30.4

@@ -3,7 +3,7 @@ the normal batch pipeline, the content it creates, the measurement tests and the
 monitor, and plausible KPIs computed by the product itself (reports.selectors, the dashboards'
 reads)."""
 import io
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -243,3 +243,22 @@ def test_calls_carry_the_ivr_reason_and_customer_segment_with_a_realistic_mix(lo
     legs = Segment.objects.filter(contact__source=acd, contact__contact_type="Fault",
                                   kind="queue").count()
     assert offered == legs > 0
+
+
+def test_the_plan_runs_on_to_the_end_of_the_month_after_the_data(loaded):
+    """The simulated data ends the day before "today" (here Sunday 12 April); the plan, like a
+    real one, runs on to the end of that month, so today's wallboard has its targets, and its
+    budget and planned volumes cover the days still to come."""
+    from measurements.models import BudgetLine, BusinessPlan, PlannedVolume, Target
+
+    plan = BusinessPlan.objects.get(centre=loaded.centre)
+    assert (plan.period_start, plan.period_end) == (START, date(2026, 4, 30))
+    today = END + timedelta(days=1)
+    voice = Target.objects.filter(kpi__metric_code="service_level", queue__isnull=True,
+                                  period_start__lte=today, period_end__gte=today)
+    assert voice.exists()
+    assert BudgetLine.objects.filter(plan=plan, period_end=date(2026, 4, 30)).exists()
+    april = PlannedVolume.objects.get(plan=plan, channel="voice", period_start=date(2026, 4, 1))
+    march = PlannedVolume.objects.get(plan=plan, channel="voice", period_start=START)
+    # Planned per day alike before and after the data ends: 30 April days against 2 March days.
+    assert april.contacts / 30 == pytest.approx(march.contacts / 2, rel=0.05)

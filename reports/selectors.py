@@ -220,6 +220,10 @@ def _period_start(df: pd.DataFrame, how: str, granularity: str, tz: zoneinfo.Zon
     if how == "local":
         return pd.to_datetime(df["p_local"], utc=True).dt.tz_convert(tz)
     naive = pd.to_datetime(df["p_date"])
+    if naive.dt.tz is not None:
+        # PostgreSQL truncates a date to a timestamp with time zone (midnight in the session's
+        # zone, UTC): the day is that instant's UTC date.
+        naive = naive.dt.tz_convert("UTC").dt.tz_localize(None)
     if how == "date_minute":
         naive = naive + pd.to_timedelta(df["p_minute"].astype(int), unit="min")
     return naive.dt.tz_localize(tz, ambiguous=True, nonexistent="shift_forward")

@@ -18,6 +18,19 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="session", autouse=True)
+def wait_for(predicate, timeout, what, every=0.2):
+    """``predicate()``'s first truthy value within ``timeout`` seconds (polled every ``every``),
+    else a failure naming ``what`` (a text, or a callable giving one at the time of failing)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(every)
+    what = what() if callable(what) else what
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
 def _require_real_services():
     from django.conf import settings
 

@@ -3,26 +3,16 @@
 and the day's rollups, and the final figures equal a batch import of the same lines — nothing
 counted twice, nothing lost."""
 import datetime as dt
-import time
 
 import pytest
+
+from tests.integration.conftest import wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 DAY = dt.date(2026, 11, 19)
 FIELDS = ("offered", "answered", "abandoned", "flowed_out", "handled", "transfers",
           "wait_answered_s", "wait_abandoned_s", "talk_s", "answered_le_20s", "abandoned_le_5s")
-
-
-def _wait(predicate, timeout, what):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    what = what() if callable(what) else what
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
 def _day_lines():
@@ -88,14 +78,14 @@ def test_followed_log_with_rotation_and_restart_equals_the_batch_import(
                 and SourceFollow.objects.get(pk=follow.pk).last_batch_id == last.pk)
 
     def read_up_to(n):
-        return _wait(lambda: SourceFollow.objects.get(pk=follow.pk).lines_read >= n, 120,
+        return wait_for(lambda: SourceFollow.objects.get(pk=follow.pk).lines_read >= n, 120,
                      f"the follower to read {n} lines")
 
     # 1. The first third, followed by the worker (beat would start this task each minute).
     write(lines[:a])
     follow_sources.delay(duration_s=240)
     read_up_to(a)
-    _wait(settled, 60, lambda: list(ImportBatch.objects.filter(source=followed).values_list(
+    wait_for(settled, 60, lambda: list(ImportBatch.objects.filter(source=followed).values_list(
         "pk", "status", "error", "original_name")) + [SourceFollow.objects.get(
             pk=follow.pk).last_batch_id])
     # Live state: the callers waiting and agents logged in at that moment are the ones the
@@ -119,7 +109,7 @@ def test_followed_log_with_rotation_and_restart_equals_the_batch_import(
     celery_worker_process.start()
     follow_sources.delay(duration_s=240)  # waits out the dead follower's lease
     read_up_to(len(lines))
-    _wait(settled, 60, lambda: list(ImportBatch.objects.filter(source=followed).values_list(
+    wait_for(settled, 60, lambda: list(ImportBatch.objects.filter(source=followed).values_list(
         "pk", "status", "error", "original_name")) + [SourceFollow.objects.get(
             pk=follow.pk).last_batch_id])
     SourceFollow.objects.filter(pk=follow.pk).update(enabled=False)  # ends the task's loop

@@ -1,25 +1,16 @@
 """Ingestion on the real PostgreSQL, Redis and a real Celery worker: a worker killed in the middle
 of a batch leaves no partial data, and the retried batch loads exactly once."""
 import os
-import time
 
 import pytest
+
+from tests.integration.conftest import wait_for
 
 # Small chunks so the worker publishes progress while the batch's transaction is still open
 # (read by the worker process this session starts).
 os.environ["CONTACTMIS_INGEST_CHUNK_ROWS"] = "10000"
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
-
-
-def _wait(predicate, timeout, what):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
 @pytest.fixture
@@ -53,7 +44,7 @@ def test_killed_worker_leaves_no_partial_batch_and_retry_loads_once(celery_worke
         b = ImportBatch.objects.get(pk=batch.pk)
         return b.status == "running" and b.rows_read >= 30_000 and b
 
-    seen = _wait(mid_batch, 120, "the worker to be in the middle of the batch")
+    seen = wait_for(mid_batch, 120, "the worker to be in the middle of the batch")
     celery_worker_process.kill()
     # Progress was published while loading (rows read), yet nothing of the batch is stored.
     assert seen.rows_read >= 30_000
@@ -65,7 +56,7 @@ def test_killed_worker_leaves_no_partial_batch_and_retry_loads_once(celery_worke
 
     celery_worker_process.start()
     batch_retry(batch.pk)
-    done = _wait(lambda: ImportBatch.objects.filter(pk=batch.pk, status="loaded").first(), 420,
+    done = wait_for(lambda: ImportBatch.objects.filter(pk=batch.pk, status="loaded").first(), 420,
                  "the retried batch to load")
     with open(big_file) as fh:
         records = [line.split("\t") for line in fh.readlines()[1:]]

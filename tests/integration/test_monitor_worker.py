@@ -2,7 +2,6 @@
 the collection monitor (enqueued when the load commits), which find the README's defects.
 Figures: Anonymous Bank call-center data, Technion SEE lab."""
 import datetime as dt
-import time
 
 import pytest
 
@@ -10,20 +9,11 @@ from measurements.models import Alert, ImportBatch, MeasurementTest, TestRun
 from measurements.selectors.quality import source_health
 from measurements.services.ingest import batch_create
 from measurements.services.testing import measurement_test_save
+from tests.integration.conftest import wait_for
 from tests.measurements.test_monitor_real_data import bank_source, check_known_defects
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 MONTHS = ("01", "02", "03", "04", "05", "06", "07", "09", "10")
-
-
-def _wait(predicate, timeout, what):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.5)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
 def test_every_import_runs_the_checks_and_the_monitor_finds_the_defects(
@@ -36,10 +26,10 @@ def test_every_import_runs_the_checks_and_the_monitor_finds_the_defects(
         tolerance=1000))
     for month in MONTHS:
         batch_create(source=source, file=anonymous_bank_dir / f"1999-{month}.tsv")
-    _wait(lambda: ImportBatch.objects.filter(status="loaded").count() == len(MONTHS), 1500,
-          "nine months to load")
-    _wait(lambda: TestRun.objects.filter(test=conservation).count() == len(MONTHS), 600,
-          "a conservation run after each import")
+    wait_for(lambda: ImportBatch.objects.filter(status="loaded").count() == len(MONTHS), 1500,
+          "nine months to load", every=0.5)
+    wait_for(lambda: TestRun.objects.filter(test=conservation).count() == len(MONTHS), 600,
+          "a conservation run after each import", every=0.5)
     runs = TestRun.objects.filter(test=conservation)
     assert {r.status for r in runs} == {"passed"}, [r.message for r in runs]
     assert all(r.trigger.startswith("after import #") for r in runs)

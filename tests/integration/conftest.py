@@ -17,7 +17,6 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 
-@pytest.fixture(scope="session", autouse=True)
 def wait_for(predicate, timeout, what, every=0.2):
     """``predicate()``'s first truthy value within ``timeout`` seconds (polled every ``every``),
     else a failure naming ``what`` (a text, or a callable giving one at the time of failing)."""
@@ -31,6 +30,7 @@ def wait_for(predicate, timeout, what, every=0.2):
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
+@pytest.fixture(scope="session", autouse=True)
 def _require_real_services():
     from django.conf import settings
 

@@ -107,12 +107,14 @@ def test_followed_log_with_rotation_and_restart_equals_the_batch_import(
     celery_worker_process.kill()
     write(lines[c:])
     celery_worker_process.start()
-    follow_sources.delay(duration_s=240)  # waits out the dead follower's lease
+    following = follow_sources.delay(duration_s=240)  # waits out the dead follower's lease
     read_up_to(len(lines))
     wait_for(settled, 60, lambda: list(ImportBatch.objects.filter(source=followed).values_list(
         "pk", "status", "error", "original_name")) + [SourceFollow.objects.get(
             pk=follow.pk).last_batch_id])
     SourceFollow.objects.filter(pk=follow.pk).update(enabled=False)  # ends the task's loop
+    # ... promptly: the worker is free again (the tests after this one need it).
+    assert following.get(timeout=60) >= 1
     follow.refresh_from_db()
     assert follow.rotations == 1 and follow.lines_read == len(lines)
 

@@ -76,8 +76,29 @@ def _clean(value):
 
 
 def records(frame: pd.DataFrame) -> list[dict]:
-    """DataFrame rows as JSON-safe dicts (NaN → null)."""
-    return [{k: _clean(v) for k, v in row.items()} for row in frame.to_dict("records")]
+    """DataFrame rows as JSON-safe dicts (NaN → null), column by column: a year of 15-minute
+    rows is hundreds of thousands of cells, so numbers are converted in bulk and only the
+    other columns value by value (:func:`_clean`)."""
+    columns = {str(name) if not isinstance(name, str) else name: _clean_column(frame.iloc[:, i])
+               for i, name in enumerate(frame.columns)}
+    names = list(columns)
+    return [dict(zip(names, values, strict=True)) for values in zip(*columns.values(),
+                                                                    strict=True)] \
+        if names else [{} for _ in range(len(frame))]
+
+
+def _clean_column(column: pd.Series) -> list:
+    """A column's values as :func:`_clean` gives them, numbers converted in bulk."""
+    kind = column.dtype.kind if isinstance(column.dtype, np.dtype) else ""
+    if kind == "f":
+        values = column.to_numpy()
+        out = values.tolist()
+        for i in np.flatnonzero(~np.isfinite(values)):
+            out[i] = None
+        return out
+    if kind and kind in "iub":
+        return column.to_numpy().tolist()
+    return [_clean(v) for v in column.to_list()]
 
 
 def _findings(found):
@@ -532,12 +553,15 @@ def staffing_report(scope, centre, start, end, *, queue=None, channel: str = "",
     if not parts:
         return result
     detail = pd.concat(parts, ignore_index=True)
-    table = detail.groupby("period_start", as_index=False).agg(
-        offered=("offered", "sum"), traffic_erlangs=("traffic_erlangs", "sum"),
-        required_agents=("required_agents", "sum"), scheduled_agents=("scheduled_agents", "sum"),
-        actual_agents=("actual_agents", lambda v: v.sum(min_count=1)))
     if len(parts) == 1:
         table = detail.drop(columns=["queue", "queue_id"])
+    else:
+        grouped = detail.groupby("period_start")
+        table = grouped[["offered", "traffic_erlangs", "required_agents",
+                         "scheduled_agents"]].sum()
+        # No queue with staffed time in an interval: a gap, not zero agents.
+        table["actual_agents"] = grouped["actual_agents"].sum(min_count=1)
+        table = table.reset_index()
     result["empty"] = int(table["offered"].sum()) == 0
     result["definition"] = ("; ".join(notes) + f"; shrinkage {shrinkage:.0%}"
                             + (f"; max occupancy {max_occupancy:.0%}" if max_occupancy else "")

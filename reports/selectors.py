@@ -274,18 +274,24 @@ AGENT_TIME_SOURCE = ("Occupancy = busy / (busy + available) agent seconds from t
 
 
 def agent_time_frame(scope, centre, start: dt.date, end: dt.date, group: dict | None = None,
-                     fields: tuple = (), by_agent: bool = False) -> pd.DataFrame:
+                     fields: tuple = (), by_agent: bool = False, queue_ids=None) -> pd.DataFrame:
     """Staffed, available and busy agent seconds from the agent-state feeds (the per-agent
     rollup) for local days [start, end) within ``scope``, attributed to queues.
 
     ``group``: name → expression over the per-agent rollup to group by (period expressions of
     :func:`_period_expressions`); ``fields``: rollup fields to group by as they are
     (``interval_start``, ``local_date``). ``centre`` None: the centres ``scope`` covers.
+    ``queue_ids``: only the time attributed to these queues (a narrower scope).
     A feed that names the queue an agent was in keeps it; time it gives without a queue is
     shared among the queues the agent handled contacts on in [start, end) in proportion to the
     agent's handling seconds on each (``queue_id`` None where the agent handled none). Rows
     outside ``scope`` (by the queue's id, channel and site) are dropped; unattributed time counts
     only for an unrestricted scope. Sums of the result are additive: every second counts once.
+
+    The database does the sharing and the sums (one row per group and queue comes back, not one
+    per agent and interval): the shares are computed first (a row per agent and queue), then
+    joined to the rollup rows without a queue. Group and field values are as the database
+    cursor gives them (as in :func:`_records_frame`: dates and instants may be text on SQLite).
 
     Columns: the ``group`` names, ``agent_id`` with ``by_agent``, ``queue_id``, ``channel``,
     ``site`` (of the queue; "" when unattributed), ``staffed_s``, ``available_s``, ``busy_s``
@@ -297,50 +303,102 @@ def agent_time_frame(scope, centre, start: dt.date, end: dt.date, group: dict | 
     queues_qs = Queue.objects.all()
     if centre is not None:
         qs, queues_qs = qs.filter(centre=centre), queues_qs.filter(centre=centre)
-    rows = list(qs.annotate(**group).values(*group, *fields, "agent_id", "queue_id")
-                .annotate(**{f"t_{f}": Sum(f) for f in AGENT_TIME})
-                .filter(Q(t_staffed_s__gt=0) | Q(t_available_s__gt=0) | Q(t_busy_s__gt=0))
-                .order_by())
-    if not rows:
-        return pd.DataFrame(columns=columns)
-    frame = pd.DataFrame.from_records(rows).rename(columns=lambda c: c.removeprefix("t_"))
-    for f in AGENT_TIME:
-        frame[f] = pd.to_numeric(frame[f]).astype(float)
-    loose = frame["queue_id"].isna()
-    if loose.any():
-        handling = pd.DataFrame.from_records(list(
-            qs.filter(queue__isnull=False, agent_id__in=set(frame.loc[loose, "agent_id"]))
-            .values("agent_id", "queue_id")
-            .annotate(h=Sum(F("talk_s") + F("hold_s") + F("acw_s")), n=Sum("handled"))
-            .filter(n__gt=0).order_by()), columns=["agent_id", "queue_id", "h", "n"])
-        if not handling.empty:
-            handling["w"] = pd.to_numeric(handling["h"]).astype(float)
-            # An agent whose legs carry no handling seconds: shares by contacts handled.
-            no_time = handling.groupby("agent_id")["w"].transform("sum") <= 0
-            handling.loc[no_time, "w"] = pd.to_numeric(handling.loc[no_time, "n"]).astype(float)
-            handling["share"] = handling["w"] / handling.groupby("agent_id")["w"].transform("sum")
-            shares = handling[["agent_id", "queue_id", "share"]]
-            spread = frame[loose].drop(columns=["queue_id"]).merge(shares, on="agent_id",
-                                                                   how="left")
-            spread["share"] = spread["share"].fillna(1.0)
-            for f in AGENT_TIME:
-                spread[f] = spread[f] * spread["share"]
-            frame = pd.concat([frame[~loose], spread.drop(columns=["share"])],
-                              ignore_index=True)
-    queues = {pk: (channel, site) for pk, channel, site in
-              queues_qs.values_list("pk", "channel", "site")}
+    allowed = None  # queue ids the result may hold (None: any, and unattributed time)
     if scope is not None and not scope.is_unrestricted:
         allowed = set(queues_qs.restrict(scope).values_list("pk", flat=True))
-        frame = frame[frame["queue_id"].isin(allowed)]
-    frame = frame.astype({"queue_id": "object"})
-    frame["queue_id"] = [None if pd.isna(q) else int(q) for q in frame["queue_id"]]
+    if queue_ids is not None:
+        allowed = set(queue_ids) if allowed is None else allowed & set(queue_ids)
+    if allowed is not None and not allowed:
+        return pd.DataFrame(columns=columns)
+    shares = _handling_shares(qs)
+    if allowed is not None:
+        shares = [s for s in shares if s[1] in allowed]
+    rows = _shared_agent_time(qs, group, fields, by_agent, shares, allowed)
+    if not rows:
+        return pd.DataFrame(columns=columns)
+    frame = pd.DataFrame.from_records(
+        rows, columns=[*group, *fields, *agent_key, "queue_id", *AGENT_TIME])
+    for f in AGENT_TIME:
+        frame[f] = pd.to_numeric(frame[f]).astype(float)
+    queues = {pk: (channel, site) for pk, channel, site in
+              queues_qs.values_list("pk", "channel", "site")}
+    frame["queue_id"] = pd.Series([None if q is None or q != q else int(q)
+                                   for q in frame["queue_id"].astype(object)],
+                                  index=frame.index, dtype=object)
     frame["channel"] = [queues.get(q, ("", ""))[0] for q in frame["queue_id"]]
     frame["site"] = [queues.get(q, ("", ""))[1] or "" for q in frame["queue_id"]]
-    if frame.empty:
-        return pd.DataFrame(columns=columns)
-    keys = [*group, *fields, *agent_key, "queue_id", "channel", "site"]
-    return (frame.groupby(keys, dropna=False, sort=False)[list(AGENT_TIME)].sum()
-            .reset_index()[columns])
+    return frame[columns]
+
+
+def _handling_shares(qs) -> list[tuple[int, int, float]]:
+    """``(agent_id, queue_id, share)`` of each agent's handling on each queue in the rows of
+    ``qs`` (per-agent rollup): handling seconds over the agent's total; an agent whose legs
+    carry no handling seconds, by contacts handled. Queues the agent handled none on are left
+    out (every agent's shares sum to 1)."""
+    handling = pd.DataFrame.from_records(list(
+        qs.filter(queue__isnull=False).values("agent_id", "queue_id")
+        .annotate(h=Sum(F("talk_s") + F("hold_s") + F("acw_s")), n=Sum("handled"))
+        .filter(n__gt=0).order_by()), columns=["agent_id", "queue_id", "h", "n"])
+    if handling.empty:
+        return []
+    handling["w"] = pd.to_numeric(handling["h"]).astype(float)
+    no_time = handling.groupby("agent_id")["w"].transform("sum") <= 0
+    handling.loc[no_time, "w"] = pd.to_numeric(handling.loc[no_time, "n"]).astype(float)
+    handling["share"] = handling["w"] / handling.groupby("agent_id")["w"].transform("sum")
+    return [(int(a), int(q), float(s)) for a, q, s in
+            handling[["agent_id", "queue_id", "share"]].itertuples(index=False)]
+
+
+def _shared_agent_time(qs, group, fields, by_agent, shares, allowed) -> list[tuple]:
+    """Rows ``(*group, *fields, [agent_id,] queue_id, staffed_s, available_s, busy_s)`` of
+    :func:`agent_time_frame`, summed by the database: the per-agent rollup rows of ``qs``, a
+    row without a queue shared by ``shares`` (``queue_id`` NULL for an agent with none), only
+    rows of ``allowed`` queues when it is given (then unattributed time is left out)."""
+    if allowed is not None:  # only the rows that can count: fewer rows to share and sum
+        qs = qs.filter(Q(queue_id__in=allowed) | Q(
+            queue__isnull=True, agent_id__in=sorted({agent for agent, _, _ in shares})))
+    base = qs.annotate(**group).values(*group, *fields, "agent_id", "queue_id", *AGENT_TIME)
+    try:
+        base_sql, base_params = base.query.sql_with_params()
+    except EmptyResultSet:
+        return []
+    connection = connections[qs.db]
+    quote = connection.ops.quote_name
+    keys = [f"b.{quote(k)}" for k in (*group, *fields, *(["agent_id"] if by_agent else []))]
+    by_day_or_longer = not any(name in str(e) for e in (*fields, *group.values())
+                               for name in ("interval_start", "local_minute"))
+    if by_day_or_longer:
+        # Days and longer: the rows summed per agent first (a few per agent and day), then
+        # shared — fewer rows to join than the rollup's interval rows.
+        inner = [quote(k) for k in (*group, *fields, "agent_id", "queue_id")]
+        base_sql = (f"SELECT {', '.join(inner)}, "
+                    + ", ".join(f"SUM({quote(f)}) AS {quote(f)}" for f in AGENT_TIME)
+                    + f" FROM ({base_sql}) r GROUP BY {', '.join(inner)}")
+    params = []
+    if shares:
+        values = ", ".join(["(CAST(%s AS BIGINT), CAST(%s AS BIGINT), "
+                            "CAST(%s AS DOUBLE PRECISION))"] * len(shares))
+        with_shares = f"WITH s (agent_id, queue_id, share) AS (VALUES {values}) "
+        params += [x for row in shares for x in row]
+        queue = "COALESCE(b.queue_id, s.queue_id)"
+        share = "COALESCE(s.share, 1.0)"
+        join = "LEFT JOIN s ON b.queue_id IS NULL AND s.agent_id = b.agent_id"
+    else:
+        with_shares, queue, share, join = "", "b.queue_id", "1.0", ""
+    where = ""
+    if allowed is not None:
+        ids = sorted(allowed)
+        where = (f"WHERE b.queue_id IN ({', '.join(['%s'] * len(ids))})"
+                 + (" OR s.queue_id IS NOT NULL" if shares else ""))
+    sums = ", ".join(f"SUM(b.{quote(f)} * {share})" for f in AGENT_TIME)
+    having = " OR ".join(f"SUM(b.{quote(f)}) > 0" for f in AGENT_TIME)
+    sql = (f"{with_shares}SELECT {', '.join([*keys, queue])}, {sums} "
+           f"FROM ({base_sql}) b {join} {where} "
+           f"GROUP BY {', '.join([*keys, queue])} HAVING {having}")
+    params = [*params, *base_params, *(sorted(allowed) if allowed is not None else [])]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 def _with_agent_time(out: pd.DataFrame, scope, centre, start, end, by, group=None,
@@ -507,10 +565,13 @@ def agent_kpi_frame(scope, centre, start, end, granularity="day", by=("agent",),
         qs = qs.filter(source=source)
     fields = ("handled", "transfers", "escalations", "talk_s", "hold_s", "acw_s", "available_s",
               "busy_s", "staffed_s")
-    rows = list(qs.annotate(**group, **dims).values(*group, *dims)
-                .annotate(**{f: Sum(f) for f in fields}).order_by(*group, *dims))
-    df = pd.DataFrame.from_records(rows) if rows else pd.DataFrame(
-        columns=[*group, *dims, *fields])
+    rows = (qs.annotate(**group, **dims).values(*group, *dims)
+            .annotate(**{f: Sum(f) for f in fields}).order_by(*group, *dims))
+    # Read by the cursor (not a truncated local time: those keep the ORM's conversion), as the
+    # attributed agent time it is merged with is.
+    df = _records_frame(rows) if how != "local" else pd.DataFrame.from_records(list(rows))
+    if df.empty:
+        df = pd.DataFrame(columns=[*group, *dims, *fields])
     if tz is None and source is None:
         df = _agent_rows_attributed(df, scope, centre, start, end, group, by)
     out = pd.DataFrame({"period_start": _period_start(df, how, granularity, tz or centre.tz)})
@@ -604,13 +665,15 @@ def interval_frame(scope, centre, start, end, fields=("offered", "handled", "tal
     qs = _base(scope, centre, start, end, None, source)
     if queue_ids:
         qs = qs.filter(queue_id__in=list(queue_ids))
-    rows = list(qs.values("interval_start", "local_date", "local_minute", "weekday")
-                .annotate(interval_s=Max("interval_s"), **{f: Sum(f) for f in fields})
-                .order_by("interval_start"))
-    df = pd.DataFrame.from_records(rows)
+    df = _records_frame(qs.values("interval_start", "local_date", "local_minute", "weekday")
+                        .annotate(interval_s=Max("interval_s"), **{f: Sum(f) for f in fields})
+                        .order_by("interval_start"))
     if df.empty:
         return pd.DataFrame(columns=["period_start", "local_date", "local_minute", "weekday",
                                      "interval_s", *fields, "handle_s"])
+    # The cursor's values (text on SQLite) as the ORM gives them: UTC instants, local dates.
+    df["interval_start"] = pd.to_datetime(df["interval_start"], utc=True, format="ISO8601")
+    df["local_date"] = pd.to_datetime(df["local_date"].astype(str).str[:10]).dt.date
     for f in fields:
         df[f] = pd.to_numeric(df[f])
     df["period_start"] = pd.to_datetime(df["local_date"]) + pd.to_timedelta(
@@ -625,9 +688,8 @@ def interval_frame(scope, centre, start, end, fields=("offered", "handled", "tal
 def _interval_agent_time(df, scope, centre, start, end, queue_ids):
     """``df`` (one row per interval) with the agent-state feeds' seconds attributed to the
     scope's queues (``queue_ids`` only, if given) added to its agent-time columns."""
-    agent = agent_time_frame(scope, centre, start, end, fields=("interval_start",))
-    if queue_ids:
-        agent = agent[agent["queue_id"].isin(list(queue_ids))]
+    agent = agent_time_frame(scope, centre, start, end, fields=("interval_start",),
+                             queue_ids=list(queue_ids) if queue_ids else None)
     if agent.empty:
         return df
     agent = agent.groupby("interval_start")[list(AGENT_TIME)].sum()

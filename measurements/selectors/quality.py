@@ -11,8 +11,21 @@ import statistics
 from collections import defaultdict
 
 from django.conf import settings
-from django.db.models import Count, Exists, OuterRef, Q, Subquery, Sum
-from django.db.models.functions import TruncMonth
+from django.db import connections
+from django.db.models import (
+    Case,
+    Count,
+    DateField,
+    Exists,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
 from django.utils import timezone
 
 from ..constants import INTERVAL_S, BatchStatus, Cadence
@@ -91,26 +104,66 @@ def opening_minutes(centre, day: dt.date, closed: set | frozenset = frozenset())
     return sorted(set(out))
 
 
-def daily_volume(source, first=None, last=None) -> dict[dt.date, int]:
-    """Contacts per local date: IVR sessions where the source has an IVR, else offered."""
-    qs = IntervalStat.objects.filter(source=source)
-    if first:
-        qs = qs.filter(local_date__gte=first)
-    if last:
-        qs = qs.filter(local_date__lte=last)
-    rows = list(qs.values("local_date").annotate(ivr=Sum("ivr_sessions"), off=Sum("offered"))
-                .order_by("local_date"))
-    use_ivr = any(r["ivr"] for r in rows)
-    return {r["local_date"]: int((r["ivr"] if use_ivr else r["off"]) or 0) for r in rows}
+def volume_rows(source) -> list[tuple[dt.date, int, int, int]]:
+    """``(local date, local minute, IVR sessions, offered)`` of every interval ``source`` has
+    data for, summed over its segments, in date and minute order: what the monitor's volume
+    checks (:func:`daily_volume`, :func:`missing_intervals`, :func:`usual_interval_volume`,
+    :func:`hourly_volume`) count, read once for all of them. Read by the cursor: a feed's
+    year is tens of thousands of rows, and a date is parsed once, not once a row."""
+    qs = (IntervalStat.objects.filter(source=source).values("local_date", "local_minute")
+          .annotate(ivr=Sum("ivr_sessions"), off=Sum("offered")).order_by("local_date",
+                                                                          "local_minute"))
+    sql, params = qs.query.sql_with_params()
+    with connections[qs.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        raw = cursor.fetchall()
+    days = {}
+    out = []
+    for day, minute, ivr, off in raw:
+        if day not in days:
+            days[day] = day if isinstance(day, dt.date) else dt.date.fromisoformat(str(day)[:10])
+        out.append((days[day], int(minute), int(ivr or 0), int(off or 0)))
+    return out
 
 
-def missing_intervals(source, first: dt.date, last: dt.date):
+def _rows_between(rows, first=None, last=None):
+    return [r for r in rows if (first is None or r[0] >= first) and (last is None or r[0] <= last)]
+
+
+def daily_volume(source, first=None, last=None, rows=None) -> dict[dt.date, int]:
+    """Contacts per local date: IVR sessions where the source has an IVR, else offered.
+    ``rows``: the source's :func:`volume_rows` when already read."""
+    if rows is None:
+        qs = IntervalStat.objects.filter(source=source)
+        if first:
+            qs = qs.filter(local_date__gte=first)
+        if last:
+            qs = qs.filter(local_date__lte=last)
+        rows = list(qs.values("local_date").annotate(ivr=Sum("ivr_sessions"),
+                                                      off=Sum("offered"))
+                    .order_by("local_date"))
+        use_ivr = any(r["ivr"] for r in rows)
+        return {r["local_date"]: int((r["ivr"] if use_ivr else r["off"]) or 0) for r in rows}
+    rows = _rows_between(rows, first, last)
+    use_ivr = any(r[2] for r in rows)
+    out = {}
+    for day, _, ivr, off in rows:
+        out[day] = out.get(day, 0) + (ivr if use_ivr else off)
+    return out
+
+
+def missing_intervals(source, first: dt.date, last: dt.date, rows=None):
     """``(missing, expected)``: the (local date, local minute) intervals within opening hours
-    from ``first`` to ``last`` with no data from ``source``, and how many were expected."""
-    have = set(IntervalStat.objects.filter(source=source, local_date__gte=first,
-                                           local_date__lte=last)
-               .filter(Q(offered__gt=0) | Q(ivr_sessions__gt=0))
-               .values_list("local_date", "local_minute").distinct())
+    from ``first`` to ``last`` with no data from ``source``, and how many were expected.
+    ``rows``: the source's :func:`volume_rows` when already read."""
+    if rows is None:
+        have = set(IntervalStat.objects.filter(source=source, local_date__gte=first,
+                                               local_date__lte=last)
+                   .filter(Q(offered__gt=0) | Q(ivr_sessions__gt=0))
+                   .values_list("local_date", "local_minute").distinct())
+    else:
+        have = {(day, minute) for day, minute, ivr, off in _rows_between(rows, first, last)
+                if off > 0 or ivr > 0}
     centre = source.centre
     closed = closed_days(centre, first, last)
     missing, expected = [], 0
@@ -124,10 +177,10 @@ def missing_intervals(source, first: dt.date, last: dt.date):
     return missing, expected
 
 
-def missing_days(source, first: dt.date, last: dt.date) -> list[dt.date]:
+def missing_days(source, first: dt.date, last: dt.date, rows=None) -> list[dt.date]:
     """Days with opening hours between ``first`` and ``last`` on which the source sent nothing
-    (closed days excepted)."""
-    volume = daily_volume(source, first, last)
+    (closed days excepted). ``rows``: the source's :func:`volume_rows` when already read."""
+    volume = daily_volume(source, first, last, rows=rows)
     closed = closed_days(source.centre, first, last)
     out, day = [], first
     while day <= last:
@@ -144,15 +197,21 @@ def missing_days(source, first: dt.date, last: dt.date) -> list[dt.date]:
 MIN_USUAL_PER_INTERVAL = 5
 
 
-def usual_interval_volume(source, days: set[dt.date]) -> dict[tuple[int, int], float]:
+def usual_interval_volume(source, days: set[dt.date], rows=None
+                          ) -> dict[tuple[int, int], float]:
     """Mean contacts per (weekday, local minute) over ``days`` (counted like
-    :func:`daily_volume`; a day of that weekday without any contact in it counts as 0)."""
+    :func:`daily_volume`; a day of that weekday without any contact in it counts as 0).
+    ``rows``: the source's :func:`volume_rows` when already read."""
     if not days:
         return {}
-    rows = list(IntervalStat.objects.filter(source=source, local_date__gte=min(days),
-                                            local_date__lte=max(days))
-                .values("local_date", "local_minute")
-                .annotate(ivr=Sum("ivr_sessions"), off=Sum("offered")))
+    if rows is None:
+        rows = list(IntervalStat.objects.filter(source=source, local_date__gte=min(days),
+                                                local_date__lte=max(days))
+                    .values("local_date", "local_minute")
+                    .annotate(ivr=Sum("ivr_sessions"), off=Sum("offered")))
+    else:
+        rows = [{"local_date": d, "local_minute": m, "ivr": i, "off": o}
+                for d, m, i, o in _rows_between(rows, min(days), max(days))]
     use_ivr = any(r["ivr"] for r in rows)
     sums = defaultdict(int)
     for r in rows:
@@ -165,11 +224,15 @@ def usual_interval_volume(source, days: set[dt.date]) -> dict[tuple[int, int], f
     return {key: n / per_weekday[key[0]] for key, n in sums.items()}
 
 
-def hourly_volume(source) -> dict[tuple[dt.date, int], int]:
-    """Contacts per (local date, local hour), counted like :func:`daily_volume`."""
-    rows = list(IntervalStat.objects.filter(source=source)
-                .values("local_date", "local_minute")
-                .annotate(ivr=Sum("ivr_sessions"), off=Sum("offered")))
+def hourly_volume(source, rows=None) -> dict[tuple[dt.date, int], int]:
+    """Contacts per (local date, local hour), counted like :func:`daily_volume`. ``rows``:
+    the source's :func:`volume_rows` when already read."""
+    if rows is None:
+        rows = list(IntervalStat.objects.filter(source=source)
+                    .values("local_date", "local_minute")
+                    .annotate(ivr=Sum("ivr_sessions"), off=Sum("offered")))
+    else:
+        rows = [{"local_date": d, "local_minute": m, "ivr": i, "off": o} for d, m, i, o in rows]
     use_ivr = any(r["ivr"] for r in rows)
     out = defaultdict(int)
     for r in rows:
@@ -217,14 +280,20 @@ def volume_anomalies(volume: dict[dt.date, int], ratio: float,
         by_slot = defaultdict(list)
         for (day, hour), n in hourly.items():
             by_slot[(day.weekday(), hour)].append(n)
-        days = {d for d, _ in hourly}
+        days_per_weekday = defaultdict(int)
+        for d in {d for d, _ in hourly}:
+            days_per_weekday[d.weekday()] += 1
+        usual_of_slot = {}  # (weekday, hour) → median over that weekday's days (None: < 3)
         flagged = defaultdict(list)
         for (day, hour), n in sorted(hourly.items()):
-            weeks = [v for v in by_slot[(day.weekday(), hour)]]
-            weeks += [0] * (sum(1 for d in days if d.weekday() == day.weekday()) - len(weeks))
-            if len(weeks) < 3:
+            slot = (day.weekday(), hour)
+            if slot not in usual_of_slot:
+                weeks = list(by_slot[slot])
+                weeks += [0] * (days_per_weekday[slot[0]] - len(weeks))
+                usual_of_slot[slot] = statistics.median(weeks) if len(weeks) >= 3 else None
+            usual = usual_of_slot[slot]
+            if usual is None:
                 continue
-            usual = statistics.median(weeks)
             if n > ratio * max(usual, 1) and n - usual >= MIN_EXCESS:
                 flagged[day].append((hour, n, usual))
         for day, hours in flagged.items():
@@ -271,7 +340,7 @@ def segmentation_check(source) -> list[dict]:
     dims = {k: v for k, v in SEGMENT_DIMENSIONS.items()
             if not (k == "queue" and source.kind == "ivr")}  # the queue is the ACD's business
     monthly = list(
-        contacts.annotate(month=TruncMonth("arrived_at", tzinfo=source.centre.tz))
+        contacts.annotate(month=_local_month(contacts, source.centre.tz))
         .values("month").annotate(total=Count("id"), **{
             f"u_{k}": Count("id", filter=cond) for k, (_, cond) in dims.items()})
         .order_by("month"))
@@ -288,6 +357,25 @@ def segmentation_check(source) -> list[dict]:
     return out
 
 
+def _local_month(contacts, tz):
+    """The first local day of the month each contact arrived in (``tz``), as a comparison of
+    ``arrived_at`` with the months' first instants (UTC): the database compares, where a
+    truncation in a time zone costs a call into Python per contact on SQLite."""
+    span = contacts.aggregate(first=Min("arrived_at"), last=Max("arrived_at"))
+    if span["first"] is None:
+        return Value(None, output_field=DateField())
+    first = timezone.localtime(span["first"], tz).date().replace(day=1)
+    last = timezone.localtime(span["last"], tz).date()
+    months = [first]
+    while months[-1] <= last:
+        month = months[-1]
+        months.append(month.replace(year=month.year + month.month // 12,
+                                    month=month.month % 12 + 1))
+    rules = [When(arrived_at__lt=dt.datetime.combine(following, dt.time(), tz),
+                  then=Value(month)) for month, following in zip(months, months[1:], strict=False)]
+    return Case(*rules, default=Value(None), output_field=DateField())
+
+
 def _month_day(value) -> dt.date:
     return value.date() if isinstance(value, dt.datetime) else value
 
@@ -301,18 +389,19 @@ def source_health(source, now=None) -> dict:
     last = batches[-1] if batches else None
     due_h = CADENCE_HOURS.get(source.expected_cadence, 24) + settings_.stale_after_h
     age_h = (now - last.created_at).total_seconds() / 3600 if last else None
-    volume = daily_volume(source)
+    rows = volume_rows(source)  # one read for every volume check below
+    volume = daily_volume(source, rows=rows)
     first_day = min(volume) if volume else None
     last_day = max(volume) if volume else None
     covered = _covered_days(loaded, source.centre.tz)
-    gaps = [d for d in missing_days(source, first_day, last_day) if d in covered] \
+    gaps = [d for d in missing_days(source, first_day, last_day, rows=rows) if d in covered] \
         if volume else []
-    missing, expected = (missing_intervals(source, first_day, last_day) if volume
+    missing, expected = (missing_intervals(source, first_day, last_day, rows=rows) if volume
                          else ([], 0))
     missing = [m for m in missing if m[0] in covered]
     closed = closed_days(source.centre, first_day, last_day) if volume else set()
     usual = usual_interval_volume(source, {d for d in covered if d not in closed
-                                           and d in volume})
+                                           and d in volume}, rows=rows)
     quiet = [m for m in missing
              if usual.get((m[0].weekday(), m[1]), 0.0) < MIN_USUAL_PER_INTERVAL]
     missing = [m for m in missing
@@ -375,7 +464,8 @@ def source_health(source, now=None) -> dict:
         # compared with the usual weekday nor part of what is usual.
         "anomalies": volume_anomalies(
             {d: n for d, n in volume.items() if d not in closed}, settings_.volume_ratio,
-            {k: n for k, n in hourly_volume(source).items() if k[0] not in closed}),
+            {k: n for k, n in hourly_volume(source, rows=rows).items()
+             if k[0] not in closed}),
         "closed_days": sorted(closed),
         "surveys": surveys["n"],
         "survey_matched": surveys["matched"],

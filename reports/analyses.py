@@ -256,11 +256,11 @@ def kpi_report(scope, centre, start, end, granularity="day", by=(), *,
     comparison = patterns.comparable_span(start, end, as_of=min(end - dt.timedelta(days=1),
                                                                 _today(centre)))
     whole = period_kpi_frame if all(d in DIMENSIONS for d in by) else None
-    if whole is not None:
+    if whole is not None:  # the changes compare no occupancy: no agent time to read
         previous = whole(scope, centre, comparison.previous_start, comparison.previous_end, by,
-                         sl_threshold_s=sl_threshold_s, sl_variant=sl_variant)
+                         sl_threshold_s=sl_threshold_s, sl_variant=sl_variant, agent_time=False)
         current = whole(scope, centre, comparison.start, comparison.end, by,
-                        sl_threshold_s=sl_threshold_s, sl_variant=sl_variant)
+                        sl_threshold_s=sl_threshold_s, sl_variant=sl_variant, agent_time=False)
     else:
         previous = current = pd.DataFrame()
     if not previous.empty and not current.empty:

@@ -24,6 +24,7 @@ from measurements.models import Contact, Segment
 from pathways.models import Queue
 
 from .analysis import queueing
+from .selectors import UNASSIGNED
 from .semantics import definition_periods, sl_thresholds, target_book, threshold_basis
 from .vocabulary import fmt_duration
 
@@ -37,8 +38,8 @@ BY_LABELS = {
 # Individual legs are read (distributions need them): a period beyond this many is cut.
 LEG_LIMIT = 600_000
 INTERVAL_S = 3600
-# What a group with no recorded value is called (a gap in the data, not a segment).
-UNASSIGNED = "unassigned"
+# What a group of contacts with no identified customer is called (a gap in the data, not a
+# segment); contacts with no recorded value are UNASSIGNED.
 UNIDENTIFIED = "unidentified"
 SHORT_SERVICE_POPULATION = (
     f"share of answered calls served in under {queueing.SHORT_SERVICE_S} s, among the answered "

@@ -229,6 +229,21 @@ def _period_start(df: pd.DataFrame, how: str, granularity: str, tz: zoneinfo.Zon
     return naive.dt.tz_localize(tz, ambiguous=True, nonexistent="shift_forward")
 
 
+# What contacts the source gave no value of a dimension are called: a segment of their own
+# (they exist and are counted), not missing data.
+UNASSIGNED = "unassigned"
+UNASSIGNED_DIMENSIONS = ("contact_type", "customer_segment")
+
+
+def _dimension_values(dim: str, values: pd.Series) -> np.ndarray:
+    """A text dimension's values for the rows: a contact type or customer segment the source
+    left empty reads :data:`UNASSIGNED`; other blanks stay blank."""
+    values = values.fillna("")
+    if dim in UNASSIGNED_DIMENSIONS:
+        values = values.replace("", UNASSIGNED)
+    return values.to_numpy()
+
+
 def _labels(dim: str, ids) -> dict:
     ids = [i for i in set(ids) if i is not None]
     if dim == "queue":
@@ -511,7 +526,7 @@ def kpi_frame(scope, centre, start: dt.date, end: dt.date, granularity: str = "d
             out[f"{d}_id"] = values.to_numpy()
             out[d] = [labels.get(v, "—" if v is None else str(v)) for v in values]
         else:
-            out[d] = values.fillna("").to_numpy()
+            out[d] = _dimension_values(d, values)
     for c in (*summed, "wait_max_s"):
         out[c] = pd.to_numeric(df[c]).to_numpy() if not df.empty else np.array([], dtype=float)
     if source is None and other_tz is None:
@@ -775,12 +790,14 @@ def queue_facts_frame(scope, centre, start, end, limit: int = 500_000) -> pd.Dat
 
 def period_kpi_frame(scope, centre, start: dt.date, end: dt.date, by: list[str] | tuple = (),
                      params: KpiParams | None = None, *, sl_threshold_s: int | None = None,
-                     sl_variant: str | None = None) -> pd.DataFrame:
+                     sl_variant: str | None = None, agent_time: bool = True) -> pd.DataFrame:
     """KPIs over the whole of local days [start, end) per segment (one row per ``by`` value, or
     one row): the components summed in SQL over the period, then
     :func:`reports.analysis.kpis.kpis_from_sums` — the figures a KPI tile shows for the same
     period and scope. Meaning and overrides as in :func:`kpi_frame` (the same extra columns and
-    ``attrs``). Interval dimensions only."""
+    ``attrs``). Interval dimensions only. ``agent_time=False`` leaves out the agent-state
+    feeds' seconds (occupancy then has the rollup's own only): for callers that use no
+    occupancy, which spares reading the per-agent rollup."""
     by = list(by)
     unknown = [d for d in by if d not in DIMENSIONS]
     if unknown:
@@ -807,12 +824,13 @@ def period_kpi_frame(scope, centre, start: dt.date, end: dt.date, by: list[str] 
             out[f"{d}_id"] = df[f"d_{d}"].to_numpy()
             out[d] = [labels.get(v, "—" if v is None else str(v)) for v in df[f"d_{d}"]]
         else:
-            out[d] = df[f"d_{d}"].fillna("").to_numpy()
+            out[d] = _dimension_values(d, df[f"d_{d}"])
     for c in sums:
         if c not in MEANING_COLUMNS:
             out[c] = pd.to_numeric(df[c]).fillna(0).to_numpy() if len(df) else np.array([],
                                                                                        float)
-    out = _with_agent_time(out, scope, centre, start, end, by)
+    if agent_time:
+        out = _with_agent_time(out, scope, centre, start, end, by)
     result = kpis_from_sums(out, resolution.periods[-1].params)
     result = _add_meaning(result, df, resolution)
     result.attrs["definition"] = resolution.label

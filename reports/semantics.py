@@ -411,12 +411,21 @@ def frame_targets(frame, centre, start: dt.date, end: dt.date, *, overrides: dic
     ``overrides`` applied. One list item per row, in order."""
     book = target_book(centre, start, end, scope)
     out = []
+    # Rows of one slice whose day has the same targets in force share one answer (a year of
+    # daily rows is a handful of distinct questions).
+    found = {}
     for row in frame.to_dict("records"):
         day = row.get("period_start")
         on_day = day.date() if hasattr(day, "date") and day == day else None
         if on_day is not None and not (start <= on_day < end):
             on_day = None
-        out.append(apply_overrides(book.for_slice(**row_slice(row), on_day=on_day), overrides))
+        where = row_slice(row)
+        when = book.last_day if on_day is None else on_day
+        key = (tuple(where.values()), on_day is None,
+               tuple(t.period_start <= when <= t.period_end for t in book.targets))
+        if key not in found:
+            found[key] = book.for_slice(**where, on_day=on_day)
+        out.append(apply_overrides(found[key], overrides))
     return out
 
 

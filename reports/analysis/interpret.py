@@ -48,7 +48,7 @@ def breach_findings(pva: pd.DataFrame, keys: list[str], figure: str = "KPIs agai
                     ) -> list[Finding]:
     """Target breaches from :func:`plan.plan_vs_actual` output, the biggest shortfall first."""
     out = []
-    for _, r in pva[pva["met"].fillna(True) == False].iterrows():  # noqa: E712
+    for r in pva[pva["met"].fillna(True) == False].to_dict("records"):  # noqa: E712
         shortfall = abs(1 - r["attainment"]) if pd.notna(r["attainment"]) else 0
         name = KPI_NAMES.get(r["kpi"], r["kpi"])
         where = _where(r, [k for k in keys if k != "sl_basis"])

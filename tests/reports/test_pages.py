@@ -323,3 +323,28 @@ def test_staffing_chart_over_a_long_period_shows_each_days_busiest_interval(
     assert len(report["tables"]["intervals"]) == 84
     assert "busiest interval (the table and downloads hold every interval)" in \
         response.content.decode()
+
+
+@pytest.mark.parametrize("by", ["customer_segment", "contact_type"])
+def test_kpi_page_names_contacts_without_a_segment_unassigned_not_no_data(manager_client,
+                                                                           centre, by):
+    """Contacts the source gave no customer segment or contact type are a segment of their
+    own, counted: the row reads "unassigned", never "no data" (a gap in the data)."""
+    from contactmis.scope import Scope
+    from reports.selectors import kpi_frame, period_kpi_frame
+
+    queue = Queue.objects.create(centre=centre, code="SALES", name="Sales")
+    start = dt.datetime(2026, 2, 2, 9, 0, tzinfo=centre.tz)
+    interval_row(centre, queue, start, offered=12, answered=10, abandoned=2, **{by: "Gold"})
+    interval_row(centre, queue, start, offered=7, answered=7, abandoned=0, **{by: ""})
+    end = dt.date(2026, 2, 3)
+    whole = period_kpi_frame(Scope.everything(), centre, dt.date(2026, 2, 2), end, [by])
+    assert dict(zip(whole[by], whole["offered"], strict=True)) == {"Gold": 12,
+                                                                   "unassigned": 7}
+    daily = kpi_frame(Scope.everything(), centre, dt.date(2026, 2, 2), end, "day", [by])
+    assert sorted(daily[by]) == ["Gold", "unassigned"]
+    html = manager_client.get(reverse("reports:kpis"), {
+        "start": "2026-02-02", "end": "2026-02-03", "by": by}).content.decode()
+    table = html[html.index("KPIs by period and segment"):]
+    assert "<td>2026-02-02</td><td>unassigned</td>" in table
+    assert "<td>2026-02-02</td><td>no data</td>" not in table

@@ -19,6 +19,8 @@ import zoneinfo
 
 import numpy as np
 import pandas as pd
+from django.core.exceptions import EmptyResultSet
+from django.db import connections
 
 from measurements.models import Contact, Segment
 from pathways.models import Queue
@@ -79,12 +81,11 @@ def queue_legs(
         "contact__contact_type",
         "contact__channel",
     ]
-    rows = list(legs.filter(kind="queue").values_list(*cols).order_by("entered_at")[: limit + 1])
+    rows = _fetch(legs.filter(kind="queue").values_list(*cols).order_by("entered_at")[: limit + 1])
     q = pd.DataFrame(rows[:limit], columns=cols)
     agent_cols = ["contact_id", "talk_s", "hold_s", "agent_id", "entered_at", "left_at"]
-    agent = pd.DataFrame(
-        list(legs.filter(kind="agent").values_list(*agent_cols)), columns=agent_cols
-    )
+    agent = pd.DataFrame(_fetch(legs.filter(kind="agent").values_list(*agent_cols)),
+                         columns=agent_cols)
     agent = agent.groupby("contact_id", as_index=False).first()
     agent["service_s"] = (agent["talk_s"] + agent["hold_s"]).astype(float)
     agent = agent.rename(columns={"entered_at": "service_start", "left_at": "service_end"})
@@ -119,9 +120,24 @@ def queue_legs(
     return out
 
 
+def _fetch(values_qs) -> list[tuple]:
+    """The rows of a ``values_list`` queryset as the database cursor gives them (instants may
+    be text on SQLite: :func:`_local` reads both): a year of legs is a hundred thousand rows,
+    and the ORM's conversion of each value cost most of the page."""
+    try:
+        sql, params = values_qs.query.sql_with_params()
+    except EmptyResultSet:  # a scope that admits nothing
+        return []
+    with connections[values_qs.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
 def _local(values, zone) -> pd.Series:
-    """Aware timestamps → naive local clock times of ``zone``."""
-    return pd.to_datetime(values, utc=True).dt.tz_convert(zone).dt.tz_localize(None)
+    """UTC instants (aware, or text as SQLite gives them) → naive local clock times of
+    ``zone``."""
+    return pd.to_datetime(values, utc=True, format="ISO8601").dt.tz_convert(zone) \
+        .dt.tz_localize(None)
 
 
 def _num(value, digits=None):

@@ -357,12 +357,16 @@ def target_book(centre, start: dt.date, end: dt.date, scope=None) -> TargetBook:
         qs = qs.filter(queue__in=Queue.objects.restrict(scope))
     targets = list(qs.select_related("kpi__objective__plan", "queue").order_by("pk"))
     units = {}
-    for t in targets:
-        key = (t.kpi.metric_code, t.kpi.metric_variant)
-        if key not in units:
-            qs = MetricDefinition.objects.filter(code=key[0])
-            qs = qs.filter(variant=key[1]) if key[1] else qs.filter(is_default_variant=True)
-            units[key] = qs.order_by("-version").values_list("unit", flat=True).first() or ""
+    keys = {(t.kpi.metric_code, t.kpi.metric_variant) for t in targets}
+    # Each key's unit: its variant's latest version (no variant: the default variant's), all
+    # read in one query.
+    definitions = list(MetricDefinition.objects.filter(code__in={c for c, _ in keys})
+                       .values_list("code", "variant", "is_default_variant", "version", "unit",
+                                    "pk")) if keys else []
+    for code, variant in keys:
+        found = [d for d in definitions if d[0] == code
+                 and (d[1] == variant if variant else d[2])]
+        units[(code, variant)] = max(found, key=lambda d: (d[3], -d[5]))[4] if found else ""
     queue_channels = {}
     if targets:
         queue_channels = dict(Queue.objects.filter(centre=centre).values_list("pk", "channel"))

@@ -15,7 +15,6 @@ import pandas as pd
 from django.template.loader import render_to_string
 
 from ..vocabulary import label
-from .static_charts import render_png
 
 CID_DOMAIN = "contactmis"
 
@@ -26,6 +25,10 @@ def cid(chart) -> str:
 
 def draw_charts(report) -> None:
     """Render each chart's PNG once (used by the e-mail, the archive and the PDF)."""
+    # matplotlib is imported by the reports that draw with it, not by every page that may
+    # export one (importing it was most of a web process's first request).
+    from .static_charts import render_png
+
     for chart in report.all_charts():
         if not chart.png:
             chart.png = render_png(chart)

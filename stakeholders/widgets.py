@@ -40,7 +40,7 @@ from reports.vocabulary import METRICS, NO_DATA, NO_TARGET, Metric, column_label
 
 from . import figures, selectors
 from .periods import ResolvedPeriod, comparable_previous, fit_granularity, resolve_period
-from .selectors import centre_time_zone
+from .selectors import centre_day_start, centre_time_zone
 
 
 def interval_sums(scope, period: ResolvedPeriod, granularity: str, breakdown: str = "",
@@ -50,10 +50,44 @@ def interval_sums(scope, period: ResolvedPeriod, granularity: str, breakdown: st
     days and longer, the interval rollup below) for one widget, with each contact's
     within-threshold counts taken at its own queue's threshold (``resolution``); the
     agent-state feeds' seconds only with ``agent_time`` (:func:`_agent_time`)."""
+    if period.shifted:
+        return _business_day_sums(scope, period, granularity, breakdown, queue, tz, resolution,
+                                  agent_time)
     return component_sums(scope, period.first_day, period.last_day + timedelta(days=1),
                           granularity, breakdown, queue_id=queue.pk if queue is not None else None,
                           tz=tz or centre_time_zone(), resolution=resolution,
                           agent_time=agent_time)
+
+
+def _business_day_sums(scope, period, granularity, breakdown, queue, tz, resolution,
+                       agent_time) -> pd.DataFrame:
+    """:func:`interval_sums` of a business day whose boundary is not midnight: the interval
+    rows of the two local dates it touches, kept from its start to its end; a day (or longer)
+    grain sums them into one bucket at the business date (the daily rollup cannot be cut)."""
+    sub_day = granularity in ("15min", "30min", "hour")
+    first, last = period.local_dates
+    sums = component_sums(scope, first, last + timedelta(days=1),
+                          granularity if sub_day else "15min", breakdown,
+                          queue_id=queue.pk if queue is not None else None,
+                          tz=tz or centre_time_zone(), resolution=resolution,
+                          agent_time=agent_time)
+    if sums.empty:
+        return sums
+    start, end = (t.replace(tzinfo=None) for t in (period.start, period.end))
+    sums = sums[(sums["period_start"] >= start) & (sums["period_start"] < end)]
+    if sub_day or sums.empty:
+        return sums.reset_index(drop=True)
+    keys = ["key"] if breakdown else []
+    labels = sums[["key", "key_label"]].drop_duplicates("key") if breakdown else None
+    parts = sums.drop(columns=["period_start", "key_label"], errors="ignore")
+    grouped = parts.groupby(keys, sort=True) if keys else parts.groupby(lambda _: 0)
+    out = grouped[[c for c in parts.columns if c not in keys and c != "wait_max_s"]].sum()
+    out["wait_max_s"] = grouped["wait_max_s"].max()
+    out = out.reset_index(drop=not keys)
+    out.insert(0, "period_start", pd.Timestamp(period.first_day))
+    if labels is not None:
+        out = out.merge(labels, on="key", how="left")
+    return out
 
 
 # Figures read from the agent-state feeds: other widgets skip reading the per-agent rollup.
@@ -336,7 +370,8 @@ def with_period(widget, picked, now: datetime, tz: str | None = None, compare: s
     shown.options = {**(widget.options or {}), "compare": compare or "previous"}
     if picked is not None:
         key, first, last = picked
-        period = resolve_period(key, now, tz or centre_time_zone(), first, last)
+        period = resolve_period(key, now, tz or centre_time_zone(), first, last,
+                                day_start=centre_day_start())
         shown.period, shown.custom_start, shown.custom_end = key, first, last
         shown.granularity = fit_granularity(widget.granularity, period.days)
     return shown
@@ -358,7 +393,8 @@ def widget_result(widget, scope, now: datetime, queue=None, tz: str | None = Non
     """
     tz = tz or centre_time_zone()
     scope = widget_scope(widget, scope)
-    period = resolve_period(widget.period, now, tz, widget.custom_start, widget.custom_end)
+    period = resolve_period(widget.period, now, tz, widget.custom_start, widget.custom_end,
+                            day_start=centre_day_start())
     timeout = getattr(settings, "CONTACTMIS_DASHBOARD_CACHE_S", 900)
     version = None
     if timeout:

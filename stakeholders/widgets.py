@@ -24,6 +24,7 @@ from django.core.cache import cache
 
 from contactmis.selectors import centre_current
 from measurements.selectors.plan import channel_budgets, scope_sees_budget
+from reports import intraday
 from reports.analyses import plan_versus_actual
 from reports.analysis import control, erlang, forecast, patterns, plan
 from reports.analysis.kpis import kpis_from_sums, ratio, sum_components
@@ -355,7 +356,7 @@ def _single_flight(key: str, timeout: int, compute, wait: bool = True) -> dict:
 
 # Widgets whose period belongs to what they show (a forecast looks ahead; staffing is per
 # interval of its day): a period picked for the dashboard leaves them as they are.
-OWN_PERIOD_KINDS = ("forecast", "staffing")
+OWN_PERIOD_KINDS = ("forecast", "staffing", "intraday")
 
 
 def with_period(widget, picked, now: datetime, tz: str | None = None, compare: str = ""):
@@ -899,9 +900,40 @@ def _forecast(result, widget, scope, period, resolution, queue, tz, now_local):
     result.figure = figures.forecast_vs_actual(merged, metric, tz)
 
 
+def _intraday(result, widget, scope, period, resolution, queue, tz, now_local):
+    """Today per 15-minute interval against the issued forecast, the rest of the day
+    re-forecast from the error so far, and the agents Erlang C needs in each remaining interval
+    (:func:`reports.intraday.today_against_forecast`)."""
+    sums = interval_sums(scope, period, "15min", queue=queue, tz=tz, resolution=resolution,
+                         agent_time=False)
+    done = intraday.today_against_forecast(
+        scope, centre_current(), period.start.replace(tzinfo=None),
+        period.end.replace(tzinfo=None), sums, now_local, result.meaning.get("sl_threshold_s"),
+        result.meaning.get("targets", {}).get("service_level"), queue=queue)
+    if done.empty:
+        result.empty = done.empty
+        return
+    result.table = done.table
+    result.notes.extend(done.notes)
+    result.figure = figures.intraday(done.table, tz)
+
+
+def rest_of_day(result, count: int = 6) -> list[dict]:
+    """The running interval and the next ``count − 1`` of an intraday result, formatted for
+    the wallboard: time, forecast, re-forecast and agents needed."""
+    if result.empty or result.table is None or result.table.empty:
+        return []
+    rest = result.table[~result.table["complete"]].head(count)
+    return [{"at": pd.Timestamp(r["period_start"]).strftime("%H:%M"),
+             "forecast": f"{r['forecast']:,.0f}", "reforecast": f"{r['reforecast']:,.0f}",
+             "agents": NO_DATA if pd.isna(r["required_agents"])
+             else f"{int(r['required_agents']):,}"} for r in rest.to_dict("records")]
+
+
 _BUILDERS = {
     "kpi_tile": _tile, "time_series": _series, "table": _table, "heatmap": _heatmap,
     "sankey": _sankey, "staffing": _staffing, "control_chart": _control, "forecast": _forecast,
+    "intraday": _intraday,
 }
 
 
@@ -956,8 +988,9 @@ _COLUMN_LABELS = {"period_start": "Period", "key_label": "", "kpi": "KPI", "actu
                   "required_agents": "Required", "scheduled_agents": "Scheduled",
                   "actual_agents": "Actual", "gap_agents": "Gap", "forecast": "Forecast",
                   "direction": "Target is", "sl_basis": "Answered within",
-                  "judged_at": "Answered within"}
-_HIDDEN = {"key", "direction", "attainment", "sl_threshold_s"}
+                  "judged_at": "Answered within", "reforecast": "Re-forecast",
+                  "aht_s": "AHT forecast"}
+_HIDDEN = {"key", "direction", "attainment", "sl_threshold_s", "complete"}
 
 
 def table_display(result: WidgetResult, breakdown_label: str = "") -> dict:

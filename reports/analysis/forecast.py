@@ -376,3 +376,54 @@ def accuracy_by_period(issued: pd.DataFrame, actual_daily: pd.DataFrame, freq: s
     out.attrs.update(wape=wape(both["actual"], both["forecast"]),
                      bias=bias(both["actual"], both["forecast"]))
     return out[columns]
+
+
+@dataclass
+class Reforecast:
+    """How the rest of a day was re-forecast: ``ratio`` = ``actual_so_far`` ÷
+    ``forecast_so_far`` (offered, over the intervals completed by ``through``; NaN when nothing
+    was forecast or no interval is complete: the rest stays as issued), and the method in
+    ``words``."""
+
+    ratio: float
+    actual_so_far: float
+    forecast_so_far: float
+    through: pd.Timestamp | None
+    words: str
+
+
+def reforecast_rest_of_day(day: pd.DataFrame, as_of, interval_s: int = 900
+                           ) -> tuple[pd.DataFrame, Reforecast]:
+    """Re-forecast the rest of a day from the error of the part already over.
+
+    ``day`` has one row per interval of the day: ``period_start`` (naive local time),
+    ``forecast`` (offered, as issued) and ``actual`` (offered; NaN where no data came — a gap,
+    left out of the error, never a zero). An interval is *complete* when it ended by ``as_of``
+    (naive local time); the running one and those after it are *remaining*. The remaining
+    intervals are the issued forecast scaled by actual ÷ forecast summed over the complete
+    intervals with data (a ratio of sums, so a quiet first interval does not swing the day).
+
+    Returns a copy of ``day`` with ``complete`` (bool) and ``reforecast`` (offered; NaN for
+    complete intervals), and the :class:`Reforecast` that says how.
+    """
+    out = day.copy()
+    starts = pd.to_datetime(out["period_start"])
+    ends = starts + pd.Timedelta(seconds=interval_s)
+    out["complete"] = (ends <= pd.Timestamp(as_of)).to_numpy()
+    a, f = _pairs(out.loc[out["complete"], "actual"], out.loc[out["complete"], "forecast"])
+    actual_so_far, forecast_so_far = float(a.sum()), float(f.sum())
+    through = ends[out["complete"]].max() if out["complete"].any() else None
+    if forecast_so_far > 0:
+        ratio = actual_so_far / forecast_so_far
+        words = (f"Rest of the day = issued forecast × {ratio:.2f}: {actual_so_far:,.0f} "
+                 f"offered against {forecast_so_far:,.0f} forecast in the intervals up to "
+                 f"{through:%H:%M} ({ratio - 1:+.0%}).")
+    else:
+        ratio = float("nan")
+        words = ("Rest of the day as issued: no interval with a forecast has been completed "
+                 "yet, so there is no error to scale it by.")
+    factor = 1.0 if np.isnan(ratio) else ratio
+    out["reforecast"] = np.where(out["complete"], np.nan,
+                                 out["forecast"].to_numpy(float) * factor)
+    return out, Reforecast(ratio=ratio, actual_so_far=actual_so_far,
+                           forecast_so_far=forecast_so_far, through=through, words=words)

@@ -46,10 +46,12 @@ def drop_folders_scan(*, settle_s: int = 5, names: list[str] | None = None) -> l
 
 def drop_folders_watch(*, duration_s: float = 55, interval_s: float = SCAN_EVERY_S,
                        settle_s: int = 5) -> list:
-    """Scan the drop folders every ``interval_s`` seconds for ``duration_s`` seconds (at least
-    once); returns the batches created."""
+    """Scan the drop folders every ``interval_s`` seconds for ``duration_s`` seconds (once when
+    no source has a drop folder); returns the batches created."""
     stop_at = time.monotonic() + duration_s
     batches = drop_folders_scan(settle_s=settle_s)
+    if not DataSource.objects.exclude(drop_folder="").exists():
+        return batches  # no folder to watch: the worker slot is not held for nothing
     while time.monotonic() + interval_s < stop_at:
         time.sleep(interval_s)
         batches += drop_folders_scan(settle_s=settle_s)

@@ -185,6 +185,8 @@ def test_follow_latency_at_sustained_rate(tmp_path, settings):
         "micro-batch is loaded (`SourceFollow.live`), polls again at once after a poll that "
         "brought lines, and rests `--interval 0.2` s otherwise. The writer starts once the "
         "follower says it is ready (start-up is not latency).",
+        f"- Environment of this run: `DATABASE_URL=postgres://… BENCH_FOLLOW_S={SECONDS:g} "
+        f"BENCH_FOLLOW_RATE={RATE}` before the command above.",
     ], headline=headline)
     assert batch.status == "loaded"
     assert measured, proc.stderr.read().decode()[-2000:]

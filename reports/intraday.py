@@ -21,7 +21,7 @@ from .models import Forecast
 class TodayAgainstForecast:
     """``table``: one row per interval of the day — ``period_start`` (naive local), ``forecast``
     and ``actual`` offered, ``complete``, ``reforecast`` offered (remaining intervals),
-    ``aht_s`` (the forecast's), ``required_agents`` (remaining intervals, Erlang C). ``empty``
+    ``aht_s_forecast``, ``required_agents`` (remaining intervals, Erlang C). ``empty``
     says why there is nothing to show; ``notes`` say how it was computed."""
 
     table: pd.DataFrame = field(default_factory=pd.DataFrame)
@@ -61,7 +61,8 @@ def today_against_forecast(scope, centre, start: dt.datetime, end: dt.datetime,
     if values.empty:
         out.empty = f"The forecast issued {issued.issued_at:%d %b %Y} has no interval today."
         return out
-    day = values.rename(columns={"offered": "forecast"})[["period_start", "forecast", "aht_s"]]
+    day = values.rename(columns={"offered": "forecast", "aht_s": "aht_s_forecast"})[
+        ["period_start", "forecast", "aht_s_forecast"]]
     if not actual.empty:
         got = actual[["period_start", "offered"]].assign(
             period_start=pd.to_datetime(actual["period_start"]))
@@ -74,9 +75,9 @@ def today_against_forecast(scope, centre, start: dt.datetime, end: dt.datetime,
     else:
         day["actual"] = np.nan
     table, how = fc.reforecast_rest_of_day(day, now_local, issued.interval_s)
-    table["aht_s"] = table["aht_s"].astype(float)
+    table["aht_s_forecast"] = table["aht_s_forecast"].astype(float)
     table["required_agents"] = np.nan
-    rest = ~table["complete"] & table["aht_s"].notna() & (table["aht_s"] > 0)
+    rest = ~table["complete"] & table["aht_s_forecast"].notna() & (table["aht_s_forecast"] > 0)
     out.notes.append(how.words)
     out.notes.append(f"Forecast {issued.get_method_display()}, issued "
                      f"{issued.issued_at:%d %b %Y %H:%M}; AHT per interval as forecast.")
@@ -88,7 +89,8 @@ def today_against_forecast(scope, centre, start: dt.datetime, end: dt.datetime,
                          "queues; set one in the business plan.")
     elif rest.any():
         need = erlang.staffing_table(table.loc[rest, "reforecast"].to_numpy(float),
-                                     issued.interval_s, table.loc[rest, "aht_s"].to_numpy(float),
+                                     issued.interval_s,
+                                     table.loc[rest, "aht_s_forecast"].to_numpy(float),
                                      threshold_s=threshold_s, target_sl=target.value)
         table.loc[rest, "required_agents"] = need["agents"]
         out.notes.append(f"Agents needed (Erlang C) for {target.describe()}, answered within "

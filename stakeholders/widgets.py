@@ -925,7 +925,7 @@ def rest_of_day(result, count: int = 6) -> list[dict]:
         return []
     rest = result.table[~result.table["complete"]].head(count)
     return [{"at": pd.Timestamp(r["period_start"]).strftime("%H:%M"),
-             "forecast": f"{r['forecast']:,.0f}", "reforecast": f"{r['reforecast']:,.0f}",
+             "forecast": f"{r['forecast']:,.1f}", "reforecast": f"{r['reforecast']:,.1f}",
              "agents": NO_DATA if pd.isna(r["required_agents"])
              else f"{int(r['required_agents']):,}"} for r in rest.to_dict("records")]
 
@@ -988,8 +988,7 @@ _COLUMN_LABELS = {"period_start": "Period", "key_label": "", "kpi": "KPI", "actu
                   "required_agents": "Required", "scheduled_agents": "Scheduled",
                   "actual_agents": "Actual", "gap_agents": "Gap", "forecast": "Forecast",
                   "direction": "Target is", "sl_basis": "Answered within",
-                  "judged_at": "Answered within", "reforecast": "Re-forecast",
-                  "aht_s": "AHT forecast"}
+                  "judged_at": "Answered within", "reforecast": "Re-forecast"}
 _HIDDEN = {"key", "direction", "attainment", "sl_threshold_s", "complete"}
 
 

@@ -18,7 +18,7 @@ def test_the_rest_of_the_day_is_scaled_by_actual_over_forecast_so_far():
     # complete; the gap at 08:15 is left out of both sides: 36 ÷ 30 = 1.2. The running interval
     # (08:45) and the rest are the issued forecast × 1.2.
     day = _day([10, 10, 20, 20, 20, 20, 10, 10], [12, NAN, 24, 5, NAN, NAN, NAN, NAN])
-    table, how = reforecast_rest_of_day(day, pd.Timestamp("2026-03-10 08:50"))
+    table, how = reforecast_rest_of_day(day, pd.Timestamp("2026-03-10 08:50"), min_so_far=30)
     assert how.ratio == 1.2
     assert (how.actual_so_far, how.forecast_so_far) == (36, 30)
     assert how.through == pd.Timestamp("2026-03-10 08:45")
@@ -50,3 +50,14 @@ def test_a_morning_below_forecast_lowers_the_rest():
     assert how.ratio == 0.75
     assert list(table["reforecast"].iloc[2:]) == [30, 30]
     assert "(-25%)" in how.words
+
+
+def test_too_small_a_forecast_so_far_leaves_the_rest_as_issued():
+    # 0.2 contacts forecast for the night, 19 arrived: scaling by 95 would be chance, not error.
+    day = _day([0.1, 0.1, 20, 20], [10, 9, NAN, NAN])
+    table, how = reforecast_rest_of_day(day, pd.Timestamp("2026-03-10 08:30"))
+    assert np.isnan(how.ratio)
+    assert list(table["reforecast"].iloc[2:]) == [20, 20]
+    assert how.words == ("Rest of the day as issued: 0.2 contacts were forecast up to 08:30 "
+                         "(19 arrived), too few (under 30) to scale the rest of the day by "
+                         "their error.")

@@ -93,6 +93,8 @@ def today_against_forecast(scope, centre, start: dt.datetime, end: dt.datetime,
                                      table.loc[rest, "aht_s_forecast"].to_numpy(float),
                                      threshold_s=threshold_s, target_sl=target.value)
         table.loc[rest, "required_agents"] = need["agents"]
+        # No contacts expected: no agents needed, whether or not an AHT was forecast.
+        table.loc[~table["complete"] & (table["reforecast"] == 0), "required_agents"] = 0
         out.notes.append(f"Agents needed (Erlang C) for {target.describe()}, answered within "
                          f"{threshold_s:g} s, for the re-forecast contacts (before shrinkage).")
     out.table, out.forecast, out.reforecast = table, issued, how

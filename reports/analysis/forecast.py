@@ -422,7 +422,10 @@ def reforecast_rest_of_day(day: pd.DataFrame, as_of, interval_s: int = 900,
     a, f = _pairs(out.loc[out["complete"], "actual"], out.loc[out["complete"], "forecast"])
     actual_so_far, forecast_so_far = float(a.sum()), float(f.sum())
     through = ends[out["complete"]].max() if out["complete"].any() else None
-    if 0 < forecast_so_far < min_so_far:
+    if through is None:
+        ratio = float("nan")
+        words = "Rest of the day as issued: no interval of the day has ended yet."
+    elif forecast_so_far < min_so_far:
         ratio = float("nan")
         words = (f"Rest of the day as issued: {forecast_so_far:,.1f} contacts were forecast up "
                  f"to {through:%H:%M} ({actual_so_far:,.0f} arrived), too few (under "
@@ -434,7 +437,7 @@ def reforecast_rest_of_day(day: pd.DataFrame, as_of, interval_s: int = 900,
                  f"{through:%H:%M} ({ratio - 1:+.0%}).")
     else:
         ratio = float("nan")
-        words = ("Rest of the day as issued: no interval with a forecast has been completed "
+        words = ("Rest of the day as issued: no interval with data and a forecast has ended "
                  "yet, so there is no error to scale it by.")
     factor = 1.0 if np.isnan(ratio) else ratio
     out["reforecast"] = np.where(out["complete"], np.nan,

@@ -41,7 +41,7 @@ def test_before_the_first_interval_ends_the_rest_stays_as_issued():
     table, how = reforecast_rest_of_day(day, pd.Timestamp("2026-03-10 08:10"))
     assert np.isnan(how.ratio) and how.through is None
     assert list(table["reforecast"]) == [10, 20]
-    assert how.words.startswith("Rest of the day as issued")
+    assert how.words == "Rest of the day as issued: no interval of the day has ended yet."
 
 
 def test_a_morning_below_forecast_lowers_the_rest():

@@ -193,6 +193,8 @@ def intraday(table, tz):
                                 {k: v.assign(period_start=_x(v)) for k, v in forecasts.items()},
                                 value="offered")
     fig.update_xaxes(title_text=f"Local time ({tz})", tickformat="%H:%M")
+    # A forecast is fractional: whole-number ticks would repeat (1, 1, 2, 2 …).
+    fig.update_yaxes(tickformat=",~f")
     return _adapt(fig)
 
 

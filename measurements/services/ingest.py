@@ -591,6 +591,11 @@ class _Loader:
             batch.rows_rejected += len(chunk.rejects)
         if len(chunk.contacts):
             self._contacts(chunk.contacts, chunk.segments)
+        if len(chunk.surveys) or len(chunk.agent_states) or len(chunk.intervals):
+            # The writer thread's COPY of the legs shares the connection: the statements below
+            # must not start while it sends (a followed log's micro-batch brings contacts and
+            # agent events together, and a query amid a COPY never got its answer).
+            self._wait()
         if len(chunk.surveys):
             self._surveys(chunk.surveys)
         if len(chunk.agent_states):

@@ -20,7 +20,8 @@ app.conf.beat_schedule = {
         "schedule": crontab(minute="*"),
         "options": {"expires": 50},
     },
-    # Data collection: pick up new files in the data sources' drop folders.
+    # Data collection: pick up new files in the data sources' drop folders, scanning every 5 s
+    # for 55 s of each minute (each folder under a claim, so overlapping runs never share one).
     "ingest-drop-folders": {
         "task": "measurements.tasks.scan_drop_folders",
         "schedule": crontab(minute="*"),

@@ -1,4 +1,5 @@
 """Project-wide models: the contact centre itself and the worker heartbeat."""
+import datetime as dt
 import zoneinfo
 
 from django.conf import settings
@@ -26,6 +27,7 @@ class Centre(models.Model):
 
     ``opening_hours`` maps weekday (``"0"`` = Monday … ``"6"`` = Sunday) to a list of
     ``["HH:MM", "HH:MM"]`` local-time spans; ``"24:00"`` closes at midnight.
+    ``day_starts_at`` is the business day's boundary (local wall-clock time, a whole hour).
     """
 
     name = models.CharField(max_length=120, unique=True)
@@ -34,6 +36,13 @@ class Centre(models.Model):
         help_text="IANA time zone of the centre; all intervals and days are local to it.",
     )
     opening_hours = models.JSONField(default=default_opening_hours, blank=True)
+    day_starts_at = models.TimeField(
+        default=dt.time(0),
+        help_text="Local time the centre's business day starts, a whole hour: “today” on the "
+                  "wallboard, the live floor and the intraday dashboards runs from it to the "
+                  "same time the next day (a 24-hour centre whose day starts at 06:00 is not "
+                  "reset at midnight).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -47,6 +56,10 @@ class Centre(models.Model):
         return zoneinfo.ZoneInfo(self.time_zone)
 
     def clean(self):
+        if self.day_starts_at and (self.day_starts_at.minute or self.day_starts_at.second
+                                   or self.day_starts_at.microsecond):
+            raise ValidationError({"day_starts_at": "The business day starts on a whole hour "
+                                                    "(for example 06:00)."})
         for day, spans in (self.opening_hours or {}).items():
             if day not in {str(d) for d in range(7)}:
                 raise ValidationError({"opening_hours": f"Unknown weekday key “{day}” (use 0–6)."})

@@ -13,16 +13,14 @@ def ingest_batch(self, batch_id):
     return batch_process(batch_id).status
 
 
-@shared_task(name="measurements.tasks.scan_drop_folders", acks_late=True)
-def scan_drop_folders():
-    """Pick up new files in every data source's drop folder; returns the batch ids created."""
-    from .models import DataSource
-    from .services.ingest import drop_folder_scan
+@shared_task(name="measurements.tasks.scan_drop_folders", acks_late=False)
+def scan_drop_folders(duration_s=55, interval_s=5):
+    """Watch every data source's drop folder for ``duration_s`` seconds, scanning every
+    ``interval_s`` (beat starts it each minute, so a file is picked up within seconds);
+    returns the batch ids created."""
+    from .services.drop_folders import drop_folders_watch
 
-    ids = []
-    for source in DataSource.objects.exclude(drop_folder="").select_related("centre"):
-        ids += [b.pk for b in drop_folder_scan(source)]
-    return ids
+    return [b.pk for b in drop_folders_watch(duration_s=duration_s, interval_s=interval_s)]
 
 
 @shared_task(name="measurements.tasks.quality_after_import", acks_late=True)

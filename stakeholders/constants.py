@@ -58,6 +58,7 @@ class WidgetKind(models.TextChoices):
     CONTROL_CHART = "control_chart", "Control chart"
     FORECAST = "forecast", "Forecast versus actual"
     TABLE = "table", "Table"
+    INTRADAY = "intraday", "Today against forecast, rest of today re-forecast, agents needed"
 
 
 class Breakdown(models.TextChoices):

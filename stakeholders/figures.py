@@ -179,6 +179,25 @@ def control_chart(chart, metric, tz):
     return _adapt(fig)
 
 
+def intraday(table, tz):
+    """Today per interval: actual offered, the forecast as issued and the re-forecast rest of
+    the day."""
+    actual = table[table["actual"].notna()][["period_start", "actual"]].rename(
+        columns={"actual": "offered"})
+    forecasts = {"Forecast as issued": table[["period_start", "forecast"]],
+                 "Re-forecast": table[table["reforecast"].notna()][["period_start",
+                                                                   "reforecast"]]}
+    forecasts = {k: v.set_axis(["period_start", "offered_forecast"], axis=1)
+                 for k, v in forecasts.items()}
+    fig = charts.forecast_chart(actual.assign(period_start=_x(actual)),
+                                {k: v.assign(period_start=_x(v)) for k, v in forecasts.items()},
+                                value="offered")
+    fig.update_xaxes(title_text=f"Local time ({tz})", tickformat="%H:%M")
+    # A forecast is fractional: whole-number ticks would repeat (1, 1, 2, 2 …).
+    fig.update_yaxes(tickformat=",~f")
+    return _adapt(fig)
+
+
 def forecast_vs_actual(table, metric, tz):
     actual = table[["period_start", "actual"]].rename(columns={"actual": metric.key})
     forecasts = {"Forecast": table[["period_start", "forecast"]].rename(

@@ -5,6 +5,9 @@ contains a daylight-saving change is 23 or 25 hours long and "yesterday" on such
 exactly its 23 or 25 hours. ``start``/``end`` are tz-aware instants in the centre's zone;
 ``start_utc``/``end_utc`` the same instants in UTC (for filtering ``interval_start``);
 ``first_day``/``last_day`` the local dates covered (inclusive, for filtering ``local_date``).
+"Today" and "yesterday" follow the centre's business day: with a day boundary other than
+midnight (``Centre.day_starts_at``) they run from that time to the same time the next day, and
+``first_day``/``last_day`` name the business date (:attr:`ResolvedPeriod.shifted`).
 """
 from __future__ import annotations
 
@@ -45,17 +48,41 @@ class ResolvedPeriod:
         return (self.end_utc - self.start_utc).total_seconds() / 3600
 
     @property
+    def shifted(self) -> bool:
+        """True for a business day whose boundary is not midnight: it covers part of two local
+        dates, so it is read by interval, not from the daily rollup."""
+        return self.start.time() != time(0) or self.end.time() != time(0)
+
+    @property
+    def local_dates(self) -> tuple[date, date]:
+        """First and last local dates the period touches (inclusive)."""
+        return self.start.date(), (self.end - timedelta(microseconds=1)).date()
+
+    @property
     def days(self) -> int:
         return (self.last_day - self.first_day).days + 1
+
+
+def local_instant(day: date, at: time, tz: ZoneInfo) -> datetime:
+    """The instant the wall clock in ``tz`` shows ``at`` on ``day``, tz-aware in ``tz``: the
+    first of a repeated time (fold=0); a skipped time is read with the offset before the gap,
+    which the round trip through UTC turns into the real instant just as far past it."""
+    return datetime.combine(day, at).replace(tzinfo=tz, fold=0).astimezone(UTC).astimezone(tz)
 
 
 def local_midnight(day: date, tz: ZoneInfo) -> datetime:
     """The instant local ``day`` begins in ``tz`` (midnight exists in every zone we support;
     for a zone that skips midnight the first existing instant after it)."""
-    naive = datetime.combine(day, time(0))
-    aware = naive.replace(tzinfo=tz)
-    # Round-trip through UTC normalises a non-existent local time forward.
-    return aware.astimezone(UTC).astimezone(tz)
+    return local_instant(day, time(0), tz)
+
+
+def business_date(now: datetime, tz: ZoneInfo, day_start: time = time(0)) -> date:
+    """The centre's business day at instant ``now``: the local date on which the business day
+    in progress began, a business day running from ``day_start`` on the wall clock to
+    ``day_start`` the next day (a 24-hour centre whose day starts at 06:00 is still on
+    yesterday's business day at 05:59)."""
+    wall = now.astimezone(tz).replace(tzinfo=None)
+    return (wall - timedelta(hours=day_start.hour, minutes=day_start.minute)).date()
 
 
 def _months_back(day: date, months: int) -> date:
@@ -64,10 +91,15 @@ def _months_back(day: date, months: int) -> date:
 
 
 def resolve_period(key: str, now: datetime, tz: ZoneInfo | str, custom_start: date | None = None,
-                   custom_end: date | None = None) -> ResolvedPeriod:
+                   custom_end: date | None = None, day_start: time = time(0)
+                   ) -> ResolvedPeriod:
     """Resolve ``key`` (one of ``PERIOD_KEYS``) at instant ``now`` (tz-aware) in zone ``tz``.
 
-    Whole local days; "to date" periods end at the end of today (the data simply stops at now).
+    "today" and "yesterday" are the centre's business days (:func:`business_date`): with a
+    ``day_start`` other than midnight (the centre's day boundary) they run from ``day_start``
+    on their date to ``day_start`` the next day, their ``first_day``/``last_day`` being the
+    business date. Other periods are whole local days, counted from the business day in
+    progress; "to date" periods end at the end of today (the data simply stops at now).
     ``last_7_days`` is the 7 complete days before today; ``rolling_13_months`` the current month
     and the 12 before it; ``custom`` runs from ``custom_start`` to ``custom_end`` inclusive.
     Raises ``ValueError`` naming the problem for an unknown key, a naive ``now`` or bad custom
@@ -77,7 +109,7 @@ def resolve_period(key: str, now: datetime, tz: ZoneInfo | str, custom_start: da
         tz = ZoneInfo(tz)
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware.")
-    today = now.astimezone(tz).date()
+    today = business_date(now, tz, day_start)
     tomorrow = today + timedelta(days=1)
     partial = True
     if key == "today":
@@ -114,9 +146,13 @@ def resolve_period(key: str, now: datetime, tz: ZoneInfo | str, custom_start: da
         label = f"{custom_start:%d %b %Y} – {custom_end:%d %b %Y}"
     else:
         raise ValueError(f"Unknown period “{key}”; use one of {', '.join(PERIOD_KEYS)}.")
+    at = day_start if key in ("today", "yesterday") else time(0)
+    if at != time(0):
+        label = f"{label[:-1]}, from {at:%H:%M})"
     return ResolvedPeriod(
-        key=key, label=label, start=local_midnight(first, tz), end=local_midnight(end_day, tz),
-        first_day=first, last_day=end_day - timedelta(days=1), partial=partial,
+        key=key, label=label, start=local_instant(first, at, tz),
+        end=local_instant(end_day, at, tz), first_day=first, last_day=end_day - timedelta(days=1),
+        partial=partial,
     )
 
 

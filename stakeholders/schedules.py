@@ -14,20 +14,12 @@ import calendar
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from .periods import ResolvedPeriod, resolve_period
+from .periods import ResolvedPeriod, local_instant, resolve_period
 
 CADENCES = ("daily", "weekly", "monthly", "quarterly", "annually")
 TEMPLATES = ("daily", "weekly", "monthly", "quarterly", "annual")
 # How far ahead next_run_at looks for a matching day (one year and a bit covers "annually").
 _SEARCH_DAYS = 370
-
-
-def local_instant(day: date, at: time, tz: ZoneInfo) -> datetime:
-    """The instant the wall clock in ``tz`` shows ``at`` on ``day`` (see module docstring for
-    skipped and repeated times), tz-aware in ``tz``."""
-    # fold=0: the first of a repeated time; a skipped time is read with the offset before the
-    # gap, which the round trip through UTC turns into the real instant just as far past it.
-    return datetime.combine(day, at).replace(tzinfo=tz, fold=0).astimezone(UTC).astimezone(tz)
 
 
 def runs_on(day: date, cadence: str, weekday: int | None = None,

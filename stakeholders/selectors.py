@@ -6,6 +6,7 @@ stakeholder's own view read exactly the same rows.
 """
 from __future__ import annotations
 
+import datetime as dt
 from datetime import timedelta
 
 import pandas as pd
@@ -27,6 +28,12 @@ from .scope import stakeholder_of_user, stakeholder_scope
 def centre_time_zone() -> str:
     centre = centre_current()
     return centre.time_zone if centre else "UTC"
+
+
+def centre_day_start() -> dt.time:
+    """Local time the centre's business day starts (midnight before set-up)."""
+    centre = centre_current()
+    return centre.day_starts_at if centre else dt.time(0)
 
 
 # --- register -------------------------------------------------------------------------------

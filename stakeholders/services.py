@@ -41,6 +41,8 @@ def default_dashboard_spec(kind: str) -> tuple[str, str, list[dict]]:
                amber_margin=0.05),
             _w(K.STAFFING, "Required versus actual agents, today", ["offered"], P.TODAY,
                G.INTERVAL, shrinkage=0.3),
+            _w(K.INTRADAY, "Today against forecast: rest of today and agents needed",
+               ["offered"], P.TODAY, G.INTERVAL, wide=True),
             _w(K.TABLE, "Queues today", ["offered", "answered", "service_level", "asa_s",
                                           "abandon_rate", "aht_s"], P.TODAY, G.DAY, B.QUEUE,
                wide=True),

@@ -24,6 +24,7 @@ from django.core.cache import cache
 
 from contactmis.selectors import centre_current
 from measurements.selectors.plan import channel_budgets, scope_sees_budget
+from reports import intraday
 from reports.analyses import plan_versus_actual
 from reports.analysis import control, erlang, forecast, patterns, plan
 from reports.analysis.kpis import kpis_from_sums, ratio, sum_components
@@ -40,7 +41,7 @@ from reports.vocabulary import METRICS, NO_DATA, NO_TARGET, Metric, column_label
 
 from . import figures, selectors
 from .periods import ResolvedPeriod, comparable_previous, fit_granularity, resolve_period
-from .selectors import centre_time_zone
+from .selectors import centre_day_start, centre_time_zone
 
 
 def interval_sums(scope, period: ResolvedPeriod, granularity: str, breakdown: str = "",
@@ -50,10 +51,44 @@ def interval_sums(scope, period: ResolvedPeriod, granularity: str, breakdown: st
     days and longer, the interval rollup below) for one widget, with each contact's
     within-threshold counts taken at its own queue's threshold (``resolution``); the
     agent-state feeds' seconds only with ``agent_time`` (:func:`_agent_time`)."""
+    if period.shifted:
+        return _business_day_sums(scope, period, granularity, breakdown, queue, tz, resolution,
+                                  agent_time)
     return component_sums(scope, period.first_day, period.last_day + timedelta(days=1),
                           granularity, breakdown, queue_id=queue.pk if queue is not None else None,
                           tz=tz or centre_time_zone(), resolution=resolution,
                           agent_time=agent_time)
+
+
+def _business_day_sums(scope, period, granularity, breakdown, queue, tz, resolution,
+                       agent_time) -> pd.DataFrame:
+    """:func:`interval_sums` of a business day whose boundary is not midnight: the interval
+    rows of the two local dates it touches, kept from its start to its end; a day (or longer)
+    grain sums them into one bucket at the business date (the daily rollup cannot be cut)."""
+    sub_day = granularity in ("15min", "30min", "hour")
+    first, last = period.local_dates
+    sums = component_sums(scope, first, last + timedelta(days=1),
+                          granularity if sub_day else "15min", breakdown,
+                          queue_id=queue.pk if queue is not None else None,
+                          tz=tz or centre_time_zone(), resolution=resolution,
+                          agent_time=agent_time)
+    if sums.empty:
+        return sums
+    start, end = (t.replace(tzinfo=None) for t in (period.start, period.end))
+    sums = sums[(sums["period_start"] >= start) & (sums["period_start"] < end)]
+    if sub_day or sums.empty:
+        return sums.reset_index(drop=True)
+    keys = ["key"] if breakdown else []
+    labels = sums[["key", "key_label"]].drop_duplicates("key") if breakdown else None
+    parts = sums.drop(columns=["period_start", "key_label"], errors="ignore")
+    grouped = parts.groupby(keys, sort=True) if keys else parts.groupby(lambda _: 0)
+    out = grouped[[c for c in parts.columns if c not in keys and c != "wait_max_s"]].sum()
+    out["wait_max_s"] = grouped["wait_max_s"].max()
+    out = out.reset_index(drop=not keys)
+    out.insert(0, "period_start", pd.Timestamp(period.first_day))
+    if labels is not None:
+        out = out.merge(labels, on="key", how="left")
+    return out
 
 
 # Figures read from the agent-state feeds: other widgets skip reading the per-agent rollup.
@@ -321,7 +356,7 @@ def _single_flight(key: str, timeout: int, compute, wait: bool = True) -> dict:
 
 # Widgets whose period belongs to what they show (a forecast looks ahead; staffing is per
 # interval of its day): a period picked for the dashboard leaves them as they are.
-OWN_PERIOD_KINDS = ("forecast", "staffing")
+OWN_PERIOD_KINDS = ("forecast", "staffing", "intraday")
 
 
 def with_period(widget, picked, now: datetime, tz: str | None = None, compare: str = ""):
@@ -336,7 +371,8 @@ def with_period(widget, picked, now: datetime, tz: str | None = None, compare: s
     shown.options = {**(widget.options or {}), "compare": compare or "previous"}
     if picked is not None:
         key, first, last = picked
-        period = resolve_period(key, now, tz or centre_time_zone(), first, last)
+        period = resolve_period(key, now, tz or centre_time_zone(), first, last,
+                                day_start=centre_day_start())
         shown.period, shown.custom_start, shown.custom_end = key, first, last
         shown.granularity = fit_granularity(widget.granularity, period.days)
     return shown
@@ -358,7 +394,8 @@ def widget_result(widget, scope, now: datetime, queue=None, tz: str | None = Non
     """
     tz = tz or centre_time_zone()
     scope = widget_scope(widget, scope)
-    period = resolve_period(widget.period, now, tz, widget.custom_start, widget.custom_end)
+    period = resolve_period(widget.period, now, tz, widget.custom_start, widget.custom_end,
+                            day_start=centre_day_start())
     timeout = getattr(settings, "CONTACTMIS_DASHBOARD_CACHE_S", 900)
     version = None
     if timeout:
@@ -863,9 +900,40 @@ def _forecast(result, widget, scope, period, resolution, queue, tz, now_local):
     result.figure = figures.forecast_vs_actual(merged, metric, tz)
 
 
+def _intraday(result, widget, scope, period, resolution, queue, tz, now_local):
+    """Today per 15-minute interval against the issued forecast, the rest of the day
+    re-forecast from the error so far, and the agents Erlang C needs in each remaining interval
+    (:func:`reports.intraday.today_against_forecast`)."""
+    sums = interval_sums(scope, period, "15min", queue=queue, tz=tz, resolution=resolution,
+                         agent_time=False)
+    done = intraday.today_against_forecast(
+        scope, centre_current(), period.start.replace(tzinfo=None),
+        period.end.replace(tzinfo=None), sums, now_local, result.meaning.get("sl_threshold_s"),
+        result.meaning.get("targets", {}).get("service_level"), queue=queue)
+    if done.empty:
+        result.empty = done.empty
+        return
+    result.table = done.table
+    result.notes.extend(done.notes)
+    result.figure = figures.intraday(done.table, tz)
+
+
+def rest_of_day(result, count: int = 6) -> list[dict]:
+    """The running interval and the next ``count − 1`` of an intraday result, formatted for
+    the wallboard: time, forecast, re-forecast and agents needed."""
+    if result.empty or result.table is None or result.table.empty:
+        return []
+    rest = result.table[~result.table["complete"]].head(count)
+    return [{"at": pd.Timestamp(r["period_start"]).strftime("%H:%M"),
+             "forecast": f"{r['forecast']:,.1f}", "reforecast": f"{r['reforecast']:,.1f}",
+             "agents": NO_DATA if pd.isna(r["required_agents"])
+             else f"{int(r['required_agents']):,}"} for r in rest.to_dict("records")]
+
+
 _BUILDERS = {
     "kpi_tile": _tile, "time_series": _series, "table": _table, "heatmap": _heatmap,
     "sankey": _sankey, "staffing": _staffing, "control_chart": _control, "forecast": _forecast,
+    "intraday": _intraday,
 }
 
 
@@ -920,8 +988,8 @@ _COLUMN_LABELS = {"period_start": "Period", "key_label": "", "kpi": "KPI", "actu
                   "required_agents": "Required", "scheduled_agents": "Scheduled",
                   "actual_agents": "Actual", "gap_agents": "Gap", "forecast": "Forecast",
                   "direction": "Target is", "sl_basis": "Answered within",
-                  "judged_at": "Answered within"}
-_HIDDEN = {"key", "direction", "attainment", "sl_threshold_s"}
+                  "judged_at": "Answered within", "reforecast": "Re-forecast"}
+_HIDDEN = {"key", "direction", "attainment", "sl_threshold_s", "complete"}
 
 
 def table_display(result: WidgetResult, breakdown_label: str = "") -> dict:

@@ -8,7 +8,7 @@ from ..models import Centre
 class CentreSerializer(BoundedModelSerializer):
     class Meta:
         model = Centre
-        fields = ["id", "name", "time_zone", "opening_hours"]
+        fields = ["id", "name", "time_zone", "opening_hours", "day_starts_at"]
 
 
 class MeSerializer(serializers.Serializer):

@@ -103,8 +103,18 @@ def read(path, options: Options):
     # this file's lines only when the call goes on here (it entered another queue), so the call
     # stays one contact with all its legs.
     present = {r[1] for r in rows}
-    carried = [*carry.get("asterisk_open_lines", []),
-               *carry.get("asterisk_open_agent_lines", []),
+    # A call left open whose callid has no line here is still open, exactly as it was: its
+    # lines are handed on untouched rather than parsed again (a followed log is read in pieces
+    # of a fraction of a second, while thousands of calls are open at a busy centre).
+    untouched, touched, untouched_calls = [], [], set()
+    for line in carry.get("asterisk_open_lines", []):
+        callid = line.split("|", 2)[1]
+        if callid in present:
+            touched.append(line)
+        else:
+            untouched.append(line)
+            untouched_calls.add(callid)
+    carried = [*touched, *carry.get("asterisk_open_agent_lines", []),
                *(line for line in carry.get("asterisk_transferred_lines", [])
                  if line.split("|")[1] in present)]
     carry_rows = [(int(float(p[0])), p[1], p[2], p[3], p[4], p[5:], 0, "|".join(p))
@@ -170,7 +180,9 @@ def read(path, options: Options):
                     "ENTERQUEUE: skipped, so no partial call is loaded")
     chunk.notes.add("ring_no_answer", ring_no_answer,
                     "agent rang without answering: counted here, not a leg")
-    chunk.notes.add("open_at_end_of_file", len({line.split('|')[1] for line in open_lines}),
+    open_calls = len(untouched_calls) + len({line.split("|", 2)[1] for line in open_lines})
+    open_lines = untouched + open_lines
+    chunk.notes.add("open_at_end_of_file", open_calls,
                     "calls with no closing event held back; completed when the next file "
                     "of this source brings their closing event")
     chunk.agent_states, open_agent_lines = _agent_states(agent_rows)
@@ -357,3 +369,68 @@ def live_state(carry: dict | None) -> dict:
             logged_in.append((p[3], queue, int(float(p[0]))))
     return {"waiting": sorted(waiting, key=lambda w: w[2]), "on_contact": on_contact,
             "logged_in": logged_in, "paused": paused}
+
+
+#: Events that end a call's presence on the floor (it no longer waits nor talks).
+_CALL_ENDS = {"COMPLETECALLER", "COMPLETEAGENT", "TRANSFER", "BLINDTRANSFER", "ATTENDEDTRANSFER",
+              "ABANDON", "EXITWITHTIMEOUT", "EXITWITHKEY", "EXITEMPTY"}
+
+
+def live_index(state: dict | None) -> dict:
+    """:func:`live_state`'s answer keyed for :func:`live_advance`: ``waiting`` by callid →
+    ``(queue, entered)``, ``on_contact`` by callid → ``(queue, agent, since)``, ``logged_in``
+    by ``(agent, queue)`` → since, ``paused`` by ``(agent, queue)`` → ``(reason, since)``."""
+    state = state or {}
+    return {"waiting": {c: (q, t) for q, c, t in state.get("waiting", [])},
+            "on_contact": {c: (q, a, t) for q, a, c, t in state.get("on_contact", [])},
+            "logged_in": {(a, q): t for a, q, t in state.get("logged_in", [])},
+            "paused": {(a, q): (r, t) for a, q, r, t in state.get("paused", [])}}
+
+
+def live_listing(index: dict) -> dict:
+    """The keyed live state back in :func:`live_state`'s shape (lists, waiting oldest first)."""
+    return {"waiting": sorted(([q, c, t] for c, (q, t) in index["waiting"].items()),
+                              key=lambda w: w[2]),
+            "on_contact": [[q, a, c, t] for c, (q, a, t) in index["on_contact"].items()],
+            "logged_in": [[a, q, t] for (a, q), t in index["logged_in"].items()],
+            "paused": [[a, q, r, t] for (a, q), (r, t) in index["paused"].items()]}
+
+
+def live_advance(index: dict, lines) -> dict:
+    """Move the keyed live state ``index`` (:func:`live_index`) on by the queue_log ``lines``
+    appended since it was taken, in place, with the rules :func:`live_state` reads from the
+    lines a read left open — so a follower can say who waits *before* it loads the lines (the
+    micro-batch's carry gives the same state once loaded). Lines that are not queue_log lines
+    are skipped here (the load rejects them with their reason). Returns ``index``."""
+    rows = []
+    for line in lines:
+        p = line.rstrip("\r\n").split("|")
+        if len(p) < 5 or not LINE_RE.match(line):
+            continue
+        rows.append((int(float(p[0])), p))
+    rows.sort(key=lambda r: r[0])  # stable, as the adapter orders a file
+    waiting, talking = index["waiting"], index["on_contact"]
+    logged_in, paused = index["logged_in"], index["paused"]
+    for ts, p in rows:
+        callid, queue, agent, event = p[1], p[2], p[3], p[4].strip()
+        if event == "ENTERQUEUE":
+            talking.pop(callid, None)
+            waiting[callid] = (queue, ts)
+        elif event == "CONNECT":
+            if callid in waiting or callid in talking:
+                waiting.pop(callid, None)
+                talking[callid] = (queue, agent, ts)
+        elif event in _CALL_ENDS:
+            waiting.pop(callid, None)
+            talking.pop(callid, None)
+        elif event in AGENT_EVENTS:
+            key = (agent, "" if queue in ("NONE", "") else queue)
+            if event in ("AGENTLOGIN", "ADDMEMBER", "AGENTCALLBACKLOGIN"):
+                logged_in.setdefault(key, ts)
+            elif event in ("AGENTLOGOFF", "REMOVEMEMBER", "AGENTCALLBACKLOGOFF"):
+                logged_in.pop(key, None)
+            elif event in ("PAUSE", "PAUSEALL"):
+                paused.setdefault(key, (p[5] if len(p) > 5 else "", ts))
+            elif event in ("UNPAUSE", "UNPAUSEALL"):
+                paused.pop(key, None)
+    return index

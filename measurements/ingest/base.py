@@ -55,7 +55,7 @@ class FormatError(ValueError):
 
 
 def empty(columns):
-    return pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
+    return pd.DataFrame(columns=columns, dtype=object)
 
 
 @dataclass

@@ -154,6 +154,8 @@ class SourceFollow(models.Model):
     (copytruncate rotation) is still noticed. ``quiet_s`` is how long the source may stay silent
     before the wallboard says "stale" and the data-collection monitor raises an alert.
     ``lease_until`` lets one follower at a time read the file (claimed by a conditional update).
+    ``live`` is the floor now (:func:`measurements.ingest.asterisk.live_state`'s shape), kept
+    by the follower as it reads, so the wallboard does not wait for a micro-batch's load.
     """
 
     QUEUE_LOG = "queue_log"
@@ -187,6 +189,12 @@ class SourceFollow(models.Model):
         ImportBatch, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
         help_text="The newest micro-batch loaded: its carry is the live state (calls and agent "
                   "sessions still open).")
+    live = models.JSONField(
+        default=dict, blank=True,
+        help_text="Who waits, talks, is logged in and paused now, as of live_at: moved on by "
+                  "every line the follower reads, before the line's micro-batch is loaded.")
+    live_at = models.DateTimeField(null=True, blank=True,
+                                   help_text="When the live state was last moved on.")
 
     def __str__(self):
         return f"{self.source} ← {self.path}"

@@ -1,6 +1,7 @@
 """Live state of the floor: callers waiting now, agents' states, and the health of the followed
-sources. Read from the calls and agent sessions the last micro-batch of each followed source left
-open (``ImportBatch.carry``), so it costs one row per source, not a scan of contacts."""
+sources. Read from the live state each follower keeps as it reads (``SourceFollow.live``), or
+from the calls and agent sessions the last micro-batch of a source left open
+(``ImportBatch.carry``), so it costs one row per source, not a scan of contacts."""
 from __future__ import annotations
 
 import datetime as dt
@@ -11,7 +12,7 @@ from django.db.models import Max
 from pathways.models import Agent, Queue
 
 from ..ingest.asterisk import ACW_REASONS, live_state
-from ..models import AgentState, Segment, SourceFollow
+from ..models import AgentState, ImportBatch, Segment, SourceFollow
 
 
 @dataclass
@@ -93,7 +94,7 @@ def source_follow_health(follow: SourceFollow, now: dt.datetime) -> SourceLive:
 def floor_live(centre, scope, now: dt.datetime, queue: Queue | None = None) -> FloorLive:
     """The live floor of ``centre`` within ``scope`` (and ``queue`` when given) at ``now``."""
     follows = list(SourceFollow.objects.filter(source__centre=centre, enabled=True)
-                   .select_related("source", "last_batch").order_by("source__name"))
+                   .select_related("source").order_by("source__name"))
     queues = Queue.objects.restrict(scope).filter(centre=centre)
     if queue is not None:
         queues = queues.filter(pk=queue.pk)
@@ -102,11 +103,16 @@ def floor_live(centre, scope, now: dt.datetime, queue: Queue | None = None) -> F
     as_of = None
     epoch = now.timestamp()
     for follow in follows:
-        batch = follow.last_batch
-        if batch is None:
-            continue
-        as_of = max(as_of or batch.finished_at, batch.finished_at)
-        state = live_state(batch.carry)
+        if follow.live_at is not None:
+            # Kept by the follower as it reads (before the lines' micro-batch is loaded).
+            at, state = follow.live_at, follow.live
+        else:
+            batch = (ImportBatch.objects.filter(pk=follow.last_batch_id)
+                     .only("finished_at", "carry").first() if follow.last_batch_id else None)
+            if batch is None:
+                continue
+            at, state = batch.finished_at, live_state(batch.carry)
+        as_of = max(as_of or at, at)
         for queue_code, callid, entered in state["waiting"]:
             if queue_code not in by_code and scope.is_unrestricted and queue is None:
                 # A queue seen in the log before any of its contacts completed (the first

@@ -9,6 +9,9 @@ load them as one micro-batch through the ordinary ingest path.
   old file is read first when it is still in the same folder (``queue_log.1``, ``queue_log-…``),
   then the new file from its start. A file shorter than the position, or whose first line
   changed, was truncated (copytruncate): read from its start again.
+- The floor's live state (who waits, talks, is paused) is moved on by the lines read and
+  published before they are loaded (``SourceFollow.live``), so the wallboard sees a caller
+  within a poll, not after the load.
 - Each micro-batch is an :class:`ImportBatch` loaded by ``batch_process``: contacts upserted on
   their natural key (a line read twice counts once), calls still open carried to the next batch
   (``ImportBatch.carry``, which is also the live state), today's intervals rebuilt.
@@ -34,7 +37,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from ..constants import BatchStatus, ExportFormat
-from ..ingest import events
+from ..ingest import asterisk, events
 from ..models import ImportBatch, SourceFollow
 from ..selectors.live import source_follow_health
 from .ingest import batch_create, batch_process, quality_checks_deferred
@@ -164,6 +167,7 @@ def follow_poll(follow: SourceFollow) -> list[ImportBatch]:
                                reason)
             converted.append((("\n".join(out) + "\n").encode() if out else b"", name))
         reads = converted
+    _live_move(follow, reads, now)
     batches = []
     with transaction.atomic():
         for chunk, name in reads:
@@ -190,6 +194,23 @@ def follow_poll(follow: SourceFollow) -> list[ImportBatch]:
     return loaded
 
 
+def _live_move(follow: SourceFollow, reads: list[tuple[bytes, str]], now: dt.datetime) -> None:
+    """Move the floor's live state on by the lines just read and publish it at once (its own
+    autocommit update), before their micro-batch is loaded: a caller shows as waiting within a
+    poll of its line being written, whatever the load costs. The state is kept in memory
+    between polls and taken, when a follower starts, from the carry of the newest loaded
+    micro-batch (which the position read so far follows)."""
+    index = getattr(follow, "_live_index", None)
+    if index is None:
+        carry = (ImportBatch.objects.filter(pk=follow.last_batch_id)
+                 .values_list("carry", flat=True).first() if follow.last_batch_id else None)
+        index = follow._live_index = asterisk.live_index(asterisk.live_state(carry))
+    asterisk.live_advance(index, (line for chunk, _ in reads
+                                  for line in chunk.decode("utf-8", "replace").splitlines()))
+    follow.live, follow.live_at = asterisk.live_listing(index), now
+    SourceFollow.objects.filter(pk=follow.pk).update(live=follow.live, live_at=now)
+
+
 def _last_batch_mark(follow: SourceFollow, batches: list[ImportBatch]) -> None:
     """Point the follow at its newest loaded micro-batch (whose carry is the live state)."""
     done = [b for b in batches if b.status == BatchStatus.LOADED]
@@ -200,8 +221,9 @@ def _last_batch_mark(follow: SourceFollow, batches: list[ImportBatch]) -> None:
 
 def follow_loop(follow_ids: list[int], *, duration_s: float | None = None,
                 interval_s: float = 0.5, on_batch=None) -> int:
-    """Poll the followed sources ``follow_ids`` every ``interval_s`` seconds for ``duration_s``
-    seconds (forever when ``None``), each under its lease; runs the measurement tests and the
+    """Poll the followed sources ``follow_ids`` for ``duration_s`` seconds (forever when
+    ``None``), each under its lease: again at once after a round that loaded something, else
+    after ``interval_s`` seconds; runs the measurement tests and the
     collection monitor of a source every :data:`QUALITY_EVERY_S` seconds while it brings data.
     Returns how many micro-batches were loaded. ``on_batch(follow, batch)`` reports each."""
     from ..tasks import quality_after_import
@@ -215,6 +237,7 @@ def follow_loop(follow_ids: list[int], *, duration_s: float | None = None,
     count = 0
     try:
         while stop_at is None or time.monotonic() < stop_at:
+            busy = False
             for follow in follows:
                 if not follow_claim(follow, owner_until=held.get(follow.pk) and
                                     follow.lease_until):
@@ -232,6 +255,7 @@ def follow_loop(follow_ids: list[int], *, duration_s: float | None = None,
                     was_stale[follow.pk] = stale
                 for batch in follow_poll(follow):
                     count += 1
+                    busy = True
                     if on_batch:
                         on_batch(follow, batch)
                     at, _ = last_quality.get(follow.pk, (time.monotonic(), None))
@@ -242,7 +266,10 @@ def follow_loop(follow_ids: list[int], *, duration_s: float | None = None,
                     last_quality[follow.pk] = (time.monotonic(), None)
             if not any(f.enabled for f in follows):
                 break  # every source was switched off
-            time.sleep(interval_s)
+            if not busy:
+                # Lines that arrived while a micro-batch was loading are read at once; the
+                # follower rests only when a round brought nothing.
+                time.sleep(interval_s)
     finally:
         for follow in held.values():
             follow_release(follow)

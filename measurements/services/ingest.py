@@ -211,17 +211,20 @@ class _Progress:
     def __init__(self, batch):
         self.batch = batch
         self.conn = None
-        if connection.vendor == "postgresql":
-            self.conn = connections.create_connection("default")
+        self.pg = connection.vendor == "postgresql"
         self.last = 0
 
     def publish(self, force=False):
-        if self.conn is None:
+        if not self.pg:
             return
         every = min(PROGRESS_EVERY_ROWS, getattr(settings, "CONTACTMIS_INGEST_CHUNK_ROWS",
                                                  PROGRESS_EVERY_ROWS))
-        if not force and self.batch.rows_read - self.last < every:
+        # A batch smaller than one step (a followed source's micro-batch) shows its counts at
+        # commit: no second connection for it.
+        if self.batch.rows_read - self.last < every and (not force or self.conn is None):
             return
+        if self.conn is None:
+            self.conn = connections.create_connection("default")
         self.last = self.batch.rows_read
         sets = ", ".join(f"{f} = %s" for f in self.FIELDS)
         with self.conn.cursor() as cursor:
@@ -437,6 +440,14 @@ class _Loader:
     # codes → ids
     def _queue_ids(self, frame, channels=None):
         wanted = frame[["queue_code", "queue_kind"]].drop_duplicates()
+        # Codes met before in one query (a followed source's micro-batch meets the same few
+        # hundred every second); only new ones are created one by one.
+        missing = {c[:120] for c in wanted["queue_code"] if c and c not in self.queues}
+        if missing:
+            known = dict(Queue.objects.filter(centre=self.centre, code__in=missing)
+                         .values_list("code", "pk"))
+            self.queues.update((c, known[c[:120]]) for c in wanted["queue_code"]
+                               if c and c[:120] in known)
         for code, kind in wanted.itertuples(index=False):
             if not code or code in self.queues:
                 continue
@@ -448,7 +459,14 @@ class _Loader:
         return _lookup(frame["queue_code"], self.queues)
 
     def _agent_ids(self, codes: pd.Series):
-        for code in codes.drop_duplicates():
+        codes_seen = codes.drop_duplicates()
+        missing = {c[:120] for c in codes_seen if c and c not in self.agents}
+        if missing:
+            known = dict(Agent.objects.filter(centre=self.centre, code__in=missing)
+                         .values_list("code", "pk"))
+            self.agents.update((c, known[c[:120]]) for c in codes_seen
+                               if c and c[:120] in known)
+        for code in codes_seen:
             if code and code not in self.agents:
                 agent, _ = Agent.objects.get_or_create(centre=self.centre, code=code[:120])
                 self.agents[code] = agent.pk
@@ -573,6 +591,11 @@ class _Loader:
             batch.rows_rejected += len(chunk.rejects)
         if len(chunk.contacts):
             self._contacts(chunk.contacts, chunk.segments)
+        if len(chunk.surveys) or len(chunk.agent_states) or len(chunk.intervals):
+            # The writer thread's COPY of the legs shares the connection: the statements below
+            # must not start while it sends (a followed log's micro-batch brings contacts and
+            # agent events together, and a query amid a COPY never got its answer).
+            self._wait()
         if len(chunk.surveys):
             self._surveys(chunk.surveys)
         if len(chunk.agent_states):

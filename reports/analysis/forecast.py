@@ -376,3 +376,71 @@ def accuracy_by_period(issued: pd.DataFrame, actual_daily: pd.DataFrame, freq: s
     out.attrs.update(wape=wape(both["actual"], both["forecast"]),
                      bias=bias(both["actual"], both["forecast"]))
     return out[columns]
+
+
+@dataclass
+class Reforecast:
+    """How the rest of a day was re-forecast: ``ratio`` = ``actual_so_far`` ÷
+    ``forecast_so_far`` (offered, over the intervals completed by ``through``; NaN when nothing
+    was forecast or no interval is complete: the rest stays as issued), and the method in
+    ``words``."""
+
+    ratio: float
+    actual_so_far: float
+    forecast_so_far: float
+    through: pd.Timestamp | None
+    words: str
+
+
+#: Fewest contacts forecast for the part of the day that is over before its error is used to
+#: scale the rest: below it the ratio is mostly chance (a night's 0.2 forecast contacts against
+#: 19 arrived would multiply the rest of the day by 95).
+REFORECAST_MIN_SO_FAR = 30
+
+
+def reforecast_rest_of_day(day: pd.DataFrame, as_of, interval_s: int = 900,
+                           min_so_far: float = REFORECAST_MIN_SO_FAR
+                           ) -> tuple[pd.DataFrame, Reforecast]:
+    """Re-forecast the rest of a day from the error of the part already over.
+
+    ``day`` has one row per interval of the day: ``period_start`` (naive local time),
+    ``forecast`` (offered, as issued) and ``actual`` (offered; NaN where no data came — a gap,
+    left out of the error, never a zero). An interval is *complete* when it ended by ``as_of``
+    (naive local time); the running one and those after it are *remaining*. The remaining
+    intervals are the issued forecast scaled by actual ÷ forecast summed over the complete
+    intervals with data (a ratio of sums, so a quiet first interval does not swing the day),
+    once at least ``min_so_far`` contacts were forecast for them; before that the rest stays
+    as issued.
+
+    Returns a copy of ``day`` with ``complete`` (bool) and ``reforecast`` (offered; NaN for
+    complete intervals), and the :class:`Reforecast` that says how.
+    """
+    out = day.copy()
+    starts = pd.to_datetime(out["period_start"])
+    ends = starts + pd.Timedelta(seconds=interval_s)
+    out["complete"] = (ends <= pd.Timestamp(as_of)).to_numpy()
+    a, f = _pairs(out.loc[out["complete"], "actual"], out.loc[out["complete"], "forecast"])
+    actual_so_far, forecast_so_far = float(a.sum()), float(f.sum())
+    through = ends[out["complete"]].max() if out["complete"].any() else None
+    if through is None:
+        ratio = float("nan")
+        words = "Rest of the day as issued: no interval of the day has ended yet."
+    elif forecast_so_far < min_so_far:
+        ratio = float("nan")
+        words = (f"Rest of the day as issued: {forecast_so_far:,.1f} contacts were forecast up "
+                 f"to {through:%H:%M} ({actual_so_far:,.0f} arrived), too few (under "
+                 f"{min_so_far:g}) to scale the rest of the day by their error.")
+    elif forecast_so_far > 0:
+        ratio = actual_so_far / forecast_so_far
+        words = (f"Rest of the day = issued forecast × {ratio:.2f}: {actual_so_far:,.0f} "
+                 f"offered against {forecast_so_far:,.0f} forecast in the intervals up to "
+                 f"{through:%H:%M} ({ratio - 1:+.0%}).")
+    else:
+        ratio = float("nan")
+        words = ("Rest of the day as issued: no interval with data and a forecast has ended "
+                 "yet, so there is no error to scale it by.")
+    factor = 1.0 if np.isnan(ratio) else ratio
+    out["reforecast"] = np.where(out["complete"], np.nan,
+                                 out["forecast"].to_numpy(float) * factor)
+    return out, Reforecast(ratio=ratio, actual_so_far=actual_so_far,
+                           forecast_so_far=forecast_so_far, through=through, words=words)

@@ -41,6 +41,7 @@ from ..scope import stakeholder_of_user, stakeholder_scope
 from ..widgets import (
     dashboard_render,
     local_cards,
+    rest_of_day,
     table_display,
     widget_result,
     widget_scope,
@@ -433,6 +434,11 @@ class WallboardView(PageMixin, View):
 
         period = "today"
         totals, channels, table = board(period)
+        # Today per interval against the issued forecast: the next intervals re-forecast and
+        # the agents they need.
+        rest = widget_result(Widget(kind=WidgetKind.INTRADAY, title="Rest of today",
+                                    metrics=["offered"], period="today", granularity="15min"),
+                             scope, now, queue=queue, data_version=version)
         if table.empty and all(t.tile is None for t in totals):
             # Nothing yet today (early morning, a quiet source): yesterday, and say so.
             period = "yesterday"
@@ -445,6 +451,7 @@ class WallboardView(PageMixin, View):
             if can_read_all(request.user) else [],
             "queue": queue, "queues": selectors.scope_queues(scope), "now": now,
             "floor": floor, "refresh_s": WALL_POLL_S,
+            "rest_of_day": rest_of_day(rest), "rest_notes": rest.notes,
         }
 
     def get(self, request):

@@ -294,3 +294,41 @@ def test_an_event_file_is_followed_with_bad_lines_counted(pushed):
     follow_poll(follow)
     assert Contact.objects.count() == 2
     assert SourceFollow.objects.get(pk=follow.pk).events_rejected == 1
+
+
+def _floor(state):
+    """A live state as comparable sets (order is not part of it)."""
+    return {k: sorted(map(tuple, v)) for k, v in state.items()}
+
+
+@pytest.mark.parametrize("step", [1, 3, 7])
+def test_the_live_state_published_before_loading_equals_the_loaded_carry(follow, step):
+    # After every poll, the state the follower publishes as it reads is the one the loaded
+    # micro-batch's open calls and agent sessions give; a restarted follower takes it up.
+    path = follow.path
+    for i in range(0, len(LINES), step):
+        _append(path, "".join(LINES[i:i + step]))
+        follow_poll(follow)
+        stored = SourceFollow.objects.get(pk=follow.pk)
+        assert stored.live_at is not None
+        assert _floor(stored.live) == _floor(live_state(stored.last_batch.carry)), i
+        if i % 2:
+            follow = stored  # a new process: no state in memory
+    assert _figures() == EXPECTED
+
+
+def test_a_caller_is_live_before_its_line_is_loaded(follow, monkeypatch):
+    import measurements.services.follow as following
+
+    enter = next(line for line in LINES if "|ENTERQUEUE|" in line)
+    seen = {}
+
+    def load(batch_id):  # the load, as it starts: the caller must already be published
+        seen["live"] = SourceFollow.objects.get(pk=follow.pk).live
+        return ImportBatch.objects.get(pk=batch_id)
+
+    monkeypatch.setattr(following, "batch_process", load)
+    _append(follow.path, enter)
+    follow_poll(follow)
+    callid = enter.split("|")[1]
+    assert [w[1] for w in seen["live"]["waiting"]] == [callid]

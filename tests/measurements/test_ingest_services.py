@@ -376,3 +376,48 @@ def test_scan_drop_folders_task_is_scheduled():
     entry = app.conf.beat_schedule["ingest-drop-folders"]
     assert entry["task"] == "measurements.tasks.scan_drop_folders"
     assert entry["options"]["expires"] > 0
+
+
+def test_drop_folders_are_watched_through_the_minute(source, tmp_path):
+    # A file dropped while the minute's task is already running is loaded within a scan
+    # interval, not at the next minute.
+    import threading
+
+    from measurements.tasks import scan_drop_folders
+
+    folder = tmp_path / "drop"
+    folder.mkdir()
+    source.drop_folder = str(folder)
+    source.save()
+    staging = tmp_path / "staging"
+    staging.mkdir()
+    samples.ab_file(staging, name="mar.tsv")
+    _written_ago(staging / "mar.tsv", 60)
+    timer = threading.Timer(0.3, lambda: (staging / "mar.tsv").rename(folder / "mar.tsv"))
+    timer.start()
+    ids = scan_drop_folders.delay(duration_s=1.5, interval_s=0.1).get()
+    timer.join()
+    assert len(ids) == 1
+    assert ImportBatch.objects.get(pk=ids[0]).status == BatchStatus.LOADED
+    assert (folder / "done" / "mar.tsv").exists()
+
+
+def test_a_folder_another_worker_is_scanning_is_left_to_it(source, tmp_path):
+    from django.core.cache import cache
+
+    from measurements.services.drop_folders import _claim_key, drop_folders_scan
+
+    folder = tmp_path / "drop"
+    folder.mkdir()
+    source.drop_folder = str(folder)
+    source.save()
+    samples.ab_file(folder, name="apr.tsv")
+    _written_ago(folder / "apr.tsv", 60)
+    cache.set(_claim_key(source.pk), "another worker", 60)
+    try:
+        assert drop_folders_scan(settle_s=0) == []
+        assert (folder / "apr.tsv").exists()
+    finally:
+        cache.delete(_claim_key(source.pk))
+    assert [b.status for b in drop_folders_scan(settle_s=0)] == ["loaded"]
+    assert cache.get(_claim_key(source.pk)) is None  # released after the scan

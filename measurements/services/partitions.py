@@ -104,19 +104,16 @@ def partitions_list(cursor, parent: str) -> list[Partition]:
 def _create_month(cursor, parent: str, key: str, month: dt.date) -> str:
     """Create ``parent``'s partition for ``month``; rows of that month already in the default
     partition move into it (attached after, so the default partition is scanned once)."""
+    # Created beside the table and then attached: ATTACH takes a lock on the parent that lets
+    # readers and writers go on (``CREATE TABLE … PARTITION OF`` would block them all).
     name, end = partition_name(parent, month), month_add(month, 1)
-    bounds = f"FROM ('{month.isoformat()}') TO ('{end.isoformat()}')"
     default = f"{parent}_default"
-    cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {default} WHERE {key} >= %s AND {key} < %s)",
-                   [month, end])
-    if not cursor.fetchone()[0]:
-        cursor.execute(f"CREATE TABLE {name} PARTITION OF {parent} FOR VALUES {bounds}")
-        return name
     cursor.execute(f"CREATE TABLE {name} (LIKE {parent} INCLUDING DEFAULTS INCLUDING CONSTRAINTS "
                    "INCLUDING STORAGE)")
     cursor.execute(f"WITH moved AS (DELETE FROM {default} WHERE {key} >= %s AND {key} < %s "
                    f"RETURNING *) INSERT INTO {name} SELECT * FROM moved", [month, end])
-    cursor.execute(f"ALTER TABLE {parent} ATTACH PARTITION {name} FOR VALUES {bounds}")
+    cursor.execute(f"ALTER TABLE {parent} ATTACH PARTITION {name} "
+                   f"FOR VALUES FROM ('{month.isoformat()}') TO ('{end.isoformat()}')")
     return name
 
 
@@ -131,6 +128,21 @@ def partitions_create(cursor, months, tables=PARTITIONED) -> list[str]:
         for month in sorted(set(months) - have):
             created.append(_create_month(cursor, parent, key, month))
     return created
+
+
+def _holds_blocking_locks(tables) -> bool:
+    """Whether the caller's own transaction holds a lock that attaching a partition to
+    ``tables`` on another connection would wait for (any lock on a default partition, or more
+    than reading and writing rows of the table): that wait would last until this transaction
+    ends, so the months are left to a later call."""
+    defaults = [f"{t}_default" for t in tables]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE pid = pg_backend_pid() AND "
+            "(relation = ANY(%s::regclass[]) OR (relation = ANY(%s::regclass[]) AND mode NOT IN "
+            "('AccessShareLock', 'RowShareLock', 'RowExclusiveLock'))))",
+            [defaults, list(tables)])
+        return cursor.fetchone()[0]
 
 
 def partitions_ensure(first: dt.date | dt.datetime | None,
@@ -155,6 +167,10 @@ def partitions_ensure(first: dt.date | dt.datetime | None,
                    and set(months) - {p.start for p in partitions_list(cursor, t)}]
     if not missing:
         return []
+    if _holds_blocking_locks(missing):
+        logger.info("monthly partitions %s to %s left for later: this transaction already "
+                    "wrote to the rollups", months[0], months[-1])
+        return []
     side = connections.create_connection("default")
     try:
         side.set_autocommit(False)
@@ -173,7 +189,8 @@ def partitions_ensure(first: dt.date | dt.datetime | None,
     finally:
         side.close()
     if created:
-        logger.info("partitions created: %s", ", ".join(created))
+        logger.info("%d monthly partitions created (%s to %s)", len(created), months[0],
+                    months[-1])
     return created
 
 

@@ -27,6 +27,7 @@ from django.db import connection
 
 from measurements.constants import WAIT_BUCKETS_S
 from measurements.models import IntervalStat
+from measurements.services.partitions import partitions_ensure
 from tests.benchmarks.figures import record
 from tests.conftest import REPO
 
@@ -47,6 +48,7 @@ def _load_year(centre, queues, today):
     aware = local.tz_localize(centre.time_zone, ambiguous=True, nonexistent="shift_forward")
     utc = aware.tz_convert("UTC")
     minute = (local.hour * 60 + local.minute).to_numpy()
+    partitions_ensure(first, today)  # the months written, created first as ingestion does
     for q in queues:
         offered = rng.poisson(6, len(local))
         answered = rng.binomial(offered, 0.92)

@@ -33,6 +33,8 @@ from django.conf import settings
 from django.db import connection, connections, transaction
 from django.utils import timezone
 
+from .daily import data_version_bump
+
 logger = logging.getLogger(__name__)
 
 # Partitioned table → its partition key (a local date: the periods pages and reports ask for).
@@ -345,6 +347,8 @@ def retention_apply(cutoff: dt.date) -> list[RetentionItem]:
         else:
             item.rows = _delete_in_batches(item.table, PARTITIONED[item.table], cutoff)
         done.append(item)
+    if done:
+        data_version_bump({})  # cached dashboards showing those months are computed again
     return done
 
 

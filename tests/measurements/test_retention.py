@@ -8,6 +8,7 @@ import pytest
 from django.core.management import call_command
 
 from measurements.models import AgentIntervalStat, DailyStat, IntervalStat
+from measurements.selectors.versions import data_version
 from measurements.services import partitions
 from measurements.services.partitions import (
     month_add,
@@ -84,8 +85,10 @@ def test_retention_apply_deletes_rows_before_the_cutoff_in_batches(history, sett
     assert old > 50 and kept
     plan = {i.table: i.rows for i in retention_plan(cutoff)}
     assert plan["measurements_intervalstat"] == old
+    version = data_version()
     out = StringIO()
     call_command("retention", "--apply", stdout=out)
+    assert data_version() != version  # cached dashboards of those months are not served
     assert f"Removed delete rows: measurements_intervalstat, {old:,} rows" in out.getvalue()
     for model in (IntervalStat, AgentIntervalStat, DailyStat):
         dates = _dates(model)

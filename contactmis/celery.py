@@ -41,4 +41,11 @@ app.conf.beat_schedule = {
         "schedule": crontab(minute="*"),
         "options": {"expires": 50},
     },
+    # Rollup retention: the coming months' partitions created, months older than
+    # CONTACTMIS_RETENTION_MONTHS archived and dropped (early on the 1st, a quiet hour).
+    "rollup-retention": {
+        "task": "measurements.tasks.retention_monthly",
+        "schedule": crontab(minute=30, hour=3, day_of_month=1),
+        "options": {"expires": 6 * 3600},
+    },
 }

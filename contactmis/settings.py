@@ -269,3 +269,8 @@ SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {})[
 # --- Data collection ---------------------------------------------------------------------------
 # Rows read per chunk by the ingest adapters (memory per chunk; progress is published per chunk).
 CONTACTMIS_INGEST_CHUNK_ROWS = env.int("CONTACTMIS_INGEST_CHUNK_ROWS", default=200_000)
+# Months of rollup data kept before the current month (``manage.py retention`` and the monthly
+# task remove older ones; unset or 0: keep everything), and where removed months are archived
+# (gzip-compressed CSV, one file per monthly partition on PostgreSQL).
+CONTACTMIS_RETENTION_MONTHS = env.int("CONTACTMIS_RETENTION_MONTHS", default=0)
+CONTACTMIS_ARCHIVE_DIR = env.path("CONTACTMIS_ARCHIVE_DIR", default=VAR_DIR / "archive")

@@ -59,3 +59,18 @@ def follow_sources(duration_s=55):
 
     ids = list(SourceFollow.objects.filter(enabled=True).values_list("pk", flat=True))
     return follow_loop(ids, duration_s=duration_s) if ids else 0
+
+
+@shared_task(name="measurements.tasks.retention_monthly", acks_late=True)
+def retention_monthly():
+    """Create the coming months' partitions and remove the months older than
+    ``CONTACTMIS_RETENTION_MONTHS``; returns the tables archived or trimmed."""
+    from django.conf import settings
+
+    from .services.partitions import partitions_ahead, retention_apply, retention_cutoff
+
+    partitions_ahead()
+    if not settings.CONTACTMIS_RETENTION_MONTHS:
+        return []
+    return [item.table for item in
+            retention_apply(retention_cutoff(settings.CONTACTMIS_RETENTION_MONTHS))]

@@ -44,6 +44,7 @@ from ..ingest import generic
 from ..models import Contact, DataSource, ImportBatch, IntervalStat, RejectedRow, Segment
 from . import pgcopy
 from .monitor import batch_rejects_alert
+from .partitions import partitions_ensure_for_chunk
 from .rollup import (
     agent_rollup_rebuild,
     interval_floor,
@@ -582,6 +583,7 @@ class _Loader:
 
     def load(self, chunk):
         self._wait()
+        partitions_ensure_for_chunk(chunk)  # the rollup months this chunk dates, before writing
         batch = self.batch
         if len(chunk.rejects):
             RejectedRow.objects.bulk_create(
@@ -850,7 +852,9 @@ def _indexes_drop(cursor, table) -> list[str]:
                    "AND NOT x.indisprimary AND NOT x.indisunique", [table])
     for name, definition in cursor.fetchall():
         cursor.execute(f'DROP INDEX "{name}"')
-        rebuild.append(definition)
+        # A partitioned table's index reads "ON ONLY" (that table alone); built again on the
+        # whole table, so its partitions have it too.
+        rebuild.append(definition.replace(" ON ONLY ", " ON ", 1))
     return rebuild
 
 

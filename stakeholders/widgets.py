@@ -27,7 +27,7 @@ from measurements.selectors.plan import channel_budgets, scope_sees_budget
 from reports.analyses import plan_versus_actual
 from reports.analysis import control, erlang, forecast, patterns, plan
 from reports.analysis.kpis import kpis_from_sums, ratio, sum_components
-from reports.selectors import MIXED_UNITS, TIME_AVERAGES, component_sums, scope_meaning
+from reports.selectors import MIXED_UNITS, TIME_AVERAGES
 from reports.semantics import (
     OWN_BASIS,
     Resolution,
@@ -38,7 +38,7 @@ from reports.semantics import (
 )
 from reports.vocabulary import METRICS, NO_DATA, NO_TARGET, Metric, column_label, fmt_percent
 
-from . import figures, selectors
+from . import figures, frames, selectors
 from .periods import ResolvedPeriod, comparable_previous, fit_granularity, resolve_period
 from .selectors import centre_time_zone
 
@@ -47,13 +47,13 @@ def interval_sums(scope, period: ResolvedPeriod, granularity: str, breakdown: st
                   queue=None, tz: str | None = None, resolution=None, agent_time: bool = True
                   ) -> pd.DataFrame:
     """Component sums of ``period`` (``reports.selectors.component_sums``: the daily rollup for
-    days and longer, the interval rollup below) for one widget, with each contact's
+    days and longer, the interval rollup below; shared by a request's widgets,
+    :mod:`stakeholders.frames`) for one widget, with each contact's
     within-threshold counts taken at its own queue's threshold (``resolution``); the
     agent-state feeds' seconds only with ``agent_time`` (:func:`_agent_time`)."""
-    return component_sums(scope, period.first_day, period.last_day + timedelta(days=1),
-                          granularity, breakdown, queue_id=queue.pk if queue is not None else None,
-                          tz=tz or centre_time_zone(), resolution=resolution,
-                          agent_time=agent_time)
+    return frames.sums(scope, period.first_day, period.last_day + timedelta(days=1),
+                       granularity, breakdown, queue_id=queue.pk if queue is not None else None,
+                       tz=tz or centre_time_zone(), resolution=resolution, agent_time=agent_time)
 
 
 # Figures read from the agent-state feeds: other widgets skip reading the per-agent rollup.
@@ -369,11 +369,13 @@ def widget_result(widget, scope, now: datetime, queue=None, tz: str | None = Non
     now_local = now.astimezone(period.start.tzinfo).replace(tzinfo=None)
 
     def compute():
-        result.meaning = scope_meaning(scope, centre, period.first_day,
-                                       period.last_day + timedelta(days=1), resolution,
-                                       queue_id=queue.pk if queue is not None else None,
-                                       overrides=target_overrides(widget))
-        _BUILDERS[widget.kind](result, widget, scope, period, resolution, queue, tz, now_local)
+        with frames.shared_reads():
+            result.meaning = frames.meaning(scope, centre, period.first_day,
+                                            period.last_day + timedelta(days=1), resolution,
+                                            queue_id=queue.pk if queue is not None else None,
+                                            overrides=target_overrides(widget))
+            _BUILDERS[widget.kind](result, widget, scope, period, resolution, queue, tz,
+                                   now_local)
         return {name: getattr(result, name) for name in _CACHED}
 
     if not timeout:
@@ -527,13 +529,13 @@ def _tile(result, widget, scope, period, resolution, queue, tz, now_local):
                      pd.Timestamp(prev.last_day) + pd.Timedelta(days=1))
         cut_day = cutoff.normalize().date()
         queue_id = queue.pk if queue is not None else None
-        parts = [component_sums(scope, prev.first_day, cut_day, "day", queue_id=queue_id, tz=tz,
-                                resolution=resolution, agent_time=_agent_time(widget))
+        parts = [frames.sums(scope, prev.first_day, cut_day, "day", queue_id=queue_id, tz=tz,
+                             resolution=resolution, agent_time=_agent_time(widget))
                  if cut_day > prev.first_day else None]
         if cut_day <= prev.last_day:
-            hours = component_sums(scope, cut_day, cut_day + timedelta(days=1), "hour",
-                                   queue_id=queue_id, tz=tz, resolution=resolution,
-                                   agent_time=_agent_time(widget))
+            hours = frames.sums(scope, cut_day, cut_day + timedelta(days=1), "hour",
+                                queue_id=queue_id, tz=tz, resolution=resolution,
+                                agent_time=_agent_time(widget))
             parts.append(hours[hours["period_start"] < cutoff])
         parts = [p for p in parts if p is not None and not p.empty]
         prev_sums = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
@@ -881,14 +883,16 @@ def dashboard_render(dashboard, scope, now: datetime, queue=None, picked=None, c
     widgets = [with_period(w, picked, now, tz, compare)
                for w in dashboard.widgets.order_by("position", "pk")]
     results = []
-    for w in widgets:
-        try:
-            results.append(widget_result(w, scope, now, queue=queue, tz=tz,
-                                         data_version=version, wait=False))
-        except Busy:
-            results.append(None)
-    return [r or widget_result(w, scope, now, queue=queue, tz=tz, data_version=version)
-            for w, r in zip(widgets, results, strict=True)]
+    # The widgets share their reads (one per scope, span and breakdown: stakeholders.frames).
+    with frames.shared_reads():
+        for w in widgets:
+            try:
+                results.append(widget_result(w, scope, now, queue=queue, tz=tz,
+                                             data_version=version, wait=False))
+            except Busy:
+                results.append(None)
+        return [r or widget_result(w, scope, now, queue=queue, tz=tz, data_version=version)
+                for w, r in zip(widgets, results, strict=True)]
 
 
 def dashboards_warm(now: datetime | None = None) -> int:

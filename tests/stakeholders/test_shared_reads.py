@@ -1,0 +1,113 @@
+"""A dashboard's widgets share their reads (stakeholders.frames): the same component sums as
+reading widget by widget, for every bucket size and span, pieced together or not; fewer reads;
+and each scope keeps its own figures."""
+import datetime as dt
+
+import pandas as pd
+import pytest
+from pandas.testing import assert_frame_equal
+
+from contactmis.scope import Scope
+from reports.selectors import component_sums
+from reports.semantics import resolve
+from stakeholders import frames
+from stakeholders.scope import stakeholder_scope
+from stakeholders.widgets import dashboard_render, widget_result
+
+pytestmark = pytest.mark.django_db
+
+
+def _direct(*args, **kwargs):
+    return component_sums(*args, **kwargs)
+
+
+@pytest.mark.parametrize("breakdown", ["", "queue", "contact_type", "agent", "team"])
+@pytest.mark.parametrize("agent_time", [True, False])
+def test_shared_sums_equal_direct_reads_for_every_grain_and_span(two_vendors, today, centre,
+                                                                  breakdown, agent_time):
+    scope = Scope.everything()
+    tz = centre.time_zone
+    first = today - dt.timedelta(days=9)
+    resolution = resolve(centre, first, today + dt.timedelta(days=1))
+    spans = [  # overlapping, nested and disjoint spans, asked in an awkward order
+        (today - dt.timedelta(days=3), today + dt.timedelta(days=1)),
+        (first, today - dt.timedelta(days=5)),
+        (first, today + dt.timedelta(days=1)),
+        (today - dt.timedelta(days=6), today - dt.timedelta(days=2)),
+        (today - dt.timedelta(days=40), today - dt.timedelta(days=30)),  # no data
+    ]
+    with frames.shared_reads() as reads:
+        for start, end in spans:
+            for grain in ("day", "week", "month", "quarter", "year", "hour", "15min"):
+                shared = frames.sums(scope, start, end, grain, breakdown, tz=tz,
+                                     resolution=resolution, agent_time=agent_time)
+                direct = _direct(scope, start, end, grain, breakdown, tz=tz,
+                                 resolution=resolution, agent_time=agent_time)
+                assert_frame_equal(shared, direct, check_dtype=False, check_exact=False,
+                                   rtol=1e-12)
+                if not direct.empty:
+                    assert list(shared.columns) == list(direct.columns)
+    # Every grain of a span came from one read of its days (daily grains), at most one per span
+    # and sub-daily grain, and spans whose days were read before read nothing again.
+    assert reads.reads < len(spans) * 7
+
+
+def test_spans_are_pieced_together_from_days_already_read(two_vendors, today, centre):
+    scope = Scope.everything()
+    tz = centre.time_zone
+    with frames.shared_reads() as reads:
+        frames.sums(scope, today - dt.timedelta(days=9), today + dt.timedelta(days=1), "day",
+                    tz=tz, agent_time=False)
+        assert reads.reads == 1
+        week = frames.sums(scope, today - dt.timedelta(days=6), today + dt.timedelta(days=1),
+                           "week", tz=tz, agent_time=False)
+        month = frames.sums(scope, today - dt.timedelta(days=9), today, "month", tz=tz,
+                            agent_time=False)
+        assert reads.reads == 1
+        # Agent-state time is attributed over the span read: never pieced together.
+        frames.sums(scope, today - dt.timedelta(days=6), today + dt.timedelta(days=1), "day",
+                    tz=tz, agent_time=True)
+        assert reads.reads == 2
+    assert_frame_equal(week, component_sums(scope, today - dt.timedelta(days=6),
+                                            today + dt.timedelta(days=1), "week", tz=tz,
+                                            agent_time=False))
+    assert_frame_equal(month, component_sums(scope, today - dt.timedelta(days=9), today,
+                                             "month", tz=tz, agent_time=False))
+
+
+def test_each_scope_keeps_its_own_figures_inside_one_request(two_vendors, today, centre):
+    a = stakeholder_scope(two_vendors["a"])
+    b = stakeholder_scope(two_vendors["b"])
+    start, end = today - dt.timedelta(days=9), today + dt.timedelta(days=1)
+    with frames.shared_reads():
+        seen_a = frames.sums(a, start, end, "day", "queue", tz=centre.time_zone)
+        seen_b = frames.sums(b, start, end, "day", "queue", tz=centre.time_zone)
+    assert set(seen_a["key"]) == {two_vendors["queue_a"].pk}
+    assert set(seen_b["key"]) == {two_vendors["queue_b"].pk}
+
+
+def _figures(results):
+    return [(r.widget.pk, r.empty, r.tile and {k: v for k, v in r.tile.items()
+                                               if k not in ("metric", "trend")},
+             r.figure, r.table.to_dict("list"), r.notes, r.meaning) for r in results]
+
+
+@pytest.mark.parametrize("picked", [None, "month_to_date", "year_to_date"])
+def test_a_dashboard_with_shared_reads_shows_the_figures_of_separate_reads(
+        two_vendors, settings, picked):
+    settings.CONTACTMIS_DASHBOARD_CACHE_S = 0
+    dashboard = two_vendors["dashboard_a"]
+    scope = stakeholder_scope(two_vendors["a"])
+    now = two_vendors["now"]
+    period = None
+    if picked:
+        from stakeholders.periods import resolve_period
+        p = resolve_period(picked, now, two_vendors["queue_a"].centre.time_zone)
+        period = (picked, p.first_day, p.last_day)
+    shared = dashboard_render(dashboard, scope, now, picked=period)
+    from stakeholders.widgets import with_period
+    separate = [widget_result(with_period(w, period, now), scope, now)
+                for w in dashboard.widgets.order_by("position", "pk")]
+    assert _figures(shared) == _figures(separate)
+    assert any(r.tile for r in shared) and any(r.figure for r in shared if not r.tile)
+    pd.testing.assert_frame_equal(shared[0].table, separate[0].table)

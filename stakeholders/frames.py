@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextvars
 import datetime as dt
 from contextlib import contextmanager
+from dataclasses import replace
 
 import pandas as pd
 
@@ -47,25 +48,30 @@ def _bucket_starts(days: pd.Series, granularity: str) -> pd.Series:
                              ).dt.start_time
 
 
+def _summed(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """``frame``'s components summed per ``keys`` (``wait_max_s`` the largest), in key order;
+    ``key_label`` kept with its ``key``."""
+    labels = dict(zip(frame["key"], frame["key_label"], strict=True)) if "key" in keys else {}
+    values = [c for c in frame.columns if c not in (*keys, "key", "key_label")]
+    grouped = frame.groupby(keys, sort=True)
+    summed = grouped[[c for c in values if c != "wait_max_s"]].sum()
+    if "wait_max_s" in values:
+        summed["wait_max_s"] = grouped["wait_max_s"].max()
+    out = summed.reset_index()
+    if labels:
+        out["key_label"] = [labels[k] for k in out["key"]]
+    return out
+
+
 def regrain(daily: pd.DataFrame, granularity: str, breakdown: str = "") -> pd.DataFrame:
     """Component sums per day (``period_start`` a local midnight, with ``key``/``key_label``
     under a breakdown) summed into ``granularity`` buckets: additive components summed,
     ``wait_max_s`` the largest; rows in bucket then key order."""
     if granularity == "day" or daily.empty:
         return daily.reset_index(drop=True)
-    keys = ["period_start", *(["key"] if breakdown else [])]
-    frame = daily.assign(period_start=_bucket_starts(pd.to_datetime(daily["period_start"]),
-                                                     granularity))
-    labels = dict(zip(daily["key"], daily["key_label"], strict=True)) if breakdown else {}
-    values = [c for c in frame.columns if c not in (*keys, "key_label")]
-    grouped = frame.groupby(keys, sort=True)
-    summed = grouped[[c for c in values if c != "wait_max_s"]].sum()
-    if "wait_max_s" in values:
-        summed["wait_max_s"] = grouped["wait_max_s"].max()
-    out = summed.reset_index()
-    if breakdown:
-        out["key_label"] = [labels[k] for k in out["key"]]
-    return out
+    return _summed(daily.assign(period_start=_bucket_starts(
+        pd.to_datetime(daily["period_start"]), granularity)),
+        ["period_start", *(["key"] if breakdown else [])])
 
 
 class SharedReads:
@@ -119,25 +125,41 @@ class SharedReads:
             if key not in self.exact:
                 self.exact[key] = read_days(start, end)
             daily = self.exact[key]
+        elif breakdown in ("", "channel"):
+            # The whole scope and each of its channels (a widget narrowed to calls) are cut
+            # from one read of the scope's days by channel.
+            whole = replace(scope, channels=None)
+            daily = self._days(("channel", whole, *base[2:]), start, end,
+                               lambda first, last: self._read(
+                                   whole, first, last, "day", "channel", queue_id, tz,
+                                   resolution, agent_time))
+            if scope.channels is not None and not daily.empty:
+                daily = daily[daily["key"].isin(scope.channels)]
+            if breakdown == "" and not daily.empty:
+                daily = _summed(daily, ["period_start"])
         else:
-            pieces = self.days.setdefault(base, [])
-            for first, last in _missing(start, end, [(a, b) for a, b, _ in pieces]):
-                pieces.append((first, last, read_days(first, last)))
-                pieces.sort(key=lambda p: p[0])
-            parts = []
-            for first, last, frame in pieces:
-                if last <= start or first >= end or frame.empty:
-                    continue
-                if first < start or last > end:
-                    days = pd.to_datetime(frame["period_start"])
-                    frame = frame[(days >= pd.Timestamp(start)) & (days < pd.Timestamp(end))]
-                parts.append(frame)
-            daily = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+            daily = self._days(base, start, end, read_days)
         if daily.empty:
             # No rows: the direct read's empty frame (its columns and types).
             return self._read(scope, start, end, granularity, breakdown, queue_id, tz,
                               resolution, agent_time)
         return regrain(daily, granularity, breakdown)
+
+    def _days(self, key, start, end, read_days) -> pd.DataFrame:
+        """Daily rows of [start, end) under ``key``, reading only days no earlier read did."""
+        pieces = self.days.setdefault(key, [])
+        for first, last in _missing(start, end, [(a, b) for a, b, _ in pieces]):
+            pieces.append((first, last, read_days(first, last)))
+            pieces.sort(key=lambda p: p[0])
+        parts = []
+        for first, last, frame in pieces:
+            if last <= start or first >= end or frame.empty:
+                continue
+            if first < start or last > end:
+                days = pd.to_datetime(frame["period_start"])
+                frame = frame[(days >= pd.Timestamp(start)) & (days < pd.Timestamp(end))]
+            parts.append(frame)
+        return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
 
     def meaning(self, scope, centre, start: dt.date, end: dt.date, resolution,
                 queue_id: int | None = None, overrides: dict | None = None) -> dict:

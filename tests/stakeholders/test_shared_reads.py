@@ -21,7 +21,8 @@ def _direct(*args, **kwargs):
     return component_sums(*args, **kwargs)
 
 
-@pytest.mark.parametrize("breakdown", ["", "queue", "contact_type", "agent", "team"])
+@pytest.mark.parametrize("breakdown", ["", "channel", "queue", "contact_type", "agent",
+                                       "team"])
 @pytest.mark.parametrize("agent_time", [True, False])
 def test_shared_sums_equal_direct_reads_for_every_grain_and_span(two_vendors, today, centre,
                                                                   breakdown, agent_time):
@@ -73,6 +74,35 @@ def test_spans_are_pieced_together_from_days_already_read(two_vendors, today, ce
                                             agent_time=False))
     assert_frame_equal(month, component_sums(scope, today - dt.timedelta(days=9), today,
                                              "month", tz=tz, agent_time=False))
+
+
+def test_a_widget_narrowed_to_a_channel_is_cut_from_the_scope_by_channel(two_vendors, today,
+                                                                         centre):
+    from pathways.models import Queue
+
+    from .factories import interval_rows
+
+    chat = Queue.objects.create(centre=centre, code="CHAT", name="Chat", channel="chat")
+    interval_rows(centre, chat, 10, today, seed=5, pk_start=950_000)
+    whole = Scope.everything()
+    start, end = today - dt.timedelta(days=9), today + dt.timedelta(days=1)
+    resolution = resolve(centre, start, end)
+    with frames.shared_reads() as reads:
+        for scope in (whole, Scope(channels=frozenset({"voice"})),
+                      Scope(channels=frozenset({"chat"})), Scope(channels=frozenset({"sms"}))):
+            for breakdown in ("", "channel"):
+                for grain in ("day", "month"):
+                    shared = frames.sums(scope, start, end, grain, breakdown,
+                                         tz=centre.time_zone, resolution=resolution,
+                                         agent_time=False)
+                    direct = component_sums(scope, start, end, grain, breakdown,
+                                            tz=centre.time_zone, resolution=resolution,
+                                            agent_time=False)
+                    assert_frame_equal(shared, direct, check_dtype=False)
+                    if breakdown == "channel":
+                        assert set(shared["key"]) <= (scope.channels or {"voice", "chat"})
+        # One read by channel, plus the direct reads of the empty answers (no sms).
+        assert reads.reads == 1 + 4
 
 
 def test_each_scope_keeps_its_own_figures_inside_one_request(two_vendors, today, centre):

@@ -141,3 +141,17 @@ def test_a_dashboard_with_shared_reads_shows_the_figures_of_separate_reads(
     assert _figures(shared) == _figures(separate)
     assert any(r.tile for r in shared) and any(r.figure for r in shared if not r.tile)
     pd.testing.assert_frame_equal(shared[0].table, separate[0].table)
+
+
+def test_local_hour_sums_are_the_hourly_component_sums(two_vendors, today, centre):
+    from reports.selectors import local_hour_sums
+
+    start, end = today - dt.timedelta(days=9), today + dt.timedelta(days=1)
+    resolution = resolve(centre, start, end)
+    for scope in (Scope.everything(), stakeholder_scope(two_vendors["a"])):
+        for queue_id in (None, two_vendors["queue_a"].pk):
+            assert_frame_equal(
+                local_hour_sums(scope, start, end, queue_id=queue_id, resolution=resolution),
+                component_sums(scope, start, end, "hour", queue_id=queue_id,
+                               tz=centre.time_zone, resolution=resolution, agent_time=False),
+                check_dtype=False)

@@ -30,10 +30,13 @@ from reports.selectors import (
     AGENT_BREAKDOWN_LOOKUPS,
     AGENT_TIME_DIMENSIONS,
     DAILY_GRANULARITIES,
+    breakdown_labels,
     component_sums,
     scope_meaning,
 )
 from reports.semantics import apply_overrides
+
+from .selectors import agent_teams
 
 _current: contextvars.ContextVar[SharedReads | None] = contextvars.ContextVar(
     "stakeholders_shared_reads", default=None)
@@ -51,7 +54,8 @@ def _bucket_starts(days: pd.Series, granularity: str) -> pd.Series:
 def _summed(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     """``frame``'s components summed per ``keys`` (``wait_max_s`` the largest), in key order;
     ``key_label`` kept with its ``key``."""
-    labels = dict(zip(frame["key"], frame["key_label"], strict=True)) if "key" in keys else {}
+    labels = dict(zip(frame["key"], frame["key_label"], strict=True)) \
+        if "key" in keys and "key_label" in frame.columns else {}
     values = [c for c in frame.columns if c not in (*keys, "key", "key_label")]
     grouped = frame.groupby(keys, sort=True)
     summed = grouped[[c for c in values if c != "wait_max_s"]].sum()
@@ -120,7 +124,16 @@ class SharedReads:
             return self._read(scope, first, last, "day", breakdown, queue_id, tz, resolution,
                               agent_time)
 
-        if spread:
+        if breakdown == "team":
+            # Teams are sums of their agents: cut from the read by agent.
+            daily = self.sums(scope, start, end, "day", "agent", queue_id, tz, resolution,
+                              agent_time)
+            if not daily.empty:
+                teams = agent_teams(daily["key"])
+                daily = _summed(daily.assign(key=[teams.get(k, "") for k in daily["key"]]),
+                                ["period_start", "key"])
+                daily["key_label"] = breakdown_labels("team", daily["key"])
+        elif spread:
             key = (*base, "day", start, end)
             if key not in self.exact:
                 self.exact[key] = read_days(start, end)

@@ -18,7 +18,7 @@ from contactmis.selectors import centre_current
 from measurements.models import Contact, IntervalStat
 from measurements.selectors.versions import data_version as measurement_data_version
 from pathways.constants import Channel
-from pathways.models import Queue
+from pathways.models import Agent, Queue
 from reports.models import Forecast
 from reports.semantics import meaning_version
 
@@ -206,3 +206,9 @@ def forecast_issued_for(scope, centre, queue, first_day, last_day) -> Forecast |
 def forecasts_version() -> int:
     """Changes whenever a forecast is issued (the newest forecast's id; 0 with none)."""
     return Forecast.objects.aggregate(latest=Max("pk"))["latest"] or 0
+
+
+def agent_teams(agent_ids) -> dict:
+    """Agent id → its team ("" for none) for ``agent_ids``."""
+    ids = {int(a) for a in agent_ids if a not in (None, "")}
+    return dict(Agent.objects.filter(pk__in=ids).values_list("pk", "team"))

@@ -155,3 +155,23 @@ def test_local_hour_sums_are_the_hourly_component_sums(two_vendors, today, centr
                 component_sums(scope, start, end, "hour", queue_id=queue_id,
                                tz=centre.time_zone, resolution=resolution, agent_time=False),
                 check_dtype=False)
+
+
+def test_teams_are_the_sums_of_their_agents(two_vendors, today, centre):
+    from pathways.models import Agent
+
+    from .factories import interval_rows
+
+    second = Agent.objects.create(centre=centre, code="A2", name="Ann", team="Team A")
+    interval_rows(centre, two_vendors["queue_a"], 10, today, seed=4, agent=second,
+                  pk_start=960_000)
+    start, end = today - dt.timedelta(days=9), today + dt.timedelta(days=1)
+    for scope in (Scope.everything(), stakeholder_scope(two_vendors["a"])):
+        with frames.shared_reads() as reads:
+            for grain in ("day", "week", "month"):
+                shared = frames.sums(scope, start, end, grain, "team", tz=centre.time_zone)
+                direct = component_sums(scope, start, end, grain, "team", tz=centre.time_zone)
+                assert_frame_equal(shared, direct, check_dtype=False, check_exact=False,
+                                   rtol=1e-12)
+            assert reads.reads == 1  # the read by agent
+        assert "Team A" in set(shared["key"])

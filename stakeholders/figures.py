@@ -198,6 +198,8 @@ def forecast_vs_actual(table, metric, tz):
     fig = charts.forecast_chart(actual.assign(period_start=_x(actual)),
                                 {k: v.assign(period_start=_x(v)) for k, v in forecasts.items()},
                                 value=metric.key)
+    # Days each a marker: a forecast issued for part of the period shows even for one day.
+    fig.update_traces(mode="lines+markers", marker={"size": 5}, selector={"name": "Forecast"})
     # Whole days: a tick per day (at most about ten), never "12:00" between them.
     days = max(1, len(table))
     fig.update_xaxes(title_text=f"Day ({tz})", tickformat="%d %b",

@@ -840,9 +840,9 @@ def _issued_forecast(issued, period) -> tuple[pd.DataFrame, str]:
     words = (f"Forecast: {issued.method_label}, as issued on {issued.issued_at:%d %b %Y} for "
              f"{issued.horizon_start:%d %b} – {last:%d %b %Y}")
     if issued.holdout_weeks:
-        words += (f", {'chosen' if issued.selection else 'named'} over the models back-tested on "
-                  f"the same {issued.holdout_weeks} held-out week"
-                  f"{'s' if issued.holdout_weeks != 1 else ''}")
+        weeks = f"{issued.holdout_weeks} held-out week{'s' if issued.holdout_weeks != 1 else ''}"
+        words += (f", chosen by back-test on {weeks}" if issued.selection else
+                  f", named by the person who issued it (back-tested on {weeks})")
     words += (f"; its back-test daily WAPE {_fraction_text(issued.backtest_daily_wape)}, bias "
               f"{_fraction_text(issued.backtest_daily_bias)}")
     if issued.horizon_start > period.first_day or last < period.last_day:

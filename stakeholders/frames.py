@@ -153,9 +153,12 @@ class SharedReads:
         else:
             daily = self._days(base, start, end, read_days)
         if daily.empty:
-            # No rows: the direct read's empty frame (its columns and types).
-            return self._read(scope, start, end, granularity, breakdown, queue_id, tz,
-                              resolution, agent_time)
+            # No rows: the direct read's empty frame (its columns and types), read once.
+            key = ("empty", *base, granularity, start, end)
+            if key not in self.exact:
+                self.exact[key] = self._read(scope, start, end, granularity, breakdown,
+                                             queue_id, tz, resolution, agent_time)
+            return self.exact[key].copy()
         return regrain(daily, granularity, breakdown)
 
     def _days(self, key, start, end, read_days) -> pd.DataFrame:

@@ -103,6 +103,10 @@ def test_a_widget_narrowed_to_a_channel_is_cut_from_the_scope_by_channel(two_ven
                         assert set(shared["key"]) <= (scope.channels or {"voice", "chat"})
         # One read by channel, plus the direct reads of the empty answers (no sms).
         assert reads.reads == 1 + 4
+        before = reads.reads
+        frames.sums(Scope(channels=frozenset({"sms"})), start, end, "day", tz=centre.time_zone,
+                    resolution=resolution, agent_time=False)
+        assert reads.reads == before  # an empty answer is read once too
 
 
 def test_each_scope_keeps_its_own_figures_inside_one_request(two_vendors, today, centre):

@@ -138,6 +138,8 @@ class SharedReads:
             if key not in self.exact:
                 self.exact[key] = read_days(start, end)
             daily = self.exact[key]
+            if daily.empty and granularity == "day":
+                return daily.copy()  # the direct read itself
         elif breakdown in ("", "channel"):
             # The whole scope and each of its channels (a widget narrowed to calls) are cut
             # from one read of the scope's days by channel.

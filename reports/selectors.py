@@ -1071,3 +1071,36 @@ def channel_kpi_frame(scope, centre, start: dt.date, end: dt.date) -> pd.DataFra
     frame = frame[frame["offered"] > 0]
     order = {c: i for i, c in enumerate(Channel.values)}
     return frame.sort_values("channel", key=lambda s: s.map(order)).reset_index(drop=True)
+
+
+def local_hour_sums(scope, start: dt.date, end: dt.date, queue_id: int | None = None,
+                    resolution: Resolution | None = None) -> pd.DataFrame:
+    """:func:`component_sums` by the hour without the agent-state feeds' seconds
+    (``agent_time=False``) for local days [start, end) in the centre's own zone, summed in the
+    database by each interval's local day and hour (``local_date``, ``local_minute``): a row
+    per local hour with data (``period_start`` naive local time), a quarter of the rows of
+    summing by interval. A DST day keeps its 23 or 25 hours of intervals (its repeated hour is
+    one row, as in :func:`component_sums`)."""
+    qs = IntervalStat.objects.restrict(scope).filter(local_date__gte=start, local_date__lt=end)
+    if queue_id is not None:
+        qs = qs.filter(queue_id=queue_id)
+    own = {}
+    if resolution is not None:
+        _check_resolution(resolution)
+        own = {k: v for k, v in _threshold_sums(resolution).items()
+               if k in ("answered_within_threshold", "abandoned_within_threshold",
+                        "short_abandoned")}
+    rows = list(qs.order_by().annotate(
+        p_minute=Cast(F("local_minute") / 60, IntegerField()) * 60).values(
+        "local_date", "p_minute").annotate(
+        **{f"sum_{f}": Sum(f) for f in ADDITIVE_FIELDS}, **own, wait_max_s=Max("wait_max_s")))
+    frame = pd.DataFrame(rows, columns=["local_date", "p_minute",
+                                        *(f"sum_{f}" for f in ADDITIVE_FIELDS), *own,
+                                        "wait_max_s"])
+    frame = frame.rename(columns=lambda c: c.removeprefix("sum_"))
+    starts = pd.to_datetime(frame["local_date"]) + pd.to_timedelta(
+        frame["p_minute"].astype(int), unit="min")
+    frame = frame.drop(columns=["local_date", "p_minute"]).assign(period_start=starts)
+    return (frame.sort_values("period_start", kind="stable")
+            [["period_start", *[c for c in frame.columns if c != "period_start"]]]
+            .reset_index(drop=True))

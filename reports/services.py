@@ -52,7 +52,7 @@ def forecast_issue(*, scope, centre, history_start: dt.date, history_end: dt.dat
                             closed=closed_days(centre, history_start, history_end))
     days = len(grid) * (grid.index[1] - grid.index[0]) / dt.timedelta(days=1)
     # Methods that can fit this history (STL + ETS needs three weeks) are compared.
-    methods = [m for m in fc.METHODS if m != "stl_ets" or days >= 21 + 7 * holdout_weeks]
+    methods = list(fc.backtest_methods(days, holdout_weeks))
     if method != BEST and method not in methods:
         methods.append(method)
     bt = fc.backtest(grid, holdout_weeks=holdout_weeks, methods=tuple(methods))

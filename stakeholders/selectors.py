@@ -14,11 +14,13 @@ from django.db.models import Max, Q
 from django.http import Http404
 
 from contactmis.roles import can_read_all
+from contactmis.scope import Scope
 from contactmis.selectors import centre_current
 from measurements.models import Contact, IntervalStat
 from measurements.selectors.versions import data_version as measurement_data_version
 from pathways.constants import Channel
-from pathways.models import Queue
+from pathways.models import Agent, Queue
+from reports.models import Forecast
 from reports.semantics import meaning_version
 
 from .models import Dashboard, Stakeholder, Widget
@@ -187,3 +189,33 @@ def bucket_span(period_start_local, granularity, tz):
         index = first.year * 12 + first.month - 1 + months
         last = first.replace(year=index // 12, month=index % 12 + 1, day=1)
     return local_midnight(first, zone), local_midnight(last, zone)
+
+
+def forecast_issued_for(scope, centre, queue, first_day, last_day) -> Forecast | None:
+    """The latest forecast issued for the contacts a widget shows — ``queue``'s when the widget
+    is filtered to one queue, else all queues of the whole centre (issued over the whole
+    centre, for a scope that sees it all) — whose horizon overlaps the local days
+    [first_day, last_day]; None when there is none (a scope of some queues has no forecast of
+    its own population unless filtered to one queue)."""
+    if centre is None:
+        return None
+    found = Forecast.objects.restrict(scope).filter(
+        centre=centre, horizon_start__lte=last_day, horizon_end__gt=first_day)
+    if queue is not None:
+        found = found.filter(queue=queue)
+    elif scope.is_unrestricted:
+        found = found.filter(queue__isnull=True, scope_label=Scope.everything().label)
+    else:
+        return None
+    return found.order_by("-issued_at", "-pk").first()
+
+
+def forecasts_version() -> int:
+    """Changes whenever a forecast is issued (the newest forecast's id; 0 with none)."""
+    return Forecast.objects.aggregate(latest=Max("pk"))["latest"] or 0
+
+
+def agent_teams(agent_ids) -> dict:
+    """Agent id → its team ("" for none) for ``agent_ids``."""
+    ids = {int(a) for a in agent_ids if a not in (None, "")}
+    return dict(Agent.objects.filter(pk__in=ids).values_list("pk", "team"))

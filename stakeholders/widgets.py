@@ -28,7 +28,7 @@ from reports import intraday
 from reports.analyses import plan_versus_actual
 from reports.analysis import control, erlang, forecast, patterns, plan
 from reports.analysis.kpis import kpis_from_sums, ratio, sum_components
-from reports.selectors import MIXED_UNITS, TIME_AVERAGES, component_sums, scope_meaning
+from reports.selectors import MIXED_UNITS, TIME_AVERAGES, closed_days, local_hour_sums
 from reports.semantics import (
     OWN_BASIS,
     Resolution,
@@ -39,7 +39,7 @@ from reports.semantics import (
 )
 from reports.vocabulary import METRICS, NO_DATA, NO_TARGET, Metric, column_label, fmt_percent
 
-from . import figures, selectors
+from . import figures, frames, selectors
 from .periods import ResolvedPeriod, comparable_previous, fit_granularity, resolve_period
 from .selectors import centre_day_start, centre_time_zone
 
@@ -48,16 +48,16 @@ def interval_sums(scope, period: ResolvedPeriod, granularity: str, breakdown: st
                   queue=None, tz: str | None = None, resolution=None, agent_time: bool = True
                   ) -> pd.DataFrame:
     """Component sums of ``period`` (``reports.selectors.component_sums``: the daily rollup for
-    days and longer, the interval rollup below) for one widget, with each contact's
+    days and longer, the interval rollup below; shared by a request's widgets,
+    :mod:`stakeholders.frames`) for one widget, with each contact's
     within-threshold counts taken at its own queue's threshold (``resolution``); the
     agent-state feeds' seconds only with ``agent_time`` (:func:`_agent_time`)."""
     if period.shifted:
         return _business_day_sums(scope, period, granularity, breakdown, queue, tz, resolution,
                                   agent_time)
-    return component_sums(scope, period.first_day, period.last_day + timedelta(days=1),
-                          granularity, breakdown, queue_id=queue.pk if queue is not None else None,
-                          tz=tz or centre_time_zone(), resolution=resolution,
-                          agent_time=agent_time)
+    return frames.sums(scope, period.first_day, period.last_day + timedelta(days=1),
+                       granularity, breakdown, queue_id=queue.pk if queue is not None else None,
+                       tz=tz or centre_time_zone(), resolution=resolution, agent_time=agent_time)
 
 
 def _business_day_sums(scope, period, granularity, breakdown, queue, tz, resolution,
@@ -67,11 +67,10 @@ def _business_day_sums(scope, period, granularity, breakdown, queue, tz, resolut
     grain sums them into one bucket at the business date (the daily rollup cannot be cut)."""
     sub_day = granularity in ("15min", "30min", "hour")
     first, last = period.local_dates
-    sums = component_sums(scope, first, last + timedelta(days=1),
-                          granularity if sub_day else "15min", breakdown,
-                          queue_id=queue.pk if queue is not None else None,
-                          tz=tz or centre_time_zone(), resolution=resolution,
-                          agent_time=agent_time)
+    sums = frames.sums(scope, first, last + timedelta(days=1),
+                       granularity if sub_day else "15min", breakdown,
+                       queue_id=queue.pk if queue is not None else None,
+                       tz=tz or centre_time_zone(), resolution=resolution, agent_time=agent_time)
     if sums.empty:
         return sums
     start, end = (t.replace(tzinfo=None) for t in (period.start, period.end))
@@ -243,7 +242,9 @@ def _cache_key(widget, scope, period, queue, now, data_version):
     spec = [widget.kind, widget.metrics, widget.granularity, widget.breakdown or "",
             widget.options or {}, period.key, period.start.isoformat(), period.end.isoformat(),
             _scope_key(scope), queue.pk if queue is not None else None, data_version,
-            hour.isoformat() if period.partial else None]
+            hour.isoformat() if period.partial else None,
+            # A forecast widget shows the forecast issued last: a new one is new figures.
+            selectors.forecasts_version() if widget.kind == "forecast" else None]
     digest = hashlib.sha1(json.dumps(spec, sort_keys=True, default=str).encode()).hexdigest()
     return f"contactmis:widget:{digest}"
 
@@ -406,11 +407,13 @@ def widget_result(widget, scope, now: datetime, queue=None, tz: str | None = Non
     now_local = now.astimezone(period.start.tzinfo).replace(tzinfo=None)
 
     def compute():
-        result.meaning = scope_meaning(scope, centre, period.first_day,
-                                       period.last_day + timedelta(days=1), resolution,
-                                       queue_id=queue.pk if queue is not None else None,
-                                       overrides=target_overrides(widget))
-        _BUILDERS[widget.kind](result, widget, scope, period, resolution, queue, tz, now_local)
+        with frames.shared_reads():
+            result.meaning = frames.meaning(scope, centre, period.first_day,
+                                            period.last_day + timedelta(days=1), resolution,
+                                            queue_id=queue.pk if queue is not None else None,
+                                            overrides=target_overrides(widget))
+            _BUILDERS[widget.kind](result, widget, scope, period, resolution, queue, tz,
+                                   now_local)
         return {name: getattr(result, name) for name in _CACHED}
 
     if not timeout:
@@ -564,13 +567,13 @@ def _tile(result, widget, scope, period, resolution, queue, tz, now_local):
                      pd.Timestamp(prev.last_day) + pd.Timedelta(days=1))
         cut_day = cutoff.normalize().date()
         queue_id = queue.pk if queue is not None else None
-        parts = [component_sums(scope, prev.first_day, cut_day, "day", queue_id=queue_id, tz=tz,
-                                resolution=resolution, agent_time=_agent_time(widget))
+        parts = [frames.sums(scope, prev.first_day, cut_day, "day", queue_id=queue_id, tz=tz,
+                             resolution=resolution, agent_time=_agent_time(widget))
                  if cut_day > prev.first_day else None]
         if cut_day <= prev.last_day:
-            hours = component_sums(scope, cut_day, cut_day + timedelta(days=1), "hour",
-                                   queue_id=queue_id, tz=tz, resolution=resolution,
-                                   agent_time=_agent_time(widget))
+            hours = frames.sums(scope, cut_day, cut_day + timedelta(days=1), "hour",
+                                queue_id=queue_id, tz=tz, resolution=resolution,
+                                agent_time=_agent_time(widget))
             parts.append(hours[hours["period_start"] < cutoff])
         parts = [p for p in parts if p is not None and not p.empty]
         prev_sums = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
@@ -732,8 +735,12 @@ def _table(result, widget, scope, period, resolution, queue, tz, now_local):
 def _heatmap(result, widget, scope, period, resolution, queue, tz, now_local):
     params = resolution.periods[-1].params
     metric = _metric(widget)
-    sums = interval_sums(scope, period, "hour", queue=queue, tz=tz, resolution=resolution,
-                         agent_time=_agent_time(widget))
+    if _agent_time(widget):
+        sums = interval_sums(scope, period, "hour", queue=queue, tz=tz, resolution=resolution)
+    else:  # summed by local hour in the database: a quarter of the rows
+        sums = local_hour_sums(scope, period.first_day, period.last_day + timedelta(days=1),
+                               queue_id=queue.pk if queue is not None else None,
+                               resolution=resolution)
     if sums.empty:
         result.empty = "No data in this period."
         return
@@ -846,56 +853,131 @@ def _control(result, widget, scope, period, resolution, queue, tz, now_local):
     result.figure = figures.control_chart(chart, metric, tz)
 
 
+# The forecast page's defaults: 13 weeks of history, the last 4 of them held out to choose the
+# model by back-test.
+FORECAST_HISTORY_WEEKS = 13
+FORECAST_HOLDOUT_WEEKS = 4
+
+
+def _fraction_text(value) -> str:
+    return fmt_percent(value) if value is not None else NO_DATA
+
+
+def _issued_forecast(issued, period) -> tuple[pd.DataFrame, str]:
+    """Daily totals of the ``issued`` forecast over the days of ``period`` (NaN outside its
+    horizon) and what it is, in words: its model, why, and that model's back-test daily WAPE
+    and bias."""
+    values = pd.DataFrame(issued.values)
+    days = pd.to_datetime(values["period_start"]).dt.normalize()
+    daily = values["offered"].astype(float).groupby(days).sum()
+    shown = pd.date_range(period.first_day, period.last_day, freq="D")
+    frame = pd.DataFrame({"period_start": shown, "forecast": daily.reindex(shown).to_numpy()})
+    last = issued.horizon_end - timedelta(days=1)
+    words = (f"Forecast: {issued.method_label}, as issued on {issued.issued_at:%d %b %Y} for "
+             f"{issued.horizon_start:%d %b} – {last:%d %b %Y}")
+    if issued.holdout_weeks:
+        weeks = f"{issued.holdout_weeks} held-out week{'s' if issued.holdout_weeks != 1 else ''}"
+        words += (f", chosen by back-test on {weeks}" if issued.selection else
+                  f", named by the person who issued it (back-tested on {weeks})")
+    words += (f"; its back-test daily WAPE {_fraction_text(issued.backtest_daily_wape)}, bias "
+              f"{_fraction_text(issued.backtest_daily_bias)}")
+    if issued.horizon_start > period.first_day or last < period.last_day:
+        words += "; days of the period outside its horizon have no forecast"
+    return frame, words + "."
+
+
+def _chosen_forecast(result, grid, period) -> tuple[pd.DataFrame, str] | None:
+    """A forecast of ``period`` by the model a back-test chooses on ``grid`` (daily history),
+    as the forecast page chooses (``reports.analysis.forecast.choose``), and what it is in
+    words; None (with ``result.empty`` set) when nothing can be forecast."""
+    days = len(grid)
+    backtest = forecast.backtest(grid, holdout_weeks=FORECAST_HOLDOUT_WEEKS,
+                                 methods=forecast.backtest_methods(days,
+                                                                   FORECAST_HOLDOUT_WEEKS))
+    try:
+        choice = forecast.choose(backtest.summary)
+    except ValueError:
+        choice = None
+    method = choice.method if choice is not None else "seasonal_naive"
+    try:
+        fc = forecast.forecast(grid, horizon_days=period.days, method=method)
+    except ValueError as exc:
+        result.empty = f"Cannot forecast: {exc}"
+        return None
+    fc = fc.rename(columns={"offered_forecast": "forecast"})[["period_start", "forecast"]]
+    if choice is None:
+        words = (f"Forecast: {forecast.LABELS[method]} (same day last week): the "
+                 f"{days} days before the period are too few to back-test the models on "
+                 f"{FORECAST_HOLDOUT_WEEKS} held-out weeks")
+    else:
+        words = (f"Forecast: {forecast.LABELS[method]}, chosen by back-test over the "
+                 f"{FORECAST_HISTORY_WEEKS} weeks before the period: {choice.reason[:-1]}")
+    return fc, words + "."
+
+
 def _forecast(result, widget, scope, period, resolution, queue, tz, now_local):
+    """Daily volume against the forecast: the forecast issued for these contacts and days if
+    there is one (:func:`stakeholders.selectors.forecast_issued_for`), else one by the model a
+    back-test on the weeks before the period chooses — the forecast page's rule either way."""
     metric = _metric(widget)
     if metric.key not in ("offered", "handled"):
         result.empty = "Forecast versus actual is available for offered and handled."
         return
-    history_period = resolve_period(
-        "custom", period.start, tz, period.first_day - pd.Timedelta(days=56).to_pytimedelta(),
-        period.first_day - pd.Timedelta(days=1).to_pytimedelta())
-    history = interval_sums(scope, history_period, "day", queue=queue, tz=tz, resolution=resolution,
-                            agent_time=_agent_time(widget))
     actual = interval_sums(scope, period, "day", queue=queue, tz=tz, resolution=resolution,
                            agent_time=_agent_time(widget))
-    if history.empty or actual.empty:
-        result.empty = "Not enough history before the period to forecast it."
-        return
-    history = history.assign(handle_s=history["talk_s"] + history["hold_s"] + history["acw_s"])
-    # Days of the history with no data are gaps (NaN), not days without contacts.
-    grid = forecast.complete_grid(history[["period_start", "offered", "handled", "handle_s"]],
-                                  interval_min=1440, start=history_period.first_day,
-                                  end=history_period.last_day + timedelta(days=1))
-    try:
-        fc = forecast.forecast(grid, horizon_days=period.days, method="holt_winters")
-        method = "Holt-Winters (damped trend, weekly seasonality)"
-    except ValueError:
-        try:
-            fc = forecast.forecast(grid, horizon_days=period.days, method="seasonal_naive")
-            method = "seasonal naive (same day last week)"
-        except ValueError as exc:
-            result.empty = f"Cannot forecast: {exc}"
+    centre = centre_current()
+    issued = selectors.forecast_issued_for(scope, centre, queue, period.first_day,
+                                           period.last_day)
+    gaps = 0
+    if issued is not None:
+        fc, words = _issued_forecast(issued, period)
+    else:
+        history_period = resolve_period(
+            "custom", period.start, tz,
+            period.first_day - timedelta(weeks=FORECAST_HISTORY_WEEKS),
+            period.first_day - timedelta(days=1))
+        history = interval_sums(scope, history_period, "day", queue=queue, tz=tz,
+                                resolution=resolution, agent_time=_agent_time(widget))
+        if history.empty or actual.empty:
+            result.empty = "Not enough history before the period to forecast it."
             return
-    fc = fc.rename(columns={"offered_forecast": "forecast"})[["period_start", "forecast"]]
+        history = history.assign(handle_s=history["talk_s"] + history["hold_s"]
+                                 + history["acw_s"])
+        end = history_period.last_day + timedelta(days=1)
+        # Days of the history with no data are gaps (NaN), not days without contacts; days the
+        # centre was closed are zeros.
+        grid = forecast.complete_grid(
+            history[["period_start", "offered", "handled", "handle_s"]], interval_min=1440,
+            start=history_period.first_day, end=end,
+            closed=closed_days(centre, history_period.first_day, end))
+        gaps = int(grid["offered"].isna().sum())
+        chosen = _chosen_forecast(result, grid, period)
+        if chosen is None:
+            return
+        fc, words = chosen
     merged = fc.merge(actual[["period_start", metric.key]].rename(columns={metric.key: "actual"}),
                       on="period_start", how="left")
     # A past day with no rows is a gap in the data (no data), not a day without contacts: it
-    # stays empty and out of WAPE and bias.
+    # stays empty and out of WAPE and bias; so does a day the forecast does not cover.
     past = merged["period_start"] < pd.Timestamp(now_local).normalize()
-    done = merged[past & merged["actual"].notna()]
+    done = merged[past & merged["actual"].notna() & merged["forecast"].notna()]
     missing = int((past & merged["actual"].isna()).sum())
     if metric.key != "offered":
         result.notes.append("The volume forecast is of offered contacts.")
-    gaps = int(grid["offered"].isna().sum())
     result.notes.append(
-        f"Forecast: {method}, fitted on the 8 weeks before the period"
-        + (f" ({gaps} day{'s' if gaps > 1 else ''} of them with no data, left out)" if gaps
-           else "")
-        + f". WAPE {fmt_percent(forecast.wape(done['actual'], done['forecast']))}, bias "
-        f"{fmt_percent(forecast.bias(done['actual'], done['forecast']))} over the {len(done)} "
-        "complete days with data"
-        + (f"; {missing} day{'s' if missing > 1 else ''} with no data left out" if missing
-           else "") + ".")
+        words + (f" {gaps} day{'s' if gaps > 1 else ''} of the history had no data and "
+                 "were left out." if gaps else ""))
+    left_out = (f"; {missing} day{'s' if missing > 1 else ''} with no data left out"
+                if missing else "")
+    if done.empty:
+        result.notes.append("No complete day of this period has both a forecast and data yet"
+                            + left_out + ".")
+    else:
+        result.notes.append(
+            f"This period so far: WAPE "
+            f"{fmt_percent(forecast.wape(done['actual'], done['forecast']))}, bias "
+            f"{fmt_percent(forecast.bias(done['actual'], done['forecast']))} over the "
+            f"{len(done)} complete day{'s' if len(done) != 1 else ''} with data{left_out}.")
     result.table = merged
     result.figure = figures.forecast_vs_actual(merged, metric, tz)
 
@@ -949,14 +1031,16 @@ def dashboard_render(dashboard, scope, now: datetime, queue=None, picked=None, c
     widgets = [with_period(w, picked, now, tz, compare)
                for w in dashboard.widgets.order_by("position", "pk")]
     results = []
-    for w in widgets:
-        try:
-            results.append(widget_result(w, scope, now, queue=queue, tz=tz,
-                                         data_version=version, wait=False))
-        except Busy:
-            results.append(None)
-    return [r or widget_result(w, scope, now, queue=queue, tz=tz, data_version=version)
-            for w, r in zip(widgets, results, strict=True)]
+    # The widgets share their reads (one per scope, span and breakdown: stakeholders.frames).
+    with frames.shared_reads():
+        for w in widgets:
+            try:
+                results.append(widget_result(w, scope, now, queue=queue, tz=tz,
+                                             data_version=version, wait=False))
+            except Busy:
+                results.append(None)
+        return [r or widget_result(w, scope, now, queue=queue, tz=tz, data_version=version)
+                for w, r in zip(widgets, results, strict=True)]
 
 
 def dashboards_warm(now: datetime | None = None) -> int:

@@ -243,6 +243,13 @@ def _accuracy(period_start, actual, forecast) -> dict:
             "interval_wape": wape(actual, forecast), "interval_bias": bias(actual, forecast)}
 
 
+def backtest_methods(history_days: float, holdout_weeks: int) -> tuple[str, ...]:
+    """The methods a back-test compares on a history of ``history_days`` days with
+    ``holdout_weeks`` held out: STL + ETS only when its first fold still has three weeks to fit
+    on."""
+    return tuple(m for m in METHODS if m != "stl_ets" or history_days >= 21 + 7 * holdout_weeks)
+
+
 def backtest(grid: pd.DataFrame, holdout_weeks: int = 4, methods=METHODS) -> Backtest:
     """Hold out each of the last ``holdout_weeks`` weeks in turn, fit every method on everything
     before it, forecast it, and measure WAPE and bias of daily totals and of interval volumes.

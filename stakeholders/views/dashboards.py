@@ -33,7 +33,7 @@ from measurements.selectors.live import floor_live
 from reports import exports
 from reports.vocabulary import METRICS, column_label
 
-from .. import drill, selectors, services
+from .. import drill, frames, selectors, services
 from ..constants import Breakdown, WidgetKind
 from ..forms import DashboardForm, DashboardPeriodForm, WidgetForm
 from ..models import Widget
@@ -433,16 +433,18 @@ class WallboardView(PageMixin, View):
             return totals, channels, table
 
         period = "today"
-        totals, channels, table = board(period)
-        # Today per interval against the issued forecast: the next intervals re-forecast and
-        # the agents they need.
-        rest = widget_result(Widget(kind=WidgetKind.INTRADAY, title="Rest of today",
-                                    metrics=["offered"], period="today", granularity="15min"),
-                             scope, now, queue=queue, data_version=version)
-        if table.empty and all(t.tile is None for t in totals):
-            # Nothing yet today (early morning, a quiet source): yesterday, and say so.
-            period = "yesterday"
+        with frames.shared_reads():  # the tiles of a channel share one read
             totals, channels, table = board(period)
+            # Today per interval against the issued forecast: the next intervals re-forecast
+            # and the agents they need.
+            rest = widget_result(Widget(kind=WidgetKind.INTRADAY, title="Rest of today",
+                                        metrics=["offered"], period="today",
+                                        granularity="15min"),
+                                 scope, now, queue=queue, data_version=version)
+            if table.empty and all(t.tile is None for t in totals):
+                # Nothing yet today (early morning, a quiet source): yesterday, and say so.
+                period = "yesterday"
+                totals, channels, table = board(period)
         return {
             "totals": totals, "channels": channels, "period": period,
             "tiles": totals + [t for _, group in channels for t in group],

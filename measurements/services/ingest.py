@@ -39,16 +39,18 @@ from django.utils import timezone
 from pathways.models import Agent, Queue
 
 from .. import ingest
-from ..constants import WAIT_BUCKETS_S, BatchStatus, ExportFormat
-from ..ingest import generic
+from ..constants import INTERVAL_S, WAIT_BUCKETS_S, BatchStatus, ExportFormat
+from ..ingest import generic, interval_sums
 from ..models import Contact, DataSource, ImportBatch, IntervalStat, RejectedRow, Segment
 from . import pgcopy
 from .monitor import batch_rejects_alert
 from .rollup import (
+    agent_rollup_merge,
     agent_rollup_rebuild,
     interval_floor,
     interval_stats_insert,
     local_fields,
+    rollup_merge,
     rollup_rebuild,
 )
 from .segmentation import FEEDING_KINDS, segmentation_carry
@@ -433,6 +435,11 @@ class _Loader:
         self.pending: Future | None = None
         self.surveys_linked = 0  # responses loaded earlier, linked to this batch's contacts
         self.carried = None  # what the IVR's contact types and segments filled (see finish)
+        # The batch's own rollup sums, computed from its frames chunk by chunk (replaced
+        # contacts subtracted), and the interval keys whose longest wait may have left.
+        self.sums = pd.DataFrame()
+        self.agent_sums = pd.DataFrame()
+        self.stale = pd.DataFrame()
 
     # codes → ids
     def _queue_ids(self, frame, channels=None):
@@ -625,6 +632,7 @@ class _Loader:
                 if old_lo is not None:
                     self._extend_span(pd.Series(pd.to_datetime([old_lo, old_hi], utc=True)))
                 self.batch.contacts_replaced += len(existing)
+                self._subtract_stored(overlap, [src])
                 cursor.execute(f"DELETE FROM {seg_t} WHERE contact_id IN ({overlap})", [src])
                 cursor.execute(f"DELETE FROM {con_t} WHERE id IN ({overlap})", [src])
         ids = contacts["external_id"].map(existing) if existing else \
@@ -648,6 +656,10 @@ class _Loader:
                                           contacts["id"].to_numpy()[np.maximum(found, 0)],
                                           np.nan)
         segments = segments[segments["contact_id"].notna()]
+        self._add_sums(segments.assign(
+            contact=segments["contact_id"],
+            **{c: contacts[c].to_numpy()[found[found >= 0]] if c in contacts else ""
+               for c in ("channel", "contact_type", "customer_segment")}))
         self._write(seg_t, pgcopy.column_types(Segment, SEGMENT_COLUMNS), segments, background=True)
         self.batch.contacts_loaded += len(contacts)
         self.batch.segments_loaded += len(segments)
@@ -744,6 +756,61 @@ class _Loader:
                 "action": f"service-level threshold not one of {WAIT_BUCKETS_S}: answered "
                 "within threshold not stored"}]
 
+    def _add_sums(self, legs: pd.DataFrame, sign: int = 1):
+        """Add (``sign`` −1: subtract) the rollup sums of ``legs`` (canonical legs with their
+        contact's id as ``contact`` and its channel, contact type and customer segment) to
+        the batch's running sums; a subtraction marks its keys' longest wait as stale."""
+        if legs.empty:
+            return
+        sums = interval_sums.interval_sums(legs, WAIT_BUCKETS_S, INTERVAL_S)
+        agents = interval_sums.agent_sums(legs, INTERVAL_S)
+        keys, agent_keys = interval_sums.INTERVAL_KEYS, interval_sums.AGENT_KEYS
+        self.sums = interval_sums.combine([self.sums, sums], keys, [1, sign])
+        self.agent_sums = interval_sums.combine([self.agent_sums, agents], agent_keys,
+                                                [1, sign])
+        if sign < 0:
+            self.stale = pd.concat([self.stale, sums[keys]], ignore_index=True) \
+                .drop_duplicates()
+
+    def _subtract_stored(self, contact_ids_sql: str, params: list):
+        """Subtract what the stored contacts selected by ``contact_ids_sql`` (about to be
+        replaced) contributed to the rollups: their stored legs through the same sums."""
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT s.contact_id, s.seq, s.kind, s.queue_id, s.agent_id, s.entered_at, "
+                "s.wait_s, s.talk_s, s.hold_s, s.acw_s, s.outcome, c.channel, c.contact_type, "
+                "c.customer_segment FROM measurements_segment s JOIN measurements_contact c "
+                f"ON c.id = s.contact_id WHERE s.contact_id IN ({contact_ids_sql})", params)
+            rows = cursor.fetchall()
+        legs = pd.DataFrame(rows, columns=[
+            "contact", "seq", "kind", "queue_id", "agent_id", "entered_at", "wait_s", "talk_s",
+            "hold_s", "acw_s", "outcome", "channel", "contact_type", "customer_segment"])
+        legs["entered_at"] = pd.to_datetime(legs["entered_at"], utc=True)
+        self._add_sums(legs, sign=-1)
+
+    def _rollups(self):
+        """Bring the interval rollups up to date with the batch: its own sums added to the
+        stored rows — unless the IVR just gave some of its contacts a contact type or customer
+        segment (the sums grouped them without), then the span is rebuilt from the legs. The
+        per-agent rollup likewise, unless the source logs agent states in the span (staffed
+        and available time are spans, not legs: rebuilt)."""
+        from ..models import AgentState
+
+        lo, hi = self.span
+        carried = self.carried is not None and self.carried.contacts and \
+            self.source.kind not in FEEDING_KINDS
+        if carried:
+            self.batch.intervals_loaded += rollup_rebuild(self.source, lo, hi, batch=self.batch)
+        else:
+            self.batch.intervals_loaded += rollup_merge(self.source, self.sums, self.batch,
+                                                        self.stale)
+        states = AgentState.objects.filter(source=self.source, started_at__lt=hi,
+                                           ended_at__gt=lo)
+        if states.exists():
+            agent_rollup_rebuild(self.source, lo, hi)
+        else:
+            agent_rollup_merge(self.source, self.agent_sums)
+
     def _defer_indexes(self, first_chunk_rows: int) -> list[str]:
         """Bulk mode for a large load into small fact tables (the first history of a centre, a
         backfill): when the first chunk alone is at least ``BULK_MIN_ROWS`` contacts and the
@@ -804,9 +871,7 @@ class _Loader:
                     for table in ("measurements_intervalstat",
                                   "measurements_agentintervalstat"):
                         rollup_indexes += _indexes_drop(cursor, table)
-            self.batch.intervals_loaded += rollup_rebuild(self.source, self.span[0],
-                                                          self.span[1], batch=self.batch)
-            agent_rollup_rebuild(self.source, self.span[0], self.span[1])
+            self._rollups()
             self.deferred = rollup_indexes
             self._rebuild_indexes(analyze=())
             self.batch.period_start = interval_floor(self.span[0])

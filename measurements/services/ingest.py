@@ -43,6 +43,7 @@ from ..constants import INTERVAL_S, WAIT_BUCKETS_S, BatchStatus, ExportFormat
 from ..ingest import generic, interval_sums
 from ..models import Contact, DataSource, ImportBatch, IntervalStat, RejectedRow, Segment
 from . import pgcopy
+from .daily import daily_rollup_refresh
 from .monitor import batch_rejects_alert
 from .rollup import (
     agent_rollup_merge,
@@ -61,6 +62,8 @@ PROGRESS_EVERY_ROWS = 20_000
 # A first chunk of at least this many contacts into a contact table holding fewer rows than the
 # chunk loads in bulk mode (indexes built after loading; see ``_Loader._defer_indexes``).
 BULK_MIN_ROWS = 100_000
+# A batch's running rollup sums are merged into the stored rows once they hold this many rows.
+SUMS_FLUSH_ROWS = 400_000
 
 
 class UploadTooLarge(ValidationError):
@@ -437,9 +440,13 @@ class _Loader:
         self.carried = None  # what the IVR's contact types and segments filled (see finish)
         # The batch's own rollup sums, computed from its frames chunk by chunk (replaced
         # contacts subtracted), and the interval keys whose longest wait may have left.
-        self.sums = pd.DataFrame()
-        self.agent_sums = pd.DataFrame()
-        self.stale = pd.DataFrame()
+        # Merged into the stored rows whenever they hold ``SUMS_FLUSH_ROWS`` rows, so that
+        # memory follows the chunk, not the file.
+        self.sums: list[pd.DataFrame] = []
+        self.agent_sums: list[pd.DataFrame] = []
+        self.stale = pd.DataFrame(columns=interval_sums.INTERVAL_KEYS)
+        self.written = pd.DataFrame(columns=interval_sums.INTERVAL_KEYS)
+        self.touched: set[int] = set()  # interval starts (epoch s) whose rows changed
 
     # codes → ids
     def _queue_ids(self, frame, channels=None):
@@ -571,6 +578,7 @@ class _Loader:
 
     def load(self, chunk):
         self._wait()
+        self._flush_sums()
         batch = self.batch
         if len(chunk.rejects):
             RejectedRow.objects.bulk_create(
@@ -765,12 +773,41 @@ class _Loader:
         sums = interval_sums.interval_sums(legs, WAIT_BUCKETS_S, INTERVAL_S)
         agents = interval_sums.agent_sums(legs, INTERVAL_S)
         keys, agent_keys = interval_sums.INTERVAL_KEYS, interval_sums.AGENT_KEYS
-        self.sums = interval_sums.combine([self.sums, sums], keys, [1, sign])
-        self.agent_sums = interval_sums.combine([self.agent_sums, agents], agent_keys,
-                                                [1, sign])
         if sign < 0:
             self.stale = pd.concat([self.stale, sums[keys]], ignore_index=True) \
                 .drop_duplicates()
+            sums = interval_sums.combine([sums], keys, [sign])
+            agents = interval_sums.combine([agents], agent_keys, [sign])
+        self.sums.append(sums)
+        self.agent_sums.append(agents)
+
+    def _flush_sums(self, *, final=False):
+        """Merge the running sums into the stored rollup rows (the batch's legs so far are
+        stored: call after :meth:`_wait`) when they have grown to ``SUMS_FLUSH_ROWS`` rows, or
+        at the ``final`` call. The daily rollup and the longest waits of keys a replaced
+        contact left are brought up to date at the final call only."""
+        held = sum(len(f) for f in self.sums) + sum(len(f) for f in self.agent_sums)
+        if not final and held < SUMS_FLUSH_ROWS:
+            return
+        keys = interval_sums.INTERVAL_KEYS
+        sums = interval_sums.combine(self.sums, keys)
+        if final and len(self.stale):
+            # Nothing to add, but their longest wait is read again from the legs.
+            sums = interval_sums.combine([sums, self.stale.assign(offered=0)], keys)
+        written = rollup_merge(self.source, sums, self.batch, self.stale if final else None,
+                               daily=False)
+        if len(sums):
+            self.touched.update(sums["iv"].unique().tolist())
+        self.written = pd.concat([self.written, written], ignore_index=True)
+        agent_rollup_merge(self.source, interval_sums.combine(self.agent_sums,
+                                                              interval_sums.AGENT_KEYS))
+        self.sums, self.agent_sums = [], []
+        if final:
+            self.written = self.written.drop_duplicates()
+            self.batch.intervals_loaded += len(self.written)
+            if self.touched:
+                local = interval_sums.local_time(sorted(self.touched), self.centre.time_zone)
+                daily_rollup_refresh(self.source, local["local_date"].drop_duplicates())
 
     def _subtract_stored(self, contact_ids_sql: str, params: list):
         """Subtract what the stored contacts selected by ``contact_ids_sql`` (about to be
@@ -799,17 +836,13 @@ class _Loader:
         lo, hi = self.span
         carried = self.carried is not None and self.carried.contacts and \
             self.source.kind not in FEEDING_KINDS
+        self._flush_sums(final=True)
         if carried:
-            self.batch.intervals_loaded += rollup_rebuild(self.source, lo, hi, batch=self.batch)
-        else:
-            self.batch.intervals_loaded += rollup_merge(self.source, self.sums, self.batch,
-                                                        self.stale)
+            self.batch.intervals_loaded = rollup_rebuild(self.source, lo, hi, batch=self.batch)
         states = AgentState.objects.filter(source=self.source, started_at__lt=hi,
                                            ended_at__gt=lo)
         if states.exists():
             agent_rollup_rebuild(self.source, lo, hi)
-        else:
-            agent_rollup_merge(self.source, self.agent_sums)
 
     def _defer_indexes(self, first_chunk_rows: int) -> list[str]:
         """Bulk mode for a large load into small fact tables (the first history of a centre, a

@@ -496,15 +496,16 @@ def _max_wait(source, stale: pd.DataFrame) -> pd.DataFrame:
 
 
 def rollup_merge(source: DataSource, sums: pd.DataFrame, batch=None,
-                 stale: pd.DataFrame | None = None) -> int:
+                 stale: pd.DataFrame | None = None, *, daily: bool = True) -> pd.DataFrame:
     """Add a batch's interval sums (:func:`measurements.ingest.interval_sums.interval_sums`,
     replaced contacts already subtracted) to the source's IntervalStat rows, and refresh the
-    daily rollup of the local dates touched. ``stale``: interval keys whose ``wait_max_s`` may
-    have come from a replaced contact; theirs is read again from the stored legs. Returns the
-    number of rows written. Call inside the batch's transaction, once its legs are stored."""
-    if sums is None or sums.empty:
-        return 0
+    daily rollup of the local dates touched (unless ``daily`` is false: the caller does).
+    ``stale``: interval keys whose ``wait_max_s`` may have come from a replaced contact; theirs
+    is read again from the stored legs. Returns the keys of the rows written. Call inside the
+    batch's transaction, once its legs are stored."""
     keys = interval_sums.INTERVAL_KEYS
+    if sums is None or sums.empty:
+        return pd.DataFrame(columns=keys)
     rows = _merge(IntervalStat, source, sums, keys, where=" AND step_id IS NULL")
     if stale is not None and len(stale) and len(rows):
         longest = _max_wait(source, stale.drop_duplicates())
@@ -512,20 +513,18 @@ def rollup_merge(source: DataSource, sums: pd.DataFrame, batch=None,
                                   how="left")["_stale"].fillna(False).to_numpy(dtype=bool)
         fresh = rows[keys].merge(longest, on=keys, how="left")["wait_max_s"]
         rows.loc[marked, "wait_max_s"] = fresh[marked].fillna(0).astype("int64").to_numpy()
-    if rows.empty:
+    if not rows.empty:
+        out = _with_local_time(rows, source)
+        out["batch_id"] = batch.pk if batch else None
+        out["interval_s"] = INTERVAL_S
+        out["step_id"] = None
+        _frame_insert(IntervalStat, out)
+    if daily:
+        # Every key the batch touched, written again or (nothing left in it) deleted.
         touched = interval_sums.local_time(sums["iv"].drop_duplicates(),
                                            source.centre.time_zone)
         daily_rollup_refresh(source, touched["local_date"].drop_duplicates().tolist())
-        return 0
-    out = _with_local_time(rows, source)
-    out["batch_id"] = batch.pk if batch else None
-    out["interval_s"] = INTERVAL_S
-    out["step_id"] = None
-    _frame_insert(IntervalStat, out)
-    # Every key the batch touched, written again or (nothing left in it) deleted.
-    touched = interval_sums.local_time(sums["iv"].drop_duplicates(), source.centre.time_zone)
-    daily_rollup_refresh(source, touched["local_date"].drop_duplicates().tolist())
-    return len(out)
+    return rows[keys]
 
 
 def agent_rollup_merge(source: DataSource, sums: pd.DataFrame) -> int:

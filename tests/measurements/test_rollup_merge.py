@@ -95,11 +95,15 @@ def _files(tmp_path):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("flush_rows", [400_000, 10], ids=["merged-once", "merged-often"])
 def test_rollups_merged_from_the_batches_frames_equal_a_rebuild_from_the_legs(
-        centre, tmp_path, settings):
+        centre, tmp_path, settings, monkeypatch, flush_rows):
+    from measurements.services import ingest
     from measurements.services.ingest import batch_create, batch_process, source_create
 
     settings.CONTACTMIS_INGEST_CHUNK_ROWS = 16
+    # Often: the running sums are merged into the stored rows after every chunk.
+    monkeypatch.setattr(ingest, "SUMS_FLUSH_ROWS", flush_rows)
     source = source_create(centre=centre, name="CRM", kind="crm", export_format="generic",
                            time_zone="Europe/London", column_mapping=MAPPING)
     first, second, third = _files(tmp_path)

@@ -99,6 +99,14 @@ def copy_payload(frame: pd.DataFrame, spec: list[tuple[str, str]]) -> bytes:
     """The binary COPY payload of ``frame``'s columns named in ``spec`` (``(name, type)``)."""
     n = len(frame)
     columns = [_column(frame[name], kind) for name, kind in spec]
+    if n and all(kind != "text" and lengths.min() >= 0
+                 for (lengths, _), (_, kind) in zip(columns, spec, strict=True)):
+        return _fixed_rows(n, columns, spec)
+    return _payload_by_value(n, columns, spec)
+
+
+def _payload_by_value(n, columns, spec) -> bytes:
+    """The payload of any rows: each value's length and bytes written at its own offset."""
     row_sizes = np.full(n, 2, dtype=np.int64)
     for lengths, _ in columns:
         row_sizes += 4 + np.maximum(lengths, 0)
@@ -128,6 +136,21 @@ def copy_payload(frame: pd.DataFrame, spec: list[tuple[str, str]]) -> bytes:
                 _scatter(out, pos[present], payload[present])
             pos += np.maximum(lengths, 0)
     return out.tobytes()
+
+
+def _fixed_rows(n, columns, spec) -> bytes:
+    """The payload of rows that are all alike (fixed-width values, no NULL): one record array
+    whose fields are the row's field count, then each value's length and value (big-endian
+    integers, copied a whole column at a time)."""
+    fields = [("count", ">i2")]
+    for i, (_, kind) in enumerate(spec):
+        fields += [(f"len{i}", ">i4"), (f"val{i}", f">i{WIDTH[kind]}")]
+    rows = np.empty(n, dtype=np.dtype(fields))
+    rows["count"] = len(spec)
+    for i, ((_, payload), (_, kind)) in enumerate(zip(columns, spec, strict=True)):
+        rows[f"len{i}"] = WIDTH[kind]
+        rows[f"val{i}"] = np.ascontiguousarray(payload).view(f">i{WIDTH[kind]}").reshape(n)
+    return HEADER + rows.tobytes() + TRAILER
 
 
 def _scatter(out: np.ndarray, starts: np.ndarray, rows: np.ndarray):

@@ -447,6 +447,7 @@ class _Loader:
         self.stale = pd.DataFrame(columns=interval_sums.INTERVAL_KEYS)
         self.written = pd.DataFrame(columns=interval_sums.INTERVAL_KEYS)
         self.touched: set[int] = set()  # interval starts (epoch s) whose rows changed
+        self.seen: list[np.ndarray] | None = None  # bulk mode: hashes of ids (_maybe_stored)
 
     # codes → ids
     def _queue_ids(self, frame, channels=None):
@@ -609,6 +610,8 @@ class _Loader:
         self._stage()
         if self.deferred is None:
             self.deferred = self._defer_indexes(len(contacts)) if self.pg else []
+            if self.deferred:
+                self._seen_start()
         src = self.source.pk
         channels = dict(zip(contacts["queue_code"], contacts["channel"], strict=False))
         contacts = contacts.copy()
@@ -625,13 +628,17 @@ class _Loader:
         for col in ("entered_at", "answered_at", "left_at"):
             segments[col] = pd.to_datetime(segments[col], utc=True)
         seg_t, con_t = "measurements_segment", "measurements_contact"
-        self._write("cmis_stg_ids", STAGING["cmis_stg_ids"], contacts, clear=True)
+        maybe = self._maybe_stored(contacts["external_id"])
+        self._write("cmis_stg_ids", STAGING["cmis_stg_ids"],
+                    contacts if maybe is None else contacts[maybe], clear=True)
         overlap = (f"SELECT c.id FROM {con_t} c JOIN cmis_stg_ids g "
                    f"ON g.external_id = c.external_id WHERE c.source_id = %s")
         with connection.cursor() as cursor:
-            cursor.execute(f"SELECT c.external_id, c.id FROM {con_t} c JOIN cmis_stg_ids g "
-                           f"ON g.external_id = c.external_id WHERE c.source_id = %s", [src])
-            existing = dict(cursor.fetchall())
+            existing = {}
+            if maybe is None or maybe.any():
+                cursor.execute(f"SELECT c.external_id, c.id FROM {con_t} c JOIN cmis_stg_ids g "
+                               f"ON g.external_id = c.external_id WHERE c.source_id = %s", [src])
+                existing = dict(cursor.fetchall())
             if existing:
                 # Legs of contacts this export replaces: their intervals must be rebuilt too.
                 cursor.execute(f"SELECT MIN(entered_at), MAX(entered_at) FROM {seg_t} "
@@ -764,6 +771,41 @@ class _Loader:
                 "action": f"service-level threshold not one of {WAIT_BUCKETS_S}: answered "
                 "within threshold not stored"}]
 
+    def _seen_start(self):
+        """Bulk mode: the contact table has no index on external ids while it loads, so
+        whether a chunk's contacts are stored already is asked of the hashes of the ids this
+        source holds (few: bulk mode needs a small table) and of the ids loaded so far; only
+        ids whose hash is there are checked in the database."""
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT external_id FROM measurements_contact WHERE source_id = %s",
+                           [self.source.pk])
+            stored = [r[0] for r in cursor.fetchall()]
+        self.seen = []
+        self._seen_add(pd.Series(stored, dtype=object))
+
+    def _seen_add(self, ids: pd.Series):
+        """Add the hashes of ``ids`` to the sorted runs of seen hashes, merging runs of alike
+        size (a few runs however many ids: each check is a binary search per run)."""
+        hashes = np.unique(pd.util.hash_array(ids.to_numpy(dtype=object)))
+        self.seen.append(hashes)
+        while len(self.seen) > 1 and len(self.seen[-1]) * 2 >= len(self.seen[-2]):
+            last = self.seen.pop()
+            self.seen[-1] = np.union1d(self.seen[-1], last)
+
+    def _maybe_stored(self, ids: pd.Series) -> np.ndarray | None:
+        """Bulk mode: a mask of the ``ids`` that may be stored already (their hash was seen),
+        and ``ids`` then count as seen. ``None`` outside bulk mode (the index answers)."""
+        if self.seen is None:
+            return None
+        hashes = pd.util.hash_array(ids.to_numpy(dtype=object))
+        maybe = np.zeros(len(hashes), dtype=bool)
+        for run in self.seen:
+            if len(run):
+                at = np.minimum(np.searchsorted(run, hashes), len(run) - 1)
+                maybe |= run[at] == hashes
+        self._seen_add(ids)
+        return maybe
+
     def _add_sums(self, legs: pd.DataFrame, sign: int = 1):
         """Add (``sign`` −1: subtract) the rollup sums of ``legs`` (canonical legs with their
         contact's id as ``contact`` and its channel, contact type and customer segment) to
@@ -879,6 +921,10 @@ class _Loader:
             cursor.execute("SELECT current_setting('maintenance_work_mem'), "
                            "set_config('maintenance_work_mem', '256MB', true)")
             previous = cursor.fetchone()[0]
+            # Replaced contacts leave deferred foreign-key checks (survey responses point at
+            # contacts) pending, and a table with pending checks cannot be altered: run them.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
             for ddl in self.deferred:
                 cursor.execute(ddl)
             cursor.execute("SELECT set_config('maintenance_work_mem', %s, true)", [previous])

@@ -447,7 +447,7 @@ class _Loader:
         self.stale = pd.DataFrame(columns=interval_sums.INTERVAL_KEYS)
         self.written = pd.DataFrame(columns=interval_sums.INTERVAL_KEYS)
         self.touched: set[int] = set()  # interval starts (epoch s) whose rows changed
-        self.seen: list[np.ndarray] | None = None  # bulk mode: hashes of ids (_maybe_stored)
+        self.seen: pd.Index | None = None  # bulk mode: ids held before (_maybe_stored)
 
     # codes → ids
     def _queue_ids(self, frame, channels=None):
@@ -773,38 +773,55 @@ class _Loader:
 
     def _seen_start(self):
         """Bulk mode: the contact table has no index on external ids while it loads, so
-        whether a chunk's contacts are stored already is asked of the hashes of the ids this
-        source holds (few: bulk mode needs a small table) and of the ids loaded so far; only
-        ids whose hash is there are checked in the database."""
+        whether a chunk's contacts are stored already is asked of the ids the source held
+        before the batch (few: bulk mode needs a small table). Ids repeated across the
+        batch's own chunks are found by the unique key, built first at the end
+        (:meth:`_unique_key_build`)."""
         with connection.cursor() as cursor:
             cursor.execute("SELECT external_id FROM measurements_contact WHERE source_id = %s",
                            [self.source.pk])
-            stored = [r[0] for r in cursor.fetchall()]
-        self.seen = []
-        self._seen_add(pd.Series(stored, dtype=object))
-
-    def _seen_add(self, ids: pd.Series):
-        """Add the hashes of ``ids`` to the sorted runs of seen hashes, merging runs of alike
-        size (a few runs however many ids: each check is a binary search per run)."""
-        hashes = np.unique(pd.util.hash_array(ids.to_numpy(dtype=object)))
-        self.seen.append(hashes)
-        while len(self.seen) > 1 and len(self.seen[-1]) * 2 >= len(self.seen[-2]):
-            last = self.seen.pop()
-            self.seen[-1] = np.union1d(self.seen[-1], last)
+            self.seen = pd.Index([r[0] for r in cursor.fetchall()], dtype=object)
 
     def _maybe_stored(self, ids: pd.Series) -> np.ndarray | None:
-        """Bulk mode: a mask of the ``ids`` that may be stored already (their hash was seen),
-        and ``ids`` then count as seen. ``None`` outside bulk mode (the index answers)."""
+        """Bulk mode: a mask of the ``ids`` the source held before the batch; ``None``
+        outside bulk mode (the index answers)."""
         if self.seen is None:
             return None
-        hashes = pd.util.hash_array(ids.to_numpy(dtype=object))
-        maybe = np.zeros(len(hashes), dtype=bool)
-        for run in self.seen:
-            if len(run):
-                at = np.minimum(np.searchsorted(run, hashes), len(run) - 1)
-                maybe |= run[at] == hashes
-        self._seen_add(ids)
-        return maybe
+        return ids.isin(self.seen).to_numpy() if len(self.seen) else \
+            np.zeros(len(ids), dtype=bool)
+
+    def _unique_key_build(self, cursor, ddl: str):
+        """Build the contacts' unique key (``ddl``) after a bulk load. A contact id repeated in
+        a later chunk of the file stops it: then the earlier rows of each repeated id are
+        replaced by the latest (as outside bulk mode: counted, their rollup sums subtracted)
+        and the key built again."""
+        from django.db import IntegrityError
+
+        point = transaction.savepoint()
+        try:
+            cursor.execute(ddl)
+        except IntegrityError:
+            transaction.savepoint_rollback(point)
+        else:
+            transaction.savepoint_commit(point)
+            return
+        earlier = ("SELECT id FROM (SELECT id, row_number() OVER (PARTITION BY external_id "
+                   "ORDER BY id DESC) AS r FROM measurements_contact WHERE source_id = %s "
+                   "AND external_id IN (SELECT external_id FROM measurements_contact "
+                   "WHERE source_id = %s GROUP BY external_id HAVING COUNT(*) > 1)) x "
+                   "WHERE r > 1")
+        params = [self.source.pk, self.source.pk]
+        cursor.execute("CREATE TEMP TABLE cmis_repeated ON COMMIT DROP AS " + earlier, params)
+        self._subtract_stored("SELECT id FROM cmis_repeated", [])
+        cursor.execute("DELETE FROM measurements_segment WHERE contact_id IN "
+                       "(SELECT id FROM cmis_repeated)")
+        cursor.execute("DELETE FROM measurements_contact WHERE id IN "
+                       "(SELECT id FROM cmis_repeated)")
+        self.batch.contacts_replaced += cursor.rowcount
+        cursor.execute("DROP TABLE cmis_repeated")
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # see _rebuild_indexes
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+        cursor.execute(ddl)
 
     def _add_sums(self, legs: pd.DataFrame, sign: int = 1):
         """Add (``sign`` −1: subtract) the rollup sums of ``legs`` (canonical legs with their
@@ -926,7 +943,10 @@ class _Loader:
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute("SET CONSTRAINTS ALL DEFERRED")
             for ddl in self.deferred:
-                cursor.execute(ddl)
+                if "contact_unique_external_id" in ddl:
+                    self._unique_key_build(cursor, ddl)
+                else:
+                    cursor.execute(ddl)
             cursor.execute("SELECT set_config('maintenance_work_mem', %s, true)", [previous])
             if analyze:
                 cursor.execute(f"ANALYZE {', '.join(analyze)}")

@@ -9,9 +9,12 @@ Public entry points (other apps and the simulator call these):
 - ``batch_process(batch_id)`` runs the adapter and loads the batch in one transaction: contacts
   upserted on ``(source, external_id)`` (an overlapping export replaces the contacts it contains
   and their legs), PostgreSQL ``COPY`` into temporary staging tables then ``INSERT … SELECT``;
-  executemany into the same staging tables on SQLite. Then rebuilds the interval rollups of the
-  span the batch touched (:func:`measurements.services.rollup.rollup_rebuild`). Counts are
-  published while it runs (through a second connection on PostgreSQL).
+  executemany into the same staging tables on SQLite. The interval rollups follow from the
+  batch's own frames: each chunk's sums (:mod:`measurements.ingest.interval_sums`, minus what
+  the contacts it replaces contributed) are added to the stored rows
+  (:func:`measurements.services.rollup.rollup_merge`); only a batch whose contacts the IVR
+  just segmented rebuilds its span from the legs (``rollup_rebuild``). Counts are published
+  while it runs (through a second connection on PostgreSQL).
 - ``batch_retry(batch_id)`` puts a failed or interrupted batch back in the queue.
 - ``source_create``/``source_update`` for data sources (validating the column mapping).
 """
@@ -63,7 +66,7 @@ PROGRESS_EVERY_ROWS = 20_000
 # chunk loads in bulk mode (indexes built after loading; see ``_Loader._defer_indexes``).
 BULK_MIN_ROWS = 100_000
 # A batch's running rollup sums are merged into the stored rows once they hold this many rows.
-SUMS_FLUSH_ROWS = 400_000
+SUMS_FLUSH_ROWS = 150_000
 
 
 class UploadTooLarge(ValidationError):
@@ -463,10 +466,16 @@ class _Loader:
         return _lookup(frame["queue_code"], self.queues)
 
     def _agent_ids(self, codes: pd.Series):
-        for code in codes.drop_duplicates():
-            if code and code not in self.agents:
-                agent, _ = Agent.objects.get_or_create(centre=self.centre, code=code[:120])
-                self.agents[code] = agent.pk
+        missing = {code: code[:120] for code in codes.drop_duplicates()
+                   if code and code not in self.agents}
+        if missing:
+            # Hundreds of new agents in a first export: created in one statement (the unique
+            # (centre, code) keeps a concurrent batch's rows), then all read back at once.
+            Agent.objects.bulk_create([Agent(centre=self.centre, code=c)
+                                       for c in set(missing.values())], ignore_conflicts=True)
+            ids = dict(Agent.objects.filter(centre=self.centre, code__in=set(missing.values()))
+                       .values_list("code", "pk"))
+            self.agents.update({code: ids[short] for code, short in missing.items()})
         return _lookup(codes, self.agents)
 
     def _stage(self):
@@ -613,7 +622,9 @@ class _Loader:
             if self.deferred:
                 self._seen_start()
         src = self.source.pk
-        channels = dict(zip(contacts["queue_code"], contacts["channel"], strict=False))
+        # The channel of each queue (the last contact's, as the rows are read).
+        pairs = contacts[["queue_code", "channel"]].drop_duplicates("queue_code", keep="last")
+        channels = dict(zip(pairs["queue_code"], pairs["channel"], strict=True))
         contacts = contacts.copy()
         known = segments[["queue_code", "queue_kind"]].drop_duplicates()
         contacts["queue_kind"] = _lookup(
@@ -954,7 +965,6 @@ class _Loader:
 
     def finish(self):
         self._wait()
-        bulk = bool(self.deferred)
         self._rebuild_indexes()
         if self.batch.contacts_loaded:
             self.surveys_linked = _surveys_link(self.centre.pk, self.batch.pk)
@@ -963,16 +973,9 @@ class _Loader:
             self.carried = segmentation_carry(self.centre, batch=self.batch,
                                               rebuild=self.source.kind in FEEDING_KINDS)
         if self.span[0] is not None:
-            rollup_indexes = []
-            if bulk:
-                # The rollup tables are as young as the fact tables: same treatment.
-                with connection.cursor() as cursor:
-                    for table in ("measurements_intervalstat",
-                                  "measurements_agentintervalstat"):
-                        rollup_indexes += _indexes_drop(cursor, table)
+            # Most of a large batch's rollup rows were merged while it loaded (into indexed
+            # tables: each merge reads the stored rows of its span); what is left is small.
             self._rollups()
-            self.deferred = rollup_indexes
-            self._rebuild_indexes(analyze=())
             self.batch.period_start = interval_floor(self.span[0])
             self.batch.period_end = interval_floor(self.span[1]) + dt.timedelta(minutes=15)
 

@@ -67,6 +67,10 @@ PROGRESS_EVERY_ROWS = 20_000
 BULK_MIN_ROWS = 100_000
 # A batch's running rollup sums are merged into the stored rows once they hold this many rows.
 SUMS_FLUSH_ROWS = 150_000
+# A batch with fewer legs than this over at most SMALL_SPAN (a live micro-batch, an everyday
+# small export) rebuilds its intervals from the stored legs instead of summing its frames.
+MERGE_MIN_LEGS = 5_000
+SMALL_SPAN = dt.timedelta(days=1)
 
 
 class UploadTooLarge(ValidationError):
@@ -450,6 +454,7 @@ class _Loader:
         self.stale = pd.DataFrame(columns=interval_sums.INTERVAL_KEYS)
         self.written = pd.DataFrame(columns=interval_sums.INTERVAL_KEYS)
         self.touched: set[int] = set()  # interval starts (epoch s) whose rows changed
+        self.legs: list | None = []  # a small batch's legs (see _add_sums); None: summing
         self.seen: pd.Index | None = None  # bulk mode: ids held before (_maybe_stored)
 
     # codes → ids
@@ -837,8 +842,20 @@ class _Loader:
     def _add_sums(self, legs: pd.DataFrame, sign: int = 1):
         """Add (``sign`` −1: subtract) the rollup sums of ``legs`` (canonical legs with their
         contact's id as ``contact`` and its channel, contact type and customer segment) to
-        the batch's running sums; a subtraction marks its keys' longest wait as stale."""
+        the batch's running sums; a subtraction marks its keys' longest wait as stale.
+
+        The legs of a small batch are only kept (``self.legs``) until they reach
+        ``MERGE_MIN_LEGS``: a micro-batch over a short span rebuilds its intervals from the
+        stored legs at the end (a few hundred legs; cheaper than summing in pandas)."""
         if legs.empty:
+            return
+        if self.legs is not None:
+            self.legs.append((legs, sign))
+            if sum(len(f) for f, _ in self.legs) < MERGE_MIN_LEGS:
+                return
+            kept, self.legs = self.legs, None
+            for frame, kept_sign in kept:
+                self._add_sums(frame, kept_sign)
             return
         sums = interval_sums.interval_sums(legs, WAIT_BUCKETS_S, INTERVAL_S)
         agents = interval_sums.agent_sums(legs, INTERVAL_S)
@@ -858,6 +875,8 @@ class _Loader:
         contact left are brought up to date at the final call only."""
         held = sum(len(f) for f in self.sums) + sum(len(f) for f in self.agent_sums)
         if not final and held < SUMS_FLUSH_ROWS:
+            return
+        if final and self.legs is not None:  # a small batch: see _rollups
             return
         keys = interval_sums.INTERVAL_KEYS
         sums = interval_sums.combine(self.sums, keys)
@@ -906,12 +925,18 @@ class _Loader:
         lo, hi = self.span
         carried = self.carried is not None and self.carried.contacts and \
             self.source.kind not in FEEDING_KINDS
+        if self.legs is not None and hi - lo > SMALL_SPAN:
+            # Few legs over a long span: rebuilding would read every leg of the span.
+            kept, self.legs = self.legs, None
+            for frame, sign in kept:
+                self._add_sums(frame, sign)
+        small = self.legs is not None
         self._flush_sums(final=True)
-        if carried:
+        if carried or small:
             self.batch.intervals_loaded = rollup_rebuild(self.source, lo, hi, batch=self.batch)
         states = AgentState.objects.filter(source=self.source, started_at__lt=hi,
                                            ended_at__gt=lo)
-        if states.exists():
+        if small or states.exists():
             agent_rollup_rebuild(self.source, lo, hi)
 
     def _defer_indexes(self, first_chunk_rows: int) -> list[str]:

@@ -120,8 +120,9 @@ def test_bulk_load_rebuilds_every_index_and_stores_every_row(tmp_path, small_chu
     _assert_rollups_match_legs(source)
 
 
+@pytest.mark.parametrize("min_legs", [0, 5_000], ids=["summed", "rebuilt"])
 def test_a_bulk_load_repeating_ids_across_its_chunks_and_the_sources_ids_replaces_them(
-        tmp_path, small_chunks, source, caplog):
+        tmp_path, small_chunks, source, caplog, monkeypatch, min_legs):
     """Bulk mode checks ids against hashes of the ids seen (no index while loading): a file
     whose later chunks repeat ids of its earlier chunks, and ids the source already held,
     replaces those contacts (the last row wins) and its rollups equal a rebuild."""
@@ -129,6 +130,7 @@ def test_a_bulk_load_repeating_ids_across_its_chunks_and_the_sources_ids_replace
     from measurements.services.ingest import batch_create, batch_process
     from tests.measurements.test_rollup_merge import assert_rollups_equal_a_rebuild
 
+    monkeypatch.setattr(small_chunks, "MERGE_MIN_LEGS", min_legs)
     caplog.set_level("INFO", logger="measurements.services.ingest")
     held = batch_process(batch_create(source=source, file=_csv(tmp_path / "a.csv", 20,
                                                                 first=1000),

@@ -72,10 +72,12 @@ def test_rollups_built_in_postgresql_match_the_legs_and_local_time(tmp_path):
 
 
 def test_rollups_merged_from_the_batches_frames_equal_a_rebuild_on_postgresql(tmp_path,
-                                                                              settings):
+                                                                              settings,
+                                                                              monkeypatch):
     """The same guard as on SQLite (tests/measurements/test_rollup_merge.py): first load, an
     overlapping re-import, ids repeated across chunks; on PostgreSQL, binary COPY included."""
     from contactmis.models import Centre
+    from measurements.services import ingest
     from measurements.services.ingest import batch_create, batch_process, source_create
     from tests.measurements.test_rollup_merge import (
         MAPPING,
@@ -84,6 +86,8 @@ def test_rollups_merged_from_the_batches_frames_equal_a_rebuild_on_postgresql(tm
     )
 
     settings.CONTACTMIS_INGEST_CHUNK_ROWS = 16
+    monkeypatch.setattr(ingest, "MERGE_MIN_LEGS", 0)  # summed, however small
+    monkeypatch.setattr(ingest, "SUMS_FLUSH_ROWS", 10)
     centre = Centre.objects.create(name="CRM centre", time_zone="Europe/London")
     source = source_create(centre=centre, name="CRM", kind="crm", export_format="generic",
                            time_zone="Europe/London", column_mapping=MAPPING)

@@ -95,13 +95,16 @@ def _files(tmp_path):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("flush_rows", [400_000, 10], ids=["merged-once", "merged-often"])
+@pytest.mark.parametrize(("min_legs", "flush_rows"), [(0, 400_000), (0, 10), (5_000, 10)],
+                         ids=["merged-once", "merged-often", "small-batches-rebuilt"])
 def test_rollups_merged_from_the_batches_frames_equal_a_rebuild_from_the_legs(
-        centre, tmp_path, settings, monkeypatch, flush_rows):
+        centre, tmp_path, settings, monkeypatch, min_legs, flush_rows):
     from measurements.services import ingest
     from measurements.services.ingest import batch_create, batch_process, source_create
 
     settings.CONTACTMIS_INGEST_CHUNK_ROWS = 16
+    # These files are small batches over an hour: summed only when the minimum is lowered.
+    monkeypatch.setattr(ingest, "MERGE_MIN_LEGS", min_legs)
     # Often: the running sums are merged into the stored rows after every chunk.
     monkeypatch.setattr(ingest, "SUMS_FLUSH_ROWS", flush_rows)
     source = source_create(centre=centre, name="CRM", kind="crm", export_format="generic",

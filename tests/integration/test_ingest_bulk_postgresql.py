@@ -159,7 +159,8 @@ def test_failure_after_a_bulk_load_keeps_the_indexes_and_stores_nothing(tmp_path
 
     def broken(*args, **kwargs):
         raise RuntimeError("rollup failed")
-    monkeypatch.setattr(small_chunks, "rollup_merge", broken)
+    for name in ("rollup_merge", "rollup_rebuild"):  # whichever the batch takes
+        monkeypatch.setattr(small_chunks, name, broken)
     batch = batch_process(batch_create(source=source, file=_csv(tmp_path / "a.csv", 300),
                                        enqueue=False).pk)
     assert batch.status == "failed"

@@ -55,11 +55,12 @@ else → passed to a queue.
 """
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from . import tabular
 from .base import Chunk, FormatError, Options, rejects_frame
-from .bounds import TEXT_LIMITS, Checks, max_wait_s
+from .bounds import ASYNC_CHANNELS, TEXT_LIMITS, Checks, max_wait_s
 
 NAME = "generic"
 FIELDS = ("external_id", "arrived_at", "queue", "answered_at", "ended_at", "wait_s", "talk_s",
@@ -231,7 +232,8 @@ def _map(frame: pd.DataFrame, mapping: dict, tz: str, not_after=None) -> Chunk:
                          f"{fld.replace('_at', '')} before the arrival time")
     # The span of a contact and its queue wait are bounded by its channel (e-mail and web forms
     # are answered in days); talk, hold and wrap-up by 7 days on every channel.
-    wait_limit = channel.map(max_wait_s)
+    wait_limit = pd.Series(np.where(channel.isin(list(ASYNC_CHANNELS)), max_wait_s("email"),
+                                    max_wait_s(None)), index=frame.index)
     if "ended_at" in cols:
         checks.durations((times["ended_at"] - times["arrived_at"]).dt.total_seconds(),
                          cols["ended_at"], wait_limit)
@@ -257,7 +259,8 @@ def _map(frame: pd.DataFrame, mapping: dict, tz: str, not_after=None) -> Chunk:
         reject(outcome.isna() & out_raw.ne(""), cols["outcome"],
                f"outcome not in the mapping's outcome_values {sorted(values)}")
     outcome = outcome.where(outcome.notna() & out_raw.ne(""),
-                            answered_hint.map({True: "handled", False: "abandoned"}))
+                            pd.Series(np.where(answered_hint, "handled", "abandoned"),
+                                      index=frame.index, dtype=object))
     queue = col("queue", mapping.get("queue", "")).replace("", mapping.get("queue", "") or "")
     reject(queue.eq(""), cols.get("queue", "queue"),
            "no routing point: map a queue column or set a constant queue")

@@ -2,9 +2,13 @@
 from __future__ import annotations
 
 import csv
+import io
 import re
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
 
 from .base import FormatError, check_text, head_lines, localize, rejects_frame
 
@@ -86,43 +90,150 @@ def chunks(path, name, delimiter, encoding, chunk_rows, sheet=None, *, quoting=c
         frame.index = range(2, 2 + len(frame))
         yield frame
         return
-    # Read record by record so every data line is accounted for: a row with more or fewer
-    # fields than the header (an extra delimiter, a line cut off at the end of the file) is
-    # never loaded and never silently dropped — it is listed in ``frame.attrs["bad_lines"]``
-    # as ``(line, reason, raw)`` for the adapter to reject.
+    # Every data line is accounted for: a row with more or fewer fields than the header (an
+    # extra delimiter, a line cut off at the end of the file) is never loaded and never
+    # silently dropped — it is listed in ``frame.attrs["bad_lines"]`` as ``(line, reason,
+    # raw)`` for the adapter to reject.
+    if quoting == csv.QUOTE_MINIMAL and errors == "strict" and \
+            encoding in ("utf-8", "utf-8-sig") and _unquoted(path):
+        yield from _unquoted_chunks(path, name, delimiter, chunk_rows, skipinitialspace)
+        return
     try:
         with open(path, encoding=encoding, errors=errors, newline="") as fh:
             reader = csv.reader(fh, delimiter=delimiter, quoting=quoting,
                                 skipinitialspace=skipinitialspace)
             columns = [str(c).strip() for c in next(reader, [])]
-            rows, lines, bad = [], [], []
-            while True:
-                start = reader.line_num + 1
-                try:
-                    record = next(reader)
-                except StopIteration:
-                    break
-                except csv.Error as exc:
-                    bad.append((start, f"unreadable row ({exc})", ""))
-                    continue
-                if not record:
-                    continue  # a blank line is no data line
-                if len(record) != len(columns):
-                    cut = reader.line_num == start and len(record) < len(columns)
-                    bad.append((start, f"expected {len(columns)} fields, found {len(record)}"
-                                + (" (the row is cut off)" if cut else ""),
-                                delimiter.join(record)[:500]))
-                    continue
-                rows.append(record)
-                lines.append(start)
-                if len(rows) >= chunk_rows:
-                    yield _frame(rows, lines, columns, bad)
-                    rows, lines, bad = [], [], []
-            if rows or bad:
-                yield _frame(rows, lines, columns, bad)
+            yield from _records(reader, columns, delimiter, chunk_rows)
     except UnicodeDecodeError as exc:
         raise FormatError(f"{name}: expected text encoded as {encoding}, found bytes that are "
                           f"not ({exc.reason}).") from exc
+
+
+def _records(reader, columns, delimiter, chunk_rows, first_line=0):
+    """Frames of ``chunk_rows`` records read one by one from a ``csv.reader`` (numbered from
+    ``first_line`` + its own line count)."""
+    rows, lines, bad = [], [], []
+    while True:
+        start = first_line + reader.line_num + 1
+        try:
+            record = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            bad.append((start, f"unreadable row ({exc})", ""))
+            continue
+        if not record:
+            continue  # a blank line is no data line
+        if len(record) != len(columns):
+            cut = first_line + reader.line_num == start and len(record) < len(columns)
+            bad.append((start, f"expected {len(columns)} fields, found {len(record)}"
+                        + (" (the row is cut off)" if cut else ""),
+                        delimiter.join(record)[:500]))
+            continue
+        rows.append(record)
+        lines.append(start)
+        if len(rows) >= chunk_rows:
+            yield _frame(rows, lines, columns, bad)
+            rows, lines, bad = [], [], []
+    if rows or bad:
+        yield _frame(rows, lines, columns, bad)
+
+
+READ_BYTES = 16 << 20
+
+
+def _unquoted(path) -> bool:
+    """Whether the file has no quote character and no carriage return other than before a
+    line feed: then every line is one record, split at each delimiter."""
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(READ_BYTES), b""):
+            if b'"' in block or block.count(b"\r") != block.count(b"\r\n"):
+                return False
+    return True
+
+
+def _unquoted_chunks(path, name, delimiter, chunk_rows, skipinitialspace):
+    """:func:`chunks` for a file without quotes (see :func:`_unquoted`), vectorised: blocks of
+    ``chunk_rows`` lines, each line's fields counted with numpy, the good lines split into
+    columns by Arrow's CSV parser."""
+    with open(path, "rb") as fh:
+        header = fh.readline().decode("utf-8-sig").rstrip("\r\n")
+        columns = [c.strip() for c in header.split(delimiter)] if header else []
+        line, pending = 2, b""
+        while True:
+            data = fh.read(READ_BYTES)
+            pending += data
+            while pending and (not data or pending.count(b"\n") >= chunk_rows):
+                ends = np.flatnonzero(np.frombuffer(pending, dtype=np.uint8) == 10)
+                cut = int(ends[chunk_rows - 1]) + 1 if len(ends) >= chunk_rows else len(pending)
+                block, pending = pending[:cut], pending[cut:]
+                frame, lines = _unquoted_frame(block, line, columns, delimiter, name,
+                                               skipinitialspace)
+                line += lines
+                yield frame
+            if not data:
+                return
+
+
+def _unquoted_frame(block: bytes, first_line, columns, delimiter, name, skipinitialspace):
+    """(frame, number of lines) of a block of whole lines (see :func:`_unquoted_chunks`)."""
+    try:
+        text = block.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise FormatError(f"{name}: expected text encoded as utf-8, found bytes that are "
+                          f"not ({exc.reason}).") from exc
+    if not block.endswith(b"\n"):
+        block += b"\n"
+    raw = np.frombuffer(block, dtype=np.uint8)
+    ends = np.flatnonzero(raw == 10)
+    starts = np.concatenate([[0], ends[:-1] + 1])
+    stops = ends - ((ends > starts) & (raw[np.maximum(ends - 1, 0)] == 13))
+    filled = stops > starts
+    fields = np.bincount(np.searchsorted(ends, np.flatnonzero(raw == ord(delimiter))),
+                         minlength=len(ends))[:len(ends)] + 1
+    good = filled & (fields == len(columns))
+    numbers = first_line + np.arange(len(ends))
+    bad = []
+    # The record reader refuses a field longer than the csv module's limit.
+    limit = csv.field_size_limit()
+    overlong = np.zeros(len(ends), dtype=bool)
+    for i in np.flatnonzero(filled & (stops - starts > limit)):
+        if any(len(f) > limit for f in block[starts[i]:stops[i]].decode("utf-8")
+               .split(delimiter)):
+            overlong[i] = True
+            bad.append((int(numbers[i]), f"unreadable row (field larger than field limit "
+                        f"({limit}))", ""))
+    for i in np.flatnonzero(filled & ~good & ~overlong):
+        found = int(fields[i])
+        bad.append((int(numbers[i]), f"expected {len(columns)} fields, found {found}"
+                    + (" (the row is cut off)" if found < len(columns) else ""),
+                    block[starts[i]:stops[i]].decode("utf-8")[:500]))
+    bad.sort()
+    names = _unique(columns)
+    table = pacsv.read_csv(
+        io.BytesIO(block),
+        read_options=pacsv.ReadOptions(column_names=names, use_threads=False),
+        parse_options=pacsv.ParseOptions(delimiter=delimiter, quote_char=False,
+                                         ignore_empty_lines=True,
+                                         invalid_row_handler=lambda row: "skip"),
+        convert_options=pacsv.ConvertOptions(column_types=dict.fromkeys(names, pa.string()),
+                                             strings_can_be_null=False))
+    if table.num_rows != int(good.sum()):  # not one record a line after all: read as text
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter,
+                            skipinitialspace=skipinitialspace)
+        frames = list(_records(reader, columns, delimiter, len(ends) + 1, first_line - 1))
+        frame = frames[0] if frames else _frame([], [], columns, [])
+        return frame, len(ends)
+    frame = table.to_pandas()
+    if overlong.any():
+        frame = frame[~overlong[good]].reset_index(drop=True)
+        good &= ~overlong
+    if skipinitialspace and (text.startswith(" ") or f"{delimiter} " in text or "\n " in text):
+        for c in names:  # as the record reader: spaces starting a field are skipped
+            frame[c] = frame[c].str.lstrip(" ")
+    frame.index = numbers[good]
+    frame.attrs["bad_lines"] = bad
+    return frame, len(ends)
 
 
 def _frame(rows, lines, columns, bad) -> pd.DataFrame:

@@ -9,9 +9,12 @@ Public entry points (other apps and the simulator call these):
 - ``batch_process(batch_id)`` runs the adapter and loads the batch in one transaction: contacts
   upserted on ``(source, external_id)`` (an overlapping export replaces the contacts it contains
   and their legs), PostgreSQL ``COPY`` into temporary staging tables then ``INSERT … SELECT``;
-  executemany into the same staging tables on SQLite. Then rebuilds the interval rollups of the
-  span the batch touched (:func:`measurements.services.rollup.rollup_rebuild`). Counts are
-  published while it runs (through a second connection on PostgreSQL).
+  executemany into the same staging tables on SQLite. The interval rollups follow from the
+  batch's own frames: each chunk's sums (:mod:`measurements.ingest.interval_sums`, minus what
+  the contacts it replaces contributed) are added to the stored rows
+  (:func:`measurements.services.rollup.rollup_merge`); only a batch whose contacts the IVR
+  just segmented rebuilds its span from the legs (``rollup_rebuild``). Counts are published
+  while it runs (through a second connection on PostgreSQL).
 - ``batch_retry(batch_id)`` puts a failed or interrupted batch back in the queue.
 - ``source_create``/``source_update`` for data sources (validating the column mapping).
 """
@@ -39,17 +42,20 @@ from django.utils import timezone
 from pathways.models import Agent, Queue
 
 from .. import ingest
-from ..constants import WAIT_BUCKETS_S, BatchStatus, ExportFormat
-from ..ingest import generic
+from ..constants import INTERVAL_S, WAIT_BUCKETS_S, BatchStatus, ExportFormat
+from ..ingest import generic, interval_sums
 from ..models import Contact, DataSource, ImportBatch, IntervalStat, RejectedRow, Segment
 from . import pgcopy
+from .daily import daily_rollup_refresh
 from .monitor import batch_rejects_alert
 from .partitions import partitions_ensure_for_chunk
 from .rollup import (
+    agent_rollup_merge,
     agent_rollup_rebuild,
     interval_floor,
     interval_stats_insert,
     local_fields,
+    rollup_merge,
     rollup_rebuild,
 )
 from .segmentation import FEEDING_KINDS, segmentation_carry
@@ -60,6 +66,12 @@ PROGRESS_EVERY_ROWS = 20_000
 # A first chunk of at least this many contacts into a contact table holding fewer rows than the
 # chunk loads in bulk mode (indexes built after loading; see ``_Loader._defer_indexes``).
 BULK_MIN_ROWS = 100_000
+# A batch's running rollup sums are merged into the stored rows once they hold this many rows.
+SUMS_FLUSH_ROWS = 150_000
+# A batch with fewer legs than this over at most SMALL_SPAN (a live micro-batch, an everyday
+# small export) rebuilds its intervals from the stored legs instead of summing its frames.
+MERGE_MIN_LEGS = 5_000
+SMALL_SPAN = dt.timedelta(days=1)
 
 
 class UploadTooLarge(ValidationError):
@@ -437,6 +449,17 @@ class _Loader:
         self.pending: Future | None = None
         self.surveys_linked = 0  # responses loaded earlier, linked to this batch's contacts
         self.carried = None  # what the IVR's contact types and segments filled (see finish)
+        # The batch's own rollup sums, computed from its frames chunk by chunk (replaced
+        # contacts subtracted), and the interval keys whose longest wait may have left.
+        # Merged into the stored rows whenever they hold ``SUMS_FLUSH_ROWS`` rows, so that
+        # memory follows the chunk, not the file.
+        self.sums: list[pd.DataFrame] = []
+        self.agent_sums: list[pd.DataFrame] = []
+        self.stale = pd.DataFrame(columns=interval_sums.INTERVAL_KEYS)
+        self.written = pd.DataFrame(columns=interval_sums.INTERVAL_KEYS)
+        self.touched: set[int] = set()  # interval starts (epoch s) whose rows changed
+        self.legs: list | None = []  # a small batch's legs (see _add_sums); None: summing
+        self.seen: pd.Index | None = None  # bulk mode: ids held before (_maybe_stored)
 
     # codes → ids
     def _queue_ids(self, frame, channels=None):
@@ -460,17 +483,16 @@ class _Loader:
         return _lookup(frame["queue_code"], self.queues)
 
     def _agent_ids(self, codes: pd.Series):
-        codes_seen = codes.drop_duplicates()
-        missing = {c[:120] for c in codes_seen if c and c not in self.agents}
+        missing = {code: code[:120] for code in codes.drop_duplicates()
+                   if code and code not in self.agents}
         if missing:
-            known = dict(Agent.objects.filter(centre=self.centre, code__in=missing)
-                         .values_list("code", "pk"))
-            self.agents.update((c, known[c[:120]]) for c in codes_seen
-                               if c and c[:120] in known)
-        for code in codes_seen:
-            if code and code not in self.agents:
-                agent, _ = Agent.objects.get_or_create(centre=self.centre, code=code[:120])
-                self.agents[code] = agent.pk
+            # Hundreds of new agents in a first export: created in one statement (the unique
+            # (centre, code) keeps a concurrent batch's rows), then all read back at once.
+            Agent.objects.bulk_create([Agent(centre=self.centre, code=c)
+                                       for c in set(missing.values())], ignore_conflicts=True)
+            ids = dict(Agent.objects.filter(centre=self.centre, code__in=set(missing.values()))
+                       .values_list("code", "pk"))
+            self.agents.update({code: ids[short] for code, short in missing.items()})
         return _lookup(codes, self.agents)
 
     def _stage(self):
@@ -584,6 +606,7 @@ class _Loader:
     def load(self, chunk):
         self._wait()
         partitions_ensure_for_chunk(chunk)  # the rollup months this chunk dates, before writing
+        self._flush_sums()
         batch = self.batch
         if len(chunk.rejects):
             RejectedRow.objects.bulk_create(
@@ -619,8 +642,12 @@ class _Loader:
         self._stage()
         if self.deferred is None:
             self.deferred = self._defer_indexes(len(contacts)) if self.pg else []
+            if self.deferred:
+                self._seen_start()
         src = self.source.pk
-        channels = dict(zip(contacts["queue_code"], contacts["channel"], strict=False))
+        # The channel of each queue (the last contact's, as the rows are read).
+        pairs = contacts[["queue_code", "channel"]].drop_duplicates("queue_code", keep="last")
+        channels = dict(zip(pairs["queue_code"], pairs["channel"], strict=True))
         contacts = contacts.copy()
         known = segments[["queue_code", "queue_kind"]].drop_duplicates()
         contacts["queue_kind"] = _lookup(
@@ -635,13 +662,17 @@ class _Loader:
         for col in ("entered_at", "answered_at", "left_at"):
             segments[col] = pd.to_datetime(segments[col], utc=True)
         seg_t, con_t = "measurements_segment", "measurements_contact"
-        self._write("cmis_stg_ids", STAGING["cmis_stg_ids"], contacts, clear=True)
+        maybe = self._maybe_stored(contacts["external_id"])
+        self._write("cmis_stg_ids", STAGING["cmis_stg_ids"],
+                    contacts if maybe is None else contacts[maybe], clear=True)
         overlap = (f"SELECT c.id FROM {con_t} c JOIN cmis_stg_ids g "
                    f"ON g.external_id = c.external_id WHERE c.source_id = %s")
         with connection.cursor() as cursor:
-            cursor.execute(f"SELECT c.external_id, c.id FROM {con_t} c JOIN cmis_stg_ids g "
-                           f"ON g.external_id = c.external_id WHERE c.source_id = %s", [src])
-            existing = dict(cursor.fetchall())
+            existing = {}
+            if maybe is None or maybe.any():
+                cursor.execute(f"SELECT c.external_id, c.id FROM {con_t} c JOIN cmis_stg_ids g "
+                               f"ON g.external_id = c.external_id WHERE c.source_id = %s", [src])
+                existing = dict(cursor.fetchall())
             if existing:
                 # Legs of contacts this export replaces: their intervals must be rebuilt too.
                 cursor.execute(f"SELECT MIN(entered_at), MAX(entered_at) FROM {seg_t} "
@@ -650,6 +681,7 @@ class _Loader:
                 if old_lo is not None:
                     self._extend_span(pd.Series(pd.to_datetime([old_lo, old_hi], utc=True)))
                 self.batch.contacts_replaced += len(existing)
+                self._subtract_stored(overlap, [src])
                 cursor.execute(f"DELETE FROM {seg_t} WHERE contact_id IN ({overlap})", [src])
                 cursor.execute(f"DELETE FROM {con_t} WHERE id IN ({overlap})", [src])
         ids = contacts["external_id"].map(existing) if existing else \
@@ -673,6 +705,10 @@ class _Loader:
                                           contacts["id"].to_numpy()[np.maximum(found, 0)],
                                           np.nan)
         segments = segments[segments["contact_id"].notna()]
+        self._add_sums(segments.assign(
+            contact=segments["contact_id"],
+            **{c: contacts[c].to_numpy()[found[found >= 0]] if c in contacts else ""
+               for c in ("channel", "contact_type", "customer_segment")}))
         self._write(seg_t, pgcopy.column_types(Segment, SEGMENT_COLUMNS), segments, background=True)
         self.batch.contacts_loaded += len(contacts)
         self.batch.segments_loaded += len(segments)
@@ -769,6 +805,158 @@ class _Loader:
                 "action": f"service-level threshold not one of {WAIT_BUCKETS_S}: answered "
                 "within threshold not stored"}]
 
+    def _seen_start(self):
+        """Bulk mode: the contact table has no index on external ids while it loads, so
+        whether a chunk's contacts are stored already is asked of the ids the source held
+        before the batch (few: bulk mode needs a small table). Ids repeated across the
+        batch's own chunks are found by the unique key, built first at the end
+        (:meth:`_unique_key_build`)."""
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT external_id FROM measurements_contact WHERE source_id = %s",
+                           [self.source.pk])
+            self.seen = pd.Index([r[0] for r in cursor.fetchall()], dtype=object)
+
+    def _maybe_stored(self, ids: pd.Series) -> np.ndarray | None:
+        """Bulk mode: a mask of the ``ids`` the source held before the batch; ``None``
+        outside bulk mode (the index answers)."""
+        if self.seen is None:
+            return None
+        return ids.isin(self.seen).to_numpy() if len(self.seen) else \
+            np.zeros(len(ids), dtype=bool)
+
+    def _unique_key_build(self, cursor, ddl: str):
+        """Build the contacts' unique key (``ddl``) after a bulk load. A contact id repeated in
+        a later chunk of the file stops it: then the earlier rows of each repeated id are
+        replaced by the latest (as outside bulk mode: counted, their rollup sums subtracted)
+        and the key built again."""
+        from django.db import IntegrityError
+
+        point = transaction.savepoint()
+        try:
+            cursor.execute(ddl)
+        except IntegrityError:
+            transaction.savepoint_rollback(point)
+        else:
+            transaction.savepoint_commit(point)
+            return
+        earlier = ("SELECT id FROM (SELECT id, row_number() OVER (PARTITION BY external_id "
+                   "ORDER BY id DESC) AS r FROM measurements_contact WHERE source_id = %s "
+                   "AND external_id IN (SELECT external_id FROM measurements_contact "
+                   "WHERE source_id = %s GROUP BY external_id HAVING COUNT(*) > 1)) x "
+                   "WHERE r > 1")
+        params = [self.source.pk, self.source.pk]
+        cursor.execute("CREATE TEMP TABLE cmis_repeated ON COMMIT DROP AS " + earlier, params)
+        self._subtract_stored("SELECT id FROM cmis_repeated", [])
+        cursor.execute("DELETE FROM measurements_segment WHERE contact_id IN "
+                       "(SELECT id FROM cmis_repeated)")
+        cursor.execute("DELETE FROM measurements_contact WHERE id IN "
+                       "(SELECT id FROM cmis_repeated)")
+        self.batch.contacts_replaced += cursor.rowcount
+        cursor.execute("DROP TABLE cmis_repeated")
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # see _rebuild_indexes
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+        cursor.execute(ddl)
+
+    def _add_sums(self, legs: pd.DataFrame, sign: int = 1):
+        """Add (``sign`` −1: subtract) the rollup sums of ``legs`` (canonical legs with their
+        contact's id as ``contact`` and its channel, contact type and customer segment) to
+        the batch's running sums; a subtraction marks its keys' longest wait as stale.
+
+        The legs of a small batch are only kept (``self.legs``) until they reach
+        ``MERGE_MIN_LEGS``: a micro-batch over a short span rebuilds its intervals from the
+        stored legs at the end (a few hundred legs; cheaper than summing in pandas)."""
+        if legs.empty:
+            return
+        if self.legs is not None:
+            self.legs.append((legs, sign))
+            if sum(len(f) for f, _ in self.legs) < MERGE_MIN_LEGS:
+                return
+            kept, self.legs = self.legs, None
+            for frame, kept_sign in kept:
+                self._add_sums(frame, kept_sign)
+            return
+        sums = interval_sums.interval_sums(legs, WAIT_BUCKETS_S, INTERVAL_S)
+        agents = interval_sums.agent_sums(legs, INTERVAL_S)
+        keys, agent_keys = interval_sums.INTERVAL_KEYS, interval_sums.AGENT_KEYS
+        if sign < 0:
+            self.stale = pd.concat([self.stale, sums[keys]], ignore_index=True) \
+                .drop_duplicates()
+            sums = interval_sums.combine([sums], keys, [sign])
+            agents = interval_sums.combine([agents], agent_keys, [sign])
+        self.sums.append(sums)
+        self.agent_sums.append(agents)
+
+    def _flush_sums(self, *, final=False):
+        """Merge the running sums into the stored rollup rows (the batch's legs so far are
+        stored: call after :meth:`_wait`) when they have grown to ``SUMS_FLUSH_ROWS`` rows, or
+        at the ``final`` call. The daily rollup and the longest waits of keys a replaced
+        contact left are brought up to date at the final call only."""
+        held = sum(len(f) for f in self.sums) + sum(len(f) for f in self.agent_sums)
+        if not final and held < SUMS_FLUSH_ROWS:
+            return
+        if final and self.legs is not None:  # a small batch: see _rollups
+            return
+        keys = interval_sums.INTERVAL_KEYS
+        sums = interval_sums.combine(self.sums, keys)
+        if final and len(self.stale):
+            # Nothing to add, but their longest wait is read again from the legs.
+            sums = interval_sums.combine([sums, self.stale.assign(offered=0)], keys)
+        written = rollup_merge(self.source, sums, self.batch, self.stale if final else None,
+                               daily=False)
+        if len(sums):
+            self.touched.update(sums["iv"].unique().tolist())
+        self.written = pd.concat([self.written, written], ignore_index=True)
+        agent_rollup_merge(self.source, interval_sums.combine(self.agent_sums,
+                                                              interval_sums.AGENT_KEYS))
+        self.sums, self.agent_sums = [], []
+        if final:
+            self.written = self.written.drop_duplicates()
+            self.batch.intervals_loaded += len(self.written)
+            if self.touched:
+                local = interval_sums.local_time(sorted(self.touched), self.centre.time_zone)
+                daily_rollup_refresh(self.source, local["local_date"].drop_duplicates())
+
+    def _subtract_stored(self, contact_ids_sql: str, params: list):
+        """Subtract what the stored contacts selected by ``contact_ids_sql`` (about to be
+        replaced) contributed to the rollups: their stored legs through the same sums."""
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT s.contact_id, s.seq, s.kind, s.queue_id, s.agent_id, s.entered_at, "
+                "s.wait_s, s.talk_s, s.hold_s, s.acw_s, s.outcome, c.channel, c.contact_type, "
+                "c.customer_segment FROM measurements_segment s JOIN measurements_contact c "
+                f"ON c.id = s.contact_id WHERE s.contact_id IN ({contact_ids_sql})", params)
+            rows = cursor.fetchall()
+        legs = pd.DataFrame(rows, columns=[
+            "contact", "seq", "kind", "queue_id", "agent_id", "entered_at", "wait_s", "talk_s",
+            "hold_s", "acw_s", "outcome", "channel", "contact_type", "customer_segment"])
+        legs["entered_at"] = pd.to_datetime(legs["entered_at"], utc=True)
+        self._add_sums(legs, sign=-1)
+
+    def _rollups(self):
+        """Bring the interval rollups up to date with the batch: its own sums added to the
+        stored rows — unless the IVR just gave some of its contacts a contact type or customer
+        segment (the sums grouped them without), then the span is rebuilt from the legs. The
+        per-agent rollup likewise, unless the source logs agent states in the span (staffed
+        and available time are spans, not legs: rebuilt)."""
+        from ..models import AgentState
+
+        lo, hi = self.span
+        carried = self.carried is not None and self.carried.contacts and \
+            self.source.kind not in FEEDING_KINDS
+        if self.legs is not None and hi - lo > SMALL_SPAN:
+            # Few legs over a long span: rebuilding would read every leg of the span.
+            kept, self.legs = self.legs, None
+            for frame, sign in kept:
+                self._add_sums(frame, sign)
+        small = self.legs is not None
+        self._flush_sums(final=True)
+        if carried or small:
+            self.batch.intervals_loaded = rollup_rebuild(self.source, lo, hi, batch=self.batch)
+        states = AgentState.objects.filter(source=self.source, started_at__lt=hi,
+                                           ended_at__gt=lo)
+        if small or states.exists():
+            agent_rollup_rebuild(self.source, lo, hi)
+
     def _defer_indexes(self, first_chunk_rows: int) -> list[str]:
         """Bulk mode for a large load into small fact tables (the first history of a centre, a
         backfill): when the first chunk alone is at least ``BULK_MIN_ROWS`` contacts and the
@@ -804,8 +992,15 @@ class _Loader:
             cursor.execute("SELECT current_setting('maintenance_work_mem'), "
                            "set_config('maintenance_work_mem', '256MB', true)")
             previous = cursor.fetchone()[0]
+            # Replaced contacts leave deferred foreign-key checks (survey responses point at
+            # contacts) pending, and a table with pending checks cannot be altered: run them.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
             for ddl in self.deferred:
-                cursor.execute(ddl)
+                if "contact_unique_external_id" in ddl:
+                    self._unique_key_build(cursor, ddl)
+                else:
+                    cursor.execute(ddl)
             cursor.execute("SELECT set_config('maintenance_work_mem', %s, true)", [previous])
             if analyze:
                 cursor.execute(f"ANALYZE {', '.join(analyze)}")
@@ -813,7 +1008,6 @@ class _Loader:
 
     def finish(self):
         self._wait()
-        bulk = bool(self.deferred)
         self._rebuild_indexes()
         if self.batch.contacts_loaded:
             self.surveys_linked = _surveys_link(self.centre.pk, self.batch.pk)
@@ -822,18 +1016,9 @@ class _Loader:
             self.carried = segmentation_carry(self.centre, batch=self.batch,
                                               rebuild=self.source.kind in FEEDING_KINDS)
         if self.span[0] is not None:
-            rollup_indexes = []
-            if bulk:
-                # The rollup tables are as young as the fact tables: same treatment.
-                with connection.cursor() as cursor:
-                    for table in ("measurements_intervalstat",
-                                  "measurements_agentintervalstat"):
-                        rollup_indexes += _indexes_drop(cursor, table)
-            self.batch.intervals_loaded += rollup_rebuild(self.source, self.span[0],
-                                                          self.span[1], batch=self.batch)
-            agent_rollup_rebuild(self.source, self.span[0], self.span[1])
-            self.deferred = rollup_indexes
-            self._rebuild_indexes(analyze=())
+            # Most of a large batch's rollup rows were merged while it loaded (into indexed
+            # tables: each merge reads the stored rows of its span); what is left is small.
+            self._rollups()
             self.batch.period_start = interval_floor(self.span[0])
             self.batch.period_end = interval_floor(self.span[1]) + dt.timedelta(minutes=15)
 

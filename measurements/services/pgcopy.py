@@ -8,7 +8,8 @@ the server copies as they are.
 Format (PostgreSQL "COPY … WITH (FORMAT binary)"): the 19-byte header, then per row a 16-bit
 field count and per field a 32-bit length (−1 for NULL) followed by the value's bytes, then a
 16-bit −1 trailer. Values: ``int2``/``int4``/``int8`` big-endian; ``timestamptz`` as 64-bit
-microseconds since 2000-01-01 00:00 UTC; ``text``/``varchar`` as UTF-8 bytes.
+microseconds since 2000-01-01 00:00 UTC; ``date`` as 32-bit days since 2000-01-01;
+``text``/``varchar`` as UTF-8 bytes.
 """
 from __future__ import annotations
 
@@ -21,7 +22,8 @@ import pyarrow as pa
 HEADER = b"PGCOPY\n\xff\r\n\x00" + b"\x00\x00\x00\x00" + b"\x00\x00\x00\x00"
 TRAILER = b"\xff\xff"
 PG_EPOCH_US = 946_684_800_000_000  # 2000-01-01T00:00:00Z in microseconds since 1970
-WIDTH = {"int2": 2, "int4": 4, "int8": 8, "timestamptz": 8}
+PG_EPOCH_DAYS = 10_957  # 2000-01-01 in days since 1970-01-01
+WIDTH = {"int2": 2, "int4": 4, "int8": 8, "timestamptz": 8, "date": 4}
 
 # Django field type → binary COPY type of its column.
 FIELD_TYPES = {
@@ -29,7 +31,8 @@ FIELD_TYPES = {
     "IntegerField": "int4", "PositiveIntegerField": "int4",
     "BigIntegerField": "int8", "PositiveBigIntegerField": "int8",
     "SmallIntegerField": "int2", "PositiveSmallIntegerField": "int2",
-    "DateTimeField": "timestamptz", "CharField": "text", "TextField": "text",
+    "DateTimeField": "timestamptz", "DateField": "date", "CharField": "text",
+    "TextField": "text",
 }
 
 
@@ -73,6 +76,10 @@ def _column(series: pd.Series, kind: str):
         raw = utc.to_numpy(dtype="datetime64[us]")
         null = np.isnat(raw)
         values = raw.astype(np.int64) - PG_EPOCH_US
+    elif kind == "date":
+        raw = pd.to_datetime(series).to_numpy(dtype="datetime64[D]")
+        null = np.isnat(raw)
+        values = raw.astype(np.int64) - PG_EPOCH_DAYS
     else:
         numbers = pd.to_numeric(series, errors="coerce")
         null = numbers.isna().to_numpy()
@@ -92,6 +99,14 @@ def copy_payload(frame: pd.DataFrame, spec: list[tuple[str, str]]) -> bytes:
     """The binary COPY payload of ``frame``'s columns named in ``spec`` (``(name, type)``)."""
     n = len(frame)
     columns = [_column(frame[name], kind) for name, kind in spec]
+    if n and all(kind != "text" and lengths.min() >= 0
+                 for (lengths, _), (_, kind) in zip(columns, spec, strict=True)):
+        return _fixed_rows(n, columns, spec)
+    return _payload_by_value(n, columns, spec)
+
+
+def _payload_by_value(n, columns, spec) -> bytes:
+    """The payload of any rows: each value's length and bytes written at its own offset."""
     row_sizes = np.full(n, 2, dtype=np.int64)
     for lengths, _ in columns:
         row_sizes += 4 + np.maximum(lengths, 0)
@@ -121,6 +136,21 @@ def copy_payload(frame: pd.DataFrame, spec: list[tuple[str, str]]) -> bytes:
                 _scatter(out, pos[present], payload[present])
             pos += np.maximum(lengths, 0)
     return out.tobytes()
+
+
+def _fixed_rows(n, columns, spec) -> bytes:
+    """The payload of rows that are all alike (fixed-width values, no NULL): one record array
+    whose fields are the row's field count, then each value's length and value (big-endian
+    integers, copied a whole column at a time)."""
+    fields = [("count", ">i2")]
+    for i, (_, kind) in enumerate(spec):
+        fields += [(f"len{i}", ">i4"), (f"val{i}", f">i{WIDTH[kind]}")]
+    rows = np.empty(n, dtype=np.dtype(fields))
+    rows["count"] = len(spec)
+    for i, ((_, payload), (_, kind)) in enumerate(zip(columns, spec, strict=True)):
+        rows[f"len{i}"] = WIDTH[kind]
+        rows[f"val{i}"] = np.ascontiguousarray(payload).view(f">i{WIDTH[kind]}").reshape(n)
+    return HEADER + rows.tobytes() + TRAILER
 
 
 def _scatter(out: np.ndarray, starts: np.ndarray, rows: np.ndarray):

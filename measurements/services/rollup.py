@@ -16,11 +16,19 @@ import csv
 import datetime as dt
 import io
 
+import numpy as np
+import pandas as pd
 from django.db import connection
 
 from ..constants import INTERVAL_S, WAIT_BUCKETS_S
+from ..ingest import interval_sums
 from ..models import DataSource, IntervalStat
-from .daily import refreshes_daily_after_insert, refreshes_daily_after_rebuild
+from . import pgcopy
+from .daily import (
+    daily_rollup_refresh,
+    refreshes_daily_after_insert,
+    refreshes_daily_after_rebuild,
+)
 
 UTC = dt.UTC
 ROLLUP_WORK_MEM = "128MB"
@@ -76,13 +84,7 @@ def _aggregate_sql():
     )
 
 
-QUANTITIES = (
-    "offered", "answered", "abandoned", "flowed_out", "handled", "transfers", "escalations",
-    "wait_answered_s", "wait_abandoned_s", "wait_max_s", "talk_s", "hold_s", "acw_s",
-    "ivr_sessions", "ivr_contained", "ivr_to_queue", "ivr_abandoned",
-    *(f"answered_le_{b}s" for b in WAIT_BUCKETS_S),
-    *(f"abandoned_le_{b}s" for b in WAIT_BUCKETS_S),
-)
+QUANTITIES = tuple(interval_sums.quantities(WAIT_BUCKETS_S))
 
 
 def interval_floor(moment: dt.datetime) -> dt.datetime:
@@ -364,3 +366,177 @@ def agent_rollup_rebuild(source: DataSource, start: dt.datetime, end: dt.datetim
                         "agent_id": agent_id, "queue_id": queue_id, **values})
     rows_insert(AgentIntervalStat, objects)
     return len(objects)
+
+
+# --- merging a batch's own sums --------------------------------------------------------------
+
+def _frame_insert(model, frame: pd.DataFrame):
+    """Insert ``frame``'s rows into ``model``'s table; its columns are named after the table's
+    columns (timestamps tz-aware, dates as dates); a missing integer column is 0, any other
+    missing column NULL. One binary ``COPY`` on PostgreSQL, one ``executemany`` on SQLite."""
+    if frame.empty:
+        return
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    frame = frame.copy()
+    for f in fields:
+        if f.column not in frame:
+            frame[f.column] = 0 if f.get_internal_type().endswith("IntegerField") else None
+    spec = pgcopy.column_types(model, [f.column for f in fields])
+    table = model._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            pgcopy.copy_frame(cursor.cursor, table, frame, spec)
+            return
+        columns, marks = [], []
+        for name, kind in spec:
+            col = frame[name]
+            if kind == "timestamptz":
+                secs = col.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy(
+                    dtype="datetime64[s]")
+                values = secs.astype("int64").astype(object)
+                values[np.isnat(secs)] = None
+                columns.append(values.tolist())
+                marks.append("datetime(%s, 'unixepoch')")
+            elif kind == "date":
+                columns.append([None if v is None or pd.isna(v) else v.isoformat()
+                                for v in col.tolist()])
+                marks.append("%s")
+            elif kind.startswith("int"):
+                nums = pd.to_numeric(col, errors="coerce")
+                columns.append(nums.astype("Int64").astype(object)
+                               .where(nums.notna(), None).tolist())
+                marks.append("%s")
+            else:
+                columns.append(col.astype(object).where(col.notna(), None).tolist())
+                marks.append("%s")
+        cursor.executemany(f"INSERT INTO {table} ({', '.join(n for n, _ in spec)}) "
+                           f"VALUES ({', '.join(marks)})", zip(*columns, strict=True))
+
+
+def _rows_delete(table: str, ids: list[int]):
+    with connection.cursor() as cursor:
+        for i in range(0, len(ids), 5000):
+            part = ids[i:i + 5000]
+            cursor.execute(f"DELETE FROM {table} WHERE id IN ({', '.join(['%s'] * len(part))})",
+                           part)
+
+
+def _stored(model, source, keys, lo, hi, where="") -> pd.DataFrame:
+    """``model``'s rows of ``source`` with interval starts in [lo, hi] (epoch s): ``id``, the
+    key columns (``iv`` in epoch seconds, missing ids as ``NO_ID``) and every other column."""
+    fields = [f for f in model._meta.concrete_fields if f.column not in (
+        "id", "interval_start", "centre_id", "source_id", "batch_id", "local_date",
+        "local_minute", "weekday", "step_id")]
+    names = [f.column for f in fields]
+    start = (dt.datetime.fromtimestamp(int(lo), tz=UTC), dt.datetime.fromtimestamp(int(hi), tz=UTC))
+    bounds = list(start) if connection.vendor == "postgresql" else \
+        [t.strftime("%Y-%m-%d %H:%M:%S") for t in start]
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT id, interval_start, {', '.join(names)} "
+                       f"FROM {model._meta.db_table} WHERE source_id = %s "
+                       f"AND interval_start >= %s AND interval_start <= %s{where}",
+                       [source.pk, *bounds])
+        rows = cursor.fetchall()
+    frame = pd.DataFrame(rows, columns=["id", "interval_start", *names])
+    starts = pd.to_datetime(frame["interval_start"], utc=True).dt.tz_localize(None)
+    frame["iv"] = starts.to_numpy(dtype="datetime64[s]").astype("int64")
+    for key in keys:
+        if key.endswith("_id"):
+            frame[key] = pd.to_numeric(frame[key]).fillna(interval_sums.NO_ID).astype("int64")
+    return frame.drop(columns="interval_start")
+
+
+def _merge(model, source, sums: pd.DataFrame, keys: list[str], where="") -> pd.DataFrame:
+    """The rows ``sums`` turns the stored rows of ``model`` into: each stored row with a key in
+    ``sums`` is deleted here and comes back, added to, in the returned frame (ready to insert:
+    quantities as integers; rows left with no quantity at all are dropped)."""
+    stored = _stored(model, source, keys, sums["iv"].min(), sums["iv"].max(), where)
+    matched = stored.merge(sums[keys], on=keys, how="inner")
+    _rows_delete(model._meta.db_table, matched["id"].astype("int64").tolist())
+    merged = interval_sums.combine([matched.drop(columns="id"), sums], keys)
+    quantities = [c for c in merged.columns if c not in keys]
+    merged[quantities] = merged[quantities].fillna(0).astype("int64")
+    return merged[merged[quantities].ne(0).any(axis=1)].reset_index(drop=True)
+
+
+def _with_local_time(frame: pd.DataFrame, source) -> pd.DataFrame:
+    ivs = frame["iv"].drop_duplicates()
+    local = interval_sums.local_time(ivs, source.centre.time_zone)
+    local["iv"] = ivs.to_numpy()
+    out = frame.merge(local, on="iv", how="left")
+    out["interval_start"] = pd.to_datetime(out["iv"], unit="s", utc=True)
+    for key in ("queue_id", "agent_id"):
+        if key in out:
+            out[key] = out[key].where(out[key] != interval_sums.NO_ID)
+    out["centre_id"] = source.centre_id
+    out["source_id"] = source.pk
+    return out.drop(columns="iv")
+
+
+def _max_wait(source, stale: pd.DataFrame) -> pd.DataFrame:
+    """The longest queue wait per interval key of ``stale`` (keys whose stored maximum may have
+    belonged to a replaced contact), from the source's stored queue legs."""
+    lo = dt.datetime.fromtimestamp(int(stale["iv"].min()), tz=UTC)
+    hi = dt.datetime.fromtimestamp(int(stale["iv"].max()) + INTERVAL_S, tz=UTC)
+    bounds = [lo, hi] if connection.vendor == "postgresql" else \
+        [t.strftime("%Y-%m-%d %H:%M:%S") for t in (lo, hi)]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {_bucket_sql('q.entered_at')}, q.queue_id, c.channel, c.contact_type, "
+            f"c.customer_segment, MAX(q.wait_s) FROM measurements_segment q "
+            f"JOIN measurements_contact c ON c.id = q.contact_id WHERE c.source_id = %s "
+            f"AND q.kind = 'queue' AND q.entered_at >= %s AND q.entered_at < %s "
+            f"GROUP BY 1, 2, 3, 4, 5", [source.pk, *bounds])
+        rows = cursor.fetchall()
+    found = pd.DataFrame(rows, columns=[*interval_sums.INTERVAL_KEYS, "wait_max_s"])
+    found["iv"] = found["iv"].astype("int64")
+    found["queue_id"] = pd.to_numeric(found["queue_id"]).fillna(
+        interval_sums.NO_ID).astype("int64")
+    return found
+
+
+def rollup_merge(source: DataSource, sums: pd.DataFrame, batch=None,
+                 stale: pd.DataFrame | None = None, *, daily: bool = True) -> pd.DataFrame:
+    """Add a batch's interval sums (:func:`measurements.ingest.interval_sums.interval_sums`,
+    replaced contacts already subtracted) to the source's IntervalStat rows, and refresh the
+    daily rollup of the local dates touched (unless ``daily`` is false: the caller does).
+    ``stale``: interval keys whose ``wait_max_s`` may have come from a replaced contact; theirs
+    is read again from the stored legs. Returns the keys of the rows written. Call inside the
+    batch's transaction, once its legs are stored."""
+    keys = interval_sums.INTERVAL_KEYS
+    if sums is None or sums.empty:
+        return pd.DataFrame(columns=keys)
+    rows = _merge(IntervalStat, source, sums, keys, where=" AND step_id IS NULL")
+    if stale is not None and len(stale) and len(rows):
+        longest = _max_wait(source, stale.drop_duplicates())
+        marked = rows[keys].merge(stale.drop_duplicates().assign(_stale=True), on=keys,
+                                  how="left")["_stale"].fillna(False).to_numpy(dtype=bool)
+        fresh = rows[keys].merge(longest, on=keys, how="left")["wait_max_s"]
+        rows.loc[marked, "wait_max_s"] = fresh[marked].fillna(0).astype("int64").to_numpy()
+    if not rows.empty:
+        out = _with_local_time(rows, source)
+        out["batch_id"] = batch.pk if batch else None
+        out["interval_s"] = INTERVAL_S
+        out["step_id"] = None
+        _frame_insert(IntervalStat, out)
+    if daily:
+        # Every key the batch touched, written again or (nothing left in it) deleted.
+        touched = interval_sums.local_time(sums["iv"].drop_duplicates(),
+                                           source.centre.time_zone)
+        daily_rollup_refresh(source, touched["local_date"].drop_duplicates().tolist())
+    return rows[keys]
+
+
+def agent_rollup_merge(source: DataSource, sums: pd.DataFrame) -> int:
+    """Add a batch's per-agent sums (:func:`measurements.ingest.interval_sums.agent_sums`) to
+    the source's AgentIntervalStat rows. Only for sources without agent states in the span
+    (their staffed and available seconds are rebuilt by :func:`agent_rollup_rebuild`)."""
+    from ..models import AgentIntervalStat
+
+    if sums is None or sums.empty:
+        return 0
+    rows = _merge(AgentIntervalStat, source, sums, interval_sums.AGENT_KEYS)
+    if rows.empty:
+        return 0
+    _frame_insert(AgentIntervalStat, _with_local_time(rows, source))
+    return len(rows)

@@ -101,3 +101,17 @@ def record(title: str, lines: list[str], headline: str | None = None) -> None:
     else:
         sections.append((title, body))
     write(sections)
+
+
+def previous(title: str) -> tuple[dict, str] | None:
+    """(figure metadata, body) of the section ``title`` as docs/benchmarks.md holds it now —
+    the previous run's, for a benchmark to print beside its own — or ``None``."""
+    import json
+
+    if not BENCHMARKS_MD.exists():
+        return None
+    for name, body in _sections(BENCHMARKS_MD.read_text()):
+        meta = META.search(body)
+        if name == title and meta:
+            return json.loads(meta.group("json")), body
+    return None

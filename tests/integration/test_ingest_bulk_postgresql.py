@@ -120,6 +120,36 @@ def test_bulk_load_rebuilds_every_index_and_stores_every_row(tmp_path, small_chu
     _assert_rollups_match_legs(source)
 
 
+@pytest.mark.parametrize("min_legs", [0, 5_000], ids=["summed", "rebuilt"])
+def test_a_bulk_load_repeating_ids_across_its_chunks_and_the_sources_ids_replaces_them(
+        tmp_path, small_chunks, source, caplog, monkeypatch, min_legs):
+    """Bulk mode checks ids against hashes of the ids seen (no index while loading): a file
+    whose later chunks repeat ids of its earlier chunks, and ids the source already held,
+    replaces those contacts (the last row wins) and its rollups equal a rebuild."""
+    from measurements.models import Contact
+    from measurements.services.ingest import batch_create, batch_process
+    from tests.measurements.test_rollup_merge import assert_rollups_equal_a_rebuild
+
+    monkeypatch.setattr(small_chunks, "MERGE_MIN_LEGS", min_legs)
+    caplog.set_level("INFO", logger="measurements.services.ingest")
+    held = batch_process(batch_create(source=source, file=_csv(tmp_path / "a.csv", 20,
+                                                                first=1000),
+                                      enqueue=False).pk)
+    assert held.status == "loaded", held.error
+    path = _csv(tmp_path / "b.csv", 300)
+    with open(path, "a", newline="") as fh:  # ids of the first chunk and of the source again
+        for again, first, n in (("c.csv", 0, 30), ("d.csv", 1000, 20)):
+            fh.write("".join(_csv(tmp_path / again, n, first=first).read_text()
+                             .splitlines(keepends=True)[1:]))
+    caplog.clear()
+    batch = batch_process(batch_create(source=source, file=path, enqueue=False).pk)
+    assert batch.status == "loaded", batch.error
+    assert "bulk load" in caplog.text
+    assert batch.contacts_replaced == 30 + 20
+    assert Contact.objects.filter(source=source).count() == 20 + 300
+    assert_rollups_equal_a_rebuild(source)
+
+
 def test_failure_after_a_bulk_load_keeps_the_indexes_and_stores_nothing(tmp_path, small_chunks,
                                                                        source, monkeypatch):
     from measurements.models import Contact, IntervalStat, Segment
@@ -129,7 +159,8 @@ def test_failure_after_a_bulk_load_keeps_the_indexes_and_stores_nothing(tmp_path
 
     def broken(*args, **kwargs):
         raise RuntimeError("rollup failed")
-    monkeypatch.setattr(small_chunks, "rollup_rebuild", broken)
+    for name in ("rollup_merge", "rollup_rebuild"):  # whichever the batch takes
+        monkeypatch.setattr(small_chunks, name, broken)
     batch = batch_process(batch_create(source=source, file=_csv(tmp_path / "a.csv", 300),
                                        enqueue=False).pk)
     assert batch.status == "failed"

@@ -69,3 +69,29 @@ def test_rollups_built_in_postgresql_match_the_legs_and_local_time(tmp_path):
         o=Sum("offered"))["o"] == queue["offered"]
     assert AgentIntervalStat.objects.filter(source=source).aggregate(
         n=Sum("handled"))["n"] == agent_legs.count()
+
+
+def test_rollups_merged_from_the_batches_frames_equal_a_rebuild_on_postgresql(tmp_path,
+                                                                              settings,
+                                                                              monkeypatch):
+    """The same guard as on SQLite (tests/measurements/test_rollup_merge.py): first load, an
+    overlapping re-import, ids repeated across chunks; on PostgreSQL, binary COPY included."""
+    from contactmis.models import Centre
+    from measurements.services import ingest
+    from measurements.services.ingest import batch_create, batch_process, source_create
+    from tests.measurements.test_rollup_merge import (
+        MAPPING,
+        _files,
+        assert_rollups_equal_a_rebuild,
+    )
+
+    settings.CONTACTMIS_INGEST_CHUNK_ROWS = 16
+    monkeypatch.setattr(ingest, "MERGE_MIN_LEGS", 0)  # summed, however small
+    monkeypatch.setattr(ingest, "SUMS_FLUSH_ROWS", 10)
+    centre = Centre.objects.create(name="CRM centre", time_zone="Europe/London")
+    source = source_create(centre=centre, name="CRM", kind="crm", export_format="generic",
+                           time_zone="Europe/London", column_mapping=MAPPING)
+    for path in _files(tmp_path):
+        batch = batch_process(batch_create(source=source, file=path, enqueue=False).pk)
+        assert batch.status == "loaded", batch.error
+        assert_rollups_equal_a_rebuild(source)

@@ -113,7 +113,8 @@ def test_a_failure_during_loading_leaves_nothing_and_the_batch_can_be_retried(
     def broken(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(service, "rollup_rebuild", broken)
+    for name in ("rollup_merge", "rollup_rebuild"):  # whichever the batch takes
+        monkeypatch.setattr(service, name, broken)
     batch = _load(source, samples.ab_file(tmp_path))
     assert batch.status == BatchStatus.FAILED
     assert "disk full" in batch.error

@@ -1,6 +1,7 @@
 """The binary COPY payloads the PostgreSQL loader sends, checked byte for byte against the
 format written out field by field with ``struct`` (the server side is exercised by the
 integration suite)."""
+import datetime as dt
 import struct
 
 import numpy as np
@@ -22,6 +23,8 @@ def _expected(rows, kinds):
             elif kind == "text":
                 data = value.encode()
                 out += struct.pack(">i", len(data)) + data
+            elif kind == "date":
+                out += struct.pack(">ii", 4, (value - dt.date(2000, 1, 1)).days)
             elif kind == "timestamptz":
                 micros = int(pd.Timestamp(value).value // 1000) - EPOCH_2000_US
                 out += struct.pack(">iq", 8, micros)
@@ -71,3 +74,25 @@ def test_lookup_maps_each_distinct_value_and_leaves_unknown_ones_empty():
     assert list(out.index) == list(range(10, 16))
     assert out.iloc[[0, 1, 3]].tolist() == [7, 8, 7]
     assert out.iloc[[2, 4, 5]].isna().all()
+
+
+def test_rows_all_alike_and_dates_match_the_format():
+    """Fixed-width values without NULL (the rollup rows) take the record-array layout; dates
+    are days since 2000-01-01."""
+    spec = [("id", "int8"), ("minute", "int2"), ("n", "int4"), ("at", "timestamptz"),
+            ("day", "date")]
+    frame = pd.DataFrame({
+        "id": [1, 2**40, -3], "minute": [0, 1425, 7], "n": [5, 0, 2**31 - 1],
+        "at": pd.to_datetime(["2026-03-29 00:45:00", "1999-12-31 23:59:59",
+                              "2000-01-01 00:00:00"], utc=True),
+        "day": [dt.date(2026, 3, 29), dt.date(1999, 12, 31), dt.date(2000, 1, 1)],
+    })
+    rows = [(1, 0, 5, frame["at"][0], dt.date(2026, 3, 29)),
+            (2**40, 1425, 0, frame["at"][1], dt.date(1999, 12, 31)),
+            (-3, 7, 2**31 - 1, frame["at"][2], dt.date(2000, 1, 1))]
+    kinds = [k for _, k in spec]
+    assert pgcopy.copy_payload(frame, spec) == _expected(rows, kinds)
+    # One NULL and the same rows go value by value: the same bytes but for that field.
+    with_null = frame.assign(n=frame["n"].astype("float").where(frame.index != 1))
+    rows[1] = (2**40, 1425, None, frame["at"][1], dt.date(1999, 12, 31))
+    assert pgcopy.copy_payload(with_null, spec) == _expected(rows, kinds)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
+from decimal import Decimal
 
 import numpy as np
 import pandas as pd
@@ -563,7 +564,24 @@ def _records_frame(values_qs) -> pd.DataFrame:
     with connections[values_qs.db].cursor() as cursor:
         cursor.execute(sql, params)
         columns = [c[0] for c in cursor.description]
-        return pd.DataFrame.from_records(cursor.fetchall(), columns=columns)
+        frame = pd.DataFrame.from_records(cursor.fetchall(), columns=columns)
+    return _decimals_as_numbers(frame)
+
+
+def _decimals_as_numbers(frame: pd.DataFrame) -> pd.DataFrame:
+    """PostgreSQL sums integers of 8 bytes as ``numeric``, which the cursor gives as Decimal
+    (the ORM's converters would have made them ints): such columns become integers where every
+    value is whole and present, floats otherwise — the numbers SQLite's cursor gives."""
+    for c in frame.columns:
+        if frame[c].dtype != object:
+            continue
+        present = frame[c].dropna()
+        if present.empty or not isinstance(present.iloc[0], Decimal):
+            continue
+        numbers = pd.to_numeric(frame[c].astype(float))
+        whole = len(present) == len(frame) and bool((numbers % 1 == 0).all())
+        frame[c] = numbers.astype("int64") if whole else numbers
+    return frame
 
 
 def _check_resolution(resolution: Resolution):

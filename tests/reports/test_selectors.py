@@ -2,6 +2,7 @@
 import datetime as dt
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from contactmis.scope import Scope
@@ -209,3 +210,22 @@ def test_params_follow_the_metric_catalogue_across_a_threshold_change(centre, ro
     assert before["service_level"].iloc[0] == pytest.approx(
         kpi_frame(Scope.everything(), centre, dt.date(2026, 3, 2), dt.date(2026, 3, 3),
                   sl_threshold_s=20)["service_level"].iloc[0])
+
+
+def test_sums_read_by_the_cursor_are_numbers_whatever_the_database():
+    """PostgreSQL's cursor gives sums of 8-byte integers as Decimal (the ORM would convert
+    them): a frame read by the cursor has ints where every value is whole and present, floats
+    otherwise, so pandas' numeric sums keep every column (a forecast once lost ``offered``)."""
+    from decimal import Decimal
+
+    from reports.selectors import _decimals_as_numbers
+
+    frame = _decimals_as_numbers(pd.DataFrame({
+        "offered": [Decimal(3), Decimal(40)], "talk_s": [Decimal("1.5"), Decimal(2)],
+        "gap": [Decimal(1), None], "queue": ["a", "b"]}))
+    assert frame["offered"].dtype == "int64" and frame["offered"].tolist() == [3, 40]
+    assert frame["talk_s"].dtype == "float64" and frame["talk_s"].tolist() == [1.5, 2.0]
+    assert frame["gap"].dtype == "float64" and frame["gap"].isna().tolist() == [False, True]
+    assert frame["queue"].tolist() == ["a", "b"]
+    assert list(frame.groupby("queue").sum(numeric_only=True).columns) == [
+        "offered", "talk_s", "gap"]

@@ -626,13 +626,10 @@ def forecast_staffing_report(scope, centre, forecast: Forecast, *, target_sl: fl
     values = pd.DataFrame(forecast.values)
     values["period_start"] = pd.to_datetime(values["period_start"])
     offered = values["offered"].astype(float).to_numpy()
-    aht = pd.to_numeric(values["aht_s"], errors="coerce").to_numpy(float)
-    known = ~np.isnan(aht) & (offered > 0)
     # An interval whose AHT the history could not say (nothing handled then): the forecast's
     # own volume-weighted AHT (a ratio of sums), named in the definition.
-    overall = float((aht[known] * offered[known]).sum() / offered[known].sum()) \
-        if known.any() else float("nan")
-    filled = np.where(np.isnan(aht), overall, aht)
+    filled, overall = fc.aht_filled(offered, values["aht_s"])
+    aht = pd.to_numeric(values["aht_s"], errors="coerce").to_numpy(float)
     if np.isnan(overall):
         result["prompt"] = "The forecast has no handle time to staff with (nothing handled)."
         return result

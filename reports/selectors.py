@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 import numpy as np
@@ -41,6 +42,7 @@ from django.db.models.functions import (
 )
 
 from contactmis.models import Centre
+from contactmis.scope import Scope
 from measurements.constants import WAIT_BUCKETS_S
 from measurements.models import (
     AgentIntervalStat,
@@ -54,6 +56,7 @@ from pathways.constants import Channel
 from pathways.models import Agent, Pathway, Queue, Step
 
 from .analysis.kpis import KpiParams, kpis_from_sums
+from .models import Forecast
 from .semantics import (
     Resolution,
     apply_overrides,
@@ -1122,3 +1125,167 @@ def local_hour_sums(scope, start: dt.date, end: dt.date, queue_id: int | None = 
     return (frame.sort_values("period_start", kind="stable")
             [["period_start", *[c for c in frame.columns if c != "period_start"]]]
             .reset_index(drop=True))
+
+
+# --- the forecast of a scope --------------------------------------------------------------------
+
+#: Weeks before the first day in which a queue must have taken contacts to need a forecast of
+#: its own in a sum of per-queue forecasts.
+FORECAST_NEEDED_WEEKS = 13
+
+
+@dataclass
+class ScopeForecast:
+    """The issued forecast that describes a scope's contacts (:func:`scope_forecast`).
+
+    ``values``: one row per interval — ``period_start`` (naive local), ``offered`` and
+    ``aht_s`` (NaN where not forecast) — of ``total`` (the centre-wide forecast) or, for a
+    scope of queues, the interval-by-interval sum of ``parts`` (the AHT a ratio of sums:
+    Σ offered × AHT ÷ Σ offered). ``parts``: queue id → that queue's newest issued forecast
+    (also given beside the centre-wide one, for staffing queue by queue). ``missing``: names of
+    the queues that took contacts in the 13 weeks before and have no forecast. ``empty`` says
+    why there is no figure (then ``values`` is empty)."""
+
+    values: pd.DataFrame = field(default_factory=pd.DataFrame)
+    total: object | None = None
+    parts: dict = field(default_factory=dict)
+    missing: list[str] = field(default_factory=list)
+    empty: str = ""
+    interval_s: int = 900
+
+    @property
+    def forecasts(self) -> list:
+        """The issued forecasts the figure is made of."""
+        return [self.total] if self.total is not None else list(self.parts.values())
+
+    @property
+    def newest(self):
+        return max(self.forecasts, key=lambda f: (f.issued_at, f.pk), default=None)
+
+    @property
+    def key(self) -> list:
+        """What the figure depends on, for cache keys: the ids of the forecasts used."""
+        return sorted(f.pk for f in self.forecasts)
+
+    def describe(self) -> str:
+        """The forecast in words (which, issued when)."""
+        if self.total is not None:
+            f = self.total
+            return (f"the whole centre's forecast ({f.method_label}, issued "
+                    f"{f.issued_at:%d %b %Y %H:%M})")
+        if not self.parts:
+            return "no forecast"
+        names = ", ".join(sorted(str(f.queue) for f in self.parts.values()))
+        if len(self.parts) == 1:
+            f = self.newest
+            return f"{names}'s forecast ({f.method_label}, issued {f.issued_at:%d %b %Y %H:%M})"
+        return (f"the sum of {len(self.parts)} queues' forecasts ({names}; the newest issued "
+                f"{self.newest.issued_at:%d %b %Y %H:%M})")
+
+
+def forecast_frame(forecast) -> pd.DataFrame:
+    """One issued forecast's values: ``period_start`` (naive local), ``offered``, ``aht_s``."""
+    values = pd.DataFrame(forecast.values)
+    if values.empty:
+        return pd.DataFrame(columns=["period_start", "offered", "aht_s"])
+    if "aht_s" not in values:
+        values["aht_s"] = np.nan
+    return pd.DataFrame({
+        "period_start": pd.to_datetime(values["period_start"]),
+        "offered": pd.to_numeric(values["offered"], errors="coerce").astype(float),
+        "aht_s": pd.to_numeric(values["aht_s"], errors="coerce").astype(float)})
+
+
+def summed_forecast_values(forecasts) -> pd.DataFrame:
+    """Interval-by-interval sum of several queues' forecasts: offered summed; AHT a ratio of
+    sums (Σ offered × AHT ÷ Σ offered over the queues that forecast one), NaN where none does."""
+    frames = [forecast_frame(f) for f in forecasts]
+    if not frames:
+        return pd.DataFrame(columns=["period_start", "offered", "aht_s"])
+    both = pd.concat(frames, ignore_index=True)
+    known = both["aht_s"].notna() & (both["offered"] > 0)
+    both["handle"] = np.where(known, both["offered"] * both["aht_s"], 0.0)
+    both["handled_offered"] = np.where(known, both["offered"], 0.0)
+    out = both.groupby("period_start", sort=True)[["offered", "handle", "handled_offered"]].sum()
+    out["aht_s"] = np.where(out["handled_offered"] > 0,
+                            out["handle"] / out["handled_offered"].where(
+                                out["handled_offered"] > 0, 1), np.nan)
+    return out.reset_index()[["period_start", "offered", "aht_s"]]
+
+
+def _newest_per_queue(found) -> dict:
+    """Queue id → its newest forecast in ``found`` (ordered newest first)."""
+    newest: dict = {}
+    for forecast in found.order_by("-issued_at", "-pk").select_related("queue"):
+        newest.setdefault(forecast.queue_id, forecast)
+    return newest
+
+
+def scope_forecast(scope, centre, first_day: dt.date, last_day: dt.date, queue=None
+                   ) -> ScopeForecast:
+    """The one lookup of the issued forecast that describes ``scope``'s contacts over the local
+    days [first_day, last_day] (``queue``: a viewer's filter to one queue of the scope), used by
+    every widget, the wallboard and the intraday pages:
+
+    - a scope that sees everything, unfiltered: the whole centre's forecast, the newest issued
+      whose horizon overlaps the days (with each queue's newest beside it in ``parts``, to staff
+      queue by queue);
+    - a scope of queues (by queue, channel or site), or a filter to one queue: per interval,
+      the sum of the newest issued forecast of each of its queues. Queues that took contacts in
+      the 13 weeks before ``first_day`` need one; if any lacks one there is no partial sum,
+      and ``missing`` names them;
+    - a scope limited by customer segment or pathway: no figure — per-queue forecasts do not
+      describe part of a queue's contacts.
+    """
+    out = ScopeForecast()
+    if centre is None:
+        out.empty = "No centre is set up, so no forecast has been issued."
+        return out
+    if queue is None and (scope.segments is not None or scope.pathway_ids is not None):
+        out.empty = ("Forecasts are issued per queue and for the whole centre; this scope is "
+                     "limited by customer segment or pathway, which they do not describe, so "
+                     "no forecast is shown rather than one of other contacts.")
+        return out
+    covering = Forecast.objects.filter(centre=centre, horizon_start__lte=last_day,
+                                       horizon_end__gt=first_day)
+    if queue is not None:
+        queues = {q.pk: q for q in Queue.objects.restrict(scope).filter(pk=queue.pk)}
+    else:
+        queues = {q.pk: q for q in Queue.objects.restrict(scope).filter(centre=centre)}
+    parts = {qid: f for qid, f in _newest_per_queue(
+        covering.filter(queue_id__in=list(queues))).items()}
+    needed = queues_with_contacts(scope, centre,
+                                  first_day - dt.timedelta(weeks=FORECAST_NEEDED_WEEKS),
+                                  first_day) & set(queues)
+    if queue is not None:
+        needed = set(queues)
+    out.parts = parts
+    out.missing = sorted(str(queues[qid]) for qid in needed - set(parts))
+    if queue is None and scope.is_unrestricted:
+        out.total = (covering.filter(queue__isnull=True, scope_label=Scope.everything().label)
+                     .order_by("-issued_at", "-pk").first())
+        if out.total is None:
+            out.empty = ("No forecast of the whole centre has been issued for these days: issue "
+                         "one on the forecasts page.")
+            return out
+        out.values, out.interval_s = forecast_frame(out.total), out.total.interval_s
+        return out
+    if not queues:
+        out.empty = "This scope has no queues to forecast."
+        return out
+    if out.missing:
+        out.empty = (f"No forecast has been issued for {', '.join(out.missing)} (queues of this "
+                     "scope that took contacts in the last 13 weeks), so the scope's forecast "
+                     "is not shown as a partial sum: issue one per queue on the forecasts page.")
+        return out
+    if not parts:
+        out.empty = "No forecast has been issued for this scope's queues for these days."
+        return out
+    intervals = {f.interval_s for f in parts.values()}
+    if len(intervals) > 1:
+        out.empty = ("The queues' forecasts are at different interval lengths, so they are not "
+                     "added up.")
+        return out
+    out.interval_s = intervals.pop()
+    out.values = summed_forecast_values(parts.values())
+    return out

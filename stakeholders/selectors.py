@@ -14,7 +14,6 @@ from django.db.models import Max, Q
 from django.http import Http404
 
 from contactmis.roles import can_read_all
-from contactmis.scope import Scope
 from contactmis.selectors import centre_current
 from measurements.models import Contact, IntervalStat
 from measurements.selectors.versions import data_version as measurement_data_version
@@ -189,25 +188,6 @@ def bucket_span(period_start_local, granularity, tz):
         index = first.year * 12 + first.month - 1 + months
         last = first.replace(year=index // 12, month=index % 12 + 1, day=1)
     return local_midnight(first, zone), local_midnight(last, zone)
-
-
-def forecast_issued_for(scope, centre, queue, first_day, last_day) -> Forecast | None:
-    """The latest forecast issued for the contacts a widget shows — ``queue``'s when the widget
-    is filtered to one queue, else all queues of the whole centre (issued over the whole
-    centre, for a scope that sees it all) — whose horizon overlaps the local days
-    [first_day, last_day]; None when there is none (a scope of some queues has no forecast of
-    its own population unless filtered to one queue)."""
-    if centre is None:
-        return None
-    found = Forecast.objects.restrict(scope).filter(
-        centre=centre, horizon_start__lte=last_day, horizon_end__gt=first_day)
-    if queue is not None:
-        found = found.filter(queue=queue)
-    elif scope.is_unrestricted:
-        found = found.filter(queue__isnull=True, scope_label=Scope.everything().label)
-    else:
-        return None
-    return found.order_by("-issued_at", "-pk").first()
 
 
 def forecasts_version() -> int:

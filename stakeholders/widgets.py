@@ -28,7 +28,13 @@ from reports import intraday
 from reports.analyses import plan_versus_actual
 from reports.analysis import control, erlang, forecast, patterns, plan
 from reports.analysis.kpis import kpis_from_sums, ratio, sum_components
-from reports.selectors import MIXED_UNITS, TIME_AVERAGES, closed_days, local_hour_sums
+from reports.selectors import (
+    MIXED_UNITS,
+    TIME_AVERAGES,
+    closed_days,
+    local_hour_sums,
+    scope_forecast,
+)
 from reports.semantics import (
     OWN_BASIS,
     Resolution,
@@ -238,13 +244,19 @@ def _cache_key(widget, scope, period, queue, now, data_version):
     """Everything a widget's figures depend on: its settings, the scope, the period's bounds,
     the queue filter and the data version (and, for a running period, the local hour: the tile's
     like-for-like comparison cuts the previous period at whole hours, and costs count days)."""
-    hour = now.astimezone(period.start.tzinfo).replace(minute=0, second=0, microsecond=0)
+    local = now.astimezone(period.start.tzinfo)
+    hour = local.replace(minute=0, second=0, microsecond=0)
+    # Today against forecast: which intervals are over (and so re-forecast) moves every
+    # 15 minutes.
+    interval = (local.replace(minute=local.minute // 15 * 15, second=0, microsecond=0)
+                if widget.kind == "intraday" else None)
     spec = [widget.kind, widget.metrics, widget.granularity, widget.breakdown or "",
             widget.options or {}, period.key, period.start.isoformat(), period.end.isoformat(),
             _scope_key(scope), queue.pk if queue is not None else None, data_version,
             hour.isoformat() if period.partial else None,
             # A forecast widget shows the forecast issued last: a new one is new figures.
-            selectors.forecasts_version() if widget.kind == "forecast" else None]
+            selectors.forecasts_version() if widget.kind in ("forecast", "intraday") else None,
+            interval.isoformat() if interval is not None else None]
     digest = hashlib.sha1(json.dumps(spec, sort_keys=True, default=str).encode()).hexdigest()
     return f"contactmis:widget:{digest}"
 
@@ -863,25 +875,34 @@ def _fraction_text(value) -> str:
     return fmt_percent(value) if value is not None else NO_DATA
 
 
-def _issued_forecast(issued, period) -> tuple[pd.DataFrame, str]:
-    """Daily totals of the ``issued`` forecast over the days of ``period`` (NaN outside its
-    horizon) and what it is, in words: its model, why, and that model's back-test daily WAPE
-    and bias."""
-    values = pd.DataFrame(issued.values)
+def _issued_forecast(found, period) -> tuple[pd.DataFrame, str]:
+    """Daily totals of the issued forecast ``found`` (a
+    :class:`reports.selectors.ScopeForecast`) over the days of ``period`` (NaN outside its
+    horizon) and what it is, in words: which forecast, its model, why, and that model's
+    back-test daily WAPE and bias (of one forecast; a sum of queues' forecasts names them)."""
+    values = found.values
     days = pd.to_datetime(values["period_start"]).dt.normalize()
     daily = values["offered"].astype(float).groupby(days).sum()
     shown = pd.date_range(period.first_day, period.last_day, freq="D")
     frame = pd.DataFrame({"period_start": shown, "forecast": daily.reindex(shown).to_numpy()})
-    last = issued.horizon_end - timedelta(days=1)
-    words = (f"Forecast: {issued.method_label}, as issued on {issued.issued_at:%d %b %Y} for "
-             f"{issued.horizon_start:%d %b} – {last:%d %b %Y}")
-    if issued.holdout_weeks:
-        weeks = f"{issued.holdout_weeks} held-out week{'s' if issued.holdout_weeks != 1 else ''}"
-        words += (f", chosen by back-test on {weeks}" if issued.selection else
-                  f", named by the person who issued it (back-tested on {weeks})")
-    words += (f"; its back-test daily WAPE {_fraction_text(issued.backtest_daily_wape)}, bias "
-              f"{_fraction_text(issued.backtest_daily_bias)}")
-    if issued.horizon_start > period.first_day or last < period.last_day:
+    forecasts = found.forecasts
+    first = min(f.horizon_start for f in forecasts)
+    last = min(f.horizon_end for f in forecasts) - timedelta(days=1)
+    if len(forecasts) > 1:
+        words = f"Forecast: {found.describe()}, for {first:%d %b} – {last:%d %b %Y}"
+    else:
+        issued = forecasts[0]
+        whose = "" if found.total is not None else f" of {issued.queue}"
+        words = (f"Forecast{whose}: {issued.method_label}, as issued on "
+                 f"{issued.issued_at:%d %b %Y} for {first:%d %b} – {last:%d %b %Y}")
+        if issued.holdout_weeks:
+            weeks = (f"{issued.holdout_weeks} held-out week"
+                     f"{'s' if issued.holdout_weeks != 1 else ''}")
+            words += (f", chosen by back-test on {weeks}" if issued.selection else
+                      f", named by the person who issued it (back-tested on {weeks})")
+        words += (f"; its back-test daily WAPE {_fraction_text(issued.backtest_daily_wape)}, "
+                  f"bias {_fraction_text(issued.backtest_daily_bias)}")
+    if max(f.horizon_start for f in forecasts) > period.first_day or last < period.last_day:
         words += "; days of the period outside its horizon have no forecast"
     return frame, words + "."
 
@@ -917,8 +938,9 @@ def _chosen_forecast(result, grid, period) -> tuple[pd.DataFrame, str] | None:
 
 def _forecast(result, widget, scope, period, resolution, queue, tz, now_local):
     """Daily volume against the forecast: the forecast issued for these contacts and days if
-    there is one (:func:`stakeholders.selectors.forecast_issued_for`), else one by the model a
-    back-test on the weeks before the period chooses — the forecast page's rule either way."""
+    there is one (:func:`reports.selectors.scope_forecast`, the one lookup), else one by the
+    model a back-test on the scope's own weeks before the period chooses — the forecast page's
+    rule either way — and why the issued one was not used."""
     metric = _metric(widget)
     if metric.key not in ("offered", "handled"):
         result.empty = "Forecast versus actual is available for offered and handled."
@@ -926,12 +948,12 @@ def _forecast(result, widget, scope, period, resolution, queue, tz, now_local):
     actual = interval_sums(scope, period, "day", queue=queue, tz=tz, resolution=resolution,
                            agent_time=_agent_time(widget))
     centre = centre_current()
-    issued = selectors.forecast_issued_for(scope, centre, queue, period.first_day,
-                                           period.last_day)
+    found = scope_forecast(scope, centre, period.first_day, period.last_day, queue=queue)
     gaps = 0
-    if issued is not None:
-        fc, words = _issued_forecast(issued, period)
+    if not found.empty:
+        fc, words = _issued_forecast(found, period)
     else:
+        result.notes.append(found.empty)
         history_period = resolve_period(
             "custom", period.start, tz,
             period.first_day - timedelta(weeks=FORECAST_HISTORY_WEEKS),
@@ -986,12 +1008,11 @@ def _intraday(result, widget, scope, period, resolution, queue, tz, now_local):
     """Today per 15-minute interval against the issued forecast, the rest of the day
     re-forecast from the error so far, and the agents Erlang C needs in each remaining interval
     (:func:`reports.intraday.today_against_forecast`)."""
-    sums = interval_sums(scope, period, "15min", queue=queue, tz=tz, resolution=resolution,
-                         agent_time=False)
+    sums = interval_sums(scope, period, "15min", breakdown="queue", queue=queue, tz=tz,
+                         resolution=resolution, agent_time=False)
     done = intraday.today_against_forecast(
         scope, centre_current(), period.start.replace(tzinfo=None),
-        period.end.replace(tzinfo=None), sums, now_local, result.meaning.get("sl_threshold_s"),
-        result.meaning.get("targets", {}).get("service_level"), queue=queue)
+        period.end.replace(tzinfo=None), sums, now_local, queue=queue)
     if done.empty:
         result.empty = done.empty
         return

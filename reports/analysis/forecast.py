@@ -451,3 +451,18 @@ def reforecast_rest_of_day(day: pd.DataFrame, as_of, interval_s: int = 900,
                                  out["forecast"].to_numpy(float) * factor)
     return out, Reforecast(ratio=ratio, actual_so_far=actual_so_far,
                            forecast_so_far=forecast_so_far, through=through, words=words)
+
+
+def aht_filled(offered, aht_s) -> tuple[np.ndarray, float]:
+    """Forecast handle time per interval with the gaps filled: an interval whose AHT the
+    forecast does not give (nothing was handled then in its history) takes the forecast's own
+    handle time over the intervals that have one, as a ratio of sums — Σ(offered × AHT) ÷
+    Σ offered — never the mean of the intervals' AHTs (a quiet interval's AHT weighs what its
+    contacts weigh). Returns the filled AHTs and that overall AHT (NaN, and the gaps left NaN,
+    when no interval with contacts has an AHT)."""
+    offered = np.asarray(pd.to_numeric(pd.Series(offered), errors="coerce"), dtype=float)
+    aht = np.asarray(pd.to_numeric(pd.Series(aht_s), errors="coerce"), dtype=float)
+    known = ~np.isnan(aht) & ~np.isnan(offered) & (offered > 0)
+    overall = (float((aht[known] * offered[known]).sum() / offered[known].sum())
+               if known.any() else float("nan"))
+    return np.where(np.isnan(aht), overall, aht), overall

@@ -25,6 +25,7 @@ from .analysis import erlang as erl
 from .analysis import forecast as fc
 from .analysis.kpis import service_level_curve, wait_percentiles
 from .models import Forecast
+from .periods import centre_today
 from .selectors import (
     DAILY_GRANULARITIES,
     DIMENSIONS,
@@ -253,8 +254,9 @@ def kpi_report(scope, centre, start, end, granularity="day", by=(), *,
              "against one"], figure="KPIs by period")
     # Compared with the comparable span (the one rule): a period still running is compared as
     # its elapsed days with the same days of the period before.
-    comparison = patterns.comparable_span(start, end, as_of=min(end - dt.timedelta(days=1),
-                                                                _today(centre)))
+    today = centre_today(centre, timezone.now())
+    comparison = patterns.comparable_span(start, end,
+                                          as_of=min(end - dt.timedelta(days=1), today))
     whole = period_kpi_frame if all(d in DIMENSIONS for d in by) else None
     if whole is not None:  # the changes compare no occupancy: no agent time to read
         previous = whole(scope, centre, comparison.previous_start, comparison.previous_end, by,
@@ -351,12 +353,6 @@ def _mixed_notes(frame: pd.DataFrame) -> list[str]:
     return notes
 
 
-def _today(centre) -> dt.date:
-    """The centre's local date now (days after it have not happened: they are not gaps)."""
-    return timezone.localdate(timezone=centre.tz) if centre is not None else \
-        timezone.localdate()
-
-
 def pattern_report(scope, centre, start, end) -> dict:
     """Intraday profile per weekday, weekday × hour heatmap, daily trend with moving average and
     STL, weekday and month-of-year seasonality, peaks, year over year and pathway flows (Sankey).
@@ -384,7 +380,7 @@ def pattern_report(scope, centre, start, end) -> dict:
             result["empty"] = False
     if frame.empty or frame["offered"].sum() == 0:
         return result
-    today = _today(centre)
+    today = centre_today(centre, timezone.now())
     until = min(end, today + dt.timedelta(days=1))
     closed = closed_days(centre, start, until)
     prof = patterns.intraday_profile(frame, "offered", 30)

@@ -11,6 +11,7 @@ from pathways.models import Queue
 
 from .analysis.kpis import SL_VARIANTS
 from .models import ForecastMethod
+from .periods import PRESETS, centre_today, resolve_period
 from .selectors import ALL_DIMENSIONS, GRANULARITIES
 
 GRANULARITY_LABELS = {"15min": "15 minutes", "30min": "30 minutes"}
@@ -27,27 +28,46 @@ def DateInput():  # noqa: N802 (reads like the widget class it builds)
     return forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
 
 
-def _today():
-    return timezone.localdate()
+PRESET_CHOICES = [("", "Dates below"), *PRESETS.items()]
 
 
 class PeriodForm(forms.Form):
-    """A period [start, end) in the centre's local dates."""
+    """A period [start, end) in the centre's local dates: a preset ("Period": today, last
+    week, …, resolved at the centre's business day at ``now`` by :mod:`reports.periods`) or
+    the dates typed. ``today`` is the centre's business date (``centre_today``)."""
 
-    start = BoundedDateField(widget=DateInput(),
+    preset = forms.ChoiceField(choices=PRESET_CHOICES, required=False, label="Period",
+                               help_text="A period counted from the centre's business day; "
+                                         "“Dates below” uses the two dates.")
+    start = BoundedDateField(widget=DateInput(), required=False,
                             help_text="First day (centre's local time).")
-    end = BoundedDateField(widget=DateInput(),
+    end = BoundedDateField(widget=DateInput(), required=False,
                           help_text="Day after the last day (exclusive).")
 
-    def __init__(self, data=None, *args, default_days=28, **kwargs):
-        if data is not None and not any(k in data for k in ("start", "end")):
+    def __init__(self, data=None, *args, default_days=28, centre=None, now=None, **kwargs):
+        if data is not None and not any(k in data for k in ("start", "end", "preset")):
             data = None
-        today = _today()
+        self.centre, self.now = centre, now or timezone.now()
+        today = centre_today(centre, self.now)
         initial = {"start": today - dt.timedelta(days=default_days), "end": today}
         super().__init__(data, *args, initial=initial, **kwargs)
 
+    def resolved_preset(self, key):
+        """``key``'s period at the centre's business day, as ``(start, end)`` local dates."""
+        centre = self.centre
+        period = resolve_period(key, self.now, centre.time_zone if centre else "UTC",
+                                day_start=(centre.day_starts_at if centre else None)
+                                or dt.time(0))
+        return period.first_day, period.last_day + dt.timedelta(days=1)
+
     def clean(self):
         cleaned = super().clean()
+        if cleaned.get("preset"):
+            cleaned["start"], cleaned["end"] = self.resolved_preset(cleaned["preset"])
+            return cleaned
+        for name in ("start", "end"):
+            if name not in self.errors and cleaned.get(name) is None:
+                self.add_error(name, "Give a date, or choose a period.")
         start, end = cleaned.get("start"), cleaned.get("end")
         if start and end:
             if end <= start:
@@ -109,7 +129,7 @@ class QueueChoiceForm(PeriodForm):
                                 help_text="Or every queue of one channel, each on its own.")
 
     def __init__(self, data=None, *args, scope=None, centre=None, default_days=28, **kwargs):
-        super().__init__(data, *args, default_days=default_days, **kwargs)
+        super().__init__(data, *args, default_days=default_days, centre=centre, **kwargs)
         qs = Queue.objects.restrict(scope).filter(centre=centre).exclude(kind=QueueKind.IVR) \
             if centre is not None else Queue.objects.none()
         self.fields["queue"].queryset = qs
@@ -174,7 +194,7 @@ class StaffingForm(QueueChoiceForm):
                 "max_occupancy": None, "patience": "none"}
 
     def __init__(self, data=None, *args, **kwargs):
-        if data is not None and any(k in data for k in ("start", "end")):
+        if data is not None and any(k in data for k in ("start", "end", "preset")):
             data = data.copy()
             for name, value in self.DEFAULTS.items():
                 if value is not None and name not in data:
@@ -212,7 +232,7 @@ class ForecastIssueForm(forms.Form):
         super().__init__(*args, **kwargs)
         qs = Queue.objects.restrict(scope)
         self.fields["queue"].queryset = qs.filter(centre=centre) if centre else qs.none()
-        today = _today()
+        today = centre_today(centre, timezone.now())
         self.initial.setdefault("history_start", today - dt.timedelta(weeks=13))
         self.initial.setdefault("history_end", today)
 

@@ -135,7 +135,7 @@ class AnalysisPage(PageExportMixin, PageMixin, TemplateView):
         raise NotImplementedError
 
     def form_kwargs(self, centre) -> dict:
-        return {}
+        return {"centre": centre}
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -36,7 +36,7 @@ class Cadence(models.TextChoices):
 
 
 class Period(models.TextChoices):
-    """Reporting periods; resolved in the centre's time zone by ``stakeholders.periods``."""
+    """Reporting periods; resolved in the centre's time zone by ``reports.periods``."""
 
     TODAY = "today", "Today"
     YESTERDAY = "yesterday", "Yesterday"

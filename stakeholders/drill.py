@@ -19,9 +19,8 @@ from measurements.constants import ContactOutcome, SegmentKind
 from measurements.models import Contact, Segment, SurveyResponse
 from pathways.models import Agent, Queue
 from reports.analyses import narrowed_to_queues
+from reports.periods import local_midnight
 from reports.selectors import kpi_frame
-
-from .periods import local_midnight
 
 # From coarse to fine: the rows of a span are one level finer than the span itself.
 LEVELS = ("month", "day", "hour", "15min")

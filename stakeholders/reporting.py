@@ -250,7 +250,7 @@ def deliver(run_id: int, now: datetime | None = None) -> str:
 
 
 def _period_of_run(run: ReportRun):
-    from .periods import resolve_period
+    from reports.periods import resolve_period
 
     resolved = resolve_period("custom", run.period_start, run.time_zone, run.period_first_day,
                               run.period_last_day)

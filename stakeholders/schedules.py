@@ -14,7 +14,7 @@ import calendar
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from .periods import ResolvedPeriod, local_instant, resolve_period
+from reports.periods import ResolvedPeriod, local_instant, resolve_period
 
 CADENCES = ("daily", "weekly", "monthly", "quarterly", "annually")
 TEMPLATES = ("daily", "weekly", "monthly", "quarterly", "annual")
@@ -69,7 +69,7 @@ def report_period(template: str, run_day: date, tz: ZoneInfo | str) -> ResolvedP
 
     daily: the day before; weekly: the last complete Monday–Sunday week; monthly, quarterly,
     annual: the last complete calendar month, quarter or year. Bounds are local midnights
-    (``stakeholders.periods``), so DST days keep their 23 or 25 hours.
+    (``reports.periods``), so DST days keep their 23 or 25 hours.
     """
     if template == "daily":
         first = last = run_day - timedelta(days=1)

@@ -170,7 +170,7 @@ def bucket_span(period_start_local, granularity, tz):
     """``[start, end)`` in UTC of the bucket that starts at naive local ``period_start_local``."""
     import zoneinfo
 
-    from .periods import local_midnight
+    from reports.periods import local_midnight
 
     zone = zoneinfo.ZoneInfo(tz)
     ts = pd.Timestamp(period_start_local)

@@ -28,6 +28,7 @@ from reports import intraday
 from reports.analyses import plan_versus_actual
 from reports.analysis import control, erlang, forecast, patterns, plan
 from reports.analysis.kpis import kpis_from_sums, ratio, sum_components
+from reports.periods import ResolvedPeriod, comparable_previous, fit_granularity, resolve_period
 from reports.selectors import (
     MIXED_UNITS,
     TIME_AVERAGES,
@@ -46,7 +47,6 @@ from reports.semantics import (
 from reports.vocabulary import METRICS, NO_DATA, NO_TARGET, Metric, column_label, fmt_percent
 
 from . import figures, frames, selectors
-from .periods import ResolvedPeriod, comparable_previous, fit_granularity, resolve_period
 from .selectors import centre_day_start, centre_time_zone
 
 
@@ -656,7 +656,7 @@ def _series(result, widget, scope, period, resolution, queue, tz, now_local):
 
 def _comparison_series(result, widget, scope, period, resolution, queue, tz, now_local):
     """The widget's metric over the span ``period`` is compared with (the one rule,
-    :func:`stakeholders.periods.comparable_previous`: the previous span, or the same span a
+    :func:`reports.periods.comparable_previous`: the previous span, or the same span a
     year earlier), each point moved to the matching position of ``period`` — day 3 of last
     month over day 3 of this one, 09:00 yesterday over 09:00 today. ``(frame, name)`` with
     ``period_start`` (moved), ``compared_start`` (its own date) and the metric; None without

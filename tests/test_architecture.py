@@ -23,7 +23,7 @@ PURE = [
     "reports/charts.py",
     "reports/vocabulary.py",
     "reports/reporting/static_charts.py",
-    "stakeholders/periods.py",
+    "reports/periods.py",
     "stakeholders/schedules.py",
 ]
 FORBIDDEN_IN_PURE = {"django", "rest_framework", "celery"}

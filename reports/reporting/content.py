@@ -9,7 +9,7 @@ report shows the dashboard's numbers for the same period and scope. Each report 
 analysis engine's plain-language findings (``reports.analysis.interpret``), and every table and
 chart names the metric definitions (catalogue version) it uses.
 
-Times are the centre's local time; a period is ``stakeholders.periods.ResolvedPeriod`` (local
+Times are the centre's local time; a period is ``reports.periods.ResolvedPeriod`` (local
 midnights, so a DST day has 23 or 25 hours).
 """
 from __future__ import annotations

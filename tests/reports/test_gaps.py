@@ -11,7 +11,7 @@ import pytest
 
 from reports.analysis import forecast as fc
 from reports.analysis import patterns
-from stakeholders.periods import comparable_previous, resolve_period
+from reports.periods import comparable_previous, resolve_period
 
 D = dt.date
 

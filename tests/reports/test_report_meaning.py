@@ -68,7 +68,7 @@ def plan(centre):
 
 
 def _period(first, last, key="custom"):
-    from stakeholders.periods import resolve_period
+    from reports.periods import resolve_period
 
     return resolve_period("custom", dt.datetime(2026, 11, 20, tzinfo=dt.UTC), "Europe/London",
                           first, last)

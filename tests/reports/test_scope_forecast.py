@@ -216,8 +216,8 @@ def test_a_segment_scope_is_told_why_it_has_no_forecast(centre, morning):
 
 
 def test_a_new_forecast_or_the_next_interval_is_a_new_cache_key(centre, morning):
+    from reports.periods import resolve_period
     from stakeholders.models import Widget
-    from stakeholders.periods import resolve_period
     from stakeholders.widgets import _cache_key
 
     widget = Widget(kind="intraday", title="t", metrics=["offered"], period="today",

@@ -9,7 +9,7 @@ import time_machine
 from django.core import mail
 from django.utils import timezone
 
-from stakeholders.periods import resolve_period
+from reports.periods import resolve_period
 from tests.conftest import AWKWARD_DAYS
 
 from .factories import last_open_day

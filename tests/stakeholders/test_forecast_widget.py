@@ -11,9 +11,9 @@ import pytest
 from contactmis.scope import Scope
 from reports.analysis import forecast as fc
 from reports.models import Forecast
+from reports.periods import resolve_period
 from reports.selectors import closed_days, component_sums
 from stakeholders.models import Widget
-from stakeholders.periods import resolve_period
 from stakeholders.scope import stakeholder_scope
 from stakeholders.widgets import (
     FORECAST_HISTORY_WEEKS,

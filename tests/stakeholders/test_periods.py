@@ -3,7 +3,7 @@ from datetime import UTC, date, datetime, time
 
 import pytest
 
-from stakeholders.periods import resolve_period
+from reports.periods import resolve_period
 
 LONDON = "Europe/London"
 

@@ -82,7 +82,7 @@ def test_next_run_keeps_local_time_across_both_dst_changes():
 def _day_with_data(centre, back=1):
     """A recent local day the factories filled (they skip Sundays), as a resolved period of
     ``back`` days ending there."""
-    from stakeholders.periods import resolve_period
+    from reports.periods import resolve_period
 
     today = datetime.now(UTC).astimezone(centre.tz).date()
     last = today - timedelta(days=1)

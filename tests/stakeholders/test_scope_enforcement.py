@@ -209,7 +209,7 @@ def test_a_vendors_own_dashboard_shows_its_own_data_and_nothing_else(two_vendors
 
 def test_a_vendors_centre_total_is_its_own_total(two_vendors, api_client, viewer):
     from measurements.models import IntervalStat
-    from stakeholders.periods import resolve_period
+    from reports.periods import resolve_period
 
     api_client.force_authenticate(viewer)
     data = api_client.get(f"/api/v1/dashboards/{two_vendors['dashboard_a'].pk}/data/").json()

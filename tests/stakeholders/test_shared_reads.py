@@ -135,7 +135,7 @@ def test_a_dashboard_with_shared_reads_shows_the_figures_of_separate_reads(
     now = two_vendors["now"]
     period = None
     if picked:
-        from stakeholders.periods import resolve_period
+        from reports.periods import resolve_period
         p = resolve_period(picked, now, two_vendors["queue_a"].centre.time_zone)
         period = (picked, p.first_day, p.last_day)
     shared = dashboard_render(dashboard, scope, now, picked=period)

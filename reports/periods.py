@@ -15,12 +15,24 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from reports.analysis.patterns import ComparableSpan, period_comparison
+from .analysis.patterns import ComparableSpan, period_comparison
 
 PERIOD_KEYS = (
     "today", "yesterday", "last_7_days", "week_to_date", "month_to_date", "quarter_to_date",
-    "year_to_date", "rolling_13_months", "custom",
+    "year_to_date", "rolling_13_months", "last_week", "last_month", "last_quarter",
+    "last_year", "custom",
 )
+
+#: The "Period" presets of the analysis pages: key → label. "This week" (month, quarter,
+#: year) runs to the end of today's business day; "last" ones are the whole span before.
+PRESETS = {
+    "today": "Today", "yesterday": "Yesterday",
+    "week_to_date": "This week", "last_week": "Last week",
+    "month_to_date": "This month", "last_month": "Last month",
+    "quarter_to_date": "This quarter", "last_quarter": "Last quarter",
+    "year_to_date": "This year", "last_year": "Last year",
+    "rolling_13_months": "Rolling 13 months",
+}
 
 
 @dataclass(frozen=True)
@@ -85,6 +97,17 @@ def business_date(now: datetime, tz: ZoneInfo, day_start: time = time(0)) -> dat
     return (wall - timedelta(hours=day_start.hour, minutes=day_start.minute)).date()
 
 
+def centre_today(centre, now: datetime) -> date:
+    """The centre's business date at instant ``now`` (tz-aware): the local date on which its
+    business day in progress began (:func:`business_date` with ``Centre.day_starts_at``), the
+    one "today" of every page; UTC's date when no centre is set up."""
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware.")
+    if centre is None:
+        return now.astimezone(UTC).date()
+    return business_date(now, ZoneInfo(centre.time_zone), centre.day_starts_at or time(0))
+
+
 def _months_back(day: date, months: int) -> date:
     index = day.year * 12 + (day.month - 1) - months
     return date(index // 12, index % 12 + 1, 1)
@@ -136,6 +159,21 @@ def resolve_period(key: str, now: datetime, tz: ZoneInfo | str, custom_start: da
         first = _months_back(today.replace(day=1), 12)
         end_day = _months_back(today.replace(day=1), -1)
         label = f"Rolling 13 months ({first:%b %Y} – {today:%b %Y})"
+    elif key == "last_week":
+        first = today - timedelta(days=today.weekday() + 7)
+        end_day, partial = first + timedelta(days=7), False
+        label = f"Last week ({first:%d %b} – {end_day - timedelta(days=1):%d %b %Y})"
+    elif key == "last_month":
+        first, end_day, partial = _months_back(today.replace(day=1), 1), today.replace(day=1), \
+            False
+        label = f"Last month ({first:%B %Y})"
+    elif key == "last_quarter":
+        this = date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
+        first, end_day, partial = _months_back(this, 3), this, False
+        label = f"Last quarter (Q{(first.month - 1) // 3 + 1} {first.year})"
+    elif key == "last_year":
+        first, end_day, partial = date(today.year - 1, 1, 1), date(today.year, 1, 1), False
+        label = f"Last year ({first.year})"
     elif key == "custom":
         if custom_start is None or custom_end is None:
             raise ValueError("A custom period needs a first and a last day.")

@@ -24,7 +24,7 @@ def _fraction(value) -> float | None:
 @transaction.atomic
 def forecast_issue(*, scope, centre, history_start: dt.date, history_end: dt.date,
                    horizon_days: int = 7, method: str = BEST, queue=None, user=None,
-                   holdout_weeks: int = 4) -> Forecast:
+                   holdout_weeks: int = 4, compare: bool = True) -> Forecast:
     """Forecast volume and AHT per interval for the ``horizon_days`` after ``history_end`` from
     the scope's interval rollups in [history_start, history_end), and keep it exactly as issued.
 
@@ -32,7 +32,9 @@ def forecast_issue(*, scope, centre, history_start: dt.date, history_end: dt.dat
     and bias of daily totals and per interval, all kept with the forecast; a week with too
     little history before it is left out, and the weeks actually held out are recorded).
     ``method="best"`` issues the one with the lowest daily WAPE (ties: smaller absolute bias)
-    and records why; a named method is issued as asked, with the others' figures beside it.
+    and records why; a named method is issued as asked, with the others' figures beside it
+    (``compare=False``: only its own back-test, for a caller that chose the method from another
+    back-test — the demo's per-queue forecasts, made by the whole centre's choice).
 
     Raises :class:`ForecastError` naming the problem (too little history, no data).
     """
@@ -53,7 +55,9 @@ def forecast_issue(*, scope, centre, history_start: dt.date, history_end: dt.dat
     days = len(grid) * (grid.index[1] - grid.index[0]) / dt.timedelta(days=1)
     # Methods that can fit this history (STL + ETS needs three weeks) are compared.
     methods = list(fc.backtest_methods(days, holdout_weeks))
-    if method != BEST and method not in methods:
+    if method != BEST and not compare:
+        methods = [method]
+    elif method != BEST and method not in methods:
         methods.append(method)
     bt = fc.backtest(grid, holdout_weeks=holdout_weeks, methods=tuple(methods))
     selection = ""

@@ -111,6 +111,37 @@ def default_dashboard_spec(kind: str) -> tuple[str, str, list[dict]]:
     raise ValueError(f"Unknown stakeholder type “{kind}”.")
 
 
+def today_dashboard_spec() -> tuple[str, str, list[dict]]:
+    """A "Today" dashboard for a stakeholder who follows its queues through the day (a
+    vendor's own floor): today's tiles, today against its forecast with the agents needed,
+    and its queues today."""
+    P, G, B, K = Period, Granularity, Breakdown, WidgetKind
+    return ("Today", "Your queues today, interval by interval, against their forecast.", [
+        *_tiles([("offered", "Offered today"), ("service_level", "Service level today"),
+                 ("asa_s", "ASA today"), ("abandon_rate", "Abandon rate today")],
+                P.TODAY, G.INTERVAL),
+        _w(K.INTRADAY, "Today against forecast: rest of today and agents needed",
+           ["offered"], P.TODAY, G.INTERVAL, wide=True),
+        _w(K.TABLE, "Queues today", ["offered", "answered", "service_level", "asa_s",
+                                      "abandon_rate", "aht_s"], P.TODAY, G.DAY, B.QUEUE,
+           wide=True),
+    ])
+
+
+@transaction.atomic
+def dashboard_create_today(stakeholder: Stakeholder) -> Dashboard:
+    """Add the "Today" dashboard (:func:`today_dashboard_spec`) beside ``stakeholder``'s
+    default one (which stays the default)."""
+    name, description, widgets = today_dashboard_spec()
+    dashboard, made = Dashboard.objects.get_or_create(
+        stakeholder=stakeholder, name=name,
+        defaults={"description": description, "is_default": False})
+    if made:
+        Widget.objects.bulk_create(
+            Widget(dashboard=dashboard, position=i, **spec) for i, spec in enumerate(widgets))
+    return dashboard
+
+
 @transaction.atomic
 def dashboard_create_default(stakeholder: Stakeholder) -> Dashboard:
     """Create the default dashboard for ``stakeholder``'s type (renamed if the name is taken)."""

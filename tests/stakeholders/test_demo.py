@@ -46,7 +46,8 @@ def demo_week(django_db_setup, django_db_blocker, tmp_path_factory):
         # Loaded outside the per-test transactions: leave the database as other modules expect.
         demo_wipe(result.centre)
         result.centre.delete()
-        get_user_model().objects.filter(username__in=["manager", "analyst", "vendor"]).delete()
+        get_user_model().objects.filter(username__in=["manager", "analyst", "vendor",
+                                                           "teamlead"]).delete()
 
 
 @pytest.fixture
@@ -107,6 +108,15 @@ def test_stakeholders_of_every_type_with_dashboards_and_schedules(loaded):
         assert stakeholder.report_schedules.filter(next_run_at__isnull=False).exists()
     vendor = Stakeholder.objects.get(kind="vendor")
     assert list(vendor.queues.values_list("code", flat=True)) == ["Sales – Vendor"]
+    # The vendor follows its floor through the day on a "Today" dashboard beside its default.
+    today = vendor.dashboards.get(name="Today")
+    assert not today.is_default and "intraday" in set(today.widgets.values_list("kind",
+                                                                                flat=True))
+    # The "teamlead" login sees the team leaders' few queues, not the whole centre.
+    lead = scope_for_user(get_user_model().objects.get(username="teamlead"))
+    assert lead.queue_ids == frozenset(Queue.objects.filter(code__in=[
+        "Billing", "Technical Support", "Technical – Tier 2", "Customer Service", "Chat"]
+    ).values_list("pk", flat=True))
     # The demo "vendor" login sees the vendor queue only.
     scope = scope_for_user(get_user_model().objects.get(username="vendor"))
     assert scope.queue_ids == frozenset([Queue.objects.get(code="Sales – Vendor").pk])
@@ -262,3 +272,13 @@ def test_the_plan_runs_on_to_the_end_of_the_month_after_the_data(loaded):
     march = PlannedVolume.objects.get(plan=plan, channel="voice", period_start=START)
     # Planned per day alike before and after the data ends: 30 April days against 2 March days.
     assert april.contacts / 30 == pytest.approx(march.contacts / 2, rel=0.05)
+
+
+def test_the_plan_sets_a_service_level_target_per_call_queue(loaded):
+    from measurements.models import Target
+    from stakeholders.demo import CALL_QUEUE_TARGETS
+
+    for name, value in CALL_QUEUE_TARGETS:
+        target = Target.objects.get(queue__code=name, kpi__metric_code="service_level")
+        assert float(target.value) == float(value)
+

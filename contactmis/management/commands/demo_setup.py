@@ -10,6 +10,7 @@ DEMO_LOGINS = (
     ("manager", "contactmis-manager", MANAGER, "Morgan", "Manager"),
     ("analyst", "contactmis-analyst", ANALYST, "Alex", "Analyst"),
     ("vendor", "contactmis-vendor", VIEWER, "Vera", "Vendor"),
+    ("teamlead", "contactmis-teamlead", VIEWER, "Tess", "Teamlead"),
 )
 
 

@@ -18,7 +18,8 @@ import pandas as pd
 from .analysis import erlang
 from .analysis import forecast as fc
 from .selectors import ScopeForecast, forecast_frame, scope_forecast
-from .semantics import sl_thresholds, target_book
+from .semantics import sl_thresholds, target_book, threshold_basis
+from .vocabulary import METRICS
 
 
 @dataclass
@@ -173,13 +174,15 @@ def _agents(out, found, queue_tables, centre, scope, day_date, interval_s):
         need = pd.Series(_queue_agents(qt, part.interval_s, threshold_s, target.value),
                          index=qt["period_start"])
         total = need if total is None else total.add(need, fill_value=0)
-        basis.add(f"{part.queue}: {target.describe()} within {threshold_s:g} s")
+        basis.add(f"{part.queue} {METRICS['service_level'].fmt(target.value)} within "
+                  f"{threshold_basis(threshold_s)}")
     if lacking:
         out.notes.append("Agents needed: " + "; ".join(lacking) + " — so no total is given.")
         return
     rest = ~table["complete"]
     table.loc[rest, "required_agents"] = table.loc[rest, "period_start"].map(total).to_numpy()
     out.notes.append(
-        "Agents needed (Erlang C), worked out queue by queue at each queue's own threshold and "
-        "target, then added up, for the re-forecast contacts (before shrinkage): "
+        "Agents needed (Erlang C, before shrinkage): worked out queue by queue — each queue's "
+        "own forecast re-forecast by its own error, at its own threshold and the business "
+        "plan's target for it — then added up, as queues answered apart are staffed apart: "
         + "; ".join(sorted(basis)) + ".")

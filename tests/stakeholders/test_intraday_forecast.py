@@ -64,7 +64,7 @@ def test_the_rest_of_today_is_re_forecast_with_the_agents_it_needs(morning):
     assert table["required_agents"].iloc[:3].isna().all()
     assert result.notes[0].startswith("Rest of the day = issued forecast × 1.20: 48 offered "
                                       "against 40 forecast in the intervals up to 08:45")
-    assert any("target 80.0 %" in n and "within 20 s" in n for n in result.notes), result.notes
+    assert any("Sales 80.0 % within 20 s" in n for n in result.notes), result.notes
     assert result.figure is not None
     assert [r["agents"] for r in rest_of_day(result, 3)] == ["12", "12", "12"]
 

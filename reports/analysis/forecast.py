@@ -432,6 +432,11 @@ def reforecast_rest_of_day(day: pd.DataFrame, as_of, interval_s: int = 900,
     if through is None:
         ratio = float("nan")
         words = "Rest of the day as issued: no interval of the day has ended yet."
+    elif a.size == 0:
+        ratio = float("nan")
+        words = (f"Rest of the day as issued: no data has arrived for the intervals up to "
+                 f"{through:%H:%M} (a gap, not a day without contacts), so there is no error "
+                 "to scale it by.")
     elif forecast_so_far < min_so_far:
         ratio = float("nan")
         words = (f"Rest of the day as issued: {forecast_so_far:,.1f} contacts were forecast up "

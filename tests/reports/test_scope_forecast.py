@@ -230,3 +230,18 @@ def test_a_new_forecast_or_the_next_interval_is_a_new_cache_key(centre, morning)
                              NOW + dt.timedelta(minutes=11), 1)  # 09:01
     _forecast(centre, None, [30] * 8)
     assert key != _cache_key(widget, Scope.everything(), period, None, NOW, 1)
+
+
+def test_a_morning_without_any_data_is_a_gap_not_a_forecast_of_nothing():
+    import pandas as pd
+
+    from reports.analysis.forecast import reforecast_rest_of_day
+
+    day = pd.DataFrame({"period_start": pd.date_range("2026-03-10 08:00", periods=4,
+                                                      freq="15min"),
+                        "forecast": [10.0, 10.0, 20.0, 20.0], "actual": np.nan})
+    table, how = reforecast_rest_of_day(day, pd.Timestamp("2026-03-10 08:35"), 900)
+    assert np.isnan(how.ratio)
+    assert how.words.startswith("Rest of the day as issued: no data has arrived for the "
+                                "intervals up to 08:30")
+    np.testing.assert_allclose(table["reforecast"].iloc[2:], [20, 20])

@@ -19,17 +19,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from django.db.models import F
 
 from measurements.selectors.plan import channel_budgets, scope_sees_budget
 from pathways.constants import Channel
 
 from .. import vocabulary
-from ..analyses import narrowed_to_queues, plan_versus_actual, single_target, staffing_report
+from ..analyses import plan_versus_actual, single_target, staffing_report
 from ..analysis import control, interpret, patterns
 from ..analysis import forecast as fc
 from ..analysis.kpis import ratio
-from ..models import Forecast
 from ..selectors import (
     MIXED_UNITS,
     TIME_AVERAGES,
@@ -37,6 +35,7 @@ from ..selectors import (
     flow_frame,
     kpi_frame,
     period_kpi_frame,
+    scope_forecast,
 )
 from ..semantics import frame_targets
 
@@ -603,30 +602,28 @@ def _worst_intervals(ctx, section):
 
 
 def _forecast(ctx, section):
-    forecasts = Forecast.objects.restrict(ctx.scope).filter(
-        centre=ctx.centre, horizon_start__lte=ctx.period.last_day,
-        horizon_end__gt=ctx.period.first_day).order_by("-issued_at")
-    forecast = forecasts.first()
-    if forecast is None:
-        section.notes.append("No forecast covering this period was issued, so accuracy cannot "
-                             "be measured. Issue one on the Forecasts page.")
+    """Daily offered contacts against the issued forecast that describes the report's scope
+    (:func:`reports.selectors.scope_forecast`, the one lookup)."""
+    found = scope_forecast(ctx.scope, ctx.centre, ctx.period.first_day, ctx.period.last_day)
+    if found.empty:
+        section.notes.append(found.empty + " Forecast accuracy cannot be measured.")
         return []
-    values = pd.DataFrame(forecast.values)
-    values["day"] = pd.to_datetime(values["period_start"]).dt.date
+    values = found.values
+    values = values.assign(day=pd.to_datetime(values["period_start"]).dt.date)
     predicted = values.groupby("day")["offered"].sum()
     actual = ctx.daily.assign(day=pd.to_datetime(ctx.daily["period_start"]).dt.date
                               ).set_index("day")["offered"]
     both = pd.DataFrame({"forecast": predicted, "actual": actual}).dropna()
     both = both[(both.index >= ctx.period.first_day) & (both.index <= ctx.period.last_day)]
+    forecast = found.describe()
     if both.empty:
-        section.notes.append(f"The forecast “{forecast}” has no day in this period with data.")
+        section.notes.append(f"The forecast ({forecast}) has no day in this period with data.")
         return []
     wape = (both["actual"] - both["forecast"]).abs().sum() / max(both["actual"].sum(), 1)
     bias = (both["forecast"].sum() - both["actual"].sum()) / max(both["actual"].sum(), 1)
     definition = (f"{forecast}; WAPE = Σ|actual − forecast| / Σ actual = {wape * 100:.1f} %; "
                   f"bias = {bias * 100:+.1f} %")
-    section.intro = ("Daily offered contacts against the forecast issued "
-                     f"{forecast.issued_at:%d %b %Y}.")
+    section.intro = f"Daily offered contacts against {forecast}."
     section.charts.append(Chart(
         "forecast", "Offered contacts: forecast versus actual", definition,
         [d.strftime("%d %b") for d in both.index],
@@ -639,7 +636,9 @@ def _forecast(ctx, section):
             for _, r in frame.iterrows()]
     section.tables.append(Table("Forecast accuracy by day", ["Day", "Forecast", "Actual",
                                                                "Error"], rows, frame, definition))
-    summary = pd.DataFrame([{"method": forecast.method, "wape": wape, "bias": bias}])
+    methods = {f.method for f in found.forecasts}
+    summary = pd.DataFrame([{"method": methods.pop() if len(methods) == 1 else "queues'",
+                             "wape": wape, "bias": bias}])
     return interpret.forecast_findings(summary, figure="Forecast versus actual")
 
 
@@ -755,23 +754,17 @@ def _forecast_against_plan(ctx, section, budgets_visible: bool):
     week (per day for a period of a fortnight or less), with its accuracy, next to the plan's
     volumes for the same days (the plan plans contacts handled; the forecast is of contacts
     offered, so both are labelled)."""
-    # The latest forecast of the whole scope, else of one of its queues.
-    forecast = Forecast.objects.restrict(ctx.scope).filter(
-        centre=ctx.centre, horizon_start__lte=ctx.period.last_day,
-        horizon_end__gt=ctx.period.first_day).select_related("queue").order_by(
-        F("queue").asc(nulls_first=True), "-issued_at").first()
-    if forecast is None:
-        section.notes.append("No forecast was issued for this period, so the plan's volumes are "
-                             "not set against a forecast.")
+    found = scope_forecast(ctx.scope, ctx.centre, ctx.period.first_day, ctx.period.last_day)
+    if found.empty:
+        section.notes.append(found.empty + " The plan's volumes are not set against a "
+                                           "forecast.")
         return
-    values = pd.DataFrame(forecast.values)
-    values["period_start"] = pd.to_datetime(values["period_start"])
+    forecast = found.describe()
+    values = found.values
     first = pd.Timestamp(ctx.period.first_day)
     last = pd.Timestamp(ctx.period.last_day) + pd.Timedelta(days=1)
     values = values[(values["period_start"] >= first) & (values["period_start"] < last)]
-    actual = ctx.daily if not forecast.queue_id else kpi_frame(
-        narrowed_to_queues(ctx.scope, [forecast.queue_id]), ctx.centre, ctx.start, ctx.end,
-        "day")
+    actual = ctx.daily
     days = pd.to_datetime(actual["period_start"]) if not actual.empty else pd.Series(
         dtype="datetime64[ns]")
     if getattr(days.dt, "tz", None) is not None:
@@ -782,7 +775,7 @@ def _forecast_against_plan(ctx, section, budgets_visible: bool):
     acc = fc.accuracy_by_period(values.rename(columns={"offered": "offered_forecast"}),
                                 daily, grain)
     if acc.empty:
-        section.notes.append(f"The forecast “{forecast}” has no day in this period with actual "
+        section.notes.append(f"The forecast ({forecast}) has no day in this period with actual "
                              "data yet.")
         return
     # The plan's volumes are per channel: set beside a forecast of the whole scope only.
@@ -793,7 +786,7 @@ def _forecast_against_plan(ctx, section, budgets_visible: bool):
         p_last = min((r["period"] + pd.Timedelta(days=1 if grain == "D" else 7)).date()
                      - dt.timedelta(days=1), ctx.period.last_day)
         budgets = channel_budgets(ctx.centre, p_first, p_last, channels=channels) \
-            if budgets_visible and not forecast.queue_id else {}
+            if budgets_visible else {}
         covered = [b for b in budgets.values() if b.covers_period and b.planned_contacts]
         planned.append(sum(b.planned_contacts for b in covered) if covered else float("nan"))
     acc["planned_handled"] = planned
@@ -802,14 +795,15 @@ def _forecast_against_plan(ctx, section, budgets_visible: bool):
              f"{r['error_rel'] * 100:+.1f} %" if not _nan(r["error_rel"]) else vocabulary.NO_DATA,
              f"{r['planned_handled']:,.0f}" if not _nan(r["planned_handled"])
              else vocabulary.NO_DATA] for _, r in acc.iterrows()]
-    definition = (f"{forecast} (issued {forecast.issued_at:%d %b %Y}, chosen "
-                  f"{'by back-test' if forecast.selection else 'by its issuer'}); error = "
+    chosen = ("" if len(found.forecasts) != 1 else
+              f", chosen {'by back-test' if found.forecasts[0].selection else 'by its issuer'}")
+    definition = (f"{forecast[:1].upper()}{forecast[1:]}{chosen}; error = "
                   "(forecast − actual) / actual over the days with data; accuracy over the "
                   f"days compared: WAPE of daily totals {acc.attrs['wape'] * 100:.1f} %, bias "
                   f"{acc.attrs['bias'] * 100:+.1f} %; "
-                  + ("planned = the plan's contacts handled, pro rata to the days" if not
-                     forecast.queue_id else f"the plan's volumes are per channel, not for "
-                     f"{forecast.queue} alone, so none is shown"))
+                  + ("planned = the plan's contacts handled, pro rata to the days"
+                     if budgets_visible else "the plan's volumes are of whole channels, not "
+                     "of this scope's queues, so none is shown"))
     section.tables.append(Table(
         "Volume: forecast against actual, next to the plan",
         ["Period", "Forecast offered", "Actual offered", "Error", "Planned (handled)"], rows,

@@ -270,7 +270,8 @@ def test_plan_versus_actual_sets_the_forecast_against_actual_and_the_plan(centre
     values = [{"period_start": f"2026-10-{1 + d:02d}T09:00:00", "offered": 15.0, "aht_s": 180.0}
               for d in range(14)]
     forecast = Forecast.objects.create(centre=centre, method="stl_ets", values=values,
-                            history_start=dt.date(2026, 8, 1), history_end=dt.date(2026, 10, 1),
+                            scope_label="Whole centre", history_start=dt.date(2026, 8, 1),
+                            history_end=dt.date(2026, 10, 1),
                             horizon_start=dt.date(2026, 10, 1),
                             horizon_end=dt.date(2026, 10, 15), selection="chosen")
     report = _report("monthly", (dt.date(2026, 10, 1), dt.date(2026, 10, 14)))
@@ -282,11 +283,16 @@ def test_plan_versus_actual_sets_the_forecast_against_actual_and_the_plan(centre
     # Daily WAPE = (7 × 5 + 7 × 5) / 210; bias = (210 − 210) / 210.
     assert "WAPE of daily totals 33.3 %, bias +0.0 %" in table.definition
     assert "by back-test" in table.definition
-    # A forecast of one queue is not set beside the plan's volumes, which are per channel.
+    # A forecast of one queue describes that queue's scope, not the whole centre's, and is
+    # not set beside the plan's volumes, which are of whole channels.
     forecast.queue = queue
     forecast.save()
     report = _report("monthly", (dt.date(2026, 10, 1), dt.date(2026, 10, 14)))
+    assert not any(s.key == "plan" and t.caption.startswith("Volume: forecast")
+                   for s, t in report.all_tables())
+    report = _report("monthly", (dt.date(2026, 10, 1), dt.date(2026, 10, 14)),
+                     Scope(queue_ids=frozenset({queue.pk}), label="Calls"))
     table = next(t for s, t in report.all_tables()
                  if s.key == "plan" and t.caption.startswith("Volume: forecast"))
     assert table.rows[0] == ["Thu 01 Oct", "15", "10", "+50.0 %", NO_DATA]
-    assert "not for Calls alone" in table.definition
+    assert "not of this scope's queues" in table.definition

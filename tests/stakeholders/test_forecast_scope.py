@@ -28,6 +28,18 @@ def test_forecasts_outside_the_scope_are_not_found(two_vendors, viewer, viewer_c
     report = _report("monthly", (dt.date(2026, 11, 1), dt.date(2026, 11, 20)), scope)
     assert not any(t.caption.startswith("Volume: forecast")
                    for s, t in report.all_tables() if s.key == "plan")
-    everything = _report("monthly", (dt.date(2026, 11, 1), dt.date(2026, 11, 20)))
+    # Vendor B's report sets its own queue's forecast against its volumes.
+    theirs_only = Scope(queue_ids=frozenset({two_vendors["queue_b"].pk}), label="Vendor B")
+    report = _report("monthly", (dt.date(2026, 11, 1), dt.date(2026, 11, 20)), theirs_only)
     assert any(t.caption.startswith("Volume: forecast")
+               for s, t in report.all_tables() if s.key == "plan")
+    # The whole centre's report is set against the whole centre's forecast, never against
+    # one queue's.
+    everything = _report("monthly", (dt.date(2026, 11, 1), dt.date(2026, 11, 20)))
+    assert not any(t.caption.startswith("Volume: forecast")
+                   for s, t in everything.all_tables() if s.key == "plan")
+    whole = _issued(centre, None, dt.date(2026, 11, 20))
+    Forecast.objects.filter(pk=whole.pk).update(scope_label=Scope.everything().label)
+    everything = _report("monthly", (dt.date(2026, 11, 1), dt.date(2026, 11, 20)))
+    assert any(t.caption.startswith("Volume: forecast") and "whole centre" in t.definition
                for s, t in everything.all_tables() if s.key == "plan")

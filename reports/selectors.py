@@ -1246,8 +1246,8 @@ def scope_forecast(scope, centre, first_day: dt.date, last_day: dt.date, queue=N
                      "limited by customer segment or pathway, which they do not describe, so "
                      "no forecast is shown rather than one of other contacts.")
         return out
-    covering = Forecast.objects.filter(centre=centre, horizon_start__lte=last_day,
-                                       horizon_end__gt=first_day)
+    covering = Forecast.objects.restrict(scope).filter(
+        centre=centre, horizon_start__lte=last_day, horizon_end__gt=first_day)
     if queue is not None:
         queues = {q.pk: q for q in Queue.objects.restrict(scope).filter(pk=queue.pk)}
     else:

@@ -24,6 +24,7 @@ from django.core.cache import cache
 
 from contactmis.selectors import centre_current
 from measurements.selectors.plan import channel_budgets, scope_sees_budget
+from pathways.models import Queue
 from reports import intraday
 from reports.analyses import plan_versus_actual
 from reports.analysis import control, erlang, forecast, patterns, plan
@@ -41,6 +42,7 @@ from reports.semantics import (
     Resolution,
     apply_overrides,
     resolve,
+    sl_thresholds,
     target_book,
     threshold_basis,
 )
@@ -808,8 +810,7 @@ def _staffing(result, widget, scope, period, resolution, queue, tz, now_local):
     threshold_s = result.meaning.get("sl_threshold_s")
     resolved = result.meaning.get("targets", {}).get("service_level")
     if threshold_s is None:
-        result.empty = ("These queues are answered at different service-level thresholds; "
-                        "staffing is computed per queue: filter the dashboard to one queue.")
+        _staffing_per_queue(result, widget, scope, period, resolution, queue, tz, sums)
         return
     if resolved is None:
         result.empty = ("No service-level target is in force for these queues: set one in the "
@@ -833,6 +834,73 @@ def _staffing(result, widget, scope, period, resolution, queue, tz, now_local):
                         "scheduled = "
                         f"required / (1 − shrinkage {float(_opt(widget, 'shrinkage', 0)):.0%}); "
                         "actual = staffed seconds / interval length.")
+    result.figure = figures.staffing(table, tz)
+
+
+def _staffing_per_queue(result, widget, scope, period, resolution, queue, tz, sums):
+    """Required agents of queues answered at different thresholds: Erlang C queue by queue —
+    its own offered contacts and handle time (a ratio of sums; an interval that handled
+    nothing takes the queue's own for the period), its own threshold and the plan's target
+    for it (:mod:`reports.semantics`) — then added up, never one Erlang problem over queues
+    answered apart. No total (and the reasons) when a queue lacks a threshold, a target or
+    any handled contact."""
+    by_queue = interval_sums(scope, period, "15min", breakdown="queue", queue=queue, tz=tz,
+                             resolution=resolution, agent_time=False)
+    centre = centre_current()
+    thresholds = sl_thresholds(centre)
+    book = target_book(centre, period.first_day, period.last_day + timedelta(days=1), scope)
+    ids = [int(k) for k in by_queue["key"].dropna().unique()]
+    channels = dict(Queue.objects.filter(pk__in=ids).values_list("pk", "channel"))
+    required = pd.Series(0.0, index=pd.Index(sums["period_start"]))
+    lacking, basis = [], []
+    for key, rows in by_queue.groupby("key", sort=True):
+        queue_id, name = int(key), str(rows["key_label"].iloc[0])
+        offered = rows["offered"].to_numpy(float)
+        if not offered.sum():
+            continue
+        handle = (rows["talk_s"] + rows["hold_s"] + rows["acw_s"]).to_numpy(float)
+        handled = rows["handled"].to_numpy(float)
+        own_aht = float(ratio(handle.sum(), handled.sum())) if handled.sum() else float("nan")
+        channel = channels.get(queue_id, "")
+        threshold = thresholds.by_queue.get(queue_id, thresholds.by_channel.get(channel))
+        target = book.for_slice(queue_id=queue_id, channel=channel).get("service_level")
+        if not np.isfinite(own_aht):
+            lacking.append(f"{name} handled nothing, so its handle time is unknown")
+        elif threshold is None:
+            lacking.append(f"{name} has no service-level threshold configured")
+        elif target is None:
+            lacking.append(f"no service-level target is in force for {name}")
+        else:
+            aht = np.where(handled > 0, ratio(handle, handled), own_aht)
+            need = erlang.staffing_table(offered, 900, aht, threshold_s=threshold,
+                                         target_sl=target.value)["agents"]
+            required = required.add(pd.Series(need, index=pd.Index(rows["period_start"])),
+                                    fill_value=0)
+            basis.append(f"{name} {METRICS['service_level'].fmt(target.value)} within "
+                         f"{threshold_basis(threshold)}")
+    if lacking:
+        result.empty = ("Required agents are worked out queue by queue, each at its own "
+                        "threshold and target, and added up; " + "; ".join(lacking)
+                        + " — so no total is given (filter to one queue).")
+        return
+    handle = (sums["talk_s"] + sums["hold_s"] + sums["acw_s"]).to_numpy(float)
+    handled = sums["handled"].to_numpy(float)
+    shrinkage = float(_opt(widget, "shrinkage", 0.0))
+    need = required.reindex(pd.Index(sums["period_start"])).fillna(0).to_numpy(float)
+    table = pd.DataFrame({
+        "period_start": sums["period_start"], "offered": sums["offered"],
+        "aht_s": np.where(handled > 0, ratio(handle, handled), np.nan),
+        "required_agents": need, "scheduled_agents": erlang.scheduled_agents(need, shrinkage),
+        "actual_agents": np.where(sums["staffed_s"].to_numpy(float) > 0,
+                                  sums["staffed_s"].to_numpy(float) / 900, np.nan),
+    })
+    table["gap_agents"] = table["actual_agents"] - table["scheduled_agents"]
+    result.table = table
+    result.notes.append(
+        "Erlang C queue by queue, each at its own threshold and the plan's target for it, "
+        "then added up (queues answered apart are staffed apart): " + "; ".join(basis)
+        + f". Scheduled = required / (1 − shrinkage {shrinkage:.0%}); actual = staffed "
+        "seconds / interval length.")
     result.figure = figures.staffing(table, tz)
 
 

@@ -245,3 +245,21 @@ def test_a_morning_without_any_data_is_a_gap_not_a_forecast_of_nothing():
     assert how.words.startswith("Rest of the day as issued: no data has arrived for the "
                                 "intervals up to 08:30")
     np.testing.assert_allclose(table["reforecast"].iloc[2:], [20, 20])
+
+
+def test_required_agents_today_are_added_across_queues_at_their_own_thresholds(centre,
+                                                                               morning):
+    from stakeholders.models import Widget
+    from stakeholders.widgets import widget_result
+
+    widget = Widget(kind="staffing", title="Required versus actual agents, today",
+                    metrics=["offered"], period="today", granularity="15min")
+    result = widget_result(widget, _of(morning["sales"], morning["billing"]), NOW)
+    assert result.empty is None, result.empty
+    # 8 Sales calls and 20 Billing calls of 100 s in each of 08:00–08:45.
+    sales = erlang.staffing_table(np.array([8.0]), 900, np.array([100.0]), threshold_s=20,
+                                  target_sl=0.8)["agents"][0]
+    billing = erlang.staffing_table(np.array([20.0]), 900, np.array([100.0]), threshold_s=60,
+                                    target_sl=0.9)["agents"][0]
+    assert list(result.table["required_agents"]) == [sales + billing] * 3
+    assert any("queue by queue" in n for n in result.notes)

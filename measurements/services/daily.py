@@ -77,6 +77,48 @@ def daily_rollup_refresh(source, dates: Iterable[dt.date]) -> int:
     return written
 
 
+DAILY_KEYS_TABLE = "cmis_daily_keys"
+
+
+def daily_rollup_refresh_keys(source, keys) -> int:
+    """Rebuild the daily rows of ``source`` for the (``local_date``, ``queue_id``) pairs of
+    ``keys`` (a frame; ``queue_id`` −1 or missing for rows without a queue) — only those: other
+    queues of the same dates are neither read nor written. Returns the number of daily rows
+    written. Call inside the transaction that changed the interval rows."""
+    import pandas as pd
+
+    source_id = getattr(source, "pk", source)
+    pairs = keys[["local_date", "queue_id"]].copy()
+    pairs["queue_id"] = pd.to_numeric(pairs["queue_id"]).fillna(-1).astype("int64")
+    pairs = pairs.drop_duplicates()
+    if pairs.empty:
+        return 0
+    dates = sorted(set(pairs["local_date"]))
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {DAILY_KEYS_TABLE}")
+        cursor.execute(f"CREATE TEMP TABLE {DAILY_KEYS_TABLE} (local_date date, queue_id bigint)")
+        days = [connection.ops.adapt_datefield_value(d) for d in pairs["local_date"]]
+        queues = pairs["queue_id"].tolist()
+        if connection.vendor == "postgresql":
+            cursor.execute(f"INSERT INTO {DAILY_KEYS_TABLE} (local_date, queue_id) "
+                           f"SELECT * FROM unnest(%s::date[], %s::bigint[])", [days, queues])
+        else:
+            cursor.executemany(f"INSERT INTO {DAILY_KEYS_TABLE} (local_date, queue_id) "
+                               f"VALUES (%s, %s)", zip(days, queues, strict=True))
+        where = (("source_id IS NULL" if source_id is None else "source_id = %s")
+                 + " AND local_date >= %s AND local_date <= %s AND (local_date, "
+                 f"COALESCE(queue_id, -1)) IN (SELECT local_date, queue_id FROM "
+                 f"{DAILY_KEYS_TABLE})")
+        params = ([] if source_id is None else [source_id]) + [dates[0], dates[-1]]
+        delete, insert = _refresh_sql(DailyStat, IntervalStat, where)
+        cursor.execute(delete, params)
+        cursor.execute(insert, params)
+        written = cursor.rowcount
+        cursor.execute(f"DROP TABLE {DAILY_KEYS_TABLE}")
+    data_version_bump({source_id: dates})
+    return written
+
+
 def daily_rollup_rebuild(daily_model=DailyStat, interval_model=IntervalStat) -> int:
     """Rebuild the whole daily rollup from IntervalStat (models may be a migration's)."""
     delete, insert = _refresh_sql(daily_model, interval_model, "1 = 1")

@@ -46,12 +46,13 @@ from ..constants import INTERVAL_S, WAIT_BUCKETS_S, BatchStatus, ExportFormat
 from ..ingest import generic, interval_sums
 from ..models import Contact, DataSource, ImportBatch, IntervalStat, RejectedRow, Segment
 from . import pgcopy
-from .daily import daily_rollup_refresh
+from .daily import daily_rollup_refresh_keys
 from .monitor import batch_rejects_alert
 from .partitions import partitions_ensure_for_chunk
 from .rollup import (
     agent_rollup_merge,
     agent_rollup_rebuild,
+    daily_keys,
     interval_floor,
     interval_stats_insert,
     local_fields,
@@ -457,7 +458,8 @@ class _Loader:
         self.agent_sums: list[pd.DataFrame] = []
         self.stale = pd.DataFrame(columns=interval_sums.INTERVAL_KEYS)
         self.written = pd.DataFrame(columns=interval_sums.INTERVAL_KEYS)
-        self.touched: set[int] = set()  # interval starts (epoch s) whose rows changed
+        # (interval start epoch s, queue id) keys whose rows changed, one frame per flush.
+        self.touched: list[pd.DataFrame] = []
         self.legs: list | None = []  # a small batch's legs (see _add_sums); None: summing
         self.seen: pd.Index | None = None  # bulk mode: ids held before (_maybe_stored)
 
@@ -904,7 +906,7 @@ class _Loader:
         written = rollup_merge(self.source, sums, self.batch, self.stale if final else None,
                                daily=False)
         if len(sums):
-            self.touched.update(sums["iv"].unique().tolist())
+            self.touched.append(sums[["iv", "queue_id"]].drop_duplicates())
         self.written = pd.concat([self.written, written], ignore_index=True)
         agent_rollup_merge(self.source, interval_sums.combine(self.agent_sums,
                                                               interval_sums.AGENT_KEYS))
@@ -913,8 +915,9 @@ class _Loader:
             self.written = self.written.drop_duplicates()
             self.batch.intervals_loaded += len(self.written)
             if self.touched:
-                local = interval_sums.local_time(sorted(self.touched), self.centre.time_zone)
-                daily_rollup_refresh(self.source, local["local_date"].drop_duplicates())
+                touched = pd.concat(self.touched, ignore_index=True)
+                daily_rollup_refresh_keys(self.source,
+                                          daily_keys(touched, self.centre.time_zone))
 
     def _subtract_stored(self, contact_ids_sql: str, params: list):
         """Subtract what the stored contacts selected by ``contact_ids_sql`` (about to be

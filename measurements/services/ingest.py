@@ -60,6 +60,7 @@ from .rollup import (
     rollup_rebuild,
 )
 from .segmentation import FEEDING_KINDS, segmentation_carry
+from .segmentation_months import segmentation_months_mark
 
 logger = logging.getLogger(__name__)
 
@@ -442,6 +443,7 @@ class _Loader:
         self.queues: dict[str, int] = {}
         self.agents: dict[str, int] = {}
         self.span = [None, None]
+        self.arrivals = [None, None]  # first and last arrival of the contacts loaded or replaced
         self.staged = False
         self.pg = connection.vendor == "postgresql"
         self.deferred: list[str] | None = None  # index DDL to run at finish (bulk mode)
@@ -595,15 +597,16 @@ class _Loader:
             top = cursor.fetchone()[0] or 0
             return np.arange(top + 1, top + 1 + n, dtype="int64")
 
-    def _extend_span(self, series):
+    def _extend_span(self, series, span=None):
+        span = self.span if span is None else span
         if series.empty:
             return
         lo, hi = series.min(), series.max()
         if pd.isna(lo):
             return
         lo, hi = lo.to_pydatetime(), hi.to_pydatetime()
-        self.span[0] = lo if self.span[0] is None else min(self.span[0], lo)
-        self.span[1] = hi if self.span[1] is None else max(self.span[1], hi)
+        span[0] = lo if span[0] is None else min(span[0], lo)
+        span[1] = hi if span[1] is None else max(span[1], hi)
 
     def load(self, chunk):
         self._wait()
@@ -661,6 +664,7 @@ class _Loader:
         segments["agent_id"] = self._agent_ids(segments["agent_code"].fillna(""))
         for col in ("arrived_at", "ended_at"):
             contacts[col] = pd.to_datetime(contacts[col], utc=True)
+        self._extend_span(contacts["arrived_at"], self.arrivals)
         for col in ("entered_at", "answered_at", "left_at"):
             segments[col] = pd.to_datetime(segments[col], utc=True)
         seg_t, con_t = "measurements_segment", "measurements_contact"
@@ -682,6 +686,12 @@ class _Loader:
                 old_lo, old_hi = cursor.fetchone()
                 if old_lo is not None:
                     self._extend_span(pd.Series(pd.to_datetime([old_lo, old_hi], utc=True)))
+                cursor.execute(f"SELECT MIN(arrived_at), MAX(arrived_at) FROM {con_t} "
+                               f"WHERE id IN ({overlap})", [src])
+                old_lo, old_hi = cursor.fetchone()
+                if old_lo is not None:
+                    self._extend_span(pd.Series(pd.to_datetime([old_lo, old_hi], utc=True)),
+                                      self.arrivals)
                 self.batch.contacts_replaced += len(existing)
                 self._subtract_stored(overlap, [src])
                 cursor.execute(f"DELETE FROM {seg_t} WHERE contact_id IN ({overlap})", [src])
@@ -1018,6 +1028,9 @@ class _Loader:
             # first; this batch's own rollup (below) then groups its contacts by them.
             self.carried = segmentation_carry(self.centre, batch=self.batch,
                                               rebuild=self.source.kind in FEEDING_KINDS)
+        if self.arrivals[0] is not None:
+            # The monitor's next segmentation check counts these months again (only these).
+            segmentation_months_mark(self.source, *self.arrivals)
         if self.span[0] is not None:
             # Most of a large batch's rollup rows were merged while it loaded (into indexed
             # tables: each merge reads the stored rows of its span); what is left is small.

@@ -436,7 +436,6 @@ def _keys_table(cursor, keys: list[str], frame: pd.DataFrame):
         spec = [(k, "int8" if types[k] == "bigint" else "text") for k in keys]
         pgcopy.copy_frame(cursor.cursor, KEYS_TABLE, distinct.astype(
             {k: "int64" for k in keys if types[k] == "bigint"}), spec)
-        cursor.execute(f"ANALYZE {KEYS_TABLE}")
         return
     columns = [distinct[k].astype("int64").tolist() if types[k] == "bigint"
                else distinct[k].astype(object).tolist() for k in keys]
@@ -473,8 +472,15 @@ def _stored(model, source, keys, sums: pd.DataFrame, where="") -> pd.DataFrame:
     start = (dt.datetime.fromtimestamp(lo, tz=UTC), dt.datetime.fromtimestamp(hi, tz=UTC))
     bounds = list(start) if connection.vendor == "postgresql" else \
         [t.strftime("%Y-%m-%d %H:%M:%S") for t in start]
+    pg = connection.vendor == "postgresql"
     with connection.cursor() as cursor:
         _keys_table(cursor, keys, sums)
+        if pg:
+            # Rollup partitions filled moments ago have no statistics yet (estimated at a row
+            # or two): a nested loop over them would scan the keys once per stored row.
+            cursor.execute("SELECT current_setting('enable_nestloop'), "
+                           "set_config('enable_nestloop', 'off', true)")
+            previous = cursor.fetchone()[0]
         # The span's bounds as well: on PostgreSQL they prune the monthly partitions.
         cursor.execute(f"SELECT t.id, t.interval_start, {', '.join(f't.{n}' for n in names)} "
                        f"FROM {model._meta.db_table} t JOIN {KEYS_TABLE} k "
@@ -482,6 +488,8 @@ def _stored(model, source, keys, sums: pd.DataFrame, where="") -> pd.DataFrame:
                        f"AND t.interval_start >= %s AND t.interval_start <= %s{where}",
                        [source.pk, *bounds])
         rows = cursor.fetchall()
+        if pg:
+            cursor.execute("SELECT set_config('enable_nestloop', %s, true)", [previous])
         cursor.execute(f"DROP TABLE {KEYS_TABLE}")
     frame = pd.DataFrame(rows, columns=["id", "interval_start", *names])
     starts = pd.to_datetime(frame["interval_start"], utc=True).dt.tz_localize(None)

@@ -52,14 +52,28 @@ def segmentation_months_mark(source, start: dt.datetime, end: dt.datetime) -> in
 def segmentation_months_count(source, months: list[dt.date] | None = None) -> int:
     """Count the contacts of ``source`` for the local ``months`` (first days), or every month
     (``None``), and store the counts (the months then not stale). Returns the months counted."""
+    if months is not None:
+        months = sorted(set(months))
+        if not months:
+            return 0
+    with transaction.atomic():
+        # The months' rows locked before counting: an import that marks one of them stale
+        # meanwhile waits, so its mark is never overwritten by counts taken without its
+        # contacts (and one that marked it first is committed, and counted, before this).
+        # Locked in month order, as an import marks them: neither can wait for the other.
+        locked = SegmentationMonth.objects.select_for_update().filter(source=source) \
+            .order_by("month")
+        list((locked if months is None else locked.filter(month__in=months))
+             .values_list("pk", flat=True))
+        return _count(source, months)
+
+
+def _count(source, months) -> int:
     from ..selectors.quality import SEGMENT_DIMENSIONS, _local_month, _month_day
 
     tz = source.centre.tz
     contacts = Contact.objects.filter(source=source)
     if months is not None:
-        months = sorted(set(months))
-        if not months:
-            return 0
         span = Q()
         for month in months:
             span |= Q(arrived_at__gte=dt.datetime.combine(month, dt.time(), tz),
@@ -73,16 +87,15 @@ def segmentation_months_count(source, months: list[dt.date] | None = None) -> in
     for r in rows:
         queue = NO_QUEUE if r["queue_id"] is None else str(r["queue_id"])
         found[_month_day(r["month"])][queue] = [r["total"], *(r[f"u_{k}"] for k in COUNTED)]
-    with transaction.atomic():
-        gone = SegmentationMonth.objects.filter(source=source).exclude(month__in=list(found))
-        if months is not None:
-            gone = gone.filter(month__in=months)
-        gone.delete()
-        SegmentationMonth.objects.bulk_create(
-            [SegmentationMonth(source_id=source.pk, month=m, counts=c, stale=False)
-             for m, c in found.items()],
-            update_conflicts=True, unique_fields=["source", "month"],
-            update_fields=["counts", "stale"])
+    gone = SegmentationMonth.objects.filter(source=source).exclude(month__in=list(found))
+    if months is not None:
+        gone = gone.filter(month__in=months)
+    gone.delete()
+    SegmentationMonth.objects.bulk_create(
+        [SegmentationMonth(source_id=source.pk, month=m, counts=c, stale=False)
+         for m, c in found.items()],
+        update_conflicts=True, unique_fields=["source", "month"],
+        update_fields=["counts", "stale"])
     return len(found)
 
 

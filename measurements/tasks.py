@@ -34,7 +34,8 @@ def quality_after_import(batch_id):
     runs = measurement_tests_after_import(batch_id)
     batch = ImportBatch.objects.select_related("source__centre").filter(pk=batch_id).first()
     if batch is not None:
-        monitor_check(batch.source.centre)
+        # The months this import (and any before it since) touched are counted again.
+        monitor_check(batch.source.centre, recount=False)
     return [r.pk for r in runs]
 
 

@@ -8,6 +8,7 @@ import re
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from .base import FormatError, check_text, head_lines, localize, rejects_frame
@@ -269,6 +270,16 @@ def bad_line_rejects(frame) -> list[tuple]:
     return [(line, "row", reason, raw) for line, reason, raw in frame.attrs.get("bad_lines", [])]
 
 
+def _arrow_strings(s: pd.Series) -> pa.Array | None:
+    """The Arrow array under a column of strings, or ``None`` (not a column of texts)."""
+    if not isinstance(s.dtype, pd.StringDtype) and s.dtype != object:
+        return None
+    try:
+        return pa.array(s, from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return None
+
+
 def parse_times(series: pd.Series, fmt: str | None, time_zone: str) -> pd.Series:
     """Strings → UTC timestamps. Naive values are local to ``time_zone``; values with an
     offset keep it. Unparseable values give NaT (the caller rejects them)."""
@@ -303,10 +314,30 @@ def _mixed_times(s: pd.Series, time_zone: str) -> pd.Series:
     return naive.fillna(with_offset)
 
 
+def _numbers(s: pd.Series) -> pd.Series:
+    """``pd.to_numeric(s, errors="coerce")`` of stripped strings; a column of plain integers
+    (blanks allowed) or of plain decimals is converted by Arrow in C, any other column (a
+    decimal comma, a clock time, a word) by pandas as before."""
+    arr = _arrow_strings(s)
+    if arr is not None:
+        blank = pc.equal(arr, "")
+        nulled = pc.if_else(blank, pa.scalar(None, arr.type), arr)
+        for kind in (pa.int64(), pa.float64()):
+            try:
+                values = pc.cast(nulled, kind)
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+                continue
+            if kind == pa.int64() and values.null_count == 0:
+                return pd.Series(values.to_numpy(), index=s.index)
+            return pd.Series(values.to_numpy(zero_copy_only=False).astype("float64"),
+                             index=s.index)
+    return pd.to_numeric(s, errors="coerce")
+
+
 def parse_seconds(series: pd.Series, unit: str = "s") -> pd.Series:
     """Durations → float seconds: numbers in ``unit`` (s, ms, min) or ``[H:]MM:SS`` texts."""
     s = series.astype(str).str.strip()
-    num = pd.to_numeric(s, errors="coerce")
+    num = _numbers(s)
     comma = num.isna() & s.str.contains(",", regex=False)
     if comma.any():  # decimal commas (1,5): only those values are rewritten
         num = num.fillna(pd.to_numeric(s[comma].str.replace(",", ".", regex=False),

@@ -36,8 +36,15 @@ __all__ += [
 ]
 
 # Measurement tests and the data-collection monitor (issue 5).
-from .monitor import Alert, AlertSeverity, ClosedDay, MonitorSettings  # noqa: E402
+from .monitor import (  # noqa: E402
+    Alert,
+    AlertSeverity,
+    ClosedDay,
+    MonitorSettings,
+    SegmentationMonth,
+)
 from .testing import MeasurementTest, ReconcileMeasure, RunStatus, TestKind, TestRun  # noqa: E402
 
 __all__ += ["Alert", "AlertSeverity", "ClosedDay", "MeasurementTest", "MonitorSettings",
+            "SegmentationMonth",
             "ReconcileMeasure", "RunStatus", "TestKind", "TestRun"]

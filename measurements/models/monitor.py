@@ -93,3 +93,30 @@ class Alert(models.Model):
 
     def __str__(self):
         return self.message[:80]
+
+
+class SegmentationMonth(models.Model):
+    """The segmentation check's counts of one local month of one source's contacts (the
+    monitor's "unassigned" figures), kept so that a check after an import recounts only the
+    months the import touched.
+
+    ``month``: the first local day of the month (the centre's time zone). ``counts``: per first
+    queue of the contacts (``"<queue id>"``, or ``"none"``), ``[contacts, without a queue (and
+    not ended in the IVR), without a channel, without a contact type, without a customer
+    segment]``; the contacts whose queue has no site are those of the queues without one, read
+    from the queues when the check runs (a queue's site can change without any import).
+    ``stale``: the month's contacts changed since it was counted (an import, the IVR's values
+    carried): recounted at the next check."""
+
+    source = models.ForeignKey(DataSource, on_delete=models.CASCADE,
+                               related_name="segmentation_months")
+    month = models.DateField()
+    counts = models.JSONField(default=dict)
+    stale = models.BooleanField(default=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["source", "month"],
+                                               name="segmentation_month_unique")]
+
+    def __str__(self):
+        return f"{self.source} {self.month:%Y-%m}"

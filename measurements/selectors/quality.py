@@ -330,20 +330,34 @@ def unassigned_share_limit(thresholds: MonitorSettings) -> float:
     return settings.CONTACTMIS_UNASSIGNED_ALERT_SHARE
 
 
-def segmentation_check(source) -> list[dict]:
+def segmentation_check(source, *, recount: bool = False) -> list[dict]:
     """Per dimension reports group by (:data:`SEGMENT_DIMENSIONS`), the contacts of ``source``
     that could not be assigned to it: ``{"key", "dimension", "unassigned", "total", "share",
     "examples", "months"}`` (share 0..1; ``months``: ``(first local day of the month,
     unassigned, total)`` in order, in the centre's time zone). An IVR session export is not
-    checked for queues (the ACD export has them)."""
+    checked for queues (the ACD export has them).
+
+    From the monthly counts kept per source (:mod:`measurements.services.segmentation_months`):
+    only the months an import touched since the last check are counted again, every month
+    when ``recount``."""
+    from pathways.models import Queue
+
+    from ..services.segmentation_months import COUNTED, NO_QUEUE, segmentation_months
+
     contacts = Contact.objects.filter(source=source)
     dims = {k: v for k, v in SEGMENT_DIMENSIONS.items()
             if not (k == "queue" and source.kind == "ivr")}  # the queue is the ACD's business
-    monthly = list(
-        contacts.annotate(month=_local_month(contacts, source.centre.tz))
-        .values("month").annotate(total=Count("id"), **{
-            f"u_{k}": Count("id", filter=cond) for k, (_, cond) in dims.items()})
-        .order_by("month"))
+    stored = segmentation_months(source, recount=recount)
+    queues = {q for counts in stored.values() for q in counts if q != NO_QUEUE}
+    no_site = {str(pk) for pk in Queue.objects.filter(pk__in=[int(q) for q in queues], site="")
+               .values_list("pk", flat=True)}
+    monthly = []
+    for month, counts in stored.items():
+        row = {"month": month, "total": sum(c[0] for c in counts.values()),
+               **{f"u_{k}": sum(c[1 + i] for c in counts.values())
+                  for i, k in enumerate(COUNTED)},
+               "u_site": sum(c[0] for q, c in counts.items() if q in no_site)}
+        monthly.append(row)
     total = sum(m["total"] for m in monthly)
     out = []
     for key, (label, cond) in dims.items():
@@ -352,8 +366,7 @@ def segmentation_check(source) -> list[dict]:
                     "share": n / total if total else 0.0,
                     "examples": list(contacts.filter(cond).values_list(
                         "external_id", flat=True)[:EXAMPLES]) if n else [],
-                    "months": [(_month_day(m["month"]), m[f"u_{key}"], m["total"])
-                               for m in monthly]})
+                    "months": [(m["month"], m[f"u_{key}"], m["total"]) for m in monthly]})
     return out
 
 
@@ -380,8 +393,9 @@ def _month_day(value) -> dt.date:
     return value.date() if isinstance(value, dt.datetime) else value
 
 
-def source_health(source, now=None) -> dict:
-    """Everything the monitor shows for one source (see the monitor page)."""
+def source_health(source, now=None, *, recount: bool = False) -> dict:
+    """Everything the monitor shows for one source (see the monitor page); ``recount``: the
+    segmentation check counts every month again (:func:`segmentation_check`)."""
     now = now or timezone.now()
     settings_ = monitor_settings(source.centre)
     batches = list(ImportBatch.objects.filter(source=source).order_by("created_at", "pk"))
@@ -472,7 +486,7 @@ def source_health(source, now=None) -> dict:
         "survey_response_rate": (surveys["matched"] / handled) if handled and surveys["n"]
         else None,
         "comment_coverage": (surveys["commented"] / surveys["n"]) if surveys["n"] else None,
-        "segmentation": segmentation_check(source),
+        "segmentation": segmentation_check(source, recount=recount),
     }
 
 

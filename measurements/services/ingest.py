@@ -46,12 +46,13 @@ from ..constants import INTERVAL_S, WAIT_BUCKETS_S, BatchStatus, ExportFormat
 from ..ingest import generic, interval_sums
 from ..models import Contact, DataSource, ImportBatch, IntervalStat, RejectedRow, Segment
 from . import pgcopy
-from .daily import daily_rollup_refresh
+from .daily import daily_rollup_refresh_keys
 from .monitor import batch_rejects_alert
 from .partitions import partitions_ensure_for_chunk
 from .rollup import (
     agent_rollup_merge,
     agent_rollup_rebuild,
+    daily_keys,
     interval_floor,
     interval_stats_insert,
     local_fields,
@@ -59,6 +60,7 @@ from .rollup import (
     rollup_rebuild,
 )
 from .segmentation import FEEDING_KINDS, segmentation_carry
+from .segmentation_months import segmentation_months_mark
 
 logger = logging.getLogger(__name__)
 
@@ -441,6 +443,7 @@ class _Loader:
         self.queues: dict[str, int] = {}
         self.agents: dict[str, int] = {}
         self.span = [None, None]
+        self.arrivals = [None, None]  # first and last arrival of the contacts loaded or replaced
         self.staged = False
         self.pg = connection.vendor == "postgresql"
         self.deferred: list[str] | None = None  # index DDL to run at finish (bulk mode)
@@ -457,7 +460,8 @@ class _Loader:
         self.agent_sums: list[pd.DataFrame] = []
         self.stale = pd.DataFrame(columns=interval_sums.INTERVAL_KEYS)
         self.written = pd.DataFrame(columns=interval_sums.INTERVAL_KEYS)
-        self.touched: set[int] = set()  # interval starts (epoch s) whose rows changed
+        # (interval start epoch s, queue id) keys whose rows changed, one frame per flush.
+        self.touched: list[pd.DataFrame] = []
         self.legs: list | None = []  # a small batch's legs (see _add_sums); None: summing
         self.seen: pd.Index | None = None  # bulk mode: ids held before (_maybe_stored)
 
@@ -593,15 +597,16 @@ class _Loader:
             top = cursor.fetchone()[0] or 0
             return np.arange(top + 1, top + 1 + n, dtype="int64")
 
-    def _extend_span(self, series):
+    def _extend_span(self, series, span=None):
+        span = self.span if span is None else span
         if series.empty:
             return
         lo, hi = series.min(), series.max()
         if pd.isna(lo):
             return
         lo, hi = lo.to_pydatetime(), hi.to_pydatetime()
-        self.span[0] = lo if self.span[0] is None else min(self.span[0], lo)
-        self.span[1] = hi if self.span[1] is None else max(self.span[1], hi)
+        span[0] = lo if span[0] is None else min(span[0], lo)
+        span[1] = hi if span[1] is None else max(span[1], hi)
 
     def load(self, chunk):
         self._wait()
@@ -659,6 +664,7 @@ class _Loader:
         segments["agent_id"] = self._agent_ids(segments["agent_code"].fillna(""))
         for col in ("arrived_at", "ended_at"):
             contacts[col] = pd.to_datetime(contacts[col], utc=True)
+        self._extend_span(contacts["arrived_at"], self.arrivals)
         for col in ("entered_at", "answered_at", "left_at"):
             segments[col] = pd.to_datetime(segments[col], utc=True)
         seg_t, con_t = "measurements_segment", "measurements_contact"
@@ -680,6 +686,12 @@ class _Loader:
                 old_lo, old_hi = cursor.fetchone()
                 if old_lo is not None:
                     self._extend_span(pd.Series(pd.to_datetime([old_lo, old_hi], utc=True)))
+                cursor.execute(f"SELECT MIN(arrived_at), MAX(arrived_at) FROM {con_t} "
+                               f"WHERE id IN ({overlap})", [src])
+                old_lo, old_hi = cursor.fetchone()
+                if old_lo is not None:
+                    self._extend_span(pd.Series(pd.to_datetime([old_lo, old_hi], utc=True)),
+                                      self.arrivals)
                 self.batch.contacts_replaced += len(existing)
                 self._subtract_stored(overlap, [src])
                 cursor.execute(f"DELETE FROM {seg_t} WHERE contact_id IN ({overlap})", [src])
@@ -904,7 +916,7 @@ class _Loader:
         written = rollup_merge(self.source, sums, self.batch, self.stale if final else None,
                                daily=False)
         if len(sums):
-            self.touched.update(sums["iv"].unique().tolist())
+            self.touched.append(sums[["iv", "queue_id"]].drop_duplicates())
         self.written = pd.concat([self.written, written], ignore_index=True)
         agent_rollup_merge(self.source, interval_sums.combine(self.agent_sums,
                                                               interval_sums.AGENT_KEYS))
@@ -913,8 +925,9 @@ class _Loader:
             self.written = self.written.drop_duplicates()
             self.batch.intervals_loaded += len(self.written)
             if self.touched:
-                local = interval_sums.local_time(sorted(self.touched), self.centre.time_zone)
-                daily_rollup_refresh(self.source, local["local_date"].drop_duplicates())
+                touched = pd.concat(self.touched, ignore_index=True)
+                daily_rollup_refresh_keys(self.source,
+                                          daily_keys(touched, self.centre.time_zone))
 
     def _subtract_stored(self, contact_ids_sql: str, params: list):
         """Subtract what the stored contacts selected by ``contact_ids_sql`` (about to be
@@ -1015,6 +1028,9 @@ class _Loader:
             # first; this batch's own rollup (below) then groups its contacts by them.
             self.carried = segmentation_carry(self.centre, batch=self.batch,
                                               rebuild=self.source.kind in FEEDING_KINDS)
+        if self.arrivals[0] is not None:
+            # The monitor's next segmentation check counts these months again (only these).
+            segmentation_months_mark(self.source, *self.arrivals)
         if self.span[0] is not None:
             # Most of a large batch's rollup rows were merged while it loaded (into indexed
             # tables: each merge reads the stored rows of its span); what is left is small.

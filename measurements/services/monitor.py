@@ -163,14 +163,16 @@ def unassigned_finding(seg: dict, limit: float) -> dict | None:
     return {"message": message[0].upper() + message[1:], "first": above[0][0], "last": last}
 
 
-def monitor_check(centre, *, now=None, email=True) -> list[Alert]:
-    """Check every source of ``centre``; store new alerts and email them. Returns new alerts."""
+def monitor_check(centre, *, now=None, email=True, recount=True) -> list[Alert]:
+    """Check every source of ``centre``; store new alerts and email them. Returns new alerts.
+    ``recount`` false (the check after an import): the segmentation check counts again only
+    the months imports touched since the last check; true: every month."""
     thresholds = monitor_settings(centre)
     # Alerts raised when a file was loaded (too many rejected rows) go out with this check.
     new = list(Alert.objects.filter(centre=centre, code=BATCH_REJECTS, emailed_at__isnull=True,
                                     resolved_at__isnull=True))
     for source in live_sources(centre):
-        health = source_health(source, now=now)
+        health = source_health(source, now=now, recount=recount)
         found = findings(health, thresholds)
         # A dimension now assigned well enough (the IVR's values carried, a mapping fixed):
         # its alert is resolved.

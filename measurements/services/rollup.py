@@ -25,7 +25,7 @@ from ..ingest import interval_sums
 from ..models import DataSource, IntervalStat
 from . import pgcopy
 from .daily import (
-    daily_rollup_refresh,
+    daily_rollup_refresh_keys,
     refreshes_daily_after_insert,
     refreshes_daily_after_rebuild,
 )
@@ -421,22 +421,76 @@ def _rows_delete(table: str, ids: list[int]):
                            part)
 
 
-def _stored(model, source, keys, lo, hi, where="") -> pd.DataFrame:
-    """``model``'s rows of ``source`` with interval starts in [lo, hi] (epoch s): ``id``, the
-    key columns (``iv`` in epoch seconds, missing ids as ``NO_ID``) and every other column."""
+KEYS_TABLE = "cmis_rollup_keys"
+
+
+def _keys_table(cursor, keys: list[str], frame: pd.DataFrame):
+    """(Re)create the temporary table of the distinct ``keys`` of ``frame`` (``iv`` in epoch
+    seconds, ids as integers with ``NO_ID`` for none, the rest text)."""
+    types = {k: ("bigint" if k == "iv" or k.endswith("_id") else "text") for k in keys}
+    cursor.execute(f"DROP TABLE IF EXISTS {KEYS_TABLE}")
+    cursor.execute(f"CREATE TEMP TABLE {KEYS_TABLE} ("
+                   + ", ".join(f"{k} {types[k]}" for k in keys) + ")")
+    distinct = frame[keys].drop_duplicates()
+    if connection.vendor == "postgresql":
+        spec = [(k, "int8" if types[k] == "bigint" else "text") for k in keys]
+        pgcopy.copy_frame(cursor.cursor, KEYS_TABLE, distinct.astype(
+            {k: "int64" for k in keys if types[k] == "bigint"}), spec)
+        return
+    columns = [distinct[k].astype("int64").tolist() if types[k] == "bigint"
+               else distinct[k].astype(object).tolist() for k in keys]
+    cursor.executemany(f"INSERT INTO {KEYS_TABLE} ({', '.join(keys)}) "
+                       f"VALUES ({', '.join(['%s'] * len(keys))})", zip(*columns, strict=True))
+
+
+def _key_match_sql(keys: list[str]) -> str:
+    """The join condition of a rollup row ``t`` with a key row ``k`` of :data:`KEYS_TABLE`."""
+    if connection.vendor == "postgresql":
+        # Equality of one expression per side: a hash join over the (few) keys.
+        iv = "t.interval_start = to_timestamp(k.iv)"
+    else:
+        iv = "CAST(strftime('%%s', t.interval_start) AS INTEGER) = k.iv"
+    parts = [iv]
+    for key in keys:
+        if key == "iv":
+            continue
+        parts.append(f"COALESCE(t.{key}, {interval_sums.NO_ID}) = k.{key}" if key.endswith("_id")
+                     else f"t.{key} = k.{key}")
+    return " AND ".join(parts)
+
+
+def _stored(model, source, keys, sums: pd.DataFrame, where="") -> pd.DataFrame:
+    """``model``'s rows of ``source`` whose key (``keys``) is one of the keys of ``sums`` —
+    those rows only, read through a temporary table of the keys joined to the rollup (other
+    queues, segments and intervals of the span are never read): ``id``, the key columns
+    (``iv`` in epoch seconds, missing ids as ``NO_ID``) and every other column."""
     fields = [f for f in model._meta.concrete_fields if f.column not in (
         "id", "interval_start", "centre_id", "source_id", "batch_id", "local_date",
         "local_minute", "weekday", "step_id")]
     names = [f.column for f in fields]
-    start = (dt.datetime.fromtimestamp(int(lo), tz=UTC), dt.datetime.fromtimestamp(int(hi), tz=UTC))
+    lo, hi = int(sums["iv"].min()), int(sums["iv"].max())
+    start = (dt.datetime.fromtimestamp(lo, tz=UTC), dt.datetime.fromtimestamp(hi, tz=UTC))
     bounds = list(start) if connection.vendor == "postgresql" else \
         [t.strftime("%Y-%m-%d %H:%M:%S") for t in start]
+    pg = connection.vendor == "postgresql"
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT id, interval_start, {', '.join(names)} "
-                       f"FROM {model._meta.db_table} WHERE source_id = %s "
-                       f"AND interval_start >= %s AND interval_start <= %s{where}",
+        _keys_table(cursor, keys, sums)
+        if pg:
+            # Rollup partitions filled moments ago have no statistics yet (estimated at a row
+            # or two): a nested loop over them would scan the keys once per stored row.
+            cursor.execute("SELECT current_setting('enable_nestloop'), "
+                           "set_config('enable_nestloop', 'off', true)")
+            previous = cursor.fetchone()[0]
+        # The span's bounds as well: on PostgreSQL they prune the monthly partitions.
+        cursor.execute(f"SELECT t.id, t.interval_start, {', '.join(f't.{n}' for n in names)} "
+                       f"FROM {model._meta.db_table} t JOIN {KEYS_TABLE} k "
+                       f"ON {_key_match_sql(keys)} WHERE t.source_id = %s "
+                       f"AND t.interval_start >= %s AND t.interval_start <= %s{where}",
                        [source.pk, *bounds])
         rows = cursor.fetchall()
+        if pg:
+            cursor.execute("SELECT set_config('enable_nestloop', %s, true)", [previous])
+        cursor.execute(f"DROP TABLE {KEYS_TABLE}")
     frame = pd.DataFrame(rows, columns=["id", "interval_start", *names])
     starts = pd.to_datetime(frame["interval_start"], utc=True).dt.tz_localize(None)
     frame["iv"] = starts.to_numpy(dtype="datetime64[s]").astype("int64")
@@ -450,8 +504,7 @@ def _merge(model, source, sums: pd.DataFrame, keys: list[str], where="") -> pd.D
     """The rows ``sums`` turns the stored rows of ``model`` into: each stored row with a key in
     ``sums`` is deleted here and comes back, added to, in the returned frame (ready to insert:
     quantities as integers; rows left with no quantity at all are dropped)."""
-    stored = _stored(model, source, keys, sums["iv"].min(), sums["iv"].max(), where)
-    matched = stored.merge(sums[keys], on=keys, how="inner")
+    matched = _stored(model, source, keys, sums, where)
     _rows_delete(model._meta.db_table, matched["id"].astype("int64").tolist())
     merged = interval_sums.combine([matched.drop(columns="id"), sums], keys)
     quantities = [c for c in merged.columns if c not in keys]
@@ -520,11 +573,20 @@ def rollup_merge(source: DataSource, sums: pd.DataFrame, batch=None,
         out["step_id"] = None
         _frame_insert(IntervalStat, out)
     if daily:
-        # Every key the batch touched, written again or (nothing left in it) deleted.
-        touched = interval_sums.local_time(sums["iv"].drop_duplicates(),
-                                           source.centre.time_zone)
-        daily_rollup_refresh(source, touched["local_date"].drop_duplicates().tolist())
+        # Every (day, queue) the batch touched, written again or (nothing left in it) deleted.
+        daily_rollup_refresh_keys(source, daily_keys(sums, source.centre.time_zone))
     return rows[keys]
+
+
+def daily_keys(sums: pd.DataFrame, time_zone: str) -> pd.DataFrame:
+    """The distinct (``local_date``, ``queue_id``) pairs of the interval keys of ``sums``
+    (``iv`` epoch seconds, ``queue_id``) in ``time_zone``: the daily rows they change."""
+    pairs = sums[["iv", "queue_id"]].drop_duplicates()
+    ivs = pairs["iv"].drop_duplicates()
+    local = interval_sums.local_time(ivs, time_zone)[["local_date"]]
+    local["iv"] = ivs.to_numpy()
+    return pairs.merge(local, on="iv", how="left")[["local_date", "queue_id"]] \
+        .drop_duplicates()
 
 
 def agent_rollup_merge(source: DataSource, sums: pd.DataFrame) -> int:

@@ -41,6 +41,7 @@ from pathways.selectors import queues_fed_by
 from ..constants import SourceKind
 from ..models import DataSource
 from .rollup import rollup_rebuild
+from .segmentation_months import segmentation_months_mark
 
 #: Contact fields the IVR's contacts hand on to the same call in other sources.
 CARRIED_FIELDS = ("contact_type", "customer_segment")
@@ -150,6 +151,9 @@ def segmentation_carry(centre, *, batch=None, start: dt.datetime | None = None,
                 result.sources[source_id] = (min(lo, arrived) if lo else arrived,
                                              max(hi, ended) if hi else ended)
     result.contacts = len(changed)
+    for source in DataSource.objects.filter(pk__in=list(result.sources)).select_related("centre"):
+        # Their contacts' contact types and segments changed: counted again at the next check.
+        segmentation_months_mark(source, *result.sources[source.pk])
     if rebuild:
         for source in DataSource.objects.filter(pk__in=list(result.sources)):
             lo, hi = result.sources[source.pk]

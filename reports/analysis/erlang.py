@@ -25,7 +25,6 @@ space. Definitions used by Erlang A here:
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import gammainc, gammaincc, gammaln
 
 # Values within this relative distance of an integer are that integer when rounding up staff:
 # 21 / (1 − 0.3) = 30.000000000000004 in binary floating point and must give 30 agents.
@@ -47,6 +46,10 @@ def traffic_erlangs(calls, interval_s, aht_s):
 
 def log_erlang_b(agents, traffic):
     """log of Erlang B blocking probability, stable for any number of agents."""
+    # scipy is imported when first needed, not by every process that loads the tasks (an
+    # import's worker process included): scipy.special alone takes a quarter of a second.
+    from scipy.special import gammaincc, gammaln
+
     n = np.asarray(agents, float)
     a = np.asarray(traffic, float)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -215,6 +218,8 @@ def _log_j(x, y):
     Where the regularised γ does not underflow it is used directly (log space); where it does
     (far more agents than traffic, y ≪ x) the series converges fast and is summed instead.
     """
+    from scipy.special import gammainc, gammaln
+
     x, y = (np.atleast_1d(v) for v in np.broadcast_arrays(np.asarray(x, float),
                                                           np.asarray(y, float)))
     with np.errstate(divide="ignore", invalid="ignore"):

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from .erlang import erlang_a, erlang_a_agents
 
@@ -118,6 +117,10 @@ def lognormal_service_fit(service_s, min_s: float = 10) -> LognormalFit:
     keep = s[s >= min_s]
     if len(keep) < 3:
         raise ValueError(f"Need at least 3 service times ≥ {min_s} s, got {len(keep)}.")
+    # Imported here: scipy.stats takes most of a second to import, and every process that
+    # loads the Celery tasks (an import included) would pay it at start.
+    from scipy import stats
+
     logs = np.log(keep)
     mu, sigma = float(logs.mean()), float(logs.std(ddof=1))
     ks = stats.kstest(logs, "norm", args=(mu, sigma))

@@ -174,3 +174,63 @@ def test_local_time_of_intervals_across_a_dst_change():
     local = interval_sums.local_time(starts, "Europe/London")
     assert local.to_dict("list") == {"local_date": [dt.date(2026, 3, 29)] * 2,
                                      "local_minute": [45, 120], "weekday": [6, 6]}
+
+
+@pytest.mark.django_db
+def test_a_merge_reads_only_the_rollup_rows_of_the_keys_it_touches(centre):
+    """A batch's sums for one queue on one day read back only that queue's rows of those
+    intervals (not the other queue, not the other day), and refresh only that (day, queue)'s
+    daily row; the figures equal the stored rows plus the sums."""
+    from measurements.models import AgentIntervalStat, DailyStat, IntervalStat
+    from measurements.services import rollup
+    from measurements.services.ingest import source_create
+    from pathways.models import Agent, Queue
+
+    source = source_create(centre=centre, name="CRM", kind="crm", export_format="generic",
+                           time_zone="Europe/London", column_mapping=MAPPING)
+    sales = Queue.objects.create(centre=centre, code="sales")
+    support = Queue.objects.create(centre=centre, code="support")
+    agent = Agent.objects.create(centre=centre, code="a1")
+    day1 = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
+    day2 = day1 + dt.timedelta(days=1)
+    rows = [{"centre_id": centre.pk, "source_id": source.pk, "interval_start": start,
+             "interval_s": 900, **rollup.local_fields(start, centre.tz), "queue_id": q.pk,
+             "channel": "voice", "contact_type": "billing", "customer_segment": "",
+             "offered": 10, "answered": 8, "wait_max_s": 30}
+            for start in (day1, day2) for q in (sales, support)]
+    rollup.interval_stats_insert(rows)
+    rollup.rows_insert(AgentIntervalStat, [
+        {"centre_id": centre.pk, "source_id": source.pk, "interval_start": start,
+         **rollup.local_fields(start, centre.tz), "agent_id": agent.pk, "queue_id": q.pk,
+         "handled": 4, "talk_s": 400} for start in (day1, day2) for q in (sales, support)])
+    # A daily row the merge must not touch, made wrong on purpose: left as it is, it shows
+    # that the refresh did not read or rewrite (day 1, support).
+    DailyStat.objects.filter(local_date=day1.date(), queue=support).update(offered=999)
+    iv = int(day1.timestamp())
+    sums = pd.DataFrame([{"iv": iv, "queue_id": sales.pk, "channel": "voice",
+                          "contact_type": "billing", "customer_segment": "",
+                          **dict.fromkeys(rollup.QUANTITIES, 0), "offered": 2, "answered": 1,
+                          "wait_max_s": 50}])
+    keys = interval_sums.INTERVAL_KEYS
+    read = rollup._stored(IntervalStat, source, keys, sums, where=" AND step_id IS NULL")
+    assert read[keys].to_dict("records") == sums[keys].to_dict("records")
+    agent_sums = pd.DataFrame([{"iv": iv, "agent_id": agent.pk, "queue_id": sales.pk,
+                                "handled": 1, "transfers": 0, "escalations": 0, "talk_s": 50,
+                                "hold_s": 0, "acw_s": 0}])
+    read = rollup._stored(AgentIntervalStat, source, interval_sums.AGENT_KEYS, agent_sums)
+    assert read[interval_sums.AGENT_KEYS].to_dict("records") == \
+        agent_sums[interval_sums.AGENT_KEYS].to_dict("records")
+
+    rollup.rollup_merge(source, sums)
+    rollup.agent_rollup_merge(source, agent_sums)
+    got = {(r.interval_start, r.queue_id): (r.offered, r.answered, r.wait_max_s)
+           for r in IntervalStat.objects.all()}
+    assert got == {(day1, sales.pk): (12, 9, 50), (day1, support.pk): (10, 8, 30),
+                   (day2, sales.pk): (10, 8, 30), (day2, support.pk): (10, 8, 30)}
+    handled = {(r.interval_start, r.queue_id): (r.handled, r.talk_s)
+               for r in AgentIntervalStat.objects.all()}
+    assert handled == {(day1, sales.pk): (5, 450), (day1, support.pk): (4, 400),
+                       (day2, sales.pk): (4, 400), (day2, support.pk): (4, 400)}
+    daily = {(r.local_date, r.queue_id): r.offered for r in DailyStat.objects.all()}
+    assert daily == {(day1.date(), sales.pk): 12, (day1.date(), support.pk): 999,
+                     (day2.date(), sales.pk): 10, (day2.date(), support.pk): 10}

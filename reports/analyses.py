@@ -58,6 +58,10 @@ TABLE_KPIS = ("offered", "answered", "abandoned", "short_abandoned", "service_le
 STAFFING_CHART_INTERVAL_DAYS = 31
 
 def _chart(chart_id, fig):
+    """A chart of a page: a ``go.Figure`` or a figure dict of :mod:`reports.charts`."""
+    if isinstance(fig, dict):
+        title = fig["layout"]["title"]["text"] or ""
+        return {"id": chart_id, "title": title.split("<br>")[0], "figure": charts.spec_json(fig)}
     title = (fig.layout.title.text or "").split("<br>")[0]
     return {"id": chart_id, "title": title, "figure": charts.to_json(fig)}
 
@@ -154,7 +158,7 @@ def kpi_report(scope, centre, start, end, granularity="day", by=(), *,
         shown = frame[frame.groupby(series)["offered"].transform("sum") > 0]
     target_sl = single_target(found, "service_level")
     basis = _basis_text(frame)
-    result["charts"].append(_chart("sl", charts.kpi_time_series(
+    result["charts"].append(_chart("sl", charts.kpi_time_series_spec(
         shown, "service_level", series=series, target=target_sl,
         band=(target_sl - 0.05, min(1.0, target_sl + 0.05)) if target_sl is not None else None,
         definition=f"{definition}; answered within {basis}")))
@@ -163,7 +167,7 @@ def kpi_report(scope, centre, start, end, granularity="day", by=(), *,
                        ("asa_s", "ASA = Σ wait of answered / answered"),
                        ("aht_s", "AHT = (talk + hold + ACW) / handled")):
         if kpi != "asa_s":
-            result["charts"].append(_chart(kpi, charts.kpi_time_series(
+            result["charts"].append(_chart(kpi, charts.kpi_time_series_spec(
                 shown, kpi, series=series, target=single_target(found, kpi), definition=label)))
             continue
         # Waits of channels answered in seconds and in hours never share an axis: one chart
@@ -171,7 +175,7 @@ def kpi_report(scope, centre, start, end, granularity="day", by=(), *,
         for suffix, part, in_hours in _by_time_basis(shown, series, frame):
             targets = [t for t, slow in zip(found, _row_is_slow(frame), strict=True)
                        if slow == in_hours]
-            result["charts"].append(_chart(kpi + suffix, charts.kpi_time_series(
+            result["charts"].append(_chart(kpi + suffix, charts.kpi_time_series_spec(
                 part, kpi, series=series, target=single_target(targets, kpi),
                 definition=f"{label} ({'h' if in_hours else 's'})", in_hours=in_hours,
                 title=(f"{charts.KPI_LABELS[kpi].replace('(s)', '(h)')} — channels answered "
@@ -190,11 +194,11 @@ def kpi_report(scope, centre, start, end, granularity="day", by=(), *,
     whole["abandoned_long"] = whole["abandoned"] - whole["short_abandoned"]
     if len(whole) >= 3:
         pchart = control.p_chart(whole, "answered_within_threshold", "sl_denominator")
-        result["charts"].append(_chart("sl_pchart", charts.control_chart(
+        result["charts"].append(_chart("sl_pchart", charts.control_chart_spec(
             pchart, "period_start", "p", "Service level p-chart", percent=True,
             definition=f"{definition}; answered within {basis}")))
         ab = control.p_chart(whole, "abandoned_long", "sl_denominator")
-        result["charts"].append(_chart("ab_pchart", charts.control_chart(
+        result["charts"].append(_chart("ab_pchart", charts.control_chart_spec(
             ab, "period_start", "p", "Abandon rate p-chart", percent=True,
             definition="Abandon rate = (abandoned − short) / (offered − short)")))
         if frame["aht_s"].notna().any():
@@ -211,7 +215,7 @@ def kpi_report(scope, centre, start, end, granularity="day", by=(), *,
                 (sums["handled"] > 0) & ~sums["unknown"])
             xmr = control.xmr_chart(aht_whole.dropna())
             if len(xmr) >= 3:
-                result["charts"].append(_chart("aht_xmr", charts.control_chart(
+                result["charts"].append(_chart("aht_xmr", charts.control_chart_spec(
                     xmr, "at", "value", "AHT XmR chart (s)",
                     definition="AHT = (talk + hold + ACW) / handled per period")))
     cols = ["period_start", *by, *TABLE_KPIS, "sl_basis",

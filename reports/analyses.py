@@ -91,6 +91,12 @@ def records(frame: pd.DataFrame) -> list[dict]:
         if names else [{} for _ in range(len(frame))]
 
 
+# Columns whose values :func:`_clean_column` cleans once per distinct value (values of one type,
+# so no two equal values of different types — 1 and True — are merged).
+_REPEATING = frozenset({"string", "datetime64", "datetime", "date", "timedelta64", "timedelta",
+                        "boolean", "categorical"})
+
+
 def _clean_column(column: pd.Series) -> list:
     """A column's values as :func:`_clean` gives them, numbers converted in bulk."""
     kind = column.dtype.kind if isinstance(column.dtype, np.dtype) else ""
@@ -102,6 +108,12 @@ def _clean_column(column: pd.Series) -> list:
         return out
     if kind and kind in "iub":
         return column.to_numpy().tolist()
+    if kind in ("M", "m") or pd.api.types.infer_dtype(column, skipna=True) in _REPEATING:
+        # Periods, segments, bases repeat few values: each distinct value cleaned once, then
+        # spread to the rows (every missing value is None).
+        codes, uniques = pd.factorize(column, use_na_sentinel=True)
+        cleaned = [*(_clean(v) for v in uniques), None]  # code -1: missing
+        return [cleaned[c] for c in codes.tolist()]
     return [_clean(v) for v in column.to_list()]
 
 
@@ -115,10 +127,20 @@ def plan_versus_actual(frame: pd.DataFrame, found: list[dict], keys: list[str]) 
     :class:`reports.semantics.ResolvedTarget` per row, from :func:`frame_targets`): one row per
     KPI row and metric with a target — ``keys``, ``kpi``, ``actual``, ``target``, ``gap``,
     ``met``, ``attainment``, ``target_from``."""
-    wanted = [{"_row": i, "kpi": m, "target": t.value, "target_from": t.describe(),
-               "direction": "min" if t.higher_is_better else "max"}
-              for i, targets in enumerate(found) for m, t in targets.items()
-              if m in frame.columns]
+    columns = set(frame.columns)
+    # Rows share their targets (one answer per slice and day): each target described once.
+    described = {}
+    wanted = []
+    for i, targets in enumerate(found):
+        for m, t in targets.items():
+            if m not in columns:
+                continue
+            about = described.get(id(t))
+            if about is None:
+                about = described[id(t)] = (t.value, t.describe(),
+                                            "min" if t.higher_is_better else "max")
+            wanted.append({"_row": i, "kpi": m, "target": about[0], "target_from": about[1],
+                           "direction": about[2]})
     columns = [*keys, "kpi", "actual", "target", "gap", "met", "attainment", "target_from"]
     if not wanted:
         return pd.DataFrame(columns=columns)
@@ -233,8 +255,8 @@ def kpi_report(scope, centre, start, end, granularity="day", by=(), *,
     result["targets"] = records(pva)
     result["tables"]["targets"] = records(pva.drop(columns=["attainment"]))
     breaches = interpret.rank(interpret.breach_findings(
-        pva.assign(period_start=pva["period_start"].astype(str).str[
-            :10 if granularity in DAILY_GRANULARITIES else 16]),
+        pva.assign(period_start=_as_text(pva["period_start"],
+                                         10 if granularity in DAILY_GRANULARITIES else 16)),
         ["period_start", *by], figure="KPIs by period"), limit=None)
     found_text = breaches[:5]
     for kpi in sorted(set(pva["kpi"])):
@@ -296,6 +318,17 @@ def kpi_report(scope, centre, start, end, granularity="day", by=(), *,
         figure="Measurement tests and data collection")
     result["findings"] = _findings(found_text)
     return result
+
+
+def _as_text(column: pd.Series, length: int) -> pd.Series:
+    """``column.astype(str).str[:length]``, each distinct value written once (a year of
+    15-minute rows repeats each period once per segment and KPI)."""
+    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    distinct = pd.concat([pd.Series(uniques, dtype=column.dtype),
+                          column[codes < 0].iloc[:1]], ignore_index=True)  # then one missing
+    text = distinct.astype(str).str[:length]
+    return pd.Series(text.to_numpy()[np.where(codes < 0, len(uniques), codes)],
+                     index=column.index, dtype=text.dtype)
 
 
 def _row_is_slow(frame: pd.DataFrame) -> list[bool]:

@@ -59,6 +59,10 @@ TABLE_KPIS = ("offered", "answered", "abandoned", "short_abandoned", "service_le
 STAFFING_CHART_INTERVAL_DAYS = 31
 
 def _chart(chart_id, fig):
+    """A chart of a page: a ``go.Figure`` or a figure dict of :mod:`reports.charts`."""
+    if isinstance(fig, dict):
+        title = fig["layout"]["title"]["text"] or ""
+        return {"id": chart_id, "title": title.split("<br>")[0], "figure": charts.spec_json(fig)}
     title = (fig.layout.title.text or "").split("<br>")[0]
     return {"id": chart_id, "title": title, "figure": charts.to_json(fig)}
 
@@ -88,6 +92,12 @@ def records(frame: pd.DataFrame) -> list[dict]:
         if names else [{} for _ in range(len(frame))]
 
 
+# Columns whose values :func:`_clean_column` cleans once per distinct value (values of one type,
+# so no two equal values of different types — 1 and True — are merged).
+_REPEATING = frozenset({"string", "datetime64", "datetime", "date", "timedelta64", "timedelta",
+                        "boolean", "categorical"})
+
+
 def _clean_column(column: pd.Series) -> list:
     """A column's values as :func:`_clean` gives them, numbers converted in bulk."""
     kind = column.dtype.kind if isinstance(column.dtype, np.dtype) else ""
@@ -99,6 +109,12 @@ def _clean_column(column: pd.Series) -> list:
         return out
     if kind and kind in "iub":
         return column.to_numpy().tolist()
+    if kind in ("M", "m") or pd.api.types.infer_dtype(column, skipna=True) in _REPEATING:
+        # Periods, segments, bases repeat few values: each distinct value cleaned once, then
+        # spread to the rows (every missing value is None).
+        codes, uniques = pd.factorize(column, use_na_sentinel=True)
+        cleaned = [*(_clean(v) for v in uniques), None]  # code -1: missing
+        return [cleaned[c] for c in codes.tolist()]
     return [_clean(v) for v in column.to_list()]
 
 
@@ -112,10 +128,20 @@ def plan_versus_actual(frame: pd.DataFrame, found: list[dict], keys: list[str]) 
     :class:`reports.semantics.ResolvedTarget` per row, from :func:`frame_targets`): one row per
     KPI row and metric with a target — ``keys``, ``kpi``, ``actual``, ``target``, ``gap``,
     ``met``, ``attainment``, ``target_from``."""
-    wanted = [{"_row": i, "kpi": m, "target": t.value, "target_from": t.describe(),
-               "direction": "min" if t.higher_is_better else "max"}
-              for i, targets in enumerate(found) for m, t in targets.items()
-              if m in frame.columns]
+    columns = set(frame.columns)
+    # Rows share their targets (one answer per slice and day): each target described once.
+    described = {}
+    wanted = []
+    for i, targets in enumerate(found):
+        for m, t in targets.items():
+            if m not in columns:
+                continue
+            about = described.get(id(t))
+            if about is None:
+                about = described[id(t)] = (t.value, t.describe(),
+                                            "min" if t.higher_is_better else "max")
+            wanted.append({"_row": i, "kpi": m, "target": about[0], "target_from": about[1],
+                           "direction": about[2]})
     columns = [*keys, "kpi", "actual", "target", "gap", "met", "attainment", "target_from"]
     if not wanted:
         return pd.DataFrame(columns=columns)
@@ -155,7 +181,7 @@ def kpi_report(scope, centre, start, end, granularity="day", by=(), *,
         shown = frame[frame.groupby(series)["offered"].transform("sum") > 0]
     target_sl = single_target(found, "service_level")
     basis = _basis_text(frame)
-    result["charts"].append(_chart("sl", charts.kpi_time_series(
+    result["charts"].append(_chart("sl", charts.kpi_time_series_spec(
         shown, "service_level", series=series, target=target_sl,
         band=(target_sl - 0.05, min(1.0, target_sl + 0.05)) if target_sl is not None else None,
         definition=f"{definition}; answered within {basis}")))
@@ -164,7 +190,7 @@ def kpi_report(scope, centre, start, end, granularity="day", by=(), *,
                        ("asa_s", "ASA = Σ wait of answered / answered"),
                        ("aht_s", "AHT = (talk + hold + ACW) / handled")):
         if kpi != "asa_s":
-            result["charts"].append(_chart(kpi, charts.kpi_time_series(
+            result["charts"].append(_chart(kpi, charts.kpi_time_series_spec(
                 shown, kpi, series=series, target=single_target(found, kpi), definition=label)))
             continue
         # Waits of channels answered in seconds and in hours never share an axis: one chart
@@ -172,7 +198,7 @@ def kpi_report(scope, centre, start, end, granularity="day", by=(), *,
         for suffix, part, in_hours in _by_time_basis(shown, series, frame):
             targets = [t for t, slow in zip(found, _row_is_slow(frame), strict=True)
                        if slow == in_hours]
-            result["charts"].append(_chart(kpi + suffix, charts.kpi_time_series(
+            result["charts"].append(_chart(kpi + suffix, charts.kpi_time_series_spec(
                 part, kpi, series=series, target=single_target(targets, kpi),
                 definition=f"{label} ({'h' if in_hours else 's'})", in_hours=in_hours,
                 title=(f"{charts.KPI_LABELS[kpi].replace('(s)', '(h)')} — channels answered "
@@ -191,11 +217,11 @@ def kpi_report(scope, centre, start, end, granularity="day", by=(), *,
     whole["abandoned_long"] = whole["abandoned"] - whole["short_abandoned"]
     if len(whole) >= 3:
         pchart = control.p_chart(whole, "answered_within_threshold", "sl_denominator")
-        result["charts"].append(_chart("sl_pchart", charts.control_chart(
+        result["charts"].append(_chart("sl_pchart", charts.control_chart_spec(
             pchart, "period_start", "p", "Service level p-chart", percent=True,
             definition=f"{definition}; answered within {basis}")))
         ab = control.p_chart(whole, "abandoned_long", "sl_denominator")
-        result["charts"].append(_chart("ab_pchart", charts.control_chart(
+        result["charts"].append(_chart("ab_pchart", charts.control_chart_spec(
             ab, "period_start", "p", "Abandon rate p-chart", percent=True,
             definition="Abandon rate = (abandoned − short) / (offered − short)")))
         if frame["aht_s"].notna().any():
@@ -212,7 +238,7 @@ def kpi_report(scope, centre, start, end, granularity="day", by=(), *,
                 (sums["handled"] > 0) & ~sums["unknown"])
             xmr = control.xmr_chart(aht_whole.dropna())
             if len(xmr) >= 3:
-                result["charts"].append(_chart("aht_xmr", charts.control_chart(
+                result["charts"].append(_chart("aht_xmr", charts.control_chart_spec(
                     xmr, "at", "value", "AHT XmR chart (s)",
                     definition="AHT = (talk + hold + ACW) / handled per period")))
     cols = ["period_start", *by, *TABLE_KPIS, "sl_basis",
@@ -230,8 +256,8 @@ def kpi_report(scope, centre, start, end, granularity="day", by=(), *,
     result["targets"] = records(pva)
     result["tables"]["targets"] = records(pva.drop(columns=["attainment"]))
     breaches = interpret.rank(interpret.breach_findings(
-        pva.assign(period_start=pva["period_start"].astype(str).str[
-            :10 if granularity in DAILY_GRANULARITIES else 16]),
+        pva.assign(period_start=_as_text(pva["period_start"],
+                                         10 if granularity in DAILY_GRANULARITIES else 16)),
         ["period_start", *by], figure="KPIs by period"), limit=None)
     found_text = breaches[:5]
     for kpi in sorted(set(pva["kpi"])):
@@ -294,6 +320,17 @@ def kpi_report(scope, centre, start, end, granularity="day", by=(), *,
         figure="Measurement tests and data collection")
     result["findings"] = _findings(found_text)
     return result
+
+
+def _as_text(column: pd.Series, length: int) -> pd.Series:
+    """``column.astype(str).str[:length]``, each distinct value written once (a year of
+    15-minute rows repeats each period once per segment and KPI)."""
+    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    distinct = pd.concat([pd.Series(uniques, dtype=column.dtype),
+                          column[codes < 0].iloc[:1]], ignore_index=True)  # then one missing
+    text = distinct.astype(str).str[:length]
+    return pd.Series(text.to_numpy()[np.where(codes < 0, len(uniques), codes)],
+                     index=column.index, dtype=text.dtype)
 
 
 def _row_is_slow(frame: pd.DataFrame) -> list[bool]:

@@ -3,12 +3,22 @@ in, ``plotly.graph_objects.Figure`` out; no Django).
 
 Every figure uses the same colours and number formats and carries a caption naming the metric
 definition and variant it shows (``definition``), so a chart read on its own is unambiguous.
+
+The KPI time series and control charts of the analysis pages are also built as plain figure
+dicts (:func:`kpi_time_series_spec`, :func:`control_chart_spec`): the same JSON as their
+``Figure`` counterparts (tests prove it), without Plotly's object construction and validation of
+every property, which cost most of the KPI page's time over a year of days.
 """
 from __future__ import annotations
+
+import functools
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
+import plotly.io as pio
+from _plotly_utils.basevalidators import copy_to_readonly_numpy_array, is_homogeneous_array
+from _plotly_utils.utils import convert_to_base64
 
 from .vocabulary import PERCENT_METRICS
 
@@ -78,6 +88,107 @@ def kpi_time_series(frame: pd.DataFrame, kpi: str, x: str = "period_start",
                       if kpi in PERCENT_KPIS else f"target {target / scale:{number}}")
     fig.update_yaxes(tickformat=number, title=label, rangemode="tozero")
     return _layout(fig, title or label, definition)
+
+
+@functools.cache
+def _template() -> dict:
+    """The layout template a new ``go.Figure`` carries (Plotly's default), as a dict."""
+    return go.Figure().to_dict()["layout"]["template"]
+
+
+def _array(values):
+    """An array property as Plotly's validator keeps it (a read-only numpy array, local times
+    of tz-aware instants), so the JSON is the one ``go.Figure`` writes."""
+    if is_homogeneous_array(values):
+        return copy_to_readonly_numpy_array(values)
+    return list(values)
+
+
+def _scatter(**props) -> dict:
+    """A scatter trace as ``go.Scatter(**props).to_plotly_json()`` (None left out)."""
+    trace = {k: _array(v) if k in ("x", "y") else v for k, v in sorted(props.items())
+             if v is not None}
+    trace["type"] = "scatter"
+    return trace
+
+
+def _spec_layout(layout: dict, title: str, definition: str = "", height: int = 380,
+                 xaxis: dict | None = None, yaxis: dict | None = None) -> dict:
+    """:func:`_layout` for a figure dict: ``layout`` holds the shapes and annotations so far."""
+    text = title if not definition else (
+        f"{title}<br><span style='font-size:11px;color:#5f6b7a'>{definition}</span>")
+    return {"template": _template(), **layout,
+            "yaxis": {**(yaxis or {}), "gridcolor": COLOURS["grid"]},
+            "title": {"font": {"size": 15}, "text": text, "x": 0},
+            "margin": {"l": 60, "r": 20, "t": 70 if definition else 50, "b": 50},
+            "font": {"family": "system-ui, sans-serif"},
+            "legend": {"orientation": "h", "y": -0.15}, "height": height,
+            "paper_bgcolor": "white", "plot_bgcolor": "white", "hovermode": "x unified",
+            "xaxis": {**(xaxis or {}), "gridcolor": COLOURS["grid"]}}
+
+
+def kpi_time_series_spec(frame: pd.DataFrame, kpi: str, x: str = "period_start",
+                         series: str | None = None, target: float | None = None,
+                         band: tuple[float, float] | None = None, definition: str = "",
+                         in_hours: bool = False, title: str | None = None) -> dict:
+    """:func:`kpi_time_series` as a figure dict (the same JSON by :func:`spec_json`)."""
+    scale, number = (3600.0, ",.1f") if in_hours else (1.0, kpi_format(kpi))
+    label = KPI_LABELS.get(kpi, kpi)
+    if in_hours:
+        label = label.replace("(s)", "(h)")
+    groups = frame.groupby(series, sort=True, observed=True) if series else [(None, frame)]
+    data = [_scatter(x=g[x], y=g[kpi] / scale if in_hours else g[kpi], mode="lines+markers",
+                     name=str(name) if name is not None else label, connectgaps=False,
+                     line={"color": COLOURS["actual"]} if series is None else None,
+                     hovertemplate=f"%{{y:{number}}}") for name, g in groups]
+    shapes, annotations = [], []
+    if band is not None:
+        shapes.append({"fillcolor": COLOURS["band"], "line": {"width": 0}, "type": "rect",
+                       "x0": 0, "x1": 1, "xref": "x domain", "y0": band[0], "y1": band[1],
+                       "yref": "y"})
+    if target is not None:
+        y = target / scale
+        shapes.append({"line": {"color": COLOURS["target"], "dash": "dash"}, "type": "line",
+                       "x0": 0, "x1": 1, "xref": "x domain", "y0": y, "y1": y, "yref": "y"})
+        annotations.append({
+            "showarrow": False,
+            "text": f"target {target:{kpi_format(kpi).replace(',', '')}}"
+            if kpi in PERCENT_KPIS else f"target {target / scale:{number}}",
+            "x": 1, "xanchor": "right", "xref": "x domain", "y": y, "yanchor": "bottom",
+            "yref": "y"})
+    layout = {"shapes": shapes} if shapes else {}
+    if annotations:
+        layout["annotations"] = annotations
+    return {"data": data, "layout": _spec_layout(
+        layout, title or label, definition,
+        yaxis={"tickformat": number, "title": {"text": label}, "rangemode": "tozero"})}
+
+
+def control_chart_spec(chart: pd.DataFrame, x: str, value: str, title: str,
+                       percent: bool = False, definition: str = "") -> dict:
+    """:func:`control_chart` as a figure dict (the same JSON by :func:`spec_json`)."""
+    fmt = ".1%" if percent else ",.0f"
+    data = [_scatter(x=chart[x], y=chart[value], mode="lines+markers", name=title,
+                     line={"color": COLOURS["actual"]}, hovertemplate=f"%{{y:{fmt}}}")]
+    for col, name, dash in (("centre", "Centre", "solid"), ("ucl", "UCL", "dash"),
+                            ("lcl", "LCL", "dash")):
+        data.append(_scatter(x=chart[x], y=chart[col], mode="lines", name=name,
+                             line={"color": COLOURS["target"] if col == "centre"
+                                   else COLOURS["baseline"], "dash": dash, "shape": "hv"}))
+    special = chart[chart["special_cause"]]
+    data.append(_scatter(x=special[x], y=special[value], mode="markers", name="Special cause",
+                         marker={"color": COLOURS["alert"], "line": {"width": 2}, "size": 10,
+                                 "symbol": "circle-open"}))
+    return {"data": data, "layout": _spec_layout({}, title, definition,
+                                                 yaxis={"tickformat": fmt})}
+
+
+def spec_json(spec: dict) -> str:
+    """A figure dict as JSON for ``Plotly.newPlot``, written as ``Figure.to_json`` writes it
+    (typed arrays for numbers)."""
+    spec = {"data": [dict(t) for t in spec["data"]], "layout": dict(spec["layout"])}
+    convert_to_base64(spec)
+    return pio.to_json(spec, validate=False)
 
 
 def heatmap(matrix: pd.DataFrame, title: str, value_label: str = "Offered per day",

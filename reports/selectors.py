@@ -386,7 +386,15 @@ def _shared_agent_time(qs, group, fields, by_agent, shares, allowed) -> list[tup
     if allowed is not None:  # only the rows that can count: fewer rows to share and sum
         qs = qs.filter(Q(queue_id__in=allowed) | Q(
             queue__isnull=True, agent_id__in=sorted({agent for agent, _, _ in shares})))
+    by_day_or_longer = not any(name in str(e) for e in (*fields, *group.values())
+                               for name in ("interval_start", "local_minute"))
     base = qs.annotate(**group).values(*group, *fields, "agent_id", "queue_id", *AGENT_TIME)
+    if by_day_or_longer:
+        # Summed per agent and day first (whole seconds: exact in any order), so no order: the
+        # model's default made the database sort a year of rows only to sum them. Interval
+        # rows keep it — their shared seconds are summed as floats, in the order they always
+        # were, so the figures stay the same to the last bit.
+        base = base.order_by()
     try:
         base_sql, base_params = base.query.sql_with_params()
     except EmptyResultSet:
@@ -394,8 +402,6 @@ def _shared_agent_time(qs, group, fields, by_agent, shares, allowed) -> list[tup
     connection = connections[qs.db]
     quote = connection.ops.quote_name
     keys = [f"b.{quote(k)}" for k in (*group, *fields, *(["agent_id"] if by_agent else []))]
-    by_day_or_longer = not any(name in str(e) for e in (*fields, *group.values())
-                               for name in ("interval_start", "local_minute"))
     if by_day_or_longer:
         # Days and longer: the rows summed per agent first (a few per agent and day), then
         # shared — fewer rows to join than the rollup's interval rows.

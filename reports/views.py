@@ -95,7 +95,7 @@ class PageExportMixin:
             last = end - dt.timedelta(days=1)
             lines.append(f"Period: {start:%d %b %Y} – {last:%d %b %Y} (local days)")
         filters = [f"{k}={v}" for k, values in self.request.GET.lists()
-                   if k not in ("export", "table") for v in values]
+                   if k not in ("export", "table", ROWS_PAGE) for v in values]
         if filters:
             lines.append("Filters: " + "; ".join(filters))
         if report.get("definition"):
@@ -116,6 +116,27 @@ class PageExportMixin:
             query["export"] = fmt
             links.append((text, f"?{query.urlencode()}"))
         return links
+
+
+ROWS_PAGE = "rows_page"
+
+
+def table_page(request, rows: list, per_page: int) -> dict:
+    """One page of a table's ``rows`` (``?rows_page=N``, from 1; past the last: the last) with
+    the links to the pages before and after, keeping the page's filters."""
+    pages = max(1, -(-len(rows) // per_page))
+    page = min(page_param(request, ROWS_PAGE, forms.IntegerField(min_value=1)) or 1, pages)
+    first = (page - 1) * per_page
+
+    def link(number):
+        query = request.GET.copy()
+        query[ROWS_PAGE] = number
+        return f"?{query.urlencode()}"
+
+    return {"rows": rows[first:first + per_page], "page": page, "pages": pages,
+            "first": first + 1, "last": min(first + per_page, len(rows)), "total": len(rows),
+            "previous": link(page - 1) if page > 1 else "",
+            "next": link(page + 1) if page < pages else ""}
 
 
 def _table_frame(rows: list[dict]) -> pd.DataFrame:
@@ -167,6 +188,15 @@ class KpiView(AnalysisPage):
     heading = "KPIs"
     intro = ("Every KPI is a ratio of sums of the interval components for the period and "
              "segment shown — never an average of interval averages.")
+    # The KPI table is shown a page of rows at a time (a month of 15-minute periods per queue
+    # is thousands of rows); the downloads hold every row.
+    ROWS_PER_PAGE = 200
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        rows = ((context.get("report") or {}).get("tables") or {}).get("kpis") or []
+        context["kpi_rows"] = table_page(self.request, rows, self.ROWS_PER_PAGE)
+        return context
 
     def build(self, centre, form):
         start, end = form.period()

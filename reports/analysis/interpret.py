@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from ..vocabulary import METRICS, PERCENT_METRICS
@@ -39,8 +40,17 @@ def _sentence_case(name: str) -> str:
     return name[:1].upper() + name[1:]
 
 
+def _present(value) -> bool:
+    """``pd.notna`` of one value, without pandas' dispatch (called per row and key)."""
+    if value is None or value is pd.NaT or value is pd.NA:
+        return False
+    if isinstance(value, float):
+        return value == value
+    return bool(pd.notna(value)) if isinstance(value, np.generic | np.ndarray) else True
+
+
 def _where(row, keys) -> str:
-    parts = [f"{row[k]}" for k in keys if k in row and pd.notna(row[k]) and row[k] != ""]
+    parts = [f"{row[k]}" for k in keys if k in row and _present(row[k]) and row[k] != ""]
     return " / ".join(parts)
 
 

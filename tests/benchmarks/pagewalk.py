@@ -8,6 +8,7 @@ running). Used by ``test_page_walk.py``; runs against any Django test client."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 import time
 from dataclasses import dataclass
@@ -20,6 +21,19 @@ TARGET_BYTES = 1_000_000
 _NAV = re.compile(r'<nav id="sidenav".*?</nav>', re.S)
 _HREF = re.compile(r'href="([^"#]+)"')
 _LABEL = re.compile(r'<a href="([^"#]+)"[^>]*>([^<]*)</a>')
+# Walk only the pages whose title contains one of these (comma-separated, any case), e.g.
+# ``CONTACTMIS_PAGE_WALK_ONLY="KPIs,Queueing"``; unset or empty: every page.
+ONLY_ENV = "CONTACTMIS_PAGE_WALK_ONLY"
+
+
+def only() -> list[str]:
+    """The title filters of :data:`ONLY_ENV` (lower case); empty: walk every page."""
+    return [part.strip().lower() for part in os.environ.get(ONLY_ENV, "").split(",")
+            if part.strip()]
+
+
+def wanted(label: str, filters: list[str]) -> bool:
+    return not filters or any(f in label.lower() for f in filters)
 
 
 @dataclass
@@ -69,9 +83,14 @@ def menu(html: str) -> list[tuple[str, str]]:
             if href.startswith("/") and not href.startswith(("/admin", "/api"))]
 
 
-def walk(client, user: str, today: dt.date) -> list[Visit]:
+def walk(client, user: str, today: dt.date, filters: list[str] | None = None) -> list[Visit]:
+    """Every page of the menu and its periods; ``filters`` (default :func:`only`): only the
+    pages whose title contains one of them (the home page is read for its menu all the same)."""
+    filters = only() if filters is None else filters
     visits: list[Visit] = []
     home = _get(client, user, "Home", "/", visits)
+    if not wanted("Home", filters):
+        visits.clear()
     pages = menu(home)
     seen = {"/"}
     dashboards: list[tuple[str, str]] = []
@@ -79,6 +98,8 @@ def walk(client, user: str, today: dt.date) -> list[Visit]:
         if href in seen:
             continue
         seen.add(href)
+        if not wanted(label, filters):
+            continue
         html = _get(client, user, label, href, visits)
         for link in sorted(set(_HREF.findall(html))):
             path = urlsplit(link).path
@@ -87,6 +108,8 @@ def walk(client, user: str, today: dt.date) -> list[Visit]:
                 dashboards.append((f"{label} › dashboard {path.split('/')[3]}", path))
         _periods(client, user, label, href, html, today, visits)
     for label, href in dashboards:
+        if not wanted(label, filters):
+            continue
         html = _get(client, user, label, href, visits)
         _periods(client, user, label, href, html, today, visits)
     return visits

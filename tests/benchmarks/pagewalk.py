@@ -4,10 +4,15 @@ menu, then every period the page offers up to 13 months — the dashboard period
 and each dashboard reachable from a page of the menu. Records the server's render time and the
 HTML size of every page, with the CPU time the request took in this process (on SQLite the
 database works in-process too, so it is the page's whole cost, whatever else the machine is
-running). Used by ``test_page_walk.py``; runs against any Django test client."""
+running). Used by ``test_page_walk.py``; runs against any Django test client.
+
+``CONTACTMIS_PAGE_WALK_ONLY`` (a substring of the page titles, e.g. ``Dashboards``) walks only
+the pages whose title holds it: the menu is still read to find them, but only those pages and
+their periods are visited and recorded."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 import time
 from dataclasses import dataclass
@@ -51,6 +56,15 @@ def date_spans(today: dt.date) -> list[tuple[str, dt.date, dt.date]]:
             ("rolling_13_months", back13, today)]
 
 
+def only() -> str:
+    """The page-title substring of ``CONTACTMIS_PAGE_WALK_ONLY`` (empty: every page)."""
+    return os.environ.get("CONTACTMIS_PAGE_WALK_ONLY", "").strip()
+
+
+def wanted(label: str) -> bool:
+    return only() in label
+
+
 def _get(client, user, label, url, visits):
     started, cpu = time.perf_counter(), time.process_time()
     response = client.get(url, follow=True)  # a menu entry may lead on (a viewer's dashboard)
@@ -71,7 +85,8 @@ def menu(html: str) -> list[tuple[str, str]]:
 
 def walk(client, user: str, today: dt.date) -> list[Visit]:
     visits: list[Visit] = []
-    home = _get(client, user, "Home", "/", visits)
+    unrecorded: list[Visit] = []  # pages read only to find the wanted ones
+    home = _get(client, user, "Home", "/", visits if wanted("Home") else unrecorded)
     pages = menu(home)
     seen = {"/"}
     dashboards: list[tuple[str, str]] = []
@@ -79,14 +94,17 @@ def walk(client, user: str, today: dt.date) -> list[Visit]:
         if href in seen:
             continue
         seen.add(href)
-        html = _get(client, user, label, href, visits)
+        html = _get(client, user, label, href, visits if wanted(label) else unrecorded)
         for link in sorted(set(_HREF.findall(html))):
             path = urlsplit(link).path
             if re.fullmatch(r"/present/dashboards/\d+/", path) and path not in seen:
                 seen.add(path)
                 dashboards.append((f"{label} › dashboard {path.split('/')[3]}", path))
-        _periods(client, user, label, href, html, today, visits)
+        if wanted(label):
+            _periods(client, user, label, href, html, today, visits)
     for label, href in dashboards:
+        if not wanted(label):
+            continue
         html = _get(client, user, label, href, visits)
         _periods(client, user, label, href, html, today, visits)
     return visits

@@ -383,7 +383,10 @@ def _shared_agent_time(qs, group, fields, by_agent, shares, allowed) -> list[tup
     if allowed is not None:  # only the rows that can count: fewer rows to share and sum
         qs = qs.filter(Q(queue_id__in=allowed) | Q(
             queue__isnull=True, agent_id__in=sorted({agent for agent, _, _ in shares})))
-    base = qs.annotate(**group).values(*group, *fields, "agent_id", "queue_id", *AGENT_TIME)
+    # No ORDER BY (the model's default): the rows are summed, and sorting them cost SQLite a
+    # temporary B-tree of every per-agent interval row of the span.
+    base = (qs.annotate(**group).values(*group, *fields, "agent_id", "queue_id", *AGENT_TIME)
+            .order_by())
     try:
         base_sql, base_params = base.query.sql_with_params()
     except EmptyResultSet:

@@ -30,6 +30,7 @@ from reports.selectors import (
     AGENT_BREAKDOWN_LOOKUPS,
     AGENT_TIME_DIMENSIONS,
     DAILY_GRANULARITIES,
+    agent_shares_shared,
     breakdown_labels,
     component_sums,
     scope_meaning,
@@ -219,7 +220,8 @@ def shared_reads():
     reads = SharedReads()
     token = _current.set(reads)
     try:
-        yield reads
+        with agent_shares_shared():  # each span's agents shared among queues once
+            yield reads
     finally:
         _current.reset(token)
 

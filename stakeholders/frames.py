@@ -126,12 +126,16 @@ class SharedReads:
                 self.exact[key] = self._read(whole, start, end, granularity, "channel",
                                              queue_id, tz, resolution, agent_time)
             rows = self.exact[key]
-            if scope.channels is not None and not rows.empty:
+            if rows.empty:  # the direct read's empty frame: the same columns but the key's
+                return rows.drop(columns=["key", "key_label"]) if breakdown == "" \
+                    else rows.copy()
+            if scope.channels is not None:
                 rows = rows[rows["key"].isin(scope.channels)]
             if not rows.empty:
                 return (_summed(rows, ["period_start"]) if breakdown == ""
                         else rows.reset_index(drop=True))
-            key = ("empty", *base, granularity, start, end)  # the direct read's empty frame
+            # None of the scope's channels: the direct read's empty frame (its types).
+            key = ("empty", *base, granularity, start, end)
             if key not in self.exact:
                 self.exact[key] = self._read(scope, start, end, granularity, breakdown,
                                              queue_id, tz, resolution, agent_time)

@@ -20,8 +20,10 @@ the repeated local hour is one period). With another ``tz``, periods are cut in 
 """
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 import zoneinfo
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -339,7 +341,7 @@ def agent_time_frame(scope, centre, start: dt.date, end: dt.date, group: dict | 
         allowed = set(queue_ids) if allowed is None else allowed & set(queue_ids)
     if allowed is not None and not allowed:
         return pd.DataFrame(columns=columns)
-    shares = _handling_shares(qs)
+    shares = _shares_of_span(qs, getattr(centre, "pk", None), start, end)
     if allowed is not None:
         shares = [s for s in shares if s[1] in allowed]
     rows = _shared_agent_time(qs, group, fields, by_agent, shares, allowed)
@@ -357,6 +359,38 @@ def agent_time_frame(scope, centre, start: dt.date, end: dt.date, group: dict | 
     frame["channel"] = [queues.get(q, ("", ""))[0] for q in frame["queue_id"]]
     frame["site"] = [queues.get(q, ("", ""))[1] or "" for q in frame["queue_id"]]
     return frame[columns]
+
+
+# Handling shares of the spans already read in this context (see :func:`agent_shares_shared`).
+_shares_read: contextvars.ContextVar[dict | None] = contextvars.ContextVar(
+    "reports_agent_handling_shares", default=None)
+
+
+@contextmanager
+def agent_shares_shared():
+    """Inside, each span's handling shares (:func:`_handling_shares`) are read once: the
+    widgets of one request cut agent time of the same days several ways (by day, by agent)
+    and share the same agents among the same queues each time. Nested uses join the outer."""
+    if _shares_read.get() is not None:
+        yield
+        return
+    token = _shares_read.set({})
+    try:
+        yield
+    finally:
+        _shares_read.reset(token)
+
+
+def _shares_of_span(qs, centre_pk, start, end) -> list[tuple[int, int, float]]:
+    """:func:`_handling_shares` of ``qs`` (the per-agent rollup of ``centre_pk``, or every
+    centre, over local days [start, end)), read once inside :func:`agent_shares_shared`."""
+    read = _shares_read.get()
+    if read is None:
+        return _handling_shares(qs)
+    key = (centre_pk, start, end)
+    if key not in read:
+        read[key] = _handling_shares(qs)
+    return read[key]
 
 
 def _handling_shares(qs) -> list[tuple[int, int, float]]:
@@ -1008,8 +1042,12 @@ def _agent_component_sums(scope, start, end, granularity, breakdown, queue_id, t
     group = ["local_date"] if granularity in DAILY_GRANULARITIES else ["interval_start"]
     group = [*group, "key"]
     qs = qs.annotate(key=F(AGENT_BREAKDOWN_LOOKUPS[breakdown]))
-    rows = list(qs.order_by().values(*group).annotate(**{f: Sum(f) for f in AGENT_ADDITIVE}))
-    frame = pd.DataFrame(rows, columns=[*group, *AGENT_ADDITIVE])
+    # Through the cursor (no per-row converters): the times are made one type with the agent
+    # time's by _same_time_key, and _finish_sums reads dates and instants as text too.
+    frame = _records_frame(qs.order_by().values(*group).annotate(
+        **{f: Sum(f) for f in AGENT_ADDITIVE}))
+    frame = frame[[*group, *AGENT_ADDITIVE]] if not frame.empty else pd.DataFrame(
+        columns=[*group, *AGENT_ADDITIVE])
     frame = _attributed_agent_state_time(frame, scope, start, end, group[0], breakdown,
                                          queue_id)
     # Agent rows carry handling and state time only; queue quantities are zero on them.

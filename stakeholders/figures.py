@@ -14,6 +14,7 @@ import math
 import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
+from _plotly_utils.utils import convert_to_base64
 
 from reports import charts
 from reports.vocabulary import fmt_duration
@@ -118,28 +119,107 @@ def _adapt(fig, height=320, hovermode=None):
     return _json(fig)
 
 
+# --- chart JSON written directly ---------------------------------------------------------------
+# A Plotly figure object validates every property it is given and deep-copies itself on
+# output: tens of milliseconds a chart, most of a dashboard's first view. The charts below write
+# the JSON those figures give — the same traces, shapes and layout keys, arrays as Plotly's typed
+# arrays — as plain dicts (tests/stakeholders/test_figure_json.py holds each equal to the
+# Plotly figure it replaces).
+
+def _figure(traces: list[dict], layout: dict) -> dict:
+    """The JSON of a figure of ``traces`` and ``layout``, as ``json.loads(fig.to_json())``
+    gives it: Plotly's default template, numeric arrays as typed arrays (``bdata``), NaN,
+    numpy numbers and dates as plain JSON values (through Plotly's encoder)."""
+    fig = {"data": traces, "layout": layout}
+    convert_to_base64(fig)
+    out = json.loads(pio.json.to_json_plotly(fig))
+    out["layout"]["template"] = json.loads(_template_json())  # each figure its own copy
+    return out
+
+
+@functools.cache
+def _template_json() -> str:
+    return json.dumps(_default_template())
+
+
+def _trace(kind: str, **props) -> dict:
+    """One trace: properties left unset (None) are absent, as in a Plotly figure."""
+    return {**{k: v for k, v in props.items() if v is not None}, "type": kind}
+
+
+def _column(frame, name):
+    """A column as a Plotly trace holds it: a numpy array (typed on output)."""
+    return frame[name].to_numpy()
+
+
+def _axis(**extra) -> dict:
+    """An axis of the dashboard look (:data:`AXIS` over the engine's grid colour)."""
+    return {**AXIS, **{k: v for k, v in extra.items() if v is not None}}
+
+
+def _chart_layout(height: int = 320, hovermode: str = "x unified", **extra) -> dict:
+    """The layout of an engine chart (``reports.charts._layout``) adapted to a widget card
+    (:func:`_adapt`): no title text, the dashboard's font, margins, legend and colours."""
+    return {
+        "title": {"font": {"size": 15}, "text": "", "x": 0},
+        "margin": {"l": 56, "r": 16, "t": 12, "b": 48},
+        "font": dict(FONT),
+        "legend": {"orientation": "h", "y": 1.0, "yanchor": "bottom", "xanchor": "left",
+                   "x": 0},
+        "height": height, "paper_bgcolor": "#fff", "plot_bgcolor": "#fff",
+        "hovermode": hovermode, "colorway": PALETTE, **extra,
+    }
+
+
+def _line_across(y: float, line: dict) -> dict:
+    """A horizontal line across the plot (``fig.add_hline``)."""
+    return {"line": line, "type": "line", "x0": 0, "x1": 1, "xref": "x domain", "y0": y,
+            "y1": y, "yref": "y"}
+
+
 def time_series(table, metrics, breakdown=False, target=None, amber_margin=None, tz="UTC",
                 granularity="day", comparison=None):
     """A KPI over time (one line per breakdown value) with its target line and the amber band
-    between the target and the target ∓ margin (reports.charts.kpi_time_series); with
-    ``comparison`` (``(frame, name)``: the compared span moved onto this period's positions,
-    each point keeping its own date in ``compared_start``) a dashed, muted second line."""
+    between the target and the target ∓ margin (as reports.charts.kpi_time_series draws it);
+    with ``comparison`` (``(frame, name)``: the compared span moved onto this period's
+    positions, each point keeping its own date in ``compared_start``) a dashed, muted second
+    line."""
     metric = metrics[0]
-    band = None
+    kpi = metric.key
+    number = charts.kpi_format(kpi)
+    label = charts.KPI_LABELS.get(kpi, kpi)
+    x = _x(table)
+    traces = []
+    if breakdown:
+        frame = table.assign(period_start=x)
+        keys = dict(zip(table["key_label"].astype(str), table["key"], strict=False))
+        for name, g in frame.groupby("key_label", sort=True, observed=True):
+            trace = _trace("scatter", connectgaps=False, hovertemplate=f"%{{y:{number}}}",
+                           mode="lines+markers", name=str(name),
+                           x=g["period_start"].to_numpy(), y=_column(g, kpi))
+            if str(name) in keys:
+                trace["customdata"] = [[str(keys[str(name)])]] * len(g)
+            traces.append(trace)
+    else:
+        traces.append(_trace("scatter", connectgaps=False, hovertemplate=f"%{{y:{number}}}",
+                             line={"color": charts.COLOURS["actual"]}, mode="lines+markers",
+                             name=label, x=x, y=_column(table, kpi)))
+    shapes, annotations = [], []
     if target is not None:
         target = float(target)
         margin = float(amber_margin) if amber_margin is not None else (
             0.05 if metric.unit == "ratio" else abs(target) * 0.1)
         worse = -margin if metric.higher_is_better is not False else margin
-        band = tuple(sorted((target, target + worse)))
-    frame = table.assign(period_start=_x(table))
-    fig = charts.kpi_time_series(frame, metric.key, series="key_label" if breakdown else None,
-                                 target=target, band=band)
-    if breakdown:
-        keys = dict(zip(table["key_label"].astype(str), table["key"], strict=False))
-        for trace in fig.data:
-            if trace.name in keys:
-                trace.customdata = [[str(keys[trace.name])]] * len(trace.x)
+        low, high = sorted((target, target + worse))
+        shapes.append({"fillcolor": charts.COLOURS["band"], "line": {"width": 0},
+                       "type": "rect", "x0": 0, "x1": 1, "xref": "x domain", "y0": low,
+                       "y1": high, "yref": "y"})
+        shapes.append(_line_across(target, {"color": charts.COLOURS["target"], "dash": "dash"}))
+        text = (f"target {target:{number.replace(',', '')}}" if kpi in charts.PERCENT_KPIS
+                else f"target {target:{number}}")
+        annotations.append({"showarrow": False, "text": text, "x": 1, "xanchor": "right",
+                            "xref": "x domain", "y": target, "yanchor": "bottom",
+                            "yref": "y"})
     if comparison is not None:
         compared, name = comparison
         sub_day = granularity in ("15min", "30min", "hour")
@@ -148,19 +228,25 @@ def time_series(table, metrics, breakdown=False, target=None, amber_margin=None,
         own = [list(pair) for pair in zip(
             when.dt.strftime("%Y-%m-%dT%H:%M:%S"),
             when.dt.strftime("%a %d %b %Y %H:%M" if sub_day else "%a %d %b %Y"), strict=True)]
-        fig.add_trace(go.Scatter(
-            x=_x(compared), y=compared[metric.key].tolist(), mode="lines+markers",
-            name=f"vs {name}", connectgaps=False, marker=dict(size=4, color=COMPARISON_COLOUR),
-            line=dict(color=COMPARISON_COLOUR, dash="dash", width=1.5),
-            customdata=own, meta="comparison",
-            hovertemplate=f"%{{customdata[1]}}: %{{y:{metric.d3_format}}}<extra>vs {name}</extra>"))
-    fig.update_yaxes(title_text=metric.axis_title, tickformat=tickformat(metric))
-    fig.update_xaxes(title_text=f"Local time ({tz})" if granularity in ("15min", "30min", "hour")
-                     else f"Period start ({tz})")
+        traces.append(_trace(
+            "scatter", connectgaps=False, customdata=own,
+            hovertemplate=f"%{{customdata[1]}}: %{{y:{metric.d3_format}}}<extra>vs {name}"
+                          "</extra>",
+            line={"color": COMPARISON_COLOUR, "dash": "dash", "width": 1.5},
+            marker={"color": COMPARISON_COLOUR, "size": 4}, meta="comparison",
+            mode="lines+markers", name=f"vs {name}", x=_x(compared),
+            y=compared[kpi].tolist()))
+    xaxis = _axis(title={"text": f"Local time ({tz})" if granularity in (
+        "15min", "30min", "hour") else f"Period start ({tz})"})
     if granularity in ("month", "quarter", "year"):
-        fig.update_xaxes(dtick={"month": "M1", "quarter": "M3", "year": "M12"}[granularity],
-                         tickformat="%b %Y")
-    return _adapt(fig)
+        xaxis.update(dtick={"month": "M1", "quarter": "M3", "year": "M12"}[granularity],
+                     tickformat="%b %Y")
+    layout = _chart_layout(
+        xaxis=xaxis, yaxis=_axis(tickformat=tickformat(metric), rangemode="tozero",
+                                 title={"text": metric.axis_title}))
+    if shapes:
+        layout.update(shapes=shapes, annotations=annotations)
+    return _figure(traces, layout)
 
 
 def heatmap(grid, metric, note):
@@ -178,17 +264,70 @@ def sankey(flows):
 
 
 def staffing(table, tz):
-    fig = charts.staffing_chart(table.assign(period_start=_x(table)))
-    fig.update_xaxes(title_text=f"Local time ({tz})")
-    return _adapt(fig)
+    """Required agents (Erlang) against scheduled and actual staffed agents per interval (as
+    reports.charts.staffing_chart draws them)."""
+    x = _x(table)
+    traces = [_trace("scatter", line={"color": charts.COLOURS["required"], "shape": "hv"},
+                     mode="lines", name="Required", x=x, y=_column(table, "required_agents"))]
+    if "scheduled_agents" in table.columns:
+        traces.append(_trace("scatter", line={"color": charts.COLOURS["secondary"],
+                                              "dash": "dot", "shape": "hv"},
+                             mode="lines", name="To schedule (after shrinkage)", x=x,
+                             y=_column(table, "scheduled_agents")))
+    if "actual_agents" in table.columns and table["actual_agents"].notna().any():
+        traces.append(_trace("bar", marker={"color": "rgba(31,95,153,0.35)"},
+                             name="Actual (staffed)", x=x, y=_column(table, "actual_agents")))
+    return _figure(traces, _chart_layout(
+        xaxis=_axis(title={"text": f"Local time ({tz})"}),
+        yaxis=_axis(tickformat=",.0f", rangemode="tozero", title={"text": "Agents"})))
 
 
 def control_chart(chart, metric, tz):
-    fig = charts.control_chart(chart.assign(period_start=_x(chart)), "period_start", "value",
-                               metric.label, percent=metric.unit == "ratio")
-    fig.update_yaxes(title_text=metric.axis_title, tickformat=tickformat(metric))
-    fig.update_xaxes(title_text=f"Period start ({tz})")
-    return _adapt(fig)
+    """The figure with its centre line, (possibly varying) limits and special causes marked
+    (as reports.charts.control_chart draws them)."""
+    fmt = ".1%" if metric.unit == "ratio" else ",.0f"
+    x = _x(chart)
+    traces = [_trace("scatter", hovertemplate=f"%{{y:{fmt}}}",
+                     line={"color": charts.COLOURS["actual"]}, mode="lines+markers",
+                     name=metric.label, x=x, y=_column(chart, "value"))]
+    for col, name, dash in (("centre", "Centre", "solid"), ("ucl", "UCL", "dash"),
+                            ("lcl", "LCL", "dash")):
+        traces.append(_trace("scatter", line={
+            "color": charts.COLOURS["target"] if col == "centre" else charts.COLOURS["baseline"],
+            "dash": dash, "shape": "hv"}, mode="lines", name=name, x=x, y=_column(chart, col)))
+    special = chart["special_cause"].to_numpy(bool)
+    traces.append(_trace("scatter", marker={"color": charts.COLOURS["alert"],
+                                            "line": {"width": 2}, "size": 10,
+                                            "symbol": "circle-open"},
+                         mode="markers", name="Special cause",
+                         x=[v for v, s in zip(x, special, strict=True) if s],
+                         y=chart["value"].to_numpy()[special]))
+    return _figure(traces, _chart_layout(
+        xaxis=_axis(title={"text": f"Period start ({tz})"}),
+        yaxis=_axis(tickformat=tickformat(metric), title={"text": metric.axis_title})))
+
+
+def _forecast_figure(actual, forecasts: dict, value: str, xaxis: dict, yaxis: dict,
+                     forecast_markers: bool = False) -> dict:
+    """Actual volume and one dashed line per forecast (as reports.charts.forecast_chart draws
+    them); ``forecast_markers``: the line named "Forecast" with a marker on each day."""
+    traces = []
+    if actual is not None and not actual.empty:
+        traces.append(_trace("scatter", line={"color": charts.COLOURS["actual"]},
+                             mode="lines", name="Actual", x=_x(actual),
+                             y=_column(actual, value)))
+    colours = [charts.COLOURS["forecast"], charts.COLOURS["baseline"],
+               charts.COLOURS["secondary"]]
+    for (name, fc), colour in zip(forecasts.items(), colours, strict=False):
+        marked = forecast_markers and name == "Forecast"
+        traces.append(_trace("scatter", line={"color": colour, "dash": "dash"},
+                             marker={"size": 5} if marked else None,
+                             mode="lines+markers" if marked else "lines", name=name,
+                             x=_x(fc), y=_column(fc, f"{value}_forecast")))
+    return _figure(traces, _chart_layout(
+        xaxis=_axis(**xaxis),
+        yaxis=_axis(**{"tickformat": ",.0f", "rangemode": "tozero",
+                       "title": {"text": charts.KPI_LABELS.get(value, value)}, **yaxis})))
 
 
 def intraday(table, tz):
@@ -201,26 +340,21 @@ def intraday(table, tz):
                                                                    "reforecast"]]}
     forecasts = {k: v.set_axis(["period_start", "offered_forecast"], axis=1)
                  for k, v in forecasts.items()}
-    fig = charts.forecast_chart(actual.assign(period_start=_x(actual)),
-                                {k: v.assign(period_start=_x(v)) for k, v in forecasts.items()},
-                                value="offered")
-    fig.update_xaxes(title_text=f"Local time ({tz})", tickformat="%H:%M")
     # A forecast is fractional: whole-number ticks would repeat (1, 1, 2, 2 …).
-    fig.update_yaxes(tickformat=",~f")
-    return _adapt(fig)
+    return _forecast_figure(actual, forecasts, "offered",
+                            xaxis={"title": {"text": f"Local time ({tz})"},
+                                   "tickformat": "%H:%M"},
+                            yaxis={"tickformat": ",~f"})
 
 
 def forecast_vs_actual(table, metric, tz):
     actual = table[["period_start", "actual"]].rename(columns={"actual": metric.key})
     forecasts = {"Forecast": table[["period_start", "forecast"]].rename(
         columns={"forecast": f"{metric.key}_forecast"})}
-    fig = charts.forecast_chart(actual.assign(period_start=_x(actual)),
-                                {k: v.assign(period_start=_x(v)) for k, v in forecasts.items()},
-                                value=metric.key)
     # Days each a marker: a forecast issued for part of the period shows even for one day.
-    fig.update_traces(mode="lines+markers", marker={"size": 5}, selector={"name": "Forecast"})
     # Whole days: a tick per day (at most about ten), never "12:00" between them.
     days = max(1, len(table))
-    fig.update_xaxes(title_text=f"Day ({tz})", tickformat="%d %b",
-                     dtick=86_400_000 * max(1, round(days / 10)))
-    return _adapt(fig)
+    return _forecast_figure(actual, forecasts, metric.key,
+                            xaxis={"title": {"text": f"Day ({tz})"}, "tickformat": "%d %b",
+                                   "dtick": 86_400_000 * max(1, round(days / 10))},
+                            yaxis={}, forecast_markers=True)

@@ -9,7 +9,9 @@ their share of it:
   independent of each other (no agent-state time, which is shared among the queues an agent
   handled contacts on over the whole span read) are pieced together from the days already read,
   so a later span reads only the days no earlier widget did;
-- sub-daily buckets and agent-time spans are shared when asked for again exactly;
+- sub-daily buckets of the whole scope or its channels are cut from one read of the scope's
+  intervals by channel; other sub-daily buckets and agent-time spans are shared when asked
+  for again exactly;
 - what a figure means (:func:`reports.selectors.scope_meaning`) once per scope, span, queue and
   definitions, each widget's explicit target overrides applied on top.
 
@@ -30,6 +32,7 @@ from reports.selectors import (
     AGENT_BREAKDOWN_LOOKUPS,
     AGENT_TIME_DIMENSIONS,
     DAILY_GRANULARITIES,
+    agent_shares_shared,
     breakdown_labels,
     component_sums,
     scope_meaning,
@@ -113,6 +116,30 @@ class SharedReads:
         spread = breakdown in AGENT_BREAKDOWN_LOOKUPS or (
             agent_time and breakdown in ("", *AGENT_TIME_DIMENSIONS))
         base = (scope, breakdown, queue_id, tz, self._resolution_id(resolution), spread)
+        if granularity not in DAILY_GRANULARITIES and breakdown in ("", "channel") \
+                and not spread:
+            # The whole scope and each of its channels (the wallboard's tile per channel) are
+            # cut from one read of the scope's intervals by channel.
+            whole = replace(scope, channels=None)
+            key = ("channel", whole, *base[2:], granularity, start, end)
+            if key not in self.exact:
+                self.exact[key] = self._read(whole, start, end, granularity, "channel",
+                                             queue_id, tz, resolution, agent_time)
+            rows = self.exact[key]
+            if rows.empty:  # the direct read's empty frame: the same columns but the key's
+                return rows.drop(columns=["key", "key_label"]) if breakdown == "" \
+                    else rows.copy()
+            if scope.channels is not None:
+                rows = rows[rows["key"].isin(scope.channels)]
+            if not rows.empty:
+                return (_summed(rows, ["period_start"]) if breakdown == ""
+                        else rows.reset_index(drop=True))
+            # None of the scope's channels: the direct read's empty frame (its types).
+            key = ("empty", *base, granularity, start, end)
+            if key not in self.exact:
+                self.exact[key] = self._read(scope, start, end, granularity, breakdown,
+                                             queue_id, tz, resolution, agent_time)
+            return self.exact[key].copy()
         if granularity not in DAILY_GRANULARITIES:
             key = (*base, granularity, start, end)
             if key not in self.exact:
@@ -219,7 +246,8 @@ def shared_reads():
     reads = SharedReads()
     token = _current.set(reads)
     try:
-        yield reads
+        with agent_shares_shared():  # each span's agents shared among queues once
+            yield reads
     finally:
         _current.reset(token)
 

@@ -149,7 +149,8 @@ def kpis_from_sums(sums: pd.DataFrame, params: KpiParams | None = None,
     ``wait_max_s`` when present, and with ``all_variants`` one ``service_level__<variant>`` column
     per variant side by side. Missing component columns count as 0.
     """
-    f = sums.copy()
+    missing = [col for col in ADDITIVE_COLUMNS if col not in sums.columns]
+    f = sums.assign(**dict.fromkeys(missing, 0)) if missing else sums
     if params is None:
         # Without parameters only rows whose within-threshold counts were summed already (by
         # the selectors, each at its own threshold) can give a service level.
@@ -157,22 +158,21 @@ def kpis_from_sums(sums: pd.DataFrame, params: KpiParams | None = None,
             raise ValueError("KPIs need the metric parameters in force "
                              "(reports.semantics.resolve) or precomputed threshold counts.")
         params = KpiParams(sl_threshold_s=1, short_abandon_s=0)
-    for col in ADDITIVE_COLUMNS:
-        if col not in f.columns:
-            f[col] = 0
-    out = pd.DataFrame(index=f.index)
+    # The columns are gathered first and framed once: setting them one by one on a frame
+    # cost more than the arithmetic.
+    out = {}
     keys = [c for c in f.columns if c not in ADDITIVE_COLUMNS and not _BUCKET_RE.match(str(c))
             and c != "wait_max_s" and c not in PRECOMPUTED]
     for key in keys:
-        out[key] = f[key]
+        out[key] = f[key].array
     ans_t, ab_t, short = threshold_components(f, params.sl_threshold_s, params.short_abandon_s)
-    out["offered"] = f["offered"].astype("int64")
-    out["answered"] = f["answered"].astype("int64")
-    out["abandoned"] = f["abandoned"].astype("int64")
+    out["offered"] = f["offered"].to_numpy("int64")
+    out["answered"] = f["answered"].to_numpy("int64")
+    out["abandoned"] = f["abandoned"].to_numpy("int64")
     out["short_abandoned"] = np.asarray(short, dtype="int64")
     out["answered_within_threshold"] = np.asarray(ans_t, dtype="int64")
     out["abandoned_within_threshold"] = np.asarray(ab_t, dtype="int64")
-    out["handled"] = f["handled"].astype("int64")
+    out["handled"] = f["handled"].to_numpy("int64")
     out["service_level"] = service_level(f, params.sl_threshold_s, params.short_abandon_s,
                                          params.sl_variant)
     if all_variants:
@@ -191,8 +191,8 @@ def kpis_from_sums(sums: pd.DataFrame, params: KpiParams | None = None,
     out["ivr_containment"] = ratio(f["ivr_contained"], f["ivr_sessions"])
     out["occupancy"] = ratio(f["busy_s"], f["busy_s"] + f["available_s"])
     if "wait_max_s" in f.columns:
-        out["wait_max_s"] = f["wait_max_s"].where(f["offered"] > 0)
-    return out
+        out["wait_max_s"] = f["wait_max_s"].where(f["offered"] > 0).array
+    return pd.DataFrame(out, index=f.index)
 
 
 def sum_components(frame: pd.DataFrame, by: list[str] | None = None) -> pd.DataFrame:

@@ -91,7 +91,7 @@ def test_a_widget_narrowed_to_a_channel_is_cut_from_the_scope_by_channel(two_ven
         for scope in (whole, Scope(channels=frozenset({"voice"})),
                       Scope(channels=frozenset({"chat"})), Scope(channels=frozenset({"sms"}))):
             for breakdown in ("", "channel"):
-                for grain in ("day", "month"):
+                for grain in ("day", "month", "hour", "15min"):
                     shared = frames.sums(scope, start, end, grain, breakdown,
                                          tz=centre.time_zone, resolution=resolution,
                                          agent_time=False)
@@ -99,10 +99,13 @@ def test_a_widget_narrowed_to_a_channel_is_cut_from_the_scope_by_channel(two_ven
                                             tz=centre.time_zone, resolution=resolution,
                                             agent_time=False)
                     assert_frame_equal(shared, direct, check_dtype=False)
+                    if not direct.empty:
+                        assert list(shared.columns) == list(direct.columns)
                     if breakdown == "channel":
                         assert set(shared["key"]) <= (scope.channels or {"voice", "chat"})
-        # One read by channel, plus the direct reads of the empty answers (no sms).
-        assert reads.reads == 1 + 4
+        # One read by channel of the days and one of each sub-daily grain (the wallboard's
+        # tile per channel), plus the direct reads of the empty answers (no sms).
+        assert reads.reads == 1 + 2 + 8
         before = reads.reads
         frames.sums(Scope(channels=frozenset({"sms"})), start, end, "day", tz=centre.time_zone,
                     resolution=resolution, agent_time=False)

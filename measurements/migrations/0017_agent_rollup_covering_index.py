@@ -7,7 +7,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('contactmis', '0003_centre_day_starts_at'),
-        ('measurements', '0015_rollups_partitioned_by_month'),
+        ('measurements', '0016_segmentation_month'),
         ('pathways', '0001_initial'),
     ]
 

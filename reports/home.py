@@ -14,6 +14,7 @@ from contactmis.selectors import centre_current
 from pathways.constants import Channel
 
 from .analysis.kpis import SL_VARIANTS
+from .periods import centre_today
 from .selectors import channel_kpi_frame, kpi_frame
 from .semantics import frame_targets
 from .vocabulary import fmt, is_missing
@@ -92,7 +93,7 @@ def home_panel(request):
     centre = centre_current()
     if centre is None or not request.user.is_authenticated:
         return None
-    end = timezone.localdate()
+    end = centre_today(centre, timezone.now())  # the 7 complete business days before today
     start = end - dt.timedelta(days=7)
     frame = channel_kpi_frame(request.scope, centre, start, end)
     if frame.empty:

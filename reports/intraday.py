@@ -17,7 +17,7 @@ import pandas as pd
 
 from .analysis import erlang
 from .analysis import forecast as fc
-from .selectors import ScopeForecast, forecast_frame, scope_forecast
+from .selectors import ScopeForecast, scope_forecast
 from .semantics import sl_thresholds, target_book, threshold_basis
 from .vocabulary import METRICS
 
@@ -111,7 +111,7 @@ def today_against_forecast(scope, centre, start: dt.datetime, end: dt.datetime,
     # threshold and target.
     queue_tables = {}
     for queue_id, part in found.parts.items():
-        own = forecast_frame(part)
+        own = found.part_values[queue_id]
         own = own[(own["period_start"] >= pd.Timestamp(start))
                   & (own["period_start"] < pd.Timestamp(end))]
         if own.empty:

@@ -1193,6 +1193,8 @@ class ScopeForecast:
     values: pd.DataFrame = field(default_factory=pd.DataFrame)
     total: object | None = None
     parts: dict = field(default_factory=dict)
+    #: queue id → :func:`forecast_frame` of its part (read once, for the sum and per queue).
+    part_values: dict = field(default_factory=dict)
     missing: list[str] = field(default_factory=list)
     empty: str = ""
     interval_s: int = 900
@@ -1235,15 +1237,16 @@ def forecast_frame(forecast) -> pd.DataFrame:
     if "aht_s" not in values:
         values["aht_s"] = np.nan
     return pd.DataFrame({
-        "period_start": pd.to_datetime(values["period_start"]),
+        "period_start": pd.to_datetime(values["period_start"], format="ISO8601"),
         "offered": pd.to_numeric(values["offered"], errors="coerce").astype(float),
         "aht_s": pd.to_numeric(values["aht_s"], errors="coerce").astype(float)})
 
 
-def summed_forecast_values(forecasts) -> pd.DataFrame:
-    """Interval-by-interval sum of several queues' forecasts: offered summed; AHT a ratio of
-    sums (Σ offered × AHT ÷ Σ offered over the queues that forecast one), NaN where none does."""
-    frames = [forecast_frame(f) for f in forecasts]
+def summed_forecast_values(frames) -> pd.DataFrame:
+    """Interval-by-interval sum of several queues' forecasts (their :func:`forecast_frame`):
+    offered summed; AHT a ratio of sums (Σ offered × AHT ÷ Σ offered over the queues that
+    forecast one), NaN where none does."""
+    frames = list(frames)
     if not frames:
         return pd.DataFrame(columns=["period_start", "offered", "aht_s"])
     both = pd.concat(frames, ignore_index=True)
@@ -1304,6 +1307,7 @@ def scope_forecast(scope, centre, first_day: dt.date, last_day: dt.date, queue=N
     if queue is not None:
         needed = set(queues)
     out.parts = parts
+    out.part_values = {qid: forecast_frame(f) for qid, f in parts.items()}
     out.missing = sorted(str(queues[qid]) for qid in needed - set(parts))
     if queue is None and scope.is_unrestricted:
         out.total = (covering.filter(queue__isnull=True, scope_label=Scope.everything().label)
@@ -1331,5 +1335,5 @@ def scope_forecast(scope, centre, first_day: dt.date, last_day: dt.date, queue=N
                      "added up.")
         return out
     out.interval_s = intervals.pop()
-    out.values = summed_forecast_values(parts.values())
+    out.values = summed_forecast_values(out.part_values.values())
     return out

@@ -611,7 +611,7 @@ def _decimals_as_numbers(frame: pd.DataFrame) -> pd.DataFrame:
     value is whole and present, floats otherwise — the numbers SQLite's cursor gives."""
     # Only the columns of objects, each judged by its first present value (reading every
     # column as a Series and dropping its gaps cost more than the read on a wide frame).
-    for c in frame.select_dtypes(include="object").columns:
+    for c in frame.columns[(frame.dtypes == np.dtype(object)).to_numpy()]:
         first = next((v for v in frame[c].to_numpy() if not pd.isna(v)), None)
         if not isinstance(first, Decimal):
             continue

@@ -49,6 +49,7 @@ from reports.semantics import (
 from reports.vocabulary import METRICS, NO_DATA, NO_TARGET, Metric, column_label, fmt_percent
 
 from . import figures, frames, selectors
+from .constants import Period
 from .selectors import centre_day_start, centre_time_zone
 
 
@@ -390,7 +391,23 @@ def with_period(widget, picked, now: datetime, tz: str | None = None, compare: s
                                 day_start=centre_day_start())
         shown.period, shown.custom_start, shown.custom_end = key, first, last
         shown.granularity = fit_granularity(widget.granularity, period.days)
+        if key != widget.period:
+            shown.title = title_without_period(widget.title, widget.period)
     return shown
+
+
+def title_without_period(title: str, period: str) -> str:
+    """``title`` without the period it names at its end (", week to date"), for a widget the
+    viewer has switched to another period: the card's period label then says which span it
+    shows, and the title does not contradict it."""
+    try:
+        phrase = Period(period).label.lower()
+    except ValueError:
+        return title
+    for tail in (f", {phrase}", f" ({phrase})", f" — {phrase}", f" {phrase}"):
+        if title.lower().endswith(tail) and len(title) > len(tail):
+            return title[:-len(tail)].rstrip(" ,—-")
+    return title
 
 
 def widget_result(widget, scope, now: datetime, queue=None, tz: str | None = None,

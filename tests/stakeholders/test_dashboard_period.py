@@ -99,3 +99,29 @@ def test_tiles_compare_with_the_previous_period_or_the_same_period_last_year(
     assert viewer_client.get(url, {"compare": "decade"}).status_code == 200
     assert "The period was not changed" in viewer_client.get(
         url, {"compare": "decade"}).content.decode()
+
+
+@pytest.mark.parametrize(("title", "own", "picked", "shown"), [
+    ("Handled, week to date", "week_to_date", "rolling_13_months", "Handled"),
+    ("Calls: plan versus actual, month to date", "month_to_date", "year_to_date",
+     "Calls: plan versus actual"),
+    ("Service level, last 7 days", "last_7_days", "last_7_days", "Service level, last 7 days"),
+    ("Service level, last 7 days", "last_7_days", "yesterday", "Service level"),
+    ("Contacts handled by month", "rolling_13_months", "month_to_date",
+     "Contacts handled by month"),
+    ("Queue (month to date)", "month_to_date", "today", "Queue"),
+])
+def test_a_title_that_names_its_own_period_drops_it_for_a_picked_one(title, own, picked, shown):
+    """A viewer who picks 13 months is not told "Handled, week to date": the card's period
+    label says the span; the title no longer contradicts it."""
+    import datetime as dt
+    import zoneinfo
+
+    from stakeholders.models import Widget
+    from stakeholders.widgets import with_period
+
+    widget = Widget(title=title, kind="kpi_tile", metrics=["handled"], period=own,
+                    granularity="day")
+    now = dt.datetime(2026, 11, 20, 12, 0, tzinfo=zoneinfo.ZoneInfo("UTC"))
+    assert with_period(widget, (picked, None, None), now, "Europe/London").title == shown
+    assert widget.title == title  # the stored widget is untouched

@@ -104,6 +104,11 @@ class KpiFilterForm(PeriodForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.initial.setdefault("by", self.DEFAULT_BY)
+        if self.is_bound and not self.data.get("granularity"):
+            # A link with a period but no granularity is computed by day; the select says so
+            # (a bound form would otherwise show its first choice, 15 minutes).
+            self.data = self.data.copy()
+            self.data["granularity"] = "day"
 
     def clean(self):
         cleaned = super().clean()

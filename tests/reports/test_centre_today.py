@@ -102,3 +102,14 @@ def test_the_analysis_pages_offer_the_presets_at_the_business_day(client, manage
     assert page.status_code == 200
     assert page.context["period"] == (date(2026, 12, 30), date(2026, 12, 31))
     assert b'name="preset"' in page.content and b"Rolling 13 months" in page.content
+
+
+def test_a_kpi_link_without_a_granularity_says_by_day_as_it_computes():
+    now = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+    form = KpiFilterForm({"preset": "last_month"}, centre=_centre(), now=now)
+    assert form.is_valid()
+    assert form.cleaned_data["granularity"] == "day"
+    assert 'value="day" selected' in str(form["granularity"])
+    fine = KpiFilterForm({"preset": "yesterday", "granularity": "15min"}, centre=_centre(),
+                         now=now)
+    assert fine.is_valid() and fine.cleaned_data["granularity"] == "15min"

@@ -94,4 +94,6 @@ def test_every_page_of_the_demo_for_every_login_and_period(settings):
     assert all(v.status == 200 for visits in runs.values() for v in visits), [
         (v.user, v.url, v.status) for visits in runs.values() for v in visits if v.status != 200]
     for username, *_ in DEMO_LOGINS:  # every login reached its pages and their periods
-        assert len(runs[(username, "first view")]) >= (10 if username == "vendor" else 40)
+        # Stakeholder viewers (the vendor, the team leader) are held to a viewer's few pages.
+        assert len(runs[(username, "first view")]) >= (
+            10 if username in ("vendor", "teamlead") else 40)

@@ -506,6 +506,17 @@ def target_words(resolved) -> str:
     return resolved.describe()
 
 
+def slice_target_words(metric: Metric, targets) -> str:
+    """"no target", or for a figure over queues held to different targets (none for them as
+    a whole) each target with where it applies: "no single target: Billing 80.0 %, Technical –
+    Tier 2 85.0 %"."""
+    if not targets:
+        return NO_TARGET
+    parts = [f"{t.applies_to} {metric.fmt(t.value)}" for t in targets[:4]]
+    more = f" and {len(targets) - 4} more" if len(targets) > 4 else ""
+    return f"no single target: {', '.join(parts)}{more}"
+
+
 def _meaning_target(result, metric_key):
     resolved = result.meaning.get("targets", {}).get(metric_key)
     return resolved.value if resolved is not None else None
@@ -626,7 +637,8 @@ def _tile(result, widget, scope, period, resolution, queue, tz, now_local):
         "trend": figures.trend_arrow(metric, value, previous),
         "value_text": MIXED_UNITS if result.meaning.get("mixed_units")
         and metric.key in TIME_AVERAGES else metric.fmt(value),
-        "target_text": metric.fmt(target) if target is not None else NO_TARGET,
+        "target_text": metric.fmt(target) if target is not None else
+        slice_target_words(metric, result.meaning.get("slice_targets", {}).get(metric.key)),
         "target_from": target_words(resolved),
         "override": resolved is not None and resolved.source == "override",
         "sl_threshold_s": result.meaning.get("sl_threshold_s")

@@ -387,3 +387,30 @@ def test_kpi_page_draws_call_and_e_mail_times_on_separate_axes(centre_with_plan)
     assert "(h)" in hours.layout.yaxis.title.text and "(s)" in seconds.layout.yaxis.title.text
     # Handling an e-mail takes minutes, as a call does: one AHT chart, in seconds.
     assert {"aht_s", "offered", "abandon_rate"} <= set(charts) and "aht_s_hours" not in charts
+
+
+def test_a_team_of_queues_with_different_targets_is_told_each_never_a_blend(centre):
+    """A team leader's two call queues are held to 80 % and 85 %: the team's tile has no target
+    of its own (none is blended from the two), and says the queues' targets where it would say
+    "no target"."""
+    from pathways.models import Queue
+    from reports.vocabulary import METRICS
+    from stakeholders.services import stakeholder_create
+    from stakeholders.widgets import slice_target_words
+
+    billing = Queue.objects.create(centre=centre, code="BILL", name="Billing")
+    tier2 = Queue.objects.create(centre=centre, code="T2", name="Tier 2")
+    for queue in (billing, tier2):
+        _configured(centre, queue, 20)
+        _vendor_call_rows(centre, queue, WEDNESDAY)
+    business_plan(centre, TODAY.date(), [("service_level", 80, billing),
+                                         ("service_level", 85, tier2)])
+    team = stakeholder_create(name="Team leaders", kind="vendor", queues=[billing, tier2])
+    tile = _widget(team.dashboards.get(), "Service level, last 7 days")
+    result = widget_result(tile, stakeholder_scope(team), timezone.now())
+    assert result.tile["target"] is None and not result.tile["rag"]
+    assert result.tile["target_text"] == "no single target: Billing 80.0 %, Tier 2 85.0 %"
+    # One queue alone is judged against its own target as before.
+    alone = widget_result(tile, stakeholder_scope(team), timezone.now(), queue=tier2)
+    assert alone.tile["target"] == pytest.approx(0.85)
+    assert slice_target_words(METRICS["service_level"], []) == "no target"

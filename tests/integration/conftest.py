@@ -115,6 +115,9 @@ def celery_queue():
     return queue
 
 
+_RUNNING: list[WorkerProcess] = []  # the session's worker, once a test has started it
+
+
 @pytest.fixture(scope="session")
 def celery_worker_process(django_db_setup, django_db_blocker, celery_queue, tmp_path_factory):
     """A real Celery worker on the test database, for the whole session."""
@@ -123,5 +126,45 @@ def celery_worker_process(django_db_setup, django_db_blocker, celery_queue, tmp_
     url = _database_url(connection.settings_dict)
     worker = WorkerProcess(celery_queue, url, tmp_path_factory.mktemp("worker") / "worker.log")
     worker.start()
+    _RUNNING.append(worker)
     yield worker
+    _RUNNING.remove(worker)
     worker.stop()
+
+
+def _worker_at_rest(queue: str) -> bool:
+    """No task of ``queue`` waiting in Redis and no other connection to the test database
+    inside a transaction (a task the worker is running: the monitor's check after an import, the
+    dashboards' warming)."""
+    import redis
+    from django.conf import settings
+    from django.db import connection
+
+    if redis.Redis.from_url(settings.CELERY_BROKER_URL).llen(queue):
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                       "AND pid <> pg_backend_pid() AND state IN ('active', 'idle in transaction')")
+        return cursor.fetchone()[0] == 0
+
+
+@pytest.fixture(autouse=True)
+def _worker_at_rest_before_the_flush(request):
+    """Before a test's database is emptied (TRUNCATE of every table), wait until the worker has
+    finished what earlier steps sent it: a task still reading while the tables are truncated
+    deadlocks the two. Set up after pytest-django's database fixture, so torn down before it."""
+    if request.node.get_closest_marker("django_db") is not None:
+        request.getfixturevalue("_django_db_helper")
+    yield
+    worker = _RUNNING[0] if _RUNNING else None
+    if worker is None or worker.process is None or worker.process.poll() is not None:
+        return
+    from django.db import connection
+
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return  # a test inside a transaction is rolled back, not truncated
+    quiet = 0
+    deadline = time.monotonic() + 120
+    while quiet < 3 and time.monotonic() < deadline:  # three looks in a row, 0.1 s apart
+        quiet = quiet + 1 if _worker_at_rest(worker.queue) else 0
+        time.sleep(0.1)

@@ -508,13 +508,15 @@ def target_words(resolved) -> str:
 
 def slice_target_words(metric: Metric, targets) -> str:
     """"no target", or for a figure over queues held to different targets (none for them as
-    a whole) each target with where it applies: "no single target: Billing 80.0 %, Technical –
-    Tier 2 85.0 %"."""
+    a whole) each target with the queues held to it: "no single target: 80.0 % for Billing,
+    Chat; 85.0 % for Technical – Tier 2"."""
     if not targets:
         return NO_TARGET
-    parts = [f"{t.applies_to} {metric.fmt(t.value)}" for t in targets[:4]]
-    more = f" and {len(targets) - 4} more" if len(targets) > 4 else ""
-    return f"no single target: {', '.join(parts)}{more}"
+    by_value: dict[str, list[str]] = {}
+    for t in targets:  # queues held to the same target named together
+        by_value.setdefault(metric.fmt(t.value), []).append(t.applies_to)
+    return "no single target: " + "; ".join(
+        f"{value} for {', '.join(names)}" for value, names in by_value.items())
 
 
 def _meaning_target(result, metric_key):

@@ -409,8 +409,13 @@ def test_a_team_of_queues_with_different_targets_is_told_each_never_a_blend(cent
     tile = _widget(team.dashboards.get(), "Service level, last 7 days")
     result = widget_result(tile, stakeholder_scope(team), timezone.now())
     assert result.tile["target"] is None and not result.tile["rag"]
-    assert result.tile["target_text"] == "no single target: Billing 80.0 %, Tier 2 85.0 %"
+    assert result.tile["target_text"] == "no single target: 80.0 % for Billing; 85.0 % for Tier 2"
     # One queue alone is judged against its own target as before.
     alone = widget_result(tile, stakeholder_scope(team), timezone.now(), queue=tier2)
     assert alone.tile["target"] == pytest.approx(0.85)
     assert slice_target_words(METRICS["service_level"], []) == "no target"
+    from types import SimpleNamespace as T
+    five = [T(applies_to=name, value=value) for name, value in (
+        ("Billing", 0.8), ("Tier 2", 0.85), ("Chat", 0.8), ("Support", 0.8), ("Voice", 0.9))]
+    assert slice_target_words(METRICS["service_level"], five) == (
+        "no single target: 80.0 % for Billing, Chat, Support; 85.0 % for Tier 2; 90.0 % for Voice")

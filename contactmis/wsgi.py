@@ -6,14 +6,6 @@ from django.core.wsgi import get_wsgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "contactmis.settings")
 application = get_wsgi_application()
 
+from contactmis.startup import warm_up  # noqa: E402  (after Django is set up)
 
-def _preload():
-    """Load the URLconf with every view, and the analysis engine's slowest imports (statsmodels
-    takes seconds), while the worker starts rather than in the first visitor's request."""
-    from django.urls import get_resolver
-
-    get_resolver().url_patterns  # noqa: B018
-    import statsmodels.tsa.holtwinters  # noqa: F401
-
-
-_preload()
+warm_up()

@@ -1,10 +1,23 @@
 """Number formats of the analysis pages: the metric vocabulary's one formatter (the same as
 charts, tiles, findings and reports); empty figures read "no data", never 0."""
 from django import template
+from django.utils.safestring import mark_safe
 
 from reports.vocabulary import METRICS, NO_DATA, column, column_label, fmt, is_missing
 
 register = template.Library()
+
+# In JSON text these three occur only inside strings, where their \u escapes mean the same:
+# escaped, no figure can close the <script> element that carries it.
+_SCRIPT_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
+
+
+@register.filter
+def figure_json(text):
+    """A chart's figure JSON for a ``<script type="application/json">`` element: as it is but
+    for ``<``, ``>`` and ``&`` (an HTML attribute would escape every quote, a third of the
+    bytes of a month of 15-minute intervals)."""
+    return mark_safe(str(text).translate(_SCRIPT_ESCAPES))  # noqa: S308 (escaped above)
 
 
 @register.filter

@@ -5,12 +5,14 @@ Run with ``make bench``. The demo centre is built once (``demo_setup``, 13 month
 simulated centre up to yesterday, into the test database); then each demo login walks the side
 menu, each dashboard reachable from it and each period the page offers
 (``tests/benchmarks/pagewalk.py``) twice: first with an empty cache (the first viewer of the
-day after an import, every widget computed) and again (the next viewers). Times are the
+day after an import, every widget computed) and again (the next viewers), in a process warmed
+up as a web worker is (``contactmis.startup.warm_up``). Times are the
 server's whole request in-process (Django test client: middleware, scope, queries, template),
 on whatever else the machine is running — ``uptime``'s load is printed with the figures. The
 full table goes to docs/page-walk.md, a summary to docs/benchmarks.md.
 """
 import datetime as dt
+import gc
 import io
 import os
 import platform
@@ -23,6 +25,7 @@ from django.test import Client
 from django.utils import timezone
 
 from contactmis.management.commands.demo_setup import DEMO_LOGINS
+from contactmis.startup import warm_up
 from stakeholders.widgets import widget_cache_clear
 from tests.benchmarks import pagewalk
 from tests.benchmarks.figures import record
@@ -40,14 +43,18 @@ def test_every_page_of_the_demo_for_every_login_and_period(settings):
     settings.ALLOWED_HOSTS = ["testserver"]
     call_command("demo_setup", stdout=io.StringIO())
     today = timezone.localdate()
+    warm_up()  # as a web worker starts (contactmis.wsgi)
     before = _load()
     runs = {}
-    for username, *_ in DEMO_LOGINS:
-        client = Client()
-        client.force_login(get_user_model().objects.get(username=username))
-        widget_cache_clear()
-        runs[(username, "first view")] = pagewalk.walk(client, username, today)
-        runs[(username, "again")] = pagewalk.walk(client, username, today)
+    try:
+        for username, *_ in DEMO_LOGINS:
+            client = Client()
+            client.force_login(get_user_model().objects.get(username=username))
+            widget_cache_clear()
+            runs[(username, "first view")] = pagewalk.walk(client, username, today)
+            runs[(username, "again")] = pagewalk.walk(client, username, today)
+    finally:
+        gc.unfreeze()
     after = _load()
 
     summary = [f"Machine: {platform.machine()}, {os.cpu_count()} cores; {before} before, "

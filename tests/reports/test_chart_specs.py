@@ -96,3 +96,37 @@ def test_the_special_causes_and_the_gaps_are_in_the_json():
     values = np.frombuffer(__import__("base64").b64decode(voice["y"]["bdata"]), dtype="<f8")
     assert np.isnan(values[2]) and values[0] == 0.8  # a gap stays a gap, not a zero
     assert voice["connectgaps"] is False
+
+
+def test_dates_are_written_in_their_shortest_form():
+    """Whole days as dates, whole minutes without seconds, finer instants in full; a missing
+    instant stays missing. Plotly reads each as the same date."""
+    figure = json.loads(charts.spec_json(charts.kpi_time_series_spec(FRAME, "offered")))
+    assert figure["data"][0]["x"][:2] == ["2026-03-02", "2026-03-03"]
+    local = json.loads(charts.spec_json(charts.kpi_time_series_spec(LOCAL, "service_level")))
+    # 29 March 2026 in London: the clocks go forward at 01:00, local wall times are kept.
+    assert local["data"][0]["x"][:5] == ["2026-03-29T00:00", "2026-03-29T00:15",
+                                         "2026-03-29T00:30", "2026-03-29T00:45",
+                                         "2026-03-29T02:00"]
+    odd = pd.DataFrame({"period_start": pd.to_datetime(["2026-03-02 06:15:30", None]),
+                        "offered": [1, 2]})
+    assert json.loads(charts.spec_json(charts.kpi_time_series_spec(odd, "offered")))[
+        "data"][0]["x"] == ["2026-03-02T06:15:30", "NaT"]
+
+
+def test_constant_control_lines_are_drawn_from_their_ends():
+    """A p-chart's centre is one value: drawn as a step line from the first period to the
+    last (two points), while its limits, which follow each period's count, keep a point per
+    period; an XmR chart's limits are constant too."""
+    chart = control.p_chart(pd.DataFrame({"period_start": DAYS, "x": [80, 35, 90, 150, 85, 81],
+                                          "n": [100, 50, 100, 200, 100, 100]}), "x", "n")
+    figure = json.loads(charts.spec_json(charts.control_chart_spec(
+        chart, "period_start", "p", "SL", percent=True)))
+    lines = {t["name"]: t for t in figure["data"]}
+    assert lines["Centre"]["x"] == ["2026-03-02", "2026-03-07"]
+    assert lines["Centre"]["line"]["shape"] == "hv"
+    assert len(lines["UCL"]["x"]) == len(lines["LCL"]["x"]) == 6
+    xmr = control.xmr_chart(pd.Series([300.0, 310.0, 290.0, 900.0, 305.0],
+                                      index=pd.Index(DAYS[:5], name="at")))
+    figure = json.loads(charts.spec_json(charts.control_chart_spec(xmr, "at", "value", "AHT")))
+    assert [len(t["x"]) for t in figure["data"][:4]] == [5, 2, 2, 2]

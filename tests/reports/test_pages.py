@@ -2,6 +2,8 @@
 viewers inside their scope."""
 import datetime as dt
 import io
+import json
+import re
 
 import pytest
 from django.urls import reverse
@@ -40,6 +42,24 @@ def test_pages_show_charts_for_the_period(manager_client, data, name):
     if name != "queueing":  # queueing reads contact legs, none in this rollup-only data
         assert 'class="chart"' in html
         assert "No data for this period" not in html
+        # Each chart's figure rides beside it as JSON (no attribute escaping every quote) and
+        # the page's script draws it.
+        figures = re.findall(r'<script type="application/json" class="chart-figure" '
+                             r'data-for="(chart-[\w-]+)">(.*?)</script>', html, re.S)
+        assert figures
+        for chart_id, text in figures:
+            assert f'id="{chart_id}"' in html
+            assert json.loads(text)["data"]
+        assert "js/analysis-charts.js" in html
+
+
+def test_a_figure_cannot_close_the_script_element_that_carries_it():
+    from reports.templatetags.report_format import figure_json
+
+    text = json.dumps({"name": "</script><script>alert(1)</script> & <b>"})
+    carried = figure_json(text)
+    assert "<" not in carried and ">" not in carried and "&" not in carried
+    assert json.loads(carried) == json.loads(text)
 
 
 def test_kpi_page_lists_every_variant_and_names_its_definition(manager_client, data):

@@ -170,7 +170,8 @@ def _limit_line(chart: pd.DataFrame, x: str, col: str) -> tuple[pd.Series, pd.Se
     a copy of every period of the chart — and a varying one (a p-chart's limits, which follow
     each period's count) point by point."""
     values = chart[col]
-    if len(values) > 2 and values.notna().all() and values.nunique() == 1:
+    array = values.to_numpy()
+    if len(values) > 2 and values.notna().all() and (array == array[0]).all():
         ends = [0, len(values) - 1]
         return chart[x].iloc[ends], values.iloc[ends]
     return chart[x], values

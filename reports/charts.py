@@ -164,7 +164,7 @@ def kpi_time_series_spec(frame: pd.DataFrame, kpi: str, x: str = "period_start",
         yaxis={"tickformat": number, "title": {"text": label}, "rangemode": "tozero"})}
 
 
-def _limit_line(chart: pd.DataFrame, x: str, col: str) -> tuple[pd.Series, pd.Series]:
+def limit_line(chart: pd.DataFrame, x: str, col: str) -> tuple[pd.Series, pd.Series]:
     """A control chart's centre line or limit as points to draw: a constant line (a p-chart's
     centre, an XmR chart's limits) as its first and last points — the same step line, without
     a copy of every period of the chart — and a varying one (a p-chart's limits, which follow
@@ -185,7 +185,7 @@ def control_chart_spec(chart: pd.DataFrame, x: str, value: str, title: str,
                      line={"color": COLOURS["actual"]}, hovertemplate=f"%{{y:{fmt}}}")]
     for col, name, dash in (("centre", "Centre", "solid"), ("ucl", "UCL", "dash"),
                             ("lcl", "LCL", "dash")):
-        xs, ys = _limit_line(chart, x, col)
+        xs, ys = limit_line(chart, x, col)
         data.append(_scatter(x=xs, y=ys, mode="lines", name=name,
                              line={"color": COLOURS["target"] if col == "centre"
                                    else COLOURS["baseline"], "dash": dash, "shape": "hv"}))
@@ -285,7 +285,7 @@ def control_chart(chart: pd.DataFrame, x: str, value: str, title: str,
                              hovertemplate=f"%{{y:{fmt}}}"))
     for col, name, dash in (("centre", "Centre", "solid"), ("ucl", "UCL", "dash"),
                             ("lcl", "LCL", "dash")):
-        xs, ys = _limit_line(chart, x, col)
+        xs, ys = limit_line(chart, x, col)
         fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", name=name,
                                  line={"color": COLOURS["target"] if col == "centre"
                                        else COLOURS["baseline"], "dash": dash,

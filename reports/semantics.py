@@ -28,6 +28,8 @@ import datetime as dt
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
+import numpy as np
+import pandas as pd
 from django.db.models import Q
 
 from measurements.models import MeasurementConfig, MetricDefinition, Target
@@ -414,11 +416,21 @@ def frame_targets(frame, centre, start: dt.date, end: dt.date, *, overrides: dic
     slice from :func:`row_slice`, its day from ``period_start`` when it has one), with
     ``overrides`` applied. One list item per row, in order."""
     book = target_book(centre, start, end, scope)
-    out = []
-    # Rows of one slice whose day has the same targets in force share one answer (a year of
-    # daily rows is a handful of distinct questions).
-    found = {}
-    for row in frame.to_dict("records"):
+    if frame.empty:
+        return []
+    # Only the columns that say which slice and day a row covers are read, and each distinct
+    # combination once (a month of 15-minute rows per agent is tens of thousands of rows and a
+    # few thousand combinations). Rows of one slice whose day has the same targets in force
+    # share one answer (a year of daily rows is a handful of distinct questions).
+    columns = [c for c in _SLICE_COLUMNS if c in frame.columns]
+    if columns:
+        keys = frame[columns]
+        group = keys.groupby(columns, dropna=False, sort=False, observed=True).ngroup().to_numpy()
+        firsts = keys[~pd.Series(group).duplicated().to_numpy()].to_dict("records")
+    else:
+        group, firsts = np.zeros(len(frame), dtype=int), [{}]
+    found, answers = {}, []
+    for row in firsts:  # in the order of their group numbers (first appearance)
         day = row.get("period_start")
         on_day = day.date() if hasattr(day, "date") and day == day else None
         if on_day is not None and not (start <= on_day < end):
@@ -428,9 +440,14 @@ def frame_targets(frame, centre, start: dt.date, end: dt.date, *, overrides: dic
         key = (tuple(where.values()), on_day is None,
                tuple(t.period_start <= when <= t.period_end for t in book.targets))
         if key not in found:
-            found[key] = book.for_slice(**where, on_day=on_day)
-        out.append(apply_overrides(found[key], overrides))
-    return out
+            found[key] = apply_overrides(book.for_slice(**where, on_day=on_day), overrides)
+        answers.append(found[key])
+    return [dict(answers[g]) for g in group.tolist()]
+
+
+# What :func:`frame_targets` reads of a row: its day and the slice :func:`row_slice` makes of it.
+_SLICE_COLUMNS = ("period_start", "queue_id", "only_queue_id", "channel_code", "only_channel",
+                  "customer_segment")
 
 
 # --- everything a KPI table needs ---------------------------------------------------------------

@@ -292,9 +292,11 @@ def control_chart(chart, metric, tz):
                      name=metric.label, x=x, y=_column(chart, "value"))]
     for col, name, dash in (("centre", "Centre", "solid"), ("ucl", "UCL", "dash"),
                             ("lcl", "LCL", "dash")):
+        xs, ys = charts.limit_line(chart.assign(x=x), "x", col)
         traces.append(_trace("scatter", line={
             "color": charts.COLOURS["target"] if col == "centre" else charts.COLOURS["baseline"],
-            "dash": dash, "shape": "hv"}, mode="lines", name=name, x=x, y=_column(chart, col)))
+            "dash": dash, "shape": "hv"}, mode="lines", name=name, x=xs.tolist(),
+            y=ys.to_numpy()))
     special = chart["special_cause"].to_numpy(bool)
     traces.append(_trace("scatter", marker={"color": charts.COLOURS["alert"],
                                             "line": {"width": 2}, "size": 10,

@@ -54,19 +54,27 @@ def _where(row, keys) -> str:
     return " / ".join(parts)
 
 
-def breach_findings(pva: pd.DataFrame, keys: list[str], figure: str = "KPIs against targets"
-                    ) -> list[Finding]:
-    """Target breaches from :func:`plan.plan_vs_actual` output, the biggest shortfall first."""
+def breach_findings(pva: pd.DataFrame, keys: list[str], figure: str = "KPIs against targets",
+                    limit: int | None = None) -> list[Finding]:
+    """Target breaches from :func:`plan.plan_vs_actual` output, in its order; with ``limit``,
+    only the ``limit`` most important (as :func:`rank` orders them), each worded — a month of
+    15-minute rows by queue can miss a target thousands of times."""
+    missed = pva[pva["met"].fillna(True) == False]  # noqa: E712
+    attainment = missed["attainment"].to_numpy(dtype=float, na_value=np.nan)
+    shortfall = np.where(np.isnan(attainment), 0.0, np.abs(1 - attainment))
+    importance = np.minimum(100.0, 60 + 100 * shortfall)
+    if limit is not None:
+        chosen = np.argsort(-importance, kind="stable")[:limit]
+        missed, importance = missed.iloc[chosen], importance[chosen]
     out = []
-    for r in pva[pva["met"].fillna(True) == False].to_dict("records"):  # noqa: E712
-        shortfall = abs(1 - r["attainment"]) if pd.notna(r["attainment"]) else 0
+    for r, weight in zip(missed.to_dict("records"), importance.tolist(), strict=True):
         name = KPI_NAMES.get(r["kpi"], r["kpi"])
         where = _where(r, [k for k in keys if k != "sl_basis"])
         basis = r.get("sl_basis") if "sl_basis" in keys else None
         if r["kpi"].startswith("service_level") and isinstance(basis, str) and basis:
             where = f"{where}, answered within {basis}" if where else f"answered within {basis}"
         out.append(Finding(
-            importance=min(100.0, 60 + 100 * shortfall),
+            importance=weight,
             text=(f"{_sentence_case(name)} was {fmt(r['kpi'], r['actual'])} against a target of "
                   f"{fmt(r['kpi'], r['target'])}" + (f" ({where})" if where else "")
                   + f" [figure: {figure}]."),

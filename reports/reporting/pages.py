@@ -26,13 +26,29 @@ def _values(data):
     return list(data or [])
 
 
+def _dates(values: list, layout: dict) -> list:
+    """A date axis's values as text: Plotly's milliseconds (the wall clock) as ISO text, text
+    as it is."""
+    if (layout.get("xaxis") or {}).get("type") != "date" or not values \
+            or isinstance(values[0], str):
+        return values
+    ms = np.asarray(values, dtype="float64")
+    known = ~np.isnan(ms)
+    out = np.full(len(ms), "", dtype=object)
+    out[known] = np.datetime_as_string(ms[known].astype("int64").astype("datetime64[ms]"),
+                                       unit="m")
+    return out.tolist()
+
+
 def static_chart(chart_id: str, figure_json: str) -> Chart | None:
     """A line chart of the page as a static ``Chart`` (None for other kinds of chart)."""
     figure = json.loads(figure_json)
     traces = figure.get("data") or []
     if not traces or any(t.get("type", "scatter") != "scatter" for t in traces):
         return None
-    x = [str(v).replace("T", " ")[:16].removesuffix(" 00:00") for v in _values(traces[0].get("x"))]
+    layout = figure.get("layout") or {}
+    x = [str(v).replace("T", " ")[:16].removesuffix(" 00:00")
+         for v in _dates(_values(traces[0].get("x")), layout)]
     series = {}
     for i, trace in enumerate(traces):
         y = _values(trace.get("y"))
@@ -40,7 +56,6 @@ def static_chart(chart_id: str, figure_json: str) -> Chart | None:
             return None
         series[trace.get("name") or f"Series {i + 1}"] = [
             None if v is None or v != v else v for v in y]
-    layout = figure.get("layout") or {}
     tickformat = ((layout.get("yaxis") or {}).get("tickformat") or "")
     unit = "ratio" if "%" in tickformat else "count"
     title, _, definition = ((layout.get("title") or {}).get("text") or chart_id).partition("<br>")

@@ -89,7 +89,7 @@ def test_the_special_causes_and_the_gaps_are_in_the_json():
         chart, "period_start", "p", "SL", percent=True)))
     special = figure["data"][-1]
     assert special["name"] == "Special cause"
-    assert len(special["x"]) == int(chart["special_cause"].sum()) >= 1
+    assert len(_dates(figure, -1)) == int(chart["special_cause"].sum()) >= 1
     series = json.loads(charts.spec_json(charts.kpi_time_series_spec(
         FRAME, "service_level", series="channel")))
     voice = next(t for t in series["data"] if t["name"] == "voice")
@@ -98,20 +98,29 @@ def test_the_special_causes_and_the_gaps_are_in_the_json():
     assert voice["connectgaps"] is False
 
 
-def test_dates_are_written_in_their_shortest_form():
-    """Whole days as dates, whole minutes without seconds, finer instants in full; a missing
-    instant stays missing. Plotly reads each as the same date."""
+def _dates(figure: dict, trace: int = 0) -> list[str]:
+    """A trace's x as the wall-clock times Plotly shows (its typed milliseconds)."""
+    x = figure["data"][trace]["x"]
+    ms = np.frombuffer(__import__("base64").b64decode(x["bdata"]), dtype=x["dtype"])
+    return [str(v) for v in pd.to_datetime(ms, unit="ms")]
+
+
+def test_dates_are_written_as_typed_milliseconds_on_a_date_axis():
+    """Dates travel as Plotly's typed arrays of milliseconds (the wall clock, as Plotly draws
+    dates without a zone) on an axis of type date; a missing instant stays missing."""
     figure = json.loads(charts.spec_json(charts.kpi_time_series_spec(FRAME, "offered")))
-    assert figure["data"][0]["x"][:2] == ["2026-03-02", "2026-03-03"]
+    assert figure["layout"]["xaxis"]["type"] == "date"
+    assert figure["data"][0]["x"]["dtype"] == "f8"
+    assert _dates(figure)[:2] == ["2026-03-02 00:00:00", "2026-03-03 00:00:00"]
     local = json.loads(charts.spec_json(charts.kpi_time_series_spec(LOCAL, "service_level")))
     # 29 March 2026 in London: the clocks go forward at 01:00, local wall times are kept.
-    assert local["data"][0]["x"][:5] == ["2026-03-29T00:00", "2026-03-29T00:15",
-                                         "2026-03-29T00:30", "2026-03-29T00:45",
-                                         "2026-03-29T02:00"]
-    odd = pd.DataFrame({"period_start": pd.to_datetime(["2026-03-02 06:15:30", None]),
+    assert _dates(local)[:5] == ["2026-03-29 00:00:00", "2026-03-29 00:15:00",
+                                 "2026-03-29 00:30:00", "2026-03-29 00:45:00",
+                                 "2026-03-29 02:00:00"]
+    odd = pd.DataFrame({"period_start": pd.to_datetime(["2026-03-02 06:15:30.25", None]),
                         "offered": [1, 2]})
-    assert json.loads(charts.spec_json(charts.kpi_time_series_spec(odd, "offered")))[
-        "data"][0]["x"] == ["2026-03-02T06:15:30", "NaT"]
+    assert _dates(json.loads(charts.spec_json(charts.kpi_time_series_spec(odd, "offered")))) \
+        == ["2026-03-02 06:15:30.250000", "NaT"]
 
 
 def test_constant_control_lines_are_drawn_from_their_ends():
@@ -123,10 +132,10 @@ def test_constant_control_lines_are_drawn_from_their_ends():
     figure = json.loads(charts.spec_json(charts.control_chart_spec(
         chart, "period_start", "p", "SL", percent=True)))
     lines = {t["name"]: t for t in figure["data"]}
-    assert lines["Centre"]["x"] == ["2026-03-02", "2026-03-07"]
+    assert _dates(figure, 1) == ["2026-03-02 00:00:00", "2026-03-07 00:00:00"]
     assert lines["Centre"]["line"]["shape"] == "hv"
-    assert len(lines["UCL"]["x"]) == len(lines["LCL"]["x"]) == 6
+    assert len(_dates(figure, 2)) == len(_dates(figure, 3)) == 6
     xmr = control.xmr_chart(pd.Series([300.0, 310.0, 290.0, 900.0, 305.0],
                                       index=pd.Index(DAYS[:5], name="at")))
     figure = json.loads(charts.spec_json(charts.control_chart_spec(xmr, "at", "value", "AHT")))
-    assert [len(t["x"]) for t in figure["data"][:4]] == [5, 2, 2, 2]
+    assert [len(_dates(figure, i)) for i in range(4)] == [5, 2, 2, 2]

@@ -190,7 +190,9 @@ def test_patterns_api_and_page_on_july_and_september(centre, manager, client, ra
     figure = json.loads(trend["figure"])
     offered = figure["data"][0]
     assert offered["connectgaps"] is False
-    values = dict(zip(pd.to_datetime(offered["x"]), _numbers(offered["y"]), strict=True))
+    assert figure["layout"]["xaxis"]["type"] == "date"  # x: the wall clock in milliseconds
+    values = dict(zip(pd.to_datetime(_numbers(offered["x"]), unit="ms"), _numbers(offered["y"]),
+                      strict=True))
     assert np.isnan(values[pd.Timestamp("1999-08-15")])  # missing in the chart: the line breaks
     assert values[pd.Timestamp("1999-07-15")] > 0
     average = next(t for t in figure["data"] if t.get("name") == "7-day moving average")

@@ -547,12 +547,7 @@ class _Loader:
                     self._wait()
                     pgcopy.copy_frame(cursor.cursor, table, frame, spec)
                     return
-                payload = pgcopy.copy_payload(frame, spec)
-                sql = pgcopy.copy_sql(table, spec)
-                # A cursor of its own: Django closes ``cursor`` when this block ends.
-                raw = connection.connection.cursor()
-                previous = self.pending
-                self.pending = self.writer.submit(_copy_after, previous, raw, sql, payload)
+                self._copy_background(table, frame, spec)
                 return
             columns, marks = [], []
             for n, t in spec:
@@ -569,6 +564,18 @@ class _Loader:
             cursor.executemany(
                 f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join(marks)})",
                 zip(*columns, strict=True))
+
+    def _copy_background(self, table, frame, spec):
+        """PostgreSQL: build ``frame``'s binary ``COPY`` payload here and queue it for the
+        writer thread, after the payloads queued before it."""
+        if frame.empty:
+            return
+        payload = pgcopy.copy_payload(frame, spec)
+        sql = pgcopy.copy_sql(table, spec)
+        # A cursor of its own: the writer thread closes it when the payload is sent.
+        raw = connection.connection.cursor()
+        previous = self.pending
+        self.pending = self.writer.submit(_copy_after, previous, raw, sql, payload)
 
     def _reserve_contact_ids(self, n) -> np.ndarray:
         """``n`` new contact ids. PostgreSQL: drawn from the table's sequence in one statement
@@ -611,7 +618,6 @@ class _Loader:
     def load(self, chunk):
         self._wait()
         partitions_ensure_for_chunk(chunk)  # the rollup months this chunk dates, before writing
-        self._flush_sums()
         batch = self.batch
         if len(chunk.rejects):
             RejectedRow.objects.bulk_create(
@@ -619,8 +625,14 @@ class _Loader:
                              reason=str(r.reason)[:500], raw=str(r.raw)[:2000])
                  for r in chunk.rejects.itertuples(index=False)], batch_size=2000)
             batch.rows_rejected += len(chunk.rejects)
-        if len(chunk.contacts):
-            self._contacts(chunk.contacts, chunk.segments)
+        # Every statement of the chunk first (ids, replaced contacts); then the rollup rows of
+        # the chunks before and this chunk's contacts and legs are queued for the writer
+        # thread, which stores them while this chunk's sums and the next chunk are computed.
+        prepared = self._contacts_prepare(chunk.contacts, chunk.segments) \
+            if len(chunk.contacts) else None
+        self._flush_sums(background=True)
+        if prepared is not None:
+            self._contacts_write(*prepared)
         if len(chunk.surveys) or len(chunk.agent_states) or len(chunk.intervals):
             # The writer thread's COPY of the legs shares the connection: the statements below
             # must not start while it sends (a followed log's micro-batch brings contacts and
@@ -633,8 +645,9 @@ class _Loader:
         if len(chunk.intervals):
             self._intervals(chunk.intervals)
 
-    def _contacts(self, contacts, segments):
-        """Load a chunk's contacts and legs.
+    def _contacts_prepare(self, contacts, segments):
+        """The statements of loading a chunk's contacts and legs (written by
+        :meth:`_contacts_write`, with what this returns).
 
         The chunk's external ids are staged and checked against the source's contacts with one
         join. Contacts already stored (an overlapping export, or a later chunk of the same file)
@@ -706,6 +719,12 @@ class _Loader:
         contacts["centre_id"] = self.centre.pk
         contacts["source_id"] = src
         contacts["batch_id"] = self.batch.pk
+        return contacts, segments
+
+    def _contacts_write(self, contacts, segments):
+        """Queue a prepared chunk's contacts and legs for writing, and add the legs' rollup
+        sums to the batch's running sums."""
+        seg_t, con_t = "measurements_segment", "measurements_contact"
         self._write(con_t, pgcopy.column_types(Contact, CONTACT_COLUMNS), contacts, background=True)
         # Legs find their contact's id by position: one factorisation of both id columns.
         codes, _ = pd.factorize(pd.concat([contacts["external_id"], segments["external_id"]],
@@ -898,11 +917,15 @@ class _Loader:
         self.sums.append(sums)
         self.agent_sums.append(agents)
 
-    def _flush_sums(self, *, final=False):
+    def _flush_sums(self, *, final=False, background=False):
         """Merge the running sums into the stored rollup rows (the batch's legs so far are
         stored: call after :meth:`_wait`) when they have grown to ``SUMS_FLUSH_ROWS`` rows, or
         at the ``final`` call. The daily rollup and the longest waits of keys a replaced
-        contact left are brought up to date at the final call only."""
+        contact left are brought up to date at the final call only. ``background``
+        (PostgreSQL): the stored rows are read and deleted here, the merged rows queued for
+        the writer thread once both rollups have been read."""
+        queued: list[tuple] = []
+        copy = (lambda *args: queued.append(args)) if background and self.pg else None
         held = sum(len(f) for f in self.sums) + sum(len(f) for f in self.agent_sums)
         if not final and held < SUMS_FLUSH_ROWS:
             return
@@ -914,12 +937,14 @@ class _Loader:
             # Nothing to add, but their longest wait is read again from the legs.
             sums = interval_sums.combine([sums, self.stale.assign(offered=0)], keys)
         written = rollup_merge(self.source, sums, self.batch, self.stale if final else None,
-                               daily=False)
+                               daily=False, copy=copy)
         if len(sums):
             self.touched.append(sums[["iv", "queue_id"]].drop_duplicates())
         self.written = pd.concat([self.written, written], ignore_index=True)
         agent_rollup_merge(self.source, interval_sums.combine(self.agent_sums,
-                                                              interval_sums.AGENT_KEYS))
+                                                              interval_sums.AGENT_KEYS), copy)
+        for args in queued:
+            self._copy_background(*args)
         self.sums, self.agent_sums = [], []
         if final:
             self.written = self.written.drop_duplicates()

@@ -1001,7 +1001,8 @@ class _Loader:
         contact table holds fewer rows than that, the secondary indexes and unique constraints
         of the contact and leg tables are dropped inside the batch's transaction and built
         again, once, before the rollups — a sorted build instead of millions of single-entry
-        inserts. Other sessions wait for the tables until the batch commits; primary keys stay.
+        inserts. Other sessions wait for the tables until the batch commits; a primary key
+        stays where a foreign key points at it (the contacts': survey responses).
         Returns the DDL that rebuilds them (run by :meth:`finish`; a rollback restores them)."""
         if first_chunk_rows < BULK_MIN_ROWS:
             return []
@@ -1065,11 +1066,14 @@ class _Loader:
 
 
 def _indexes_drop(cursor, table) -> list[str]:
-    """Drop ``table``'s unique constraints and secondary indexes (not its primary key) inside
-    the current transaction; return the DDL that creates them again."""
+    """Drop ``table``'s unique constraints and secondary indexes, and its primary key unless a
+    foreign key points at it, inside the current transaction; return the DDL that creates them
+    again (the primary key first)."""
     rebuild = []
     cursor.execute("SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
-                   "WHERE conrelid = %s::regclass AND contype = 'u'", [table])
+                   "WHERE conrelid = %s::regclass AND (contype = 'u' OR contype = 'p' AND "
+                   "NOT EXISTS (SELECT 1 FROM pg_constraint f WHERE f.contype = 'f' "
+                   "AND f.confrelid = %s::regclass)) ORDER BY contype = 'u'", [table, table])
     for name, definition in cursor.fetchall():
         cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
         rebuild.append(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')

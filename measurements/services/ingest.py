@@ -44,7 +44,15 @@ from pathways.models import Agent, Queue
 from .. import ingest
 from ..constants import INTERVAL_S, WAIT_BUCKETS_S, BatchStatus, ExportFormat
 from ..ingest import generic, interval_sums
-from ..models import Contact, DataSource, ImportBatch, IntervalStat, RejectedRow, Segment
+from ..models import (
+    AgentIntervalStat,
+    Contact,
+    DataSource,
+    ImportBatch,
+    IntervalStat,
+    RejectedRow,
+    Segment,
+)
 from . import pgcopy
 from .daily import daily_rollup_refresh_keys
 from .monitor import batch_rejects_alert
@@ -447,6 +455,7 @@ class _Loader:
         self.staged = False
         self.pg = connection.vendor == "postgresql"
         self.deferred: list[str] | None = None  # index DDL to run at finish (bulk mode)
+        self.deferred_rollup: list[str] = []  # the per-agent rollup's, after its last rows
         self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cmis-copy") \
             if self.pg else None
         self.pending: Future | None = None
@@ -1003,7 +1012,12 @@ class _Loader:
         again, once, before the rollups — a sorted build instead of millions of single-entry
         inserts. Other sessions wait for the tables until the batch commits; a primary key
         stays where a foreign key points at it (the contacts': survey responses).
-        Returns the DDL that rebuilds them (run by :meth:`finish`; a rollback restores them)."""
+        Returns the DDL that rebuilds them (run by :meth:`finish`; a rollback restores them).
+
+        The per-agent rollup, when it too holds fewer rows than the chunk, likewise loses the
+        indexes its merges do not read (all but its primary key and ``(source,
+        interval_start)``) until its last rows are written (:attr:`deferred_rollup`): a large
+        first load writes about one of its rows per agent leg."""
         if first_chunk_rows < BULK_MIN_ROWS:
             return []
         with connection.cursor() as cursor:
@@ -1018,9 +1032,29 @@ class _Loader:
             rebuild = []
             for table in ("measurements_contact", "measurements_segment"):
                 rebuild += _indexes_drop(cursor, table)
+            cursor.execute("SELECT GREATEST(reltuples, 0) FROM pg_class "
+                           "WHERE oid = 'measurements_agentintervalstat'::regclass")
+            if cursor.fetchone()[0] < first_chunk_rows:
+                merged_by = [i.name for i in AgentIntervalStat._meta.indexes
+                             if i.fields == ["source", "interval_start"]]
+                self.deferred_rollup = _indexes_drop(
+                    cursor, "measurements_agentintervalstat", constraints=False, keep=merged_by)
         logger.info("batch %s: bulk load, %d indexes built after loading", self.batch.pk,
-                    len(rebuild))
+                    len(rebuild) + len(self.deferred_rollup))
         return rebuild
+
+    def _rebuild_rollup_indexes(self):
+        """Build the per-agent rollup's indexes dropped by :meth:`_defer_indexes`."""
+        if not self.deferred_rollup:
+            return
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT current_setting('maintenance_work_mem'), "
+                           "set_config('maintenance_work_mem', '256MB', true)")
+            previous = cursor.fetchone()[0]
+            for ddl in self.deferred_rollup:
+                cursor.execute(ddl)
+            cursor.execute("SELECT set_config('maintenance_work_mem', %s, true)", [previous])
+        self.deferred_rollup = []
 
     def _rebuild_indexes(self, analyze=("measurements_contact", "measurements_segment")):
         """Build the indexes dropped by :meth:`_defer_indexes` and refresh the planner's
@@ -1063,24 +1097,27 @@ class _Loader:
             self._rollups()
             self.batch.period_start = interval_floor(self.span[0])
             self.batch.period_end = interval_floor(self.span[1]) + dt.timedelta(minutes=15)
+        self._rebuild_rollup_indexes()
 
 
-def _indexes_drop(cursor, table) -> list[str]:
+def _indexes_drop(cursor, table, *, constraints=True, keep=()) -> list[str]:
     """Drop ``table``'s unique constraints and secondary indexes, and its primary key unless a
     foreign key points at it, inside the current transaction; return the DDL that creates them
-    again (the primary key first)."""
+    again (the primary key first). ``constraints`` false: its indexes only (not ``keep``)."""
     rebuild = []
     cursor.execute("SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
                    "WHERE conrelid = %s::regclass AND (contype = 'u' OR contype = 'p' AND "
                    "NOT EXISTS (SELECT 1 FROM pg_constraint f WHERE f.contype = 'f' "
                    "AND f.confrelid = %s::regclass)) ORDER BY contype = 'u'", [table, table])
-    for name, definition in cursor.fetchall():
+    for name, definition in cursor.fetchall() if constraints else ():
         cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
         rebuild.append(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
     cursor.execute("SELECT c.relname, pg_get_indexdef(x.indexrelid) FROM pg_index x "
                    "JOIN pg_class c ON c.oid = x.indexrelid WHERE x.indrelid = %s::regclass "
                    "AND NOT x.indisprimary AND NOT x.indisunique", [table])
     for name, definition in cursor.fetchall():
+        if name in keep:
+            continue
         cursor.execute(f'DROP INDEX "{name}"')
         # A partitioned table's index reads "ON ONLY" (that table alone); built again on the
         # whole table, so its partitions have it too.

@@ -127,6 +127,16 @@ def localize(series: pd.Series, time_zone: str) -> pd.Series:
                                  nonexistent="shift_forward").dt.tz_convert("UTC")
 
 
+def mapped(values: pd.Series, mapping: dict) -> pd.Series:
+    """``values.map(mapping)`` (missing where a value has no entry, or is missing), each
+    distinct value looked up once: a chunk's codes and statuses hold a few distinct texts over
+    hundreds of thousands of rows."""
+    codes, uniques = pd.factorize(values)
+    looked = pd.Series(uniques).map(mapping).array
+    return pd.Series(pd.api.extensions.take(looked, codes, allow_fill=True),
+                     index=values.index)
+
+
 def rejects_frame(rows) -> pd.DataFrame:
     if not rows:
         return empty(REJECT_COLUMNS)

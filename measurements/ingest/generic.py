@@ -59,7 +59,7 @@ import numpy as np
 import pandas as pd
 
 from . import tabular
-from .base import Chunk, FormatError, Options, rejects_frame
+from .base import Chunk, FormatError, Options, mapped, rejects_frame
 from .bounds import ASYNC_CHANNELS, TEXT_LIMITS, Checks, max_wait_s
 
 NAME = "generic"
@@ -163,7 +163,7 @@ def _map_states(frame: pd.DataFrame, mapping: dict, tz: str, not_after=None) -> 
     raw_state = col("state")
     values = mapping.get("state_values") or {}
     lowered = raw_state.str.lower()
-    state = raw_state.map(values).astype(object).fillna(
+    state = mapped(raw_state, values).astype(object).fillna(
         lowered.where(lowered.isin(STATES)).astype(object))
     reject(state.isna(), cols["state"],
            f"state not in the mapping's state_values {sorted(values)} nor one of "
@@ -210,7 +210,7 @@ def _map(frame: pd.DataFrame, mapping: dict, tz: str, not_after=None) -> Chunk:
             checks.texts(col(fld), cols[fld], fld)
     chan_values = mapping.get("channel_values") or {}
     chan_raw = col("channel", mapping.get("channel", "voice"))
-    channel = chan_raw.map(chan_values).astype(object).fillna(chan_raw.str.lower()).replace(
+    channel = mapped(chan_raw, chan_values).astype(object).fillna(chan_raw.str.lower()).replace(
         "", mapping.get("channel", "voice"))
     reject(~channel.isin(CHANNELS), cols.get("channel", "channel"),
            f"channel must be one of {sorted(CHANNELS)}")
@@ -252,7 +252,7 @@ def _map(frame: pd.DataFrame, mapping: dict, tz: str, not_after=None) -> Chunk:
     out_raw = col("outcome")
     values = mapping.get("outcome_values") or {}
     lowered = out_raw.str.lower()
-    outcome = out_raw.map(values).astype(object).fillna(
+    outcome = mapped(out_raw, values).astype(object).fillna(
         lowered.where(lowered.isin(OUTCOMES)).astype(object))
     answered_hint = times["answered_at"].notna() | agent.ne("") | secs["talk_s"].gt(0)
     if "outcome" in cols:
@@ -302,8 +302,8 @@ def _map(frame: pd.DataFrame, mapping: dict, tz: str, not_after=None) -> Chunk:
     })
     base = {"external_id": ext, "queue_code": queue, "queue_kind": kind, "hold_s": 0, "acw_s": 0}
     if kind == "ivr":
-        ivr_out = outcome.map({"self_served": "contained", "abandoned": "abandoned",
-                               "error": "no_agent"}).fillna("to_queue")
+        ivr_out = mapped(outcome, {"self_served": "contained", "abandoned": "abandoned",
+                                  "error": "no_agent"}).fillna("to_queue")
         chunk.segments = pd.DataFrame({**base, "seq": 1, "kind": "ivr", "agent_code": "",
                                        "entered_at": arrived, "answered_at": pd.NaT,
                                        "left_at": ended, "wait_s": 0, "talk_s": 0,
@@ -322,7 +322,7 @@ def _map(frame: pd.DataFrame, mapping: dict, tz: str, not_after=None) -> Chunk:
         "kind": "agent", "agent_code": agent[a], "entered_at": answered[a],
         "answered_at": answered[a], "left_at": ended[a], "wait_s": 0, "talk_s": s["talk_s"][a],
         "hold_s": s["hold_s"][a], "acw_s": s["acw_s"][a],
-        "outcome": outcome[a].map({"transferred_out": "transferred"}).fillna("completed"),
+        "outcome": mapped(outcome[a], {"transferred_out": "transferred"}).fillna("completed"),
     })
     chunk.segments = pd.concat([queue_seg, agent_seg], ignore_index=True)
     return chunk

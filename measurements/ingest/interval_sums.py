@@ -56,17 +56,31 @@ def _interval(entered: pd.Series, interval_s: int) -> np.ndarray:
     return secs - secs % interval_s
 
 
+def _group_codes(keys: dict) -> np.ndarray:
+    """The group of each row of ``keys`` (name → column), numbered in order of first
+    appearance: each column factorised on its own (texts straight from their Arrow buffers),
+    the codes combined column by column."""
+    codes = None
+    for column in keys.values():
+        own, uniques = pd.factorize(column, use_na_sentinel=False)
+        codes = own.astype(np.int64) if codes is None else \
+            pd.factorize(codes * len(uniques) + own)[0].astype(np.int64)
+    return codes
+
+
 def _grouped(keys: dict, values: dict) -> pd.DataFrame:
-    """Sum ``values`` (name → int array; ``wait_max_s`` by max) per distinct ``keys``."""
-    frame = pd.DataFrame(keys)
-    if frame.empty:
-        return pd.DataFrame({**{k: pd.Series(dtype=v.dtype) for k, v in keys.items()},
+    """Sum ``values`` (name → int array; ``wait_max_s`` by max) per distinct ``keys`` (name →
+    int array or text column; texts come out as object columns)."""
+    if not len(next(iter(keys.values()))):
+        return pd.DataFrame({**{k: pd.Series(dtype=v.dtype if v.dtype.kind in "iuf" else object)
+                                for k, v in keys.items()},
                              **{k: pd.Series(dtype="int64") for k in values}})
-    codes = frame.groupby(list(keys), sort=False, dropna=False).ngroup().to_numpy()
+    codes = _group_codes(keys)
     n = int(codes.max()) + 1
     first = np.full(n, len(codes), dtype=np.int64)
     np.minimum.at(first, codes, np.arange(len(codes), dtype=np.int64))
-    out = frame.iloc[first].reset_index(drop=True)
+    out = pd.DataFrame({k: np.asarray(v[first], dtype=v.dtype if v.dtype.kind in "iuf"
+                                      else object) for k, v in keys.items()})
     for name, arr in values.items():
         if name == "wait_max_s":
             top = np.zeros(n, dtype=np.int64)
@@ -130,8 +144,7 @@ def interval_sums(legs: pd.DataFrame, buckets, interval_s: int = 900) -> pd.Data
     for b in buckets:
         values[f"abandoned_le_{b}s"] = abandoned & (wait <= b)
     keys = {"iv": _interval(q["entered_at"], interval_s), "queue_id": _ids(q["queue_id"]),
-            **{c: q[c].fillna("").to_numpy(dtype=object)
-               for c in ("channel", "contact_type", "customer_segment")}}
+            **{c: q[c].fillna("").array for c in ("channel", "contact_type", "customer_segment")}}
     out = _grouped(keys, values)
     return out[[*INTERVAL_KEYS, *quantities(buckets)]]
 

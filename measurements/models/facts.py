@@ -224,7 +224,8 @@ class IntervalStat(models.Model):
     # Rollups are written only by the rollup services from ids they resolved; like the fact
     # tables their foreign keys carry no database constraint (see Contact).
     # centre and source are served by the (centre, local_date) and (source, interval_start)
-    # indexes; each extra index is paid on every rollup row written.
+    # indexes, queue by (queue, local_date); each extra index is paid on every rollup row
+    # written. Contact-derived rows name no step: the step's index holds only the rows that do.
     centre = models.ForeignKey(Centre, on_delete=models.CASCADE, related_name="interval_stats",
                                db_constraint=False, db_index=False)
     source = models.ForeignKey(DataSource, null=True, on_delete=models.CASCADE,
@@ -238,9 +239,11 @@ class IntervalStat(models.Model):
     local_minute = models.PositiveSmallIntegerField()
     weekday = models.PositiveSmallIntegerField()
     queue = models.ForeignKey(Queue, null=True, blank=True, on_delete=models.CASCADE,
-                              related_name="interval_stats", db_constraint=False)
+                              related_name="interval_stats", db_constraint=False,
+                              db_index=False)
     step = models.ForeignKey(Step, null=True, blank=True, on_delete=models.SET_NULL,
-                             related_name="interval_stats", db_constraint=False)
+                             related_name="interval_stats", db_constraint=False,
+                             db_index=False)
     channel = models.CharField(max_length=16, choices=Channel.choices, default=Channel.VOICE)
     contact_type = models.CharField(max_length=60, blank=True)
     customer_segment = models.CharField(max_length=60, blank=True)
@@ -274,6 +277,8 @@ class IntervalStat(models.Model):
             models.Index(fields=["centre", "local_date"]),
             models.Index(fields=["source", "interval_start"]),
             models.Index(fields=["queue", "local_date"]),
+            models.Index(fields=["step"], condition=models.Q(step__isnull=False),
+                         name="intervalstat_step_set"),
         ]
 
     def __str__(self):
@@ -309,8 +314,9 @@ class AgentIntervalStat(models.Model):
     """Additive per-agent quantities per interval: handled contacts, handling seconds, and the
     agent's staffed/available/busy seconds (for occupancy and team/agent performance)."""
 
-    # As IntervalStat: centre and source are served by the composite indexes, and the queue is
-    # always filtered together with the centre and dates.
+    # As IntervalStat: centre and source are served by the composite indexes (the centre and
+    # its dates by the leading columns of the covering index below), and the queue is always
+    # filtered together with the centre and dates.
     centre = models.ForeignKey(Centre, on_delete=models.CASCADE, related_name="+",
                                db_constraint=False, db_index=False)
     source = models.ForeignKey(DataSource, null=True, on_delete=models.CASCADE, related_name="+",
@@ -338,7 +344,6 @@ class AgentIntervalStat(models.Model):
     class Meta:
         ordering = ["interval_start", "pk"]
         indexes = [
-            models.Index(fields=["centre", "local_date"]),
             models.Index(fields=["source", "interval_start"]),
             # Covers the agent time read by day and longer (reports.selectors.agent_time_frame:
             # the handling shares and the per-agent sums of a centre's days) from the index

@@ -44,7 +44,15 @@ from pathways.models import Agent, Queue
 from .. import ingest
 from ..constants import INTERVAL_S, WAIT_BUCKETS_S, BatchStatus, ExportFormat
 from ..ingest import generic, interval_sums
-from ..models import Contact, DataSource, ImportBatch, IntervalStat, RejectedRow, Segment
+from ..models import (
+    AgentIntervalStat,
+    Contact,
+    DataSource,
+    ImportBatch,
+    IntervalStat,
+    RejectedRow,
+    Segment,
+)
 from . import pgcopy
 from .daily import daily_rollup_refresh_keys
 from .monitor import batch_rejects_alert
@@ -447,6 +455,7 @@ class _Loader:
         self.staged = False
         self.pg = connection.vendor == "postgresql"
         self.deferred: list[str] | None = None  # index DDL to run at finish (bulk mode)
+        self.deferred_rollup: list[str] = []  # the per-agent rollup's, after its last rows
         self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cmis-copy") \
             if self.pg else None
         self.pending: Future | None = None
@@ -547,12 +556,7 @@ class _Loader:
                     self._wait()
                     pgcopy.copy_frame(cursor.cursor, table, frame, spec)
                     return
-                payload = pgcopy.copy_payload(frame, spec)
-                sql = pgcopy.copy_sql(table, spec)
-                # A cursor of its own: Django closes ``cursor`` when this block ends.
-                raw = connection.connection.cursor()
-                previous = self.pending
-                self.pending = self.writer.submit(_copy_after, previous, raw, sql, payload)
+                self._copy_background(table, frame, spec)
                 return
             columns, marks = [], []
             for n, t in spec:
@@ -569,6 +573,18 @@ class _Loader:
             cursor.executemany(
                 f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join(marks)})",
                 zip(*columns, strict=True))
+
+    def _copy_background(self, table, frame, spec):
+        """PostgreSQL: build ``frame``'s binary ``COPY`` payload here and queue it for the
+        writer thread, after the payloads queued before it."""
+        if frame.empty:
+            return
+        payload = pgcopy.copy_payload(frame, spec)
+        sql = pgcopy.copy_sql(table, spec)
+        # A cursor of its own: the writer thread closes it when the payload is sent.
+        raw = connection.connection.cursor()
+        previous = self.pending
+        self.pending = self.writer.submit(_copy_after, previous, raw, sql, payload)
 
     def _reserve_contact_ids(self, n) -> np.ndarray:
         """``n`` new contact ids. PostgreSQL: drawn from the table's sequence in one statement
@@ -611,7 +627,6 @@ class _Loader:
     def load(self, chunk):
         self._wait()
         partitions_ensure_for_chunk(chunk)  # the rollup months this chunk dates, before writing
-        self._flush_sums()
         batch = self.batch
         if len(chunk.rejects):
             RejectedRow.objects.bulk_create(
@@ -619,8 +634,14 @@ class _Loader:
                              reason=str(r.reason)[:500], raw=str(r.raw)[:2000])
                  for r in chunk.rejects.itertuples(index=False)], batch_size=2000)
             batch.rows_rejected += len(chunk.rejects)
-        if len(chunk.contacts):
-            self._contacts(chunk.contacts, chunk.segments)
+        # Every statement of the chunk first (ids, replaced contacts); then the rollup rows of
+        # the chunks before and this chunk's contacts and legs are queued for the writer
+        # thread, which stores them while this chunk's sums and the next chunk are computed.
+        prepared = self._contacts_prepare(chunk.contacts, chunk.segments) \
+            if len(chunk.contacts) else None
+        self._flush_sums(background=True)
+        if prepared is not None:
+            self._contacts_write(*prepared)
         if len(chunk.surveys) or len(chunk.agent_states) or len(chunk.intervals):
             # The writer thread's COPY of the legs shares the connection: the statements below
             # must not start while it sends (a followed log's micro-batch brings contacts and
@@ -633,8 +654,9 @@ class _Loader:
         if len(chunk.intervals):
             self._intervals(chunk.intervals)
 
-    def _contacts(self, contacts, segments):
-        """Load a chunk's contacts and legs.
+    def _contacts_prepare(self, contacts, segments):
+        """The statements of loading a chunk's contacts and legs (written by
+        :meth:`_contacts_write`, with what this returns).
 
         The chunk's external ids are staged and checked against the source's contacts with one
         join. Contacts already stored (an overlapping export, or a later chunk of the same file)
@@ -706,6 +728,12 @@ class _Loader:
         contacts["centre_id"] = self.centre.pk
         contacts["source_id"] = src
         contacts["batch_id"] = self.batch.pk
+        return contacts, segments
+
+    def _contacts_write(self, contacts, segments):
+        """Queue a prepared chunk's contacts and legs for writing, and add the legs' rollup
+        sums to the batch's running sums."""
+        seg_t, con_t = "measurements_segment", "measurements_contact"
         self._write(con_t, pgcopy.column_types(Contact, CONTACT_COLUMNS), contacts, background=True)
         # Legs find their contact's id by position: one factorisation of both id columns.
         codes, _ = pd.factorize(pd.concat([contacts["external_id"], segments["external_id"]],
@@ -898,11 +926,15 @@ class _Loader:
         self.sums.append(sums)
         self.agent_sums.append(agents)
 
-    def _flush_sums(self, *, final=False):
+    def _flush_sums(self, *, final=False, background=False):
         """Merge the running sums into the stored rollup rows (the batch's legs so far are
         stored: call after :meth:`_wait`) when they have grown to ``SUMS_FLUSH_ROWS`` rows, or
         at the ``final`` call. The daily rollup and the longest waits of keys a replaced
-        contact left are brought up to date at the final call only."""
+        contact left are brought up to date at the final call only. ``background``
+        (PostgreSQL): the stored rows are read and deleted here, the merged rows queued for
+        the writer thread once both rollups have been read."""
+        queued: list[tuple] = []
+        copy = (lambda *args: queued.append(args)) if background and self.pg else None
         held = sum(len(f) for f in self.sums) + sum(len(f) for f in self.agent_sums)
         if not final and held < SUMS_FLUSH_ROWS:
             return
@@ -914,12 +946,14 @@ class _Loader:
             # Nothing to add, but their longest wait is read again from the legs.
             sums = interval_sums.combine([sums, self.stale.assign(offered=0)], keys)
         written = rollup_merge(self.source, sums, self.batch, self.stale if final else None,
-                               daily=False)
+                               daily=False, copy=copy)
         if len(sums):
             self.touched.append(sums[["iv", "queue_id"]].drop_duplicates())
         self.written = pd.concat([self.written, written], ignore_index=True)
         agent_rollup_merge(self.source, interval_sums.combine(self.agent_sums,
-                                                              interval_sums.AGENT_KEYS))
+                                                              interval_sums.AGENT_KEYS), copy)
+        for args in queued:
+            self._copy_background(*args)
         self.sums, self.agent_sums = [], []
         if final:
             self.written = self.written.drop_duplicates()
@@ -976,8 +1010,14 @@ class _Loader:
         contact table holds fewer rows than that, the secondary indexes and unique constraints
         of the contact and leg tables are dropped inside the batch's transaction and built
         again, once, before the rollups — a sorted build instead of millions of single-entry
-        inserts. Other sessions wait for the tables until the batch commits; primary keys stay.
-        Returns the DDL that rebuilds them (run by :meth:`finish`; a rollback restores them)."""
+        inserts. Other sessions wait for the tables until the batch commits; a primary key
+        stays where a foreign key points at it (the contacts': survey responses).
+        Returns the DDL that rebuilds them (run by :meth:`finish`; a rollback restores them).
+
+        The per-agent rollup, when it too holds fewer rows than the chunk, likewise loses the
+        indexes its merges do not read (all but its primary key and ``(source,
+        interval_start)``) until its last rows are written (:attr:`deferred_rollup`): a large
+        first load writes about one of its rows per agent leg."""
         if first_chunk_rows < BULK_MIN_ROWS:
             return []
         with connection.cursor() as cursor:
@@ -992,9 +1032,29 @@ class _Loader:
             rebuild = []
             for table in ("measurements_contact", "measurements_segment"):
                 rebuild += _indexes_drop(cursor, table)
+            cursor.execute("SELECT GREATEST(reltuples, 0) FROM pg_class "
+                           "WHERE oid = 'measurements_agentintervalstat'::regclass")
+            if cursor.fetchone()[0] < first_chunk_rows:
+                merged_by = [i.name for i in AgentIntervalStat._meta.indexes
+                             if i.fields == ["source", "interval_start"]]
+                self.deferred_rollup = _indexes_drop(
+                    cursor, "measurements_agentintervalstat", constraints=False, keep=merged_by)
         logger.info("batch %s: bulk load, %d indexes built after loading", self.batch.pk,
-                    len(rebuild))
+                    len(rebuild) + len(self.deferred_rollup))
         return rebuild
+
+    def _rebuild_rollup_indexes(self):
+        """Build the per-agent rollup's indexes dropped by :meth:`_defer_indexes`."""
+        if not self.deferred_rollup:
+            return
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT current_setting('maintenance_work_mem'), "
+                           "set_config('maintenance_work_mem', '256MB', true)")
+            previous = cursor.fetchone()[0]
+            for ddl in self.deferred_rollup:
+                cursor.execute(ddl)
+            cursor.execute("SELECT set_config('maintenance_work_mem', %s, true)", [previous])
+        self.deferred_rollup = []
 
     def _rebuild_indexes(self, analyze=("measurements_contact", "measurements_segment")):
         """Build the indexes dropped by :meth:`_defer_indexes` and refresh the planner's
@@ -1037,21 +1097,27 @@ class _Loader:
             self._rollups()
             self.batch.period_start = interval_floor(self.span[0])
             self.batch.period_end = interval_floor(self.span[1]) + dt.timedelta(minutes=15)
+        self._rebuild_rollup_indexes()
 
 
-def _indexes_drop(cursor, table) -> list[str]:
-    """Drop ``table``'s unique constraints and secondary indexes (not its primary key) inside
-    the current transaction; return the DDL that creates them again."""
+def _indexes_drop(cursor, table, *, constraints=True, keep=()) -> list[str]:
+    """Drop ``table``'s unique constraints and secondary indexes, and its primary key unless a
+    foreign key points at it, inside the current transaction; return the DDL that creates them
+    again (the primary key first). ``constraints`` false: its indexes only (not ``keep``)."""
     rebuild = []
     cursor.execute("SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
-                   "WHERE conrelid = %s::regclass AND contype = 'u'", [table])
-    for name, definition in cursor.fetchall():
+                   "WHERE conrelid = %s::regclass AND (contype = 'u' OR contype = 'p' AND "
+                   "NOT EXISTS (SELECT 1 FROM pg_constraint f WHERE f.contype = 'f' "
+                   "AND f.confrelid = %s::regclass)) ORDER BY contype = 'u'", [table, table])
+    for name, definition in cursor.fetchall() if constraints else ():
         cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
         rebuild.append(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
     cursor.execute("SELECT c.relname, pg_get_indexdef(x.indexrelid) FROM pg_index x "
                    "JOIN pg_class c ON c.oid = x.indexrelid WHERE x.indrelid = %s::regclass "
                    "AND NOT x.indisprimary AND NOT x.indisunique", [table])
     for name, definition in cursor.fetchall():
+        if name in keep:
+            continue
         cursor.execute(f'DROP INDEX "{name}"')
         # A partitioned table's index reads "ON ONLY" (that table alone); built again on the
         # whole table, so its partitions have it too.

@@ -3,7 +3,8 @@
 The loader writes millions of contacts and legs per batch. Formatting them as CSV text costs the
 client one Python-level conversion per value and the server a text parse per value (timestamps
 above all); the binary format is fixed-width big-endian integers, which numpy lays out in bulk and
-the server copies as they are.
+the server copies as they are. Rows of varying width (texts, NULLs) are joined from those blocks
+and their variable pieces by Arrow, in native code.
 
 Format (PostgreSQL "COPY … WITH (FORMAT binary)"): the 19-byte header, then per row a 16-bit
 field count and per field a 32-bit length (−1 for NULL) followed by the value's bytes, then a
@@ -13,11 +14,10 @@ microseconds since 2000-01-01 00:00 UTC; ``date`` as 32-bit days since 2000-01-0
 """
 from __future__ import annotations
 
-import io
-
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 HEADER = b"PGCOPY\n\xff\r\n\x00" + b"\x00\x00\x00\x00" + b"\x00\x00\x00\x00"
 TRAILER = b"\xff\xff"
@@ -88,57 +88,81 @@ def _column(series: pd.Series, kind: str):
     return lengths, _fixed(values, kind)
 
 
-def _spread(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-    """Indexes ``starts[i] … starts[i] + lengths[i] − 1`` for every i, concatenated."""
-    total = int(lengths.sum())
-    before = np.cumsum(lengths) - lengths
-    return np.repeat(starts - before, lengths) + np.arange(total, dtype=np.int64)
-
-
-def copy_payload(frame: pd.DataFrame, spec: list[tuple[str, str]]) -> bytes:
-    """The binary COPY payload of ``frame``'s columns named in ``spec`` (``(name, type)``)."""
+def copy_payload(frame: pd.DataFrame, spec: list[tuple[str, str]]) -> memoryview:
+    """The binary COPY payload of ``frame``'s columns named in ``spec`` (``(name, type)``), as
+    a view of its bytes (compares equal to them)."""
     n = len(frame)
     columns = [_column(frame[name], kind) for name, kind in spec]
     if n and all(kind != "text" and lengths.min() >= 0
                  for (lengths, _), (_, kind) in zip(columns, spec, strict=True)):
         return _fixed_rows(n, columns, spec)
-    return _payload_by_value(n, columns, spec)
+    return _payload_joined(n, columns, spec)
 
 
-def _payload_by_value(n, columns, spec) -> bytes:
-    """The payload of any rows: each value's length and bytes written at its own offset."""
-    row_sizes = np.full(n, 2, dtype=np.int64)
-    for lengths, _ in columns:
-        row_sizes += 4 + np.maximum(lengths, 0)
-    starts = np.empty(n, dtype=np.int64)
-    starts[0:1] = len(HEADER)
-    np.cumsum(row_sizes[:-1], out=starts[1:])
-    if n > 1:
-        starts[1:] += len(HEADER)
-    total = len(HEADER) + int(row_sizes.sum()) + len(TRAILER)
-    out = np.empty(total, dtype=np.uint8)
-    out[:len(HEADER)] = np.frombuffer(HEADER, dtype=np.uint8)
-    out[total - len(TRAILER):] = np.frombuffer(TRAILER, dtype=np.uint8)
-    _scatter(out, starts, np.full(n, len(spec), dtype=">i2").view(np.uint8).reshape(n, 2))
-    pos = starts + 2
+_NOTHING = pa.scalar(b"", type=pa.large_binary())
+
+
+def _pieces(lengths: np.ndarray, data: np.ndarray) -> pa.Array:
+    """A binary array of ``len(lengths)`` values: ``data`` cut in row order into pieces of
+    ``lengths`` bytes (no copy)."""
+    offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    return pa.Array.from_buffers(pa.large_binary(), len(lengths),
+                                 [None, pa.py_buffer(offsets),
+                                  pa.py_buffer(np.ascontiguousarray(data))])
+
+
+def _payload_joined(n, columns, spec) -> memoryview:
+    """The payload of any rows. Each row is cut into pieces: runs of fixed-width bytes (the
+    field count, every value's length, the values of columns without NULL) laid out by numpy
+    as an n × width block, between the variable ones (texts, values of columns with NULLs);
+    Arrow joins the pieces of each row end to end, a row at a time in native code, into the
+    payload itself (the header rides on the first row's first piece, the trailer on the last
+    row's last piece)."""
+    if not n:
+        return memoryview(HEADER + TRAILER)
+    cuts = []  # (bytes per row, the rows' bytes back to back) of each piece
+    block = [np.full(n, len(spec), dtype=">i2").view(np.uint8).reshape(n, 2)]
     for (lengths, payload), (_, kind) in zip(columns, spec, strict=True):
-        _scatter(out, pos, lengths.astype(">i4").view(np.uint8).reshape(n, 4))
-        pos += 4
+        block.append(lengths.astype(">i4").view(np.uint8).reshape(n, 4))
+        present = lengths >= 0
+        if kind != "text" and present.all():
+            block.append(payload)
+            continue
+        fixed = np.hstack(block)
+        cuts.append((np.full(n, fixed.shape[1], dtype=np.int64), fixed.reshape(-1)))
+        block = []
         if kind == "text":
-            if len(payload):
-                out[_spread(pos, lengths)] = payload
-            pos += lengths
+            cuts.append((lengths.copy(), payload))
         else:
-            present = lengths >= 0
-            if present.all():
-                _scatter(out, pos, payload)
-            elif present.any():
-                _scatter(out, pos[present], payload[present])
-            pos += np.maximum(lengths, 0)
-    return out.tobytes()
+            cuts.append((np.where(present, WIDTH[kind], 0), payload[present].reshape(-1)))
+    if block:
+        fixed = np.hstack(block)
+        cuts.append((np.full(n, fixed.shape[1], dtype=np.int64), fixed.reshape(-1)))
+    (first_lengths, first), (last_lengths, last) = cuts[0], cuts[-1]
+    first_lengths[0] += len(HEADER)
+    cuts[0] = (first_lengths, np.concatenate([np.frombuffer(HEADER, dtype=np.uint8), first]))
+    if len(cuts) == 1:
+        last_lengths, last = cuts[0]
+    last_lengths[-1] += len(TRAILER)
+    cuts[-1] = (last_lengths, np.concatenate([last, np.frombuffer(TRAILER, dtype=np.uint8)]))
+    pieces = [_pieces(lengths, data) for lengths, data in cuts]
+    rows = pc.binary_join_element_wise(*pieces, _NOTHING) if len(pieces) > 1 else pieces[0]
+    _, offsets, data = rows.buffers()
+    bounds = np.frombuffer(offsets, dtype=np.int64)[rows.offset:rows.offset + n + 1]
+    return memoryview(data).cast("B")[bounds[0]:bounds[-1]]
 
 
-def _fixed_rows(n, columns, spec) -> bytes:
+def _framed(body: np.ndarray) -> memoryview:
+    """Header, ``body`` (the rows' bytes) and trailer in one buffer, copied once."""
+    out = np.empty(len(HEADER) + len(body) + len(TRAILER), dtype=np.uint8)
+    out[:len(HEADER)] = np.frombuffer(HEADER, dtype=np.uint8)
+    out[len(HEADER):len(out) - len(TRAILER)] = body
+    out[len(out) - len(TRAILER):] = np.frombuffer(TRAILER, dtype=np.uint8)
+    return memoryview(out)
+
+
+def _fixed_rows(n, columns, spec) -> memoryview:
     """The payload of rows that are all alike (fixed-width values, no NULL): one record array
     whose fields are the row's field count, then each value's length and value (big-endian
     integers, copied a whole column at a time)."""
@@ -150,22 +174,30 @@ def _fixed_rows(n, columns, spec) -> bytes:
     for i, ((_, payload), (_, kind)) in enumerate(zip(columns, spec, strict=True)):
         rows[f"len{i}"] = WIDTH[kind]
         rows[f"val{i}"] = np.ascontiguousarray(payload).view(f">i{WIDTH[kind]}").reshape(n)
-    return HEADER + rows.tobytes() + TRAILER
-
-
-def _scatter(out: np.ndarray, starts: np.ndarray, rows: np.ndarray):
-    """Write ``rows[i]`` (each ``width`` bytes) at ``out[starts[i]:starts[i] + width]``."""
-    width = rows.shape[1]
-    out[starts[:, None] + np.arange(width, dtype=np.int64)] = rows
+    return _framed(rows.view(np.uint8))
 
 
 def copy_sql(table: str, spec: list[tuple[str, str]]) -> str:
     return f"COPY {table} ({', '.join(n for n, _ in spec)}) FROM STDIN WITH (FORMAT binary)"
 
 
-def copy_payload_send(cursor, sql: str, payload: bytes):
+class _Reader:
+    """A payload read as a file, a block at a time (never copied whole)."""
+
+    def __init__(self, payload):
+        self.view = memoryview(payload).cast("B")
+        self.at = 0
+
+    def read(self, size=-1) -> bytes:
+        end = len(self.view) if size is None or size < 0 else self.at + size
+        block = self.view[self.at:end].tobytes()
+        self.at += len(block)
+        return block
+
+
+def copy_payload_send(cursor, sql: str, payload):
     """Send a payload built by :func:`copy_payload` (``cursor``: a psycopg2 cursor)."""
-    cursor.copy_expert(sql, io.BytesIO(payload), size=1 << 20)
+    cursor.copy_expert(sql, _Reader(payload), size=1 << 20)
 
 
 def copy_frame(cursor, table: str, frame: pd.DataFrame, spec: list[tuple[str, str]]):

@@ -370,10 +370,14 @@ def agent_rollup_rebuild(source: DataSource, start: dt.datetime, end: dt.datetim
 
 # --- merging a batch's own sums --------------------------------------------------------------
 
-def _frame_insert(model, frame: pd.DataFrame):
+def _frame_insert(model, frame: pd.DataFrame, copy=None):
     """Insert ``frame``'s rows into ``model``'s table; its columns are named after the table's
     columns (timestamps tz-aware, dates as dates); a missing integer column is 0, any other
-    missing column NULL. One binary ``COPY`` on PostgreSQL, one ``executemany`` on SQLite."""
+    missing column NULL. One binary ``COPY`` on PostgreSQL, one ``executemany`` on SQLite.
+
+    ``copy`` (PostgreSQL): a callable ``copy(table, frame, spec)`` that sends the ``COPY``
+    instead of this function (the loader's writer thread, which stores the rows while the
+    next chunk is parsed); by default it is sent here and now."""
     if frame.empty:
         return
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
@@ -383,6 +387,9 @@ def _frame_insert(model, frame: pd.DataFrame):
             frame[f.column] = 0 if f.get_internal_type().endswith("IntegerField") else None
     spec = pgcopy.column_types(model, [f.column for f in fields])
     table = model._meta.db_table
+    if copy is not None and connection.vendor == "postgresql":
+        copy(table, frame, spec)
+        return
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             pgcopy.copy_frame(cursor.cursor, table, frame, spec)
@@ -549,13 +556,15 @@ def _max_wait(source, stale: pd.DataFrame) -> pd.DataFrame:
 
 
 def rollup_merge(source: DataSource, sums: pd.DataFrame, batch=None,
-                 stale: pd.DataFrame | None = None, *, daily: bool = True) -> pd.DataFrame:
+                 stale: pd.DataFrame | None = None, *, daily: bool = True,
+                 copy=None) -> pd.DataFrame:
     """Add a batch's interval sums (:func:`measurements.ingest.interval_sums.interval_sums`,
     replaced contacts already subtracted) to the source's IntervalStat rows, and refresh the
     daily rollup of the local dates touched (unless ``daily`` is false: the caller does).
     ``stale``: interval keys whose ``wait_max_s`` may have come from a replaced contact; theirs
     is read again from the stored legs. Returns the keys of the rows written. Call inside the
-    batch's transaction, once its legs are stored."""
+    batch's transaction, once its legs are stored. ``copy``: who sends the rows written (see
+    :func:`_frame_insert`); the daily rollup needs them stored, so only with ``daily`` false."""
     keys = interval_sums.INTERVAL_KEYS
     if sums is None or sums.empty:
         return pd.DataFrame(columns=keys)
@@ -571,7 +580,7 @@ def rollup_merge(source: DataSource, sums: pd.DataFrame, batch=None,
         out["batch_id"] = batch.pk if batch else None
         out["interval_s"] = INTERVAL_S
         out["step_id"] = None
-        _frame_insert(IntervalStat, out)
+        _frame_insert(IntervalStat, out, copy if not daily else None)
     if daily:
         # Every (day, queue) the batch touched, written again or (nothing left in it) deleted.
         daily_rollup_refresh_keys(source, daily_keys(sums, source.centre.time_zone))
@@ -589,10 +598,11 @@ def daily_keys(sums: pd.DataFrame, time_zone: str) -> pd.DataFrame:
         .drop_duplicates()
 
 
-def agent_rollup_merge(source: DataSource, sums: pd.DataFrame) -> int:
+def agent_rollup_merge(source: DataSource, sums: pd.DataFrame, copy=None) -> int:
     """Add a batch's per-agent sums (:func:`measurements.ingest.interval_sums.agent_sums`) to
     the source's AgentIntervalStat rows. Only for sources without agent states in the span
-    (their staffed and available seconds are rebuilt by :func:`agent_rollup_rebuild`)."""
+    (their staffed and available seconds are rebuilt by :func:`agent_rollup_rebuild`).
+    ``copy``: who sends the rows written (see :func:`_frame_insert`)."""
     from ..models import AgentIntervalStat
 
     if sums is None or sums.empty:
@@ -600,5 +610,5 @@ def agent_rollup_merge(source: DataSource, sums: pd.DataFrame) -> int:
     rows = _merge(AgentIntervalStat, source, sums, interval_sums.AGENT_KEYS)
     if rows.empty:
         return 0
-    _frame_insert(AgentIntervalStat, _with_local_time(rows, source))
+    _frame_insert(AgentIntervalStat, _with_local_time(rows, source), copy)
     return len(rows)

@@ -120,6 +120,36 @@ def test_bulk_load_rebuilds_every_index_and_stores_every_row(tmp_path, small_chu
     _assert_rollups_match_legs(source)
 
 
+def test_bulk_load_merges_the_agent_rollup_before_building_its_day_index(
+        tmp_path, small_chunks, source, monkeypatch):
+    """In bulk mode the per-agent rollup's rows are merged while only the indexes the merges
+    read are there (its primary key and (source, interval_start)); the rest are built once
+    after its last rows."""
+    from measurements.services.ingest import batch_create, batch_process
+
+    before = _index_definitions()
+    seen = []
+    merge = small_chunks.agent_rollup_merge
+
+    def watching(*args, **kwargs):
+        seen.append({d for t, d in _index_definitions()[0]
+                     if t == "measurements_agentintervalstat"})
+        return merge(*args, **kwargs)
+    monkeypatch.setattr(small_chunks, "agent_rollup_merge", watching)
+    monkeypatch.setattr(small_chunks, "MERGE_MIN_LEGS", 0)
+    monkeypatch.setattr(small_chunks, "SUMS_FLUSH_ROWS", 10)  # merged every chunk
+    batch = batch_process(batch_create(source=source, file=_csv(tmp_path / "a.csv", 300),
+                                       enqueue=False).pk)
+    assert batch.status == "loaded", batch.error
+    assert len(seen) >= 4
+    for indexes in seen:
+        assert not any("agentstat_day_agent_time" in d for d in indexes), indexes
+        assert any("(source_id, interval_start)" in d for d in indexes), indexes
+        assert any("PRIMARY KEY" in d or "_pkey" in d for d in indexes), indexes
+    assert _index_definitions() == before
+    _assert_rollups_match_legs(source)
+
+
 @pytest.mark.parametrize("min_legs", [0, 5_000], ids=["summed", "rebuilt"])
 def test_a_bulk_load_repeating_ids_across_its_chunks_and_the_sources_ids_replaces_them(
         tmp_path, small_chunks, source, caplog, monkeypatch, min_legs):

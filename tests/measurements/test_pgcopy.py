@@ -96,3 +96,25 @@ def test_rows_all_alike_and_dates_match_the_format():
     with_null = frame.assign(n=frame["n"].astype("float").where(frame.index != 1))
     rows[1] = (2**40, 1425, None, frame["at"][1], dt.date(1999, 12, 31))
     assert pgcopy.copy_payload(with_null, spec) == _expected(rows, kinds)
+
+
+def test_rows_cut_into_pieces_whatever_the_order_of_their_columns():
+    """A column with NULLs first, texts side by side and last, fixed values between: each row
+    is joined from its pieces in column order; no rows give the header and trailer alone."""
+    spec = [("queue_id", "int8"), ("kind", "text"), ("outcome", "text"), ("wait_s", "int4"),
+            ("seq", "int2"), ("answered_at", "timestamptz"), ("agent", "text")]
+    frame = pd.DataFrame({
+        "queue_id": [None, 4.0, None, 2.0], "kind": ["queue", "agent", "ivr", "queue"],
+        "outcome": ["", "completed", "contained", "abandoned"], "wait_s": [0, 3, 70000, 5],
+        "seq": [1, 2, 1, 1],
+        "answered_at": pd.to_datetime([None, "2026-01-01T08:00:00Z", None, None], utc=True),
+        "agent": ["", "Åsa", "", "b"],
+    })
+    rows = [(None, "queue", "", 0, 1, None, ""),
+            (4, "agent", "completed", 3, 2, "2026-01-01T08:00:00Z", "Åsa"),
+            (None, "ivr", "contained", 70000, 1, None, ""),
+            (2, "queue", "abandoned", 5, 1, None, "b")]
+    kinds = [k for _, k in spec]
+    assert pgcopy.copy_payload(frame, spec) == _expected(rows, kinds)
+    assert pgcopy.copy_payload(frame.iloc[1:3], spec) == _expected(rows[1:3], kinds)
+    assert pgcopy.copy_payload(frame.iloc[:0], spec) == _expected([], kinds)

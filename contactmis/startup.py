@@ -12,15 +12,13 @@ import gc
 
 
 def preload() -> None:
-    """The URLconf with every view, and the analysis engine's slowest imports (statsmodels takes
-    seconds), loaded while the worker starts rather than in the first visitor's request."""
+    """The URLconf with every view (and so every module a view imports), and the analysis
+    engine's slowest imports (statsmodels takes seconds), loaded while the worker starts rather
+    than in the first visitor's request."""
     from django.urls import get_resolver
 
     get_resolver().url_patterns  # noqa: B018
     import statsmodels.tsa.holtwinters  # noqa: F401
-
-    from reports import analyses, charts, queueing_science  # noqa: F401
-    from stakeholders import widgets  # noqa: F401
 
 
 def warm_up() -> None:

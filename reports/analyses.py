@@ -258,7 +258,8 @@ def kpi_report(scope, centre, start, end, granularity="day", by=(), *,
     breaches = interpret.rank(interpret.breach_findings(
         pva.assign(period_start=_as_text(pva["period_start"],
                                          10 if granularity in DAILY_GRANULARITIES else 16)),
-        ["period_start", *by], figure="KPIs by period", limit=5), limit=None)
+        ["period_start", *by], figure="KPIs by period", limit=5, worst_of_each_kpi=True),
+        limit=None)
     found_text = breaches[:5]
     for kpi in sorted(set(pva["kpi"])):
         rows = pva[pva["kpi"] == kpi]

@@ -55,16 +55,22 @@ def _where(row, keys) -> str:
 
 
 def breach_findings(pva: pd.DataFrame, keys: list[str], figure: str = "KPIs against targets",
-                    limit: int | None = None) -> list[Finding]:
+                    limit: int | None = None, worst_of_each_kpi: bool = False) -> list[Finding]:
     """Target breaches from :func:`plan.plan_vs_actual` output, in its order; with ``limit``,
     only the ``limit`` most important (as :func:`rank` orders them), each worded — a month of
-    15-minute rows by queue can miss a target thousands of times."""
+    15-minute rows by queue can miss a target thousands of times; with ``worst_of_each_kpi``,
+    only each KPI's biggest shortfall (the night hours of one KPI would otherwise fill the
+    list)."""
     missed = pva[pva["met"].fillna(True) == False]  # noqa: E712
     attainment = missed["attainment"].to_numpy(dtype=float, na_value=np.nan)
     shortfall = np.where(np.isnan(attainment), 0.0, np.abs(1 - attainment))
     importance = np.minimum(100.0, 60 + 100 * shortfall)
-    if limit is not None:
-        chosen = np.argsort(-importance, kind="stable")[:limit]
+    if limit is not None or worst_of_each_kpi:
+        chosen = np.argsort(-importance, kind="stable")
+        if worst_of_each_kpi:
+            kpis = missed["kpi"].to_numpy()[chosen]
+            chosen = chosen[~pd.Series(kpis).duplicated().to_numpy()]
+        chosen = chosen[:limit]
         missed, importance = missed.iloc[chosen], importance[chosen]
     out = []
     for r, weight in zip(missed.to_dict("records"), importance.tolist(), strict=True):

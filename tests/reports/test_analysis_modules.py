@@ -169,6 +169,23 @@ def test_plan_vs_actual_and_cost_per_contact():
     assert np.isnan(cpc.loc["chat", "cost_per_contact"])
 
 
+def test_the_breaches_worded_are_the_most_important_and_each_kpis_worst():
+    """With a limit, the breaches worded are the ones ranking would keep (ties in their
+    order); with ``worst_of_each_kpi``, each KPI's biggest shortfall only — hours of one
+    KPI's misses do not crowd out the others."""
+    actual = pd.DataFrame({"hour": ["02:00", "03:00", "04:00", "09:00", "10:00"],
+                           "ivr_containment": [0.0, 0.0, 0.05, 0.10, 0.2],
+                           "service_level": [None, None, None, 0.70, 0.75]})
+    targets = pd.DataFrame({"kpi": ["ivr_containment", "service_level"], "target": [0.15, 0.8]})
+    pva = plan.plan_vs_actual(actual, targets, on=["hour"])
+    every = interpret.rank(interpret.breach_findings(pva, ["hour"]), limit=None)
+    assert [f.text for f in interpret.breach_findings(pva, ["hour"], limit=3)] \
+        == [f.text for f in every[:3]]
+    worst = interpret.breach_findings(pva, ["hour"], limit=5, worst_of_each_kpi=True)
+    assert [(f.values["kpi"], f.values["hour"]) for f in worst] == [
+        ("ivr_containment", "02:00"), ("service_level", "09:00")]
+
+
 def test_findings_are_ranked_and_cite_their_figures():
     actual = pd.DataFrame({"queue": ["Sales", "Support"], "service_level": [0.60, 0.78]})
     targets = pd.DataFrame({"kpi": ["service_level"], "target": [0.8]})

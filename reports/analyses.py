@@ -836,7 +836,18 @@ def queueing_report(scope, centre, start, end, *, queue=None, channel: str = "",
     if legs.empty:
         return result
     result["truncated"] = legs.attrs["truncated"]
-    if len(set(legs["channel"])) > 1 and by != "channel":
+    present = set(legs["channel"])
+    slow = set(sl_thresholds(centre).slow_channels) if by is None and len(present) > 1 \
+        else set()
+    if present & slow and present - slow:
+        # Patience in seconds and patience in hours are never one headline: the calls are
+        # read per channel, and the page says why.
+        by = "channel"
+        result.update(by=by, by_label=qs.BY_LABELS[by], note=(
+            "Broken down by channel: contacts answered in seconds (" + ", ".join(
+                sorted(present - slow)) + ") and in hours (" + ", ".join(sorted(present & slow))
+            + ") are never pooled into one patience or wait."))
+    if len(present) > 1 and by != "channel":
         result["caveat"] = ("Calls of several channels are pooled here: choose a channel, or "
                             "break down by channel, to read each on its own.")
     out = qs.analyse(legs, by, queued_only, centre=centre, start=start, end=end, scope=scope,

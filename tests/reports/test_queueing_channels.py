@@ -1,0 +1,73 @@
+"""Queueing science over every queue in scope never pools channels answered in seconds with
+channels answered in hours: patience in seconds and patience in hours are not one headline."""
+import datetime as dt
+
+import pytest
+
+from contactmis.scope import Scope
+from measurements.models import Contact, DataSource, MeasurementConfig, MetricDefinition, Segment
+from pathways.models import Agent, Pathway, Queue, Step
+from reports.analyses import queueing_report
+
+pytestmark = pytest.mark.django_db
+
+
+def _legs(centre, queue, agent, source, channel, first, wait_s, n, prefix):
+    for k in range(n):
+        arrived = first + dt.timedelta(minutes=7 * k)
+        answered = k % 4 != 3
+        contact = Contact.objects.create(
+            centre=centre, source=source, external_id=f"{prefix}{k}", queue=queue,
+            channel=channel, arrived_at=arrived,
+            outcome="answered" if answered else "abandoned")
+        Segment.objects.create(contact=contact, seq=1, kind="queue", queue=queue,
+                               entered_at=arrived, wait_s=wait_s + k,
+                               outcome="answered" if answered else "abandoned")
+        if answered:
+            Segment.objects.create(
+                contact=contact, seq=2, kind="agent", queue=queue, agent=agent,
+                entered_at=arrived + dt.timedelta(seconds=wait_s + k),
+                left_at=arrived + dt.timedelta(seconds=wait_s + k + 300), talk_s=270,
+                hold_s=30, outcome="answered")
+
+
+@pytest.fixture
+def calls_and_emails(centre):
+    calls = Queue.objects.create(centre=centre, code="CALLS", name="Calls")
+    mail = Queue.objects.create(centre=centre, code="MAIL", name="Mailbox", kind="cms",
+                                channel="email")
+    agent = Agent.objects.create(centre=centre, code="A1", name="Ann")
+    source = DataSource.objects.create(centre=centre, name="ACD", kind="acd")
+    pathway = Pathway.objects.create(centre=centre, name="E-mail", channel="email")
+    step = Step.objects.create(pathway=pathway, name="Mailbox", kind="queue", queue=mail,
+                               position=0, is_entry=True)
+    MeasurementConfig.objects.create(
+        metric=MetricDefinition.objects.filter(code="service_level").order_by("version").first(),
+        step=step, parameters={"threshold_s": 86400})
+    day = dt.datetime(2026, 2, 18, 9, 0, tzinfo=centre.tz)
+    _legs(centre, calls, agent, source, "voice", day, 30, 40, "c")
+    _legs(centre, mail, agent, source, "email", day, 5 * 3600, 40, "m")
+    return calls, mail
+
+
+def test_calls_and_emails_are_read_per_channel_with_the_reason(centre, calls_and_emails):
+    report = queueing_report(Scope.everything(), centre, dt.date(2026, 2, 18),
+                             dt.date(2026, 2, 19))
+    assert report["by"] == "channel"
+    assert sorted(g["key"] for g in report["groups"]) == ["email", "voice"]
+    waits = {g["key"]: g["wait_mean_s"] for g in report["groups"]}
+    assert waits["voice"] < 100 < 3600 < waits["email"]  # never one blended mean
+    assert "Broken down by channel" in report["note"]
+    assert "seconds (voice)" in report["note"] and "hours (email)" in report["note"]
+    assert "caveat" not in report
+
+
+def test_one_channel_or_a_chosen_breakdown_is_read_as_asked(centre, calls_and_emails):
+    calls, _ = calls_and_emails
+    voice = queueing_report(Scope.everything(), centre, dt.date(2026, 2, 18),
+                            dt.date(2026, 2, 19), channel="voice")
+    assert voice["by"] == "" and [g["key"] for g in voice["groups"]] == ["all"]
+    assert "note" not in voice
+    by_queue = queueing_report(Scope.everything(), centre, dt.date(2026, 2, 18),
+                               dt.date(2026, 2, 19), by="queue")
+    assert by_queue["by"] == "queue" and "note" not in by_queue

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from contactmis.scope import Scope
 from measurements.selectors import quality_caveats
+from pathways.constants import Channel
 
 from . import charts
 from .analysis import control, interpret, patterns, plan, queueing
@@ -805,6 +806,11 @@ def backtest_report(scope, centre, history_start, history_end, holdout_weeks=2, 
     return {"empty": bt.folds.empty, "summary": records(bt.summary), "folds": records(bt.folds)}
 
 
+def _channels(codes) -> str:
+    """Channel codes as their names, in order: "Chat, Voice"."""
+    return ", ".join(sorted(Channel(c).label if c in Channel.values else c for c in codes))
+
+
 def queueing_report(scope, centre, start, end, *, queue=None, channel: str = "",
                     by: str | None = None, queued_only: bool = False, source=None,
                     tz: str | None = None) -> dict:
@@ -844,9 +850,9 @@ def queueing_report(scope, centre, start, end, *, queue=None, channel: str = "",
         # read per channel, and the page says why.
         by = "channel"
         result.update(by=by, by_label=qs.BY_LABELS[by], note=(
-            "Broken down by channel: contacts answered in seconds (" + ", ".join(
-                sorted(present - slow)) + ") and in hours (" + ", ".join(sorted(present & slow))
-            + ") are never pooled into one patience or wait."))
+            "Broken down by channel: contacts answered in seconds (" + _channels(present - slow)
+            + ") and in hours (" + _channels(present & slow) + ") are never pooled into one "
+            "patience or wait."))
     if len(present) > 1 and by != "channel":
         result["caveat"] = ("Calls of several channels are pooled here: choose a channel, or "
                             "break down by channel, to read each on its own.")

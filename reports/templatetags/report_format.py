@@ -3,9 +3,19 @@ charts, tiles, findings and reports); empty figures read "no data", never 0."""
 from django import template
 from django.utils.safestring import mark_safe
 
+from pathways.constants import Channel
 from reports.vocabulary import METRICS, NO_DATA, column, column_label, fmt, is_missing
 
 register = template.Library()
+
+
+@register.filter
+def group_label(key, by=""):
+    """A group of a breakdown as a person reads it: a channel by its name ("Web form"), any
+    other key as it is."""
+    if by == "channel" and key in Channel.values:
+        return Channel(key).label
+    return key
 
 # In JSON text these three occur only inside strings, where their \u escapes mean the same:
 # escaped, no figure can close the <script> element that carries it.

@@ -58,7 +58,7 @@ def test_calls_and_emails_are_read_per_channel_with_the_reason(centre, calls_and
     waits = {g["key"]: g["wait_mean_s"] for g in report["groups"]}
     assert waits["voice"] < 100 < 3600 < waits["email"]  # never one blended mean
     assert "Broken down by channel" in report["note"]
-    assert "seconds (voice)" in report["note"] and "hours (email)" in report["note"]
+    assert "seconds (Voice)" in report["note"] and "hours (E-mail)" in report["note"]
     assert "caveat" not in report
 
 
@@ -71,3 +71,11 @@ def test_one_channel_or_a_chosen_breakdown_is_read_as_asked(centre, calls_and_em
     by_queue = queueing_report(Scope.everything(), centre, dt.date(2026, 2, 18),
                                dt.date(2026, 2, 19), by="queue")
     assert by_queue["by"] == "queue" and "note" not in by_queue
+
+
+def test_the_page_names_the_channels_and_the_reason(manager_client, calls_and_emails):
+    html = manager_client.get("/analysis/queueing/?start=2026-02-18&end=2026-02-19").content \
+        .decode()
+    assert "Patience by channel" in html
+    assert "<td>E-mail</td>" in html and "<td>Voice</td>" in html
+    assert "contacts answered in seconds (Voice) and in hours (E-mail)" in html

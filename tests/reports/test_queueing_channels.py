@@ -79,3 +79,26 @@ def test_the_page_names_the_channels_and_the_reason(manager_client, calls_and_em
     assert "Patience by channel" in html
     assert "<td>E-mail</td>" in html and "<td>Voice</td>" in html
     assert "contacts answered in seconds (Voice) and in hours (E-mail)" in html
+
+
+def test_a_channel_where_nobody_abandoned_has_no_patience_headline(manager_client, centre):
+    """E-mails are never abandoned: Kaplan–Meier's restricted mean would only be the longest
+    wait, so the page says no contact abandoned instead of a patience of hours."""
+    mail = Queue.objects.create(centre=centre, code="MAIL", name="Mailbox", kind="cms",
+                                channel="email")
+    source = DataSource.objects.create(centre=centre, name="CRM", kind="crm")
+    day = dt.datetime(2026, 2, 18, 9, 0, tzinfo=centre.tz)
+    for k in range(12):
+        arrived = day + dt.timedelta(minutes=10 * k)
+        contact = Contact.objects.create(centre=centre, source=source, external_id=f"m{k}",
+                                         queue=mail, channel="email", arrived_at=arrived,
+                                         outcome="answered")
+        Segment.objects.create(contact=contact, seq=1, kind="queue", queue=mail,
+                               entered_at=arrived, wait_s=4 * 3600 + k, outcome="answered")
+    html = manager_client.get("/analysis/queueing/?start=2026-02-18&end=2026-02-19").content \
+        .decode()
+    assert "none abandoned" in html
+    report = queueing_report(Scope.everything(), centre, dt.date(2026, 2, 18),
+                             dt.date(2026, 2, 19))
+    assert report["groups"][0]["abandoned"] == 0
+    assert not any("patience" in s.lower() for s in report["groups"][0]["sentences"])

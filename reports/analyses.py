@@ -853,7 +853,7 @@ def queueing_report(scope, centre, start, end, *, queue=None, channel: str = "",
             "Broken down by channel: contacts answered in seconds (" + _channels(present - slow)
             + ") and in hours (" + _channels(present & slow) + ") are never pooled into one "
             "patience or wait."))
-    if len(present) > 1 and by != "channel":
+    if len(present) > 1 and by not in ("channel", "queue"):  # a queue is one channel
         result["caveat"] = ("Calls of several channels are pooled here: choose a channel, or "
                             "break down by channel, to read each on its own.")
     out = qs.analyse(legs, by, queued_only, centre=centre, start=start, end=end, scope=scope,

@@ -71,6 +71,10 @@ def test_one_channel_or_a_chosen_breakdown_is_read_as_asked(centre, calls_and_em
     by_queue = queueing_report(Scope.everything(), centre, dt.date(2026, 2, 18),
                                dt.date(2026, 2, 19), by="queue")
     assert by_queue["by"] == "queue" and "note" not in by_queue
+    assert "caveat" not in by_queue  # each queue is one channel: nothing is pooled
+    by_segment = queueing_report(Scope.everything(), centre, dt.date(2026, 2, 18),
+                                 dt.date(2026, 2, 19), by="customer_segment")
+    assert "several channels are pooled" in by_segment["caveat"]
 
 
 def test_the_page_names_the_channels_and_the_reason(manager_client, calls_and_emails):

@@ -425,6 +425,9 @@ def frame_targets(frame, centre, start: dt.date, end: dt.date, *, overrides: dic
     columns = [c for c in _SLICE_COLUMNS if c in frame.columns]
     if columns:
         keys = frame[columns]
+        if "period_start" in columns and hasattr(keys["period_start"], "dt"):
+            # Targets are in force by the day: the hours of a day share one question.
+            keys = keys.assign(period_start=keys["period_start"].dt.normalize())
         group = keys.groupby(columns, dropna=False, sort=False, observed=True).ngroup().to_numpy()
         firsts = keys[~pd.Series(group).duplicated().to_numpy()].to_dict("records")
     else:

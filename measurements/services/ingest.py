@@ -12,8 +12,9 @@ Public entry points (other apps and the simulator call these):
   executemany into the same staging tables on SQLite. The interval rollups follow from the
   batch's own frames: each chunk's sums (:mod:`measurements.ingest.interval_sums`, minus what
   the contacts it replaces contributed) are added to the stored rows
-  (:func:`measurements.services.rollup.rollup_merge`); only a batch whose contacts the IVR
-  just segmented rebuilds its span from the legs (``rollup_rebuild``). Counts are published
+  (:func:`measurements.services.rollup.rollup_merge`; a bulk load appends them and adds up
+  the repeated keys once at the end); only a batch whose contacts the IVR just segmented
+  rebuilds its span from the legs (``rollup_rebuild``). Counts are published
   while it runs (through a second connection on PostgreSQL).
 - ``batch_retry(batch_id)`` puts a failed or interrupted batch back in the queue.
 - ``source_create``/``source_update`` for data sources (validating the column mapping).
@@ -967,7 +968,12 @@ class _Loader:
         at the ``final`` call. The daily rollup and the longest waits of keys a replaced
         contact left are brought up to date at the final call only. ``background``
         (PostgreSQL): the stored rows are read and deleted here, the merged rows queued for
-        the writer thread once both rollups have been read."""
+        the writer thread once both rollups have been read.
+
+        Bulk mode appends the sums instead (no stored row read: the cost of a chunk does not
+        grow with the rows of the chunks before, whose intervals a later block of the file may
+        cover again) and adds up the rows of repeated keys at the final call, before anything
+        reads them."""
         queued: list[tuple] = []
         copy = (lambda *args: queued.append(args)) if background and self.pg else None
         held = sum(len(f) for f in self.sums) + sum(len(f) for f in self.agent_sums)
@@ -1071,7 +1077,8 @@ class _Loader:
         The per-agent rollup, when it too holds fewer rows than the chunk, likewise loses the
         indexes its merges do not read (all but its primary key and ``(source,
         interval_start)``) until its last rows are written (:attr:`deferred_rollup`): a large
-        first load writes about one of its rows per agent leg."""
+        first load writes about one of its rows per agent leg. In bulk mode the rollup rows
+        of each chunk are appended, not merged (:attr:`appended`, :meth:`_flush_sums`)."""
         if first_chunk_rows < BULK_MIN_ROWS:
             return []
         with connection.cursor() as cursor:

@@ -12,8 +12,9 @@ Public entry points (other apps and the simulator call these):
   executemany into the same staging tables on SQLite. The interval rollups follow from the
   batch's own frames: each chunk's sums (:mod:`measurements.ingest.interval_sums`, minus what
   the contacts it replaces contributed) are added to the stored rows
-  (:func:`measurements.services.rollup.rollup_merge`); only a batch whose contacts the IVR
-  just segmented rebuilds its span from the legs (``rollup_rebuild``). Counts are published
+  (:func:`measurements.services.rollup.rollup_merge`; a bulk load appends them and adds up
+  the repeated keys once at the end); only a batch whose contacts the IVR just segmented
+  rebuilds its span from the legs (``rollup_rebuild``). Counts are published
   while it runs (through a second connection on PostgreSQL).
 - ``batch_retry(batch_id)`` puts a failed or interrupted batch back in the queue.
 - ``source_create``/``source_update`` for data sources (validating the column mapping).
@@ -66,6 +67,7 @@ from .rollup import (
     local_fields,
     rollup_merge,
     rollup_rebuild,
+    rollups_consolidate,
 )
 from .segmentation import FEEDING_KINDS, segmentation_carry
 from .segmentation_months import segmentation_months_mark
@@ -441,6 +443,36 @@ def _int_list(col: pd.Series) -> list:
     return out.where(nums.notna(), None).tolist()
 
 
+def _negative(sums: pd.DataFrame, keys: list[str]) -> bool:
+    """Whether any quantity of ``sums`` (keyed by ``keys``) is below zero."""
+    quantities = [c for c in sums.columns if c not in keys]
+    return bool(len(sums)) and bool((sums[quantities].to_numpy() < 0).any())
+
+
+class _DistinctRows:
+    """Rows gathered over a batch whose repeats do not matter (the rollup keys it wrote): the
+    repeats are dropped whenever the rows have doubled since they last were, so they stay
+    about as many as the distinct ones (a file whose blocks cover the same intervals writes
+    their keys again and again), at a cost that follows the rows added."""
+
+    def __init__(self, columns):
+        self.rows = pd.DataFrame(columns=columns)
+        self.distinct = 0
+
+    def add(self, rows: pd.DataFrame):
+        self.rows = pd.concat([self.rows, rows], ignore_index=True) if len(self.rows) else \
+            rows.reset_index(drop=True)
+        if len(self.rows) > 2 * self.distinct + SUMS_FLUSH_ROWS:
+            self.rows = self.rows.drop_duplicates(ignore_index=True)
+            self.distinct = len(self.rows)
+
+    def all(self) -> pd.DataFrame:
+        """The distinct rows."""
+        self.rows = self.rows.drop_duplicates(ignore_index=True)
+        self.distinct = len(self.rows)
+        return self.rows
+
+
 class _Loader:
     """Writes canonical chunks of one batch; runs inside the batch's transaction."""
 
@@ -468,9 +500,12 @@ class _Loader:
         self.sums: list[pd.DataFrame] = []
         self.agent_sums: list[pd.DataFrame] = []
         self.stale = pd.DataFrame(columns=interval_sums.INTERVAL_KEYS)
-        self.written = pd.DataFrame(columns=interval_sums.INTERVAL_KEYS)
-        # (interval start epoch s, queue id) keys whose rows changed, one frame per flush.
-        self.touched: list[pd.DataFrame] = []
+        self.written = _DistinctRows(interval_sums.INTERVAL_KEYS)
+        # (interval start epoch s, queue id) keys whose rows changed.
+        self.touched = _DistinctRows(["iv", "queue_id"])
+        # Bulk mode: the span (UTC) of the rollup rows appended since they were last added up
+        # (see _flush_sums); None outside bulk mode.
+        self.appended: list | None = None
         self.legs: list | None = []  # a small batch's legs (see _add_sums); None: summing
         self.seen: pd.Index | None = None  # bulk mode: ids held before (_maybe_stored)
 
@@ -671,6 +706,7 @@ class _Loader:
             self.deferred = self._defer_indexes(len(contacts)) if self.pg else []
             if self.deferred:
                 self._seen_start()
+                self.appended = [None, None]
         src = self.source.pk
         # The channel of each queue (the last contact's, as the rows are read).
         pairs = contacts[["queue_code", "channel"]].drop_duplicates("queue_code", keep="last")
@@ -932,7 +968,12 @@ class _Loader:
         at the ``final`` call. The daily rollup and the longest waits of keys a replaced
         contact left are brought up to date at the final call only. ``background``
         (PostgreSQL): the stored rows are read and deleted here, the merged rows queued for
-        the writer thread once both rollups have been read."""
+        the writer thread once both rollups have been read.
+
+        Bulk mode appends the sums instead (no stored row read: the cost of a chunk does not
+        grow with the rows of the chunks before, whose intervals a later block of the file may
+        cover again) and adds up the rows of repeated keys at the final call, before anything
+        reads them."""
         queued: list[tuple] = []
         copy = (lambda *args: queued.append(args)) if background and self.pg else None
         held = sum(len(f) for f in self.sums) + sum(len(f) for f in self.agent_sums)
@@ -942,26 +983,45 @@ class _Loader:
             return
         keys = interval_sums.INTERVAL_KEYS
         sums = interval_sums.combine(self.sums, keys)
+        agents = interval_sums.combine(self.agent_sums, interval_sums.AGENT_KEYS)
         if final and len(self.stale):
             # Nothing to add, but their longest wait is read again from the legs.
             sums = interval_sums.combine([sums, self.stale.assign(offered=0)], keys)
+        # Bulk mode appends sums that only add (a subtraction, or a longest wait to read
+        # again, is merged: after the rows appended so far are added up).
+        append = self.appended is not None and not (final and len(self.stale)) \
+            and not _negative(sums, keys) and not _negative(agents, interval_sums.AGENT_KEYS)
+        if final and not append:
+            self._consolidate()
         written = rollup_merge(self.source, sums, self.batch, self.stale if final else None,
-                               daily=False, copy=copy)
+                               daily=False, copy=copy, append=append)
+        agent_rollup_merge(self.source, agents, copy, append=append)
+        if append:
+            for frame in (sums, agents):
+                if len(frame):
+                    self._extend_span(pd.to_datetime(frame["iv"].agg(["min", "max"]),
+                                                     unit="s", utc=True), self.appended)
         if len(sums):
-            self.touched.append(sums[["iv", "queue_id"]].drop_duplicates())
-        self.written = pd.concat([self.written, written], ignore_index=True)
-        agent_rollup_merge(self.source, interval_sums.combine(self.agent_sums,
-                                                              interval_sums.AGENT_KEYS), copy)
+            self.touched.add(sums[["iv", "queue_id"]].drop_duplicates())
+        self.written.add(written)
         for args in queued:
             self._copy_background(*args)
         self.sums, self.agent_sums = [], []
         if final:
-            self.written = self.written.drop_duplicates()
-            self.batch.intervals_loaded += len(self.written)
-            if self.touched:
-                touched = pd.concat(self.touched, ignore_index=True)
-                daily_rollup_refresh_keys(self.source,
-                                          daily_keys(touched, self.centre.time_zone))
+            self._consolidate()
+            self.batch.intervals_loaded += len(self.written.all())
+            touched = self.touched.all()
+            if len(touched):
+                daily_rollup_refresh_keys(self.source, daily_keys(touched, self.centre.time_zone))
+
+    def _consolidate(self):
+        """Bulk mode: add up the rollup rows appended so far that share a key (see
+        :func:`rollups_consolidate`); the batch's writes are waited for first."""
+        if self.appended is None or self.appended[0] is None:
+            return
+        self._wait()
+        rollups_consolidate(self.source, *self.appended, batch=self.batch)
+        self.appended = [None, None]
 
     def _subtract_stored(self, contact_ids_sql: str, params: list):
         """Subtract what the stored contacts selected by ``contact_ids_sql`` (about to be
@@ -1017,7 +1077,8 @@ class _Loader:
         The per-agent rollup, when it too holds fewer rows than the chunk, likewise loses the
         indexes its merges do not read (all but its primary key and ``(source,
         interval_start)``) until its last rows are written (:attr:`deferred_rollup`): a large
-        first load writes about one of its rows per agent leg."""
+        first load writes about one of its rows per agent leg. In bulk mode the rollup rows
+        of each chunk are appended, not merged (:attr:`appended`, :meth:`_flush_sums`)."""
         if first_chunk_rows < BULK_MIN_ROWS:
             return []
         with connection.cursor() as cursor:

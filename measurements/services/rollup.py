@@ -513,10 +513,7 @@ def _merge(model, source, sums: pd.DataFrame, keys: list[str], where="") -> pd.D
     quantities as integers; rows left with no quantity at all are dropped)."""
     matched = _stored(model, source, keys, sums, where)
     _rows_delete(model._meta.db_table, matched["id"].astype("int64").tolist())
-    merged = interval_sums.combine([matched.drop(columns="id"), sums], keys)
-    quantities = [c for c in merged.columns if c not in keys]
-    merged[quantities] = merged[quantities].fillna(0).astype("int64")
-    return merged[merged[quantities].ne(0).any(axis=1)].reset_index(drop=True)
+    return _nonzero(interval_sums.combine([matched.drop(columns="id"), sums], keys), keys)
 
 
 def _with_local_time(frame: pd.DataFrame, source) -> pd.DataFrame:
@@ -555,20 +552,34 @@ def _max_wait(source, stale: pd.DataFrame) -> pd.DataFrame:
     return found
 
 
+def _nonzero(sums: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """The rows of ``sums`` with at least one quantity, quantities as integers."""
+    quantities = [c for c in sums.columns if c not in keys]
+    rows = sums.copy()
+    rows[quantities] = rows[quantities].fillna(0).astype("int64")
+    return rows[rows[quantities].ne(0).any(axis=1)].reset_index(drop=True)
+
+
 def rollup_merge(source: DataSource, sums: pd.DataFrame, batch=None,
                  stale: pd.DataFrame | None = None, *, daily: bool = True,
-                 copy=None) -> pd.DataFrame:
+                 copy=None, append: bool = False) -> pd.DataFrame:
     """Add a batch's interval sums (:func:`measurements.ingest.interval_sums.interval_sums`,
     replaced contacts already subtracted) to the source's IntervalStat rows, and refresh the
     daily rollup of the local dates touched (unless ``daily`` is false: the caller does).
     ``stale``: interval keys whose ``wait_max_s`` may have come from a replaced contact; theirs
     is read again from the stored legs. Returns the keys of the rows written. Call inside the
     batch's transaction, once its legs are stored. ``copy``: who sends the rows written (see
-    :func:`_frame_insert`); the daily rollup needs them stored, so only with ``daily`` false."""
+    :func:`_frame_insert`); the daily rollup needs them stored, so only with ``daily`` false.
+
+    ``append`` (sums with no negative quantity, no ``stale``): the rows are written as they
+    are, without reading the stored ones — a key may then have several rows until
+    :func:`rollups_consolidate` adds them up (a bulk load, which calls it before anything
+    reads them)."""
     keys = interval_sums.INTERVAL_KEYS
     if sums is None or sums.empty:
         return pd.DataFrame(columns=keys)
-    rows = _merge(IntervalStat, source, sums, keys, where=" AND step_id IS NULL")
+    rows = _nonzero(sums, keys) if append else \
+        _merge(IntervalStat, source, sums, keys, where=" AND step_id IS NULL")
     if stale is not None and len(stale) and len(rows):
         longest = _max_wait(source, stale.drop_duplicates())
         marked = rows[keys].merge(stale.drop_duplicates().assign(_stale=True), on=keys,
@@ -598,17 +609,99 @@ def daily_keys(sums: pd.DataFrame, time_zone: str) -> pd.DataFrame:
         .drop_duplicates()
 
 
-def agent_rollup_merge(source: DataSource, sums: pd.DataFrame, copy=None) -> int:
+def agent_rollup_merge(source: DataSource, sums: pd.DataFrame, copy=None, *,
+                       append: bool = False) -> int:
     """Add a batch's per-agent sums (:func:`measurements.ingest.interval_sums.agent_sums`) to
     the source's AgentIntervalStat rows. Only for sources without agent states in the span
     (their staffed and available seconds are rebuilt by :func:`agent_rollup_rebuild`).
-    ``copy``: who sends the rows written (see :func:`_frame_insert`)."""
+    ``copy``: who sends the rows written (see :func:`_frame_insert`). ``append``: written
+    without reading the stored rows, as in :func:`rollup_merge`."""
     from ..models import AgentIntervalStat
 
     if sums is None or sums.empty:
         return 0
-    rows = _merge(AgentIntervalStat, source, sums, interval_sums.AGENT_KEYS)
+    keys = interval_sums.AGENT_KEYS
+    rows = _nonzero(sums, keys) if append else _merge(AgentIntervalStat, source, sums, keys)
     if rows.empty:
         return 0
     _frame_insert(AgentIntervalStat, _with_local_time(rows, source), copy)
     return len(rows)
+
+
+# --- consolidating appended rows ------------------------------------------------------------
+
+def _consolidate_sql(model, keys: list[str], where: str, batch_id: int | None) -> str:
+    """One statement that replaces the rows of each repeated key of ``model`` (``keys``: its
+    key columns besides ``source_id``; rows selected by ``where``, SQL over ``t`` with the
+    parameters source id, span start and end, first and last local date) by one row holding
+    their sums (``wait_max_s`` their maximum); a row left with no quantity is not written."""
+    fixed = {"id", "source_id", "batch_id", *keys}
+    described = ("centre_id", "interval_s", "local_date", "local_minute", "weekday", "step_id")
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    quantities = [f.column for f in fields if f.column not in fixed
+                  and f.column not in described]
+    # Hash joins and groupings on plain expressions: a missing queue is NO_ID on both sides.
+    key_exprs = [f"COALESCE(t.{k}, {interval_sums.NO_ID})" if k.endswith("_id") else f"t.{k}"
+                 for k in keys]
+    match = " AND ".join(f"{e} = k.k{i}" for i, e in enumerate(key_exprs))
+    values = []
+    for f in fields:
+        col = f.column
+        if col == "source_id" or col in keys:
+            values.append(f"g.{col}")
+        elif col == "batch_id":
+            values.append("NULL" if batch_id is None else str(int(batch_id)))
+        elif col in described:
+            values.append(f"MIN(g.{col})")  # the same on every row of a key
+        else:
+            values.append(f"{'MAX' if col == 'wait_max_s' else 'SUM'}(g.{col})")
+    totals = [v for f, v in zip(fields, values, strict=True) if f.column in quantities]
+    names = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    table = model._meta.db_table
+    return (
+        f"WITH repeated AS (SELECT {', '.join(f'{e} AS k{i}' for i, e in enumerate(key_exprs))} "
+        f"FROM {table} t WHERE {where} GROUP BY {', '.join(map(str, range(1, len(keys) + 1)))} "
+        f"HAVING COUNT(*) > 1), "
+        f"gone AS (DELETE FROM {table} t USING repeated k WHERE {where} AND {match} "
+        f"RETURNING t.*) "
+        f"INSERT INTO {table} ({names}) SELECT {', '.join(values)} FROM gone g "
+        f"GROUP BY g.source_id, {', '.join(f'g.{k}' for k in keys)} "
+        f"HAVING {' OR '.join(f'{v} <> 0' for v in totals)}")
+
+
+def rollups_consolidate(source: DataSource, start: dt.datetime, end: dt.datetime,
+                        batch=None) -> int:
+    """PostgreSQL: add up the contact-derived IntervalStat rows and the AgentIntervalStat rows
+    of ``source`` that share a key in the intervals from ``start`` up to and including the one
+    holding ``end`` (UTC), left there by appending merges (:func:`rollup_merge` with
+    ``append``): each repeated key keeps one row, its quantities summed, named after ``batch``
+    (the interval rows). One statement per table, inside the database; its cost follows the
+    rows of the span, so for a load into a source with few rows (bulk mode). Returns the
+    number of rows written in place of the repeated ones."""
+    from ..models import AgentIntervalStat
+
+    lo = interval_floor(start)
+    hi = interval_floor(end) + dt.timedelta(seconds=INTERVAL_S)
+    # Local dates of the span, a day either side: they prune the monthly partitions.
+    params = [source.pk, lo, hi, (lo - dt.timedelta(days=1)).date(),
+              (hi + dt.timedelta(days=1)).date()]
+    span = ("t.source_id = %s AND t.interval_start >= %s AND t.interval_start < %s "
+            "AND t.local_date >= %s AND t.local_date <= %s")
+    written = 0
+    with connection.cursor() as cursor:
+        # The grouping and the join read millions of rows written moments ago (no statistics
+        # yet): hashed, with the memory for it, never a nested loop.
+        cursor.execute("SELECT current_setting('work_mem'), current_setting('enable_nestloop'), "
+                       "set_config('work_mem', %s, true), "
+                       "set_config('enable_nestloop', 'off', true)", [ROLLUP_WORK_MEM])
+        work_mem, nestloop = cursor.fetchone()[:2]
+        for model, keys, where, batch_id in (
+                (IntervalStat, ["interval_start", "queue_id", "channel", "contact_type",
+                                "customer_segment"], f"{span} AND t.step_id IS NULL",
+                 batch.pk if batch else None),
+                (AgentIntervalStat, ["interval_start", "agent_id", "queue_id"], span, None)):
+            cursor.execute(_consolidate_sql(model, keys, where, batch_id), params + params)
+            written += cursor.rowcount
+        cursor.execute("SELECT set_config('work_mem', %s, true), "
+                       "set_config('enable_nestloop', %s, true)", [work_mem, nestloop])
+    return written

@@ -150,6 +150,44 @@ def test_bulk_load_merges_the_agent_rollup_before_building_its_day_index(
     _assert_rollups_match_legs(source)
 
 
+def test_a_bulk_load_whose_blocks_cover_the_same_intervals_keeps_one_rollup_row_per_key(
+        tmp_path, small_chunks, source, monkeypatch):
+    """Bulk mode appends each chunk's rollup rows without reading the stored ones; a file
+    whose second block covers the intervals, queues and agents of its first (as a year of
+    monthly exports concatenated does) leaves one row per key, added up, equal to a rebuild."""
+    from django.db.models import Count
+
+    from measurements.models import AgentIntervalStat, IntervalStat
+    from measurements.services.ingest import batch_create, batch_process
+    from tests.measurements.test_rollup_merge import assert_rollups_equal_a_rebuild
+
+    monkeypatch.setattr(small_chunks, "MERGE_MIN_LEGS", 0)
+    monkeypatch.setattr(small_chunks, "SUMS_FLUSH_ROWS", 10)  # appended every chunk
+    consolidated = []
+    consolidate = small_chunks.rollups_consolidate
+
+    def counting(*args, **kwargs):
+        consolidated.append(consolidate(*args, **kwargs))
+        return consolidated[-1]
+    monkeypatch.setattr(small_chunks, "rollups_consolidate", counting)
+    path = _csv(tmp_path / "a.csv", 300)
+    with open(path, "a", newline="") as fh:  # minutes 100…399 again, under other ids
+        fh.write("".join(_csv(tmp_path / "b.csv", 300, first=1000).read_text()
+                         .splitlines(keepends=True)[1:]))
+    batch = batch_process(batch_create(source=source, file=path, enqueue=False).pk)
+    assert batch.status == "loaded", batch.error
+    assert batch.contacts_loaded == 600
+    assert len(consolidated) == 1 and consolidated[0] > 0  # repeated keys were added up
+    for model, keys in ((IntervalStat, ("interval_start", "queue_id", "channel", "contact_type",
+                                        "customer_segment")),
+                        (AgentIntervalStat, ("interval_start", "agent_id", "queue_id"))):
+        rows = model.objects.filter(source=source).values(*keys).annotate(n=Count("id"))
+        assert rows and max(r["n"] for r in rows) == 1, model.__name__
+    assert batch.intervals_loaded == IntervalStat.objects.filter(source=source).count()
+    _assert_rollups_match_legs(source)
+    assert_rollups_equal_a_rebuild(source)
+
+
 @pytest.mark.parametrize("min_legs", [0, 5_000], ids=["summed", "rebuilt"])
 def test_a_bulk_load_repeating_ids_across_its_chunks_and_the_sources_ids_replaces_them(
         tmp_path, small_chunks, source, caplog, monkeypatch, min_legs):

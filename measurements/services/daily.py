@@ -64,17 +64,21 @@ def daily_rollup_refresh(source, dates: Iterable[dt.date]) -> int:
     written = 0
     with connection.cursor() as cursor:
         for i in range(0, len(dates), _CHUNK):
-            chunk = dates[i:i + _CHUNK]
-            marks = ", ".join(["%s"] * len(chunk))
-            where = (("source_id IS NULL" if source_id is None else "source_id = %s")
-                     + f" AND local_date IN ({marks})")
-            params = ([] if source_id is None else [source_id]) + chunk
-            delete, insert = _refresh_sql(DailyStat, IntervalStat, where)
-            cursor.execute(delete, params)
-            cursor.execute(insert, params)
-            written += cursor.rowcount
+            written += _refresh_days(cursor, source_id, dates[i:i + _CHUNK])
     data_version_bump({source_id: dates})
     return written
+
+
+def _refresh_days(cursor, source_id, days, also: str = "") -> int:
+    """Rebuild the daily rows of ``source_id`` on ``days`` (``also``: a further SQL condition
+    on the rows, with no parameters) from the interval rollup; the rows written."""
+    where = (("source_id IS NULL" if source_id is None else "source_id = %s")
+             + f" AND local_date IN ({', '.join(['%s'] * len(days))})" + also)
+    params = ([] if source_id is None else [source_id]) + list(days)
+    delete, insert = _refresh_sql(DailyStat, IntervalStat, where)
+    cursor.execute(delete, params)
+    cursor.execute(insert, params)
+    return cursor.rowcount
 
 
 def daily_rollup_refresh_keys(source, keys) -> int:
@@ -101,15 +105,9 @@ def daily_rollup_refresh_keys(source, keys) -> int:
     with connection.cursor() as cursor:
         for queues, days in by_queues.items():
             for i in range(0, len(days), _CHUNK):
-                chunk = days[i:i + _CHUNK]
-                where = (("source_id IS NULL" if source_id is None else "source_id = %s")
-                         + f" AND local_date IN ({', '.join(['%s'] * len(chunk))})"
-                         + f" AND COALESCE(queue_id, -1) IN ({', '.join(map(str, queues))})")
-                params = ([] if source_id is None else [source_id]) + chunk
-                delete, insert = _refresh_sql(DailyStat, IntervalStat, where)
-                cursor.execute(delete, params)
-                cursor.execute(insert, params)
-                written += cursor.rowcount
+                written += _refresh_days(
+                    cursor, source_id, days[i:i + _CHUNK],
+                    f" AND COALESCE(queue_id, -1) IN ({', '.join(map(str, queues))})")
     data_version_bump({source_id: sorted(set(pairs["local_date"]))})
     return written
 

@@ -29,3 +29,20 @@ def interval_row(centre, queue, local_start: dt.datetime, offered=10, answered=8
         **fields)
     daily_rollup_refresh(row.source_id, [row.local_date])  # as the rollup services do
     return row
+
+
+def mailbox_measured_in_hours(centre, threshold_s: int = 86400):
+    """An e-mail queue "MAIL" on its own pathway whose service level is measured at
+    ``threshold_s`` (24 h): a channel answered in hours."""
+    from measurements.models import MeasurementConfig, MetricDefinition
+    from pathways.models import Pathway, Queue, Step
+
+    mail = Queue.objects.create(centre=centre, code="MAIL", name="Mailbox", kind="cms",
+                                channel="email")
+    pathway = Pathway.objects.create(centre=centre, name="E-mail", channel="email")
+    step = Step.objects.create(pathway=pathway, name="Mailbox", kind="queue", queue=mail,
+                               position=0, is_entry=True)
+    MeasurementConfig.objects.create(
+        metric=MetricDefinition.objects.filter(code="service_level").order_by("version").first(),
+        step=step, parameters={"threshold_s": threshold_s})
+    return mail

@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 
 from pathways.models import Queue
 from reports.models import Forecast
-from tests.reports.factories import interval_row
+from tests.reports.factories import interval_row, mailbox_measured_in_hours
 
 pytestmark = pytest.mark.django_db
 
@@ -134,23 +134,13 @@ def test_home_panel_shows_the_last_seven_days(manager_client, centre, time_machi
 def _calls_and_emails(centre):
     """Ten calls (the catalogue's 20 s) and ten e-mails whose measurement says 24 h, on
     18 February 2026."""
-    from measurements.models import MeasurementConfig, MetricDefinition
-    from pathways.models import Pathway, Step
-
     calls = Queue.objects.create(centre=centre, code="Q1", name="Q1")
-    mail = Queue.objects.create(centre=centre, code="MAIL", name="Mailbox", kind="cms",
-                                channel="email")
+    mail = mailbox_measured_in_hours(centre)
     interval_row(centre, calls, dt.datetime(2026, 2, 18, 9, 0, tzinfo=centre.tz), talk_s=1600,
                  wait_answered_s=80)
     interval_row(centre, mail, dt.datetime(2026, 2, 18, 9, 0, tzinfo=centre.tz), offered=10,
                  answered=10, abandoned=0, within={86400: 10}, abandoned_within={},
                  wait_answered_s=10 * 5400, talk_s=3000)
-    pathway = Pathway.objects.create(centre=centre, name="E-mail", channel="email")
-    step = Step.objects.create(pathway=pathway, name="Mailbox", kind="queue", queue=mail,
-                               position=0, is_entry=True)
-    MeasurementConfig.objects.create(
-        metric=MetricDefinition.objects.filter(code="service_level").order_by("version").first(),
-        step=step, parameters={"threshold_s": 86400})
 
 
 def test_kpi_page_judges_each_contact_at_its_own_queue_threshold_and_says_so(

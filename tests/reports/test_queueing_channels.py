@@ -5,9 +5,10 @@ import datetime as dt
 import pytest
 
 from contactmis.scope import Scope
-from measurements.models import Contact, DataSource, MeasurementConfig, MetricDefinition, Segment
-from pathways.models import Agent, Pathway, Queue, Step
+from measurements.models import Contact, DataSource, Segment
+from pathways.models import Agent, Queue
 from reports.analyses import queueing_report
+from tests.reports.factories import mailbox_measured_in_hours
 
 pytestmark = pytest.mark.django_db
 
@@ -34,16 +35,9 @@ def _legs(centre, queue, agent, source, channel, first, wait_s, n, prefix):
 @pytest.fixture
 def calls_and_emails(centre):
     calls = Queue.objects.create(centre=centre, code="CALLS", name="Calls")
-    mail = Queue.objects.create(centre=centre, code="MAIL", name="Mailbox", kind="cms",
-                                channel="email")
+    mail = mailbox_measured_in_hours(centre)
     agent = Agent.objects.create(centre=centre, code="A1", name="Ann")
     source = DataSource.objects.create(centre=centre, name="ACD", kind="acd")
-    pathway = Pathway.objects.create(centre=centre, name="E-mail", channel="email")
-    step = Step.objects.create(pathway=pathway, name="Mailbox", kind="queue", queue=mail,
-                               position=0, is_entry=True)
-    MeasurementConfig.objects.create(
-        metric=MetricDefinition.objects.filter(code="service_level").order_by("version").first(),
-        step=step, parameters={"threshold_s": 86400})
     day = dt.datetime(2026, 2, 18, 9, 0, tzinfo=centre.tz)
     _legs(centre, calls, agent, source, "voice", day, 30, 40, "c")
     _legs(centre, mail, agent, source, "email", day, 5 * 3600, 40, "m")

@@ -84,6 +84,9 @@ SUMS_FLUSH_ROWS = 150_000
 # small export) rebuilds its intervals from the stored legs instead of summing its frames.
 MERGE_MIN_LEGS = 5_000
 SMALL_SPAN = dt.timedelta(days=1)
+# Bulk mode adds up the rollup rows of at most this many repeated intervals by naming them;
+# more, by reading the whole span.
+CONSOLIDATE_MAX_INTERVALS = 2_000
 
 
 class UploadTooLarge(ValidationError):
@@ -506,6 +509,11 @@ class _Loader:
         # Bulk mode: the span (UTC) of the rollup rows appended since they were last added up
         # (see _flush_sums); None outside bulk mode.
         self.appended: list | None = None
+        # Bulk mode: the intervals (epoch s) of the rollup rows written so far, and those
+        # written more than once — the only ones a key can repeat in; None: the source held
+        # rollup rows before the batch (any interval may repeat).
+        self.intervals_written: np.ndarray | None = None
+        self.intervals_repeated = np.empty(0, dtype="int64")
         self.legs: list | None = []  # a small batch's legs (see _add_sums); None: summing
         self.seen: pd.Index | None = None  # bulk mode: ids held before (_maybe_stored)
 
@@ -707,6 +715,8 @@ class _Loader:
             if self.deferred:
                 self._seen_start()
                 self.appended = [None, None]
+                if not self._rollups_held():
+                    self.intervals_written = np.empty(0, dtype="int64")
         src = self.source.pk
         # The channel of each queue (the last contact's, as the rows are read).
         pairs = contacts[["queue_code", "channel"]].drop_duplicates("queue_code", keep="last")
@@ -996,6 +1006,8 @@ class _Loader:
         written = rollup_merge(self.source, sums, self.batch, self.stale if final else None,
                                daily=False, copy=copy, append=append)
         agent_rollup_merge(self.source, agents, copy, append=append)
+        if self.appended is not None:
+            self._note_intervals(sums, agents)
         if append:
             for frame in (sums, agents):
                 if len(frame):
@@ -1014,14 +1026,39 @@ class _Loader:
             if len(touched):
                 daily_rollup_refresh_keys(self.source, daily_keys(touched, self.centre.time_zone))
 
+    def _rollups_held(self) -> bool:
+        """Whether the source may have rollup rows stored already (a bulk load's appended rows
+        may then repeat their keys in any interval): it held contacts before the batch, or an
+        earlier batch of it wrote rollup rows. Asked without reading the rollups, whose
+        default partitions this transaction must not lock (see ``partitions_ensure``)."""
+        return bool(len(self.seen)) or ImportBatch.objects.filter(
+            source=self.source, intervals_loaded__gt=0).exclude(pk=self.batch.pk).exists()
+
+    def _note_intervals(self, *frames):
+        """Bulk mode: note the intervals of the rollup rows of ``frames`` (``iv`` epoch s),
+        about to be written, and those written before (see :meth:`_consolidate`)."""
+        if self.intervals_written is None:
+            return
+        ivs = np.unique(np.concatenate([np.empty(0, dtype="int64")] + [
+            f["iv"].to_numpy(dtype="int64") for f in frames if "iv" in f]))
+        self.intervals_repeated = np.union1d(
+            self.intervals_repeated, np.intersect1d(ivs, self.intervals_written,
+                                                    assume_unique=True))
+        self.intervals_written = np.union1d(self.intervals_written, ivs)
+
     def _consolidate(self):
         """Bulk mode: add up the rollup rows appended so far that share a key (see
         :func:`rollups_consolidate`); the batch's writes are waited for first."""
         if self.appended is None or self.appended[0] is None:
             return
         self._wait()
-        rollups_consolidate(self.source, *self.appended, batch=self.batch)
+        # Only the intervals written more than once can hold a repeated key (a file sorted by
+        # time repeats only those its chunks share at their edges); many: the whole span.
+        repeated = self.intervals_repeated if self.intervals_written is not None and \
+            len(self.intervals_repeated) <= CONSOLIDATE_MAX_INTERVALS else None
+        rollups_consolidate(self.source, *self.appended, batch=self.batch, intervals=repeated)
         self.appended = [None, None]
+        self.intervals_repeated = np.empty(0, dtype="int64")
 
     def _subtract_stored(self, contact_ids_sql: str, params: list):
         """Subtract what the stored contacts selected by ``contact_ids_sql`` (about to be

@@ -9,6 +9,9 @@ table has a default partition, so a row whose month has no partition yet is kept
   it once per chunk), in its own short transaction on a second connection: creating a partition
   locks the default partition, which the load's own transaction must not hold for its whole
   length. It also moves rows that had landed in the default partition into their month.
+  A table the load's transaction holds alone already (a bulk load drops the per-agent
+  rollup's indexes until its end) has its months created inside that transaction instead, so
+  a long first load spanning many months finds each month's partition before it writes there.
 - :func:`retention_plan` / :func:`retention_apply` remove the months older than
   ``CONTACTMIS_RETENTION_MONTHS``: on PostgreSQL each old partition is copied to a gzip-compressed
   CSV file in ``CONTACTMIS_ARCHIVE_DIR`` and then detached and dropped; on SQLite (no partitions)
@@ -30,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
-from django.db import connection, connections, transaction
+from django.db import DatabaseError, connection, connections, transaction
 from django.utils import timezone
 
 from .daily import data_version_bump
@@ -147,6 +150,38 @@ def _holds_blocking_locks(tables) -> bool:
         return cursor.fetchone()[0]
 
 
+def _held_alone(tables) -> list[str]:
+    """The tables of ``tables`` whose parent the caller's transaction holds with an ``ACCESS
+    EXCLUSIVE`` lock (a bulk load that dropped their indexes): no other session reads or
+    writes them until it ends, so their months can be created inside it."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT relation::regclass::text FROM pg_locks WHERE pid = "
+                       "pg_backend_pid() AND mode = 'AccessExclusiveLock' AND granted AND "
+                       "relation = ANY(%s::regclass[])", [list(tables)])
+        held = {row[0] for row in cursor.fetchall()}
+    return [t for t in tables if t in held]
+
+
+def _create_here(months, tables: dict[str, str]) -> list[str]:
+    """Create ``tables``' missing ``months`` on the caller's connection, in its transaction,
+    under a savepoint, waiting at most ``LOCK_TIMEOUT`` for any lock: nothing is created if
+    they cannot be had (the rows then go to the default partition)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('lock_timeout')")
+        previous = cursor.fetchone()[0]
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('lock_timeout', %s, true)", [LOCK_TIMEOUT])
+            return partitions_create(cursor, months, tables)
+    except DatabaseError as exc:  # a lock not had in time: the rows are kept all the same
+        logger.warning("monthly partitions %s to %s not created (%s): rows wait in the "
+                       "default partition", months[0], months[-1], exc)
+        return []
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('lock_timeout', %s, true)", [previous])
+
+
 def partitions_ensure(first: dt.date | dt.datetime | None,
                       last: dt.date | dt.datetime | None) -> list[str]:
     """Make sure every partitioned table has the months from ``first`` to ``last`` (dates, or
@@ -155,7 +190,9 @@ def partitions_ensure(first: dt.date | dt.datetime | None,
     Runs on PostgreSQL only, on a connection of its own in one short transaction that waits at
     most ``LOCK_TIMEOUT`` for locks; if it cannot have them (the caller's transaction already
     wrote to the default partition), nothing is created and the rows stay in the default
-    partition until a later call. Returns the partitions created."""
+    partition until a later call. A table the caller's transaction holds alone (see
+    :func:`_held_alone`) has its months created in that transaction instead. Returns the
+    partitions created."""
     if connection.vendor != "postgresql" or first is None or last is None:
         return []
     if isinstance(first, dt.datetime):
@@ -169,10 +206,24 @@ def partitions_ensure(first: dt.date | dt.datetime | None,
                    and set(months) - {p.start for p in partitions_list(cursor, t)}]
     if not missing:
         return []
-    if _holds_blocking_locks(missing):
+    alone = _held_alone(missing)
+    created = _create_here(months, {t: PARTITIONED[t] for t in alone}) if alone else []
+    missing = [t for t in missing if t not in alone]
+    if missing and _holds_blocking_locks(missing):
         logger.info("monthly partitions %s to %s left for later: this transaction already "
                     "wrote to the rollups", months[0], months[-1])
-        return []
+        missing = []
+    if missing:
+        created += _create_beside(months, missing)
+    if created:
+        logger.info("%d monthly partitions created (%s to %s)", len(created), months[0],
+                    months[-1])
+    return created
+
+
+def _create_beside(months, missing: list[str]) -> list[str]:
+    """Create ``missing`` tables' ``months`` on a connection of its own, in one short
+    transaction (see :func:`partitions_ensure`)."""
     side = connections.create_connection("default")
     try:
         side.set_autocommit(False)
@@ -190,9 +241,6 @@ def partitions_ensure(first: dt.date | dt.datetime | None,
         return []
     finally:
         side.close()
-    if created:
-        logger.info("%d monthly partitions created (%s to %s)", len(created), months[0],
-                    months[-1])
     return created
 
 

@@ -670,14 +670,16 @@ def _consolidate_sql(model, keys: list[str], where: str, batch_id: int | None) -
 
 
 def rollups_consolidate(source: DataSource, start: dt.datetime, end: dt.datetime,
-                        batch=None) -> int:
+                        batch=None, intervals: np.ndarray | None = None) -> int:
     """PostgreSQL: add up the contact-derived IntervalStat rows and the AgentIntervalStat rows
     of ``source`` that share a key in the intervals from ``start`` up to and including the one
     holding ``end`` (UTC), left there by appending merges (:func:`rollup_merge` with
     ``append``): each repeated key keeps one row, its quantities summed, named after ``batch``
     (the interval rows). One statement per table, inside the database; its cost follows the
-    rows of the span, so for a load into a source with few rows (bulk mode). Returns the
-    number of rows written in place of the repeated ones."""
+    rows of the span, so for a load into a source with few rows (bulk mode). ``intervals``
+    (epoch seconds; ``None``: all of the span): the only intervals where a key can repeat
+    (those a load appended to more than once); none, nothing to do. Returns the number of rows
+    written in place of the repeated ones."""
     from ..models import AgentIntervalStat
 
     lo = interval_floor(start)
@@ -687,6 +689,11 @@ def rollups_consolidate(source: DataSource, start: dt.datetime, end: dt.datetime
               (hi + dt.timedelta(days=1)).date()]
     span = ("t.source_id = %s AND t.interval_start >= %s AND t.interval_start < %s "
             "AND t.local_date >= %s AND t.local_date <= %s")
+    if intervals is not None:
+        if not len(intervals):
+            return 0
+        span += " AND t.interval_start = ANY(%s)"
+        params.append([dt.datetime.fromtimestamp(int(iv), tz=UTC) for iv in intervals])
     written = 0
     with connection.cursor() as cursor:
         # The grouping and the join read millions of rows written moments ago (no statistics

@@ -188,6 +188,51 @@ def test_a_bulk_load_whose_blocks_cover_the_same_intervals_keeps_one_rollup_row_
     assert_rollups_equal_a_rebuild(source)
 
 
+def _months_csv(path, months, n=70):
+    """``n`` contacts on the 10th of each of ``months`` (``2026-01``), in time order: with
+    70-row chunks, each chunk is one month's."""
+    with open(path, "w", newline="") as fh:
+        out = csv.writer(fh)
+        out.writerow(["id", "arrived", "answered", "ended", "queue", "agent", "talk", "acw",
+                      "reason"])
+        for month in months:
+            for i in range(n):
+                arrived = f"{month}-10 {9 + i // 30:02d}:{(2 * i) % 60:02d}:05"
+                answered = arrived[:-2] + "40"
+                out.writerow([f"{month}-{i}", arrived, answered, answered, f"Q{i % 2}",
+                              f"agent-{i % 5}", 100 + i, 20, "billing"])
+    return path
+
+
+def test_a_bulk_load_in_time_order_adds_up_only_the_intervals_its_chunks_share(
+        tmp_path, small_chunks, source, monkeypatch):
+    """A file in time order (most exports) repeats a rollup key only where two chunks meet:
+    the final add-up names those intervals instead of reading the whole span — none here,
+    each chunk being its own month — and the rollups still equal a rebuild. (A source that
+    held contacts before takes the whole span: see the next test.)"""
+    from measurements.services.ingest import batch_create, batch_process
+    from tests.measurements.test_rollup_merge import assert_rollups_equal_a_rebuild
+
+    monkeypatch.setattr(small_chunks, "MERGE_MIN_LEGS", 0)
+    monkeypatch.setattr(small_chunks, "SUMS_FLUSH_ROWS", 10)  # appended every chunk
+    named = []
+    consolidate = small_chunks.rollups_consolidate
+
+    def watching(*args, intervals=None, **kwargs):
+        named.append(intervals)
+        return consolidate(*args, intervals=intervals, **kwargs)
+    monkeypatch.setattr(small_chunks, "rollups_consolidate", watching)
+    months = ["2026-01", "2026-02", "2026-03", "2026-04"]
+    batch = batch_process(batch_create(source=source, file=_months_csv(tmp_path / "a.csv",
+                                                                       months),
+                                       enqueue=False).pk)
+    assert batch.status == "loaded", batch.error
+    assert batch.contacts_loaded == 280
+    assert len(named) == 1 and named[0] is not None and len(named[0]) == 0
+    _assert_rollups_match_legs(source)
+    assert_rollups_equal_a_rebuild(source)
+
+
 @pytest.mark.parametrize("min_legs", [0, 5_000], ids=["summed", "rebuilt"])
 def test_a_bulk_load_repeating_ids_across_its_chunks_and_the_sources_ids_replaces_them(
         tmp_path, small_chunks, source, caplog, monkeypatch, min_legs):
@@ -199,6 +244,14 @@ def test_a_bulk_load_repeating_ids_across_its_chunks_and_the_sources_ids_replace
     from tests.measurements.test_rollup_merge import assert_rollups_equal_a_rebuild
 
     monkeypatch.setattr(small_chunks, "MERGE_MIN_LEGS", min_legs)
+    monkeypatch.setattr(small_chunks, "SUMS_FLUSH_ROWS", 10)  # summed: appended every chunk
+    named = []
+    consolidate = small_chunks.rollups_consolidate
+
+    def watching(*args, intervals=None, **kwargs):
+        named.append(intervals)
+        return consolidate(*args, intervals=intervals, **kwargs)
+    monkeypatch.setattr(small_chunks, "rollups_consolidate", watching)
     caplog.set_level("INFO", logger="measurements.services.ingest")
     held = batch_process(batch_create(source=source, file=_csv(tmp_path / "a.csv", 20,
                                                                 first=1000),
@@ -215,6 +268,9 @@ def test_a_bulk_load_repeating_ids_across_its_chunks_and_the_sources_ids_replace
     assert "bulk load" in caplog.text
     assert batch.contacts_replaced == 30 + 20
     assert Contact.objects.filter(source=source).count() == 20 + 300
+    # The source held contacts before: any interval may repeat a key, the whole span is read.
+    assert bool(named) == (min_legs == 0)
+    assert all(intervals is None for intervals in named)
     assert_rollups_equal_a_rebuild(source)
 
 

@@ -100,6 +100,35 @@ def test_an_import_creates_the_months_it_dates_before_writing(tmp_path, source):
         _partitions("measurements_intervalstat")["p202603"]
 
 
+def test_a_bulk_load_over_many_months_writes_each_month_into_its_partition(
+        tmp_path, source, settings, monkeypatch):
+    """A large first load (bulk mode: its transaction holds the per-agent rollup alone until
+    it ends) whose chunks reach month after month creates each month before writing it —
+    the per-agent rollup's inside the load, the others beside it — so nothing waits in a
+    default partition."""
+    from measurements.models import AgentIntervalStat, IntervalStat
+    from measurements.services import ingest
+    from measurements.services.ingest import batch_create, batch_process
+
+    settings.CONTACTMIS_INGEST_CHUNK_ROWS = 40
+    monkeypatch.setattr(ingest, "BULK_MIN_ROWS", 30)
+    path = tmp_path / "months.csv"
+    with open(path, "w", newline="") as fh:
+        for n, day in enumerate(("2026-01-12", "2026-02-12", "2026-03-12", "2026-04-12")):
+            lines = _csv(tmp_path / "day.csv", day).read_text().splitlines(keepends=True)
+            fh.write("".join(lines if n == 0 else lines[1:]))
+    batch = batch_process(batch_create(source=source, file=path, enqueue=False).pk)
+    assert batch.status == "loaded", batch.error
+    assert batch.contacts_loaded == 160
+    for table in TABLES:
+        parts = _partitions(table)
+        assert parts["default"] == 0, (table, parts)
+        assert all(parts[f"p2026{m:02d}"] > 0 for m in (1, 2, 3, 4)), (table, parts)
+    assert IntervalStat.objects.filter(source=source).count() == \
+        sum(n for name, n in _partitions("measurements_intervalstat").items())
+    assert AgentIntervalStat.objects.filter(source=source).count() > 0
+
+
 def test_rows_that_reached_the_default_partition_move_into_their_month(centre):
     from measurements.models import IntervalStat
     from measurements.services.partitions import partitions_ahead

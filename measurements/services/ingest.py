@@ -510,8 +510,9 @@ class _Loader:
         # (see _flush_sums); None outside bulk mode.
         self.appended: list | None = None
         # Bulk mode: the intervals (epoch s) of the rollup rows written so far, and those
-        # written more than once — the only ones a key can repeat in; None: the source held
-        # rollup rows before the batch (any interval may repeat).
+        # written more than once — the only ones a key can repeat in; None outside bulk mode,
+        # or when the source may hold rollup rows from before the batch (any interval may
+        # repeat a key: see _rollups_held).
         self.intervals_written: np.ndarray | None = None
         self.intervals_repeated = np.empty(0, dtype="int64")
         self.legs: list | None = []  # a small batch's legs (see _add_sums); None: summing

@@ -62,6 +62,20 @@ def small_chunks(settings, monkeypatch):
 
 
 @pytest.fixture
+def consolidations(small_chunks, monkeypatch):
+    """The final add-ups of a bulk load's appended rollup rows, as they happen: one
+    ``(intervals named, rows written)`` per call (``None``: the whole span was read)."""
+    calls = []
+    consolidate = small_chunks.rollups_consolidate
+
+    def watching(*args, intervals=None, **kwargs):
+        calls.append((intervals, consolidate(*args, intervals=intervals, **kwargs)))
+        return calls[-1][1]
+    monkeypatch.setattr(small_chunks, "rollups_consolidate", watching)
+    return calls
+
+
+@pytest.fixture
 def source(db):
     from contactmis.models import Centre
     from measurements.services.ingest import source_create
@@ -151,7 +165,7 @@ def test_bulk_load_merges_the_agent_rollup_before_building_its_day_index(
 
 
 def test_a_bulk_load_whose_blocks_cover_the_same_intervals_keeps_one_rollup_row_per_key(
-        tmp_path, small_chunks, source, monkeypatch):
+        tmp_path, small_chunks, source, monkeypatch, consolidations):
     """Bulk mode appends each chunk's rollup rows without reading the stored ones; a file
     whose second block covers the intervals, queues and agents of its first (as a year of
     monthly exports concatenated does) leaves one row per key, added up, equal to a rebuild."""
@@ -163,13 +177,6 @@ def test_a_bulk_load_whose_blocks_cover_the_same_intervals_keeps_one_rollup_row_
 
     monkeypatch.setattr(small_chunks, "MERGE_MIN_LEGS", 0)
     monkeypatch.setattr(small_chunks, "SUMS_FLUSH_ROWS", 10)  # appended every chunk
-    consolidated = []
-    consolidate = small_chunks.rollups_consolidate
-
-    def counting(*args, **kwargs):
-        consolidated.append(consolidate(*args, **kwargs))
-        return consolidated[-1]
-    monkeypatch.setattr(small_chunks, "rollups_consolidate", counting)
     path = _csv(tmp_path / "a.csv", 300)
     with open(path, "a", newline="") as fh:  # minutes 100…399 again, under other ids
         fh.write("".join(_csv(tmp_path / "b.csv", 300, first=1000).read_text()
@@ -177,7 +184,10 @@ def test_a_bulk_load_whose_blocks_cover_the_same_intervals_keeps_one_rollup_row_
     batch = batch_process(batch_create(source=source, file=path, enqueue=False).pk)
     assert batch.status == "loaded", batch.error
     assert batch.contacts_loaded == 600
-    assert len(consolidated) == 1 and consolidated[0] > 0  # repeated keys were added up
+    assert len(consolidations) == 1
+    named, written = consolidations[0]
+    # The second block's intervals were written twice and named; their repeated keys added up.
+    assert named is not None and len(named) > 0 and written > 0
     for model, keys in ((IntervalStat, ("interval_start", "queue_id", "channel", "contact_type",
                                         "customer_segment")),
                         (AgentIntervalStat, ("interval_start", "agent_id", "queue_id"))):
@@ -205,7 +215,7 @@ def _months_csv(path, months, n=70):
 
 
 def test_a_bulk_load_in_time_order_adds_up_only_the_intervals_its_chunks_share(
-        tmp_path, small_chunks, source, monkeypatch):
+        tmp_path, small_chunks, source, monkeypatch, consolidations):
     """A file in time order (most exports) repeats a rollup key only where two chunks meet:
     the final add-up names those intervals instead of reading the whole span — none here,
     each chunk being its own month — and the rollups still equal a rebuild. (A source that
@@ -215,27 +225,22 @@ def test_a_bulk_load_in_time_order_adds_up_only_the_intervals_its_chunks_share(
 
     monkeypatch.setattr(small_chunks, "MERGE_MIN_LEGS", 0)
     monkeypatch.setattr(small_chunks, "SUMS_FLUSH_ROWS", 10)  # appended every chunk
-    named = []
-    consolidate = small_chunks.rollups_consolidate
-
-    def watching(*args, intervals=None, **kwargs):
-        named.append(intervals)
-        return consolidate(*args, intervals=intervals, **kwargs)
-    monkeypatch.setattr(small_chunks, "rollups_consolidate", watching)
     months = ["2026-01", "2026-02", "2026-03", "2026-04"]
     batch = batch_process(batch_create(source=source, file=_months_csv(tmp_path / "a.csv",
                                                                        months),
                                        enqueue=False).pk)
     assert batch.status == "loaded", batch.error
     assert batch.contacts_loaded == 280
-    assert len(named) == 1 and named[0] is not None and len(named[0]) == 0
+    assert len(consolidations) == 1
+    named, _ = consolidations[0]
+    assert named is not None and len(named) == 0
     _assert_rollups_match_legs(source)
     assert_rollups_equal_a_rebuild(source)
 
 
 @pytest.mark.parametrize("min_legs", [0, 5_000], ids=["summed", "rebuilt"])
 def test_a_bulk_load_repeating_ids_across_its_chunks_and_the_sources_ids_replaces_them(
-        tmp_path, small_chunks, source, caplog, monkeypatch, min_legs):
+        tmp_path, small_chunks, source, caplog, monkeypatch, min_legs, consolidations):
     """Bulk mode checks ids against hashes of the ids seen (no index while loading): a file
     whose later chunks repeat ids of its earlier chunks, and ids the source already held,
     replaces those contacts (the last row wins) and its rollups equal a rebuild."""
@@ -245,13 +250,6 @@ def test_a_bulk_load_repeating_ids_across_its_chunks_and_the_sources_ids_replace
 
     monkeypatch.setattr(small_chunks, "MERGE_MIN_LEGS", min_legs)
     monkeypatch.setattr(small_chunks, "SUMS_FLUSH_ROWS", 10)  # summed: appended every chunk
-    named = []
-    consolidate = small_chunks.rollups_consolidate
-
-    def watching(*args, intervals=None, **kwargs):
-        named.append(intervals)
-        return consolidate(*args, intervals=intervals, **kwargs)
-    monkeypatch.setattr(small_chunks, "rollups_consolidate", watching)
     caplog.set_level("INFO", logger="measurements.services.ingest")
     held = batch_process(batch_create(source=source, file=_csv(tmp_path / "a.csv", 20,
                                                                 first=1000),
@@ -269,8 +267,8 @@ def test_a_bulk_load_repeating_ids_across_its_chunks_and_the_sources_ids_replace
     assert batch.contacts_replaced == 30 + 20
     assert Contact.objects.filter(source=source).count() == 20 + 300
     # The source held contacts before: any interval may repeat a key, the whole span is read.
-    assert bool(named) == (min_legs == 0)
-    assert all(intervals is None for intervals in named)
+    assert bool(consolidations) == (min_legs == 0)
+    assert all(named is None for named, _ in consolidations)
     assert_rollups_equal_a_rebuild(source)
 
 

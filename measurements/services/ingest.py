@@ -58,6 +58,7 @@ from . import pgcopy
 from .daily import daily_rollup_refresh_keys
 from .monitor import batch_rejects_alert
 from .partitions import partitions_ensure_for_chunk
+from .pgsettings import transaction_settings
 from .rollup import (
     agent_rollup_merge,
     agent_rollup_rebuild,
@@ -87,6 +88,8 @@ SMALL_SPAN = dt.timedelta(days=1)
 # Bulk mode adds up the rollup rows of at most this many repeated intervals by naming them;
 # more, by reading the whole span.
 CONSOLIDATE_MAX_INTERVALS = 2_000
+# Memory for the index builds of a bulk load (sorted in memory rather than on disk).
+INDEX_BUILD_MEM = "256MB"
 
 
 class UploadTooLarge(ValidationError):
@@ -1146,13 +1149,10 @@ class _Loader:
         """Build the per-agent rollup's indexes dropped by :meth:`_defer_indexes`."""
         if not self.deferred_rollup:
             return
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT current_setting('maintenance_work_mem'), "
-                           "set_config('maintenance_work_mem', '256MB', true)")
-            previous = cursor.fetchone()[0]
+        with transaction_settings(maintenance_work_mem=INDEX_BUILD_MEM), \
+                connection.cursor() as cursor:
             for ddl in self.deferred_rollup:
                 cursor.execute(ddl)
-            cursor.execute("SELECT set_config('maintenance_work_mem', %s, true)", [previous])
         self.deferred_rollup = []
 
     def _rebuild_indexes(self, analyze=("measurements_contact", "measurements_segment")):
@@ -1160,10 +1160,8 @@ class _Loader:
         statistics of ``analyze`` (the tables the rollups read have just grown many-fold)."""
         if not self.deferred:
             return
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT current_setting('maintenance_work_mem'), "
-                           "set_config('maintenance_work_mem', '256MB', true)")
-            previous = cursor.fetchone()[0]
+        with connection.cursor() as cursor, \
+                transaction_settings(maintenance_work_mem=INDEX_BUILD_MEM):
             # Replaced contacts leave deferred foreign-key checks (survey responses point at
             # contacts) pending, and a table with pending checks cannot be altered: run them.
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
@@ -1173,8 +1171,8 @@ class _Loader:
                     self._unique_key_build(cursor, ddl)
                 else:
                     cursor.execute(ddl)
-            cursor.execute("SELECT set_config('maintenance_work_mem', %s, true)", [previous])
-            if analyze:
+        if analyze:
+            with connection.cursor() as cursor:
                 cursor.execute(f"ANALYZE {', '.join(analyze)}")
         self.deferred = []
 

@@ -37,6 +37,7 @@ from django.db import DatabaseError, connection, connections, transaction
 from django.utils import timezone
 
 from .daily import data_version_bump
+from .pgsettings import transaction_settings
 
 logger = logging.getLogger(__name__)
 
@@ -166,20 +167,15 @@ def _create_here(months, tables: dict[str, str]) -> list[str]:
     """Create ``tables``' missing ``months`` on the caller's connection, in its transaction,
     under a savepoint, waiting at most ``LOCK_TIMEOUT`` for any lock: nothing is created if
     they cannot be had (the rows then go to the default partition)."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT current_setting('lock_timeout')")
-        previous = cursor.fetchone()[0]
     try:
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute("SELECT set_config('lock_timeout', %s, true)", [LOCK_TIMEOUT])
+        # On an error the savepoint's rollback undoes the lock timeout with the rest.
+        with transaction.atomic(), transaction_settings(lock_timeout=LOCK_TIMEOUT), \
+                connection.cursor() as cursor:
             return partitions_create(cursor, months, tables)
     except DatabaseError as exc:  # a lock not had in time: the rows are kept all the same
         logger.warning("monthly partitions %s to %s not created (%s): rows wait in the "
                        "default partition", months[0], months[-1], exc)
         return []
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT set_config('lock_timeout', %s, true)", [previous])
 
 
 def partitions_ensure(first: dt.date | dt.datetime | None,

@@ -12,6 +12,7 @@ centre's time zone, so DST days have 23 or 25 hours of rows.
 """
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import io
@@ -29,6 +30,7 @@ from .daily import (
     refreshes_daily_after_insert,
     refreshes_daily_after_rebuild,
 )
+from .pgsettings import transaction_settings
 
 UTC = dt.UTC
 ROLLUP_WORK_MEM = "128MB"
@@ -174,19 +176,14 @@ def _pg_insert_select(model, grouped_sql, params, time_zone, columns: dict) -> i
     values = ", ".join(
         exprs.get(f.column, "0" if f.get_internal_type().endswith("IntegerField") else "NULL")
         for f in fields)
-    with connection.cursor() as cursor:
-        # The grouping of a large batch's legs sorts or hashes a million rows: give it the
-        # memory for that (for this statement only) rather than spilling to disk.
-        cursor.execute("SELECT current_setting('work_mem'), set_config('work_mem', %s, true)",
-                       [ROLLUP_WORK_MEM])
-        previous = cursor.fetchone()[0]
+    # The grouping of a large batch's legs sorts or hashes a million rows: give it the memory
+    # for that (for this statement only) rather than spilling to disk.
+    with transaction_settings(work_mem=ROLLUP_WORK_MEM), connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {model._meta.db_table} ({names}) SELECT {values} FROM "
             f"(SELECT a.*, to_timestamp(a.iv) AT TIME ZONE %s AS local_ts "
             f"FROM ({grouped_sql}) a) g", [time_zone, *params])
-        written = cursor.rowcount
-        cursor.execute("SELECT set_config('work_mem', %s, true)", [previous])
-        return written
+        return cursor.rowcount
 
 
 @refreshes_daily_after_insert
@@ -480,23 +477,20 @@ def _stored(model, source, keys, sums: pd.DataFrame, where="") -> pd.DataFrame:
     bounds = list(start) if connection.vendor == "postgresql" else \
         [t.strftime("%Y-%m-%d %H:%M:%S") for t in start]
     pg = connection.vendor == "postgresql"
+    # Rollup partitions filled moments ago have no statistics yet (estimated at a row or
+    # two): a nested loop over them would scan the keys once per stored row.
+    planned = transaction_settings(enable_nestloop="off") if pg else contextlib.nullcontext()
     with connection.cursor() as cursor:
         _keys_table(cursor, keys, sums)
-        if pg:
-            # Rollup partitions filled moments ago have no statistics yet (estimated at a row
-            # or two): a nested loop over them would scan the keys once per stored row.
-            cursor.execute("SELECT current_setting('enable_nestloop'), "
-                           "set_config('enable_nestloop', 'off', true)")
-            previous = cursor.fetchone()[0]
         # The span's bounds as well: on PostgreSQL they prune the monthly partitions.
-        cursor.execute(f"SELECT t.id, t.interval_start, {', '.join(f't.{n}' for n in names)} "
-                       f"FROM {model._meta.db_table} t JOIN {KEYS_TABLE} k "
-                       f"ON {_key_match_sql(keys)} WHERE t.source_id = %s "
-                       f"AND t.interval_start >= %s AND t.interval_start <= %s{where}",
-                       [source.pk, *bounds])
-        rows = cursor.fetchall()
-        if pg:
-            cursor.execute("SELECT set_config('enable_nestloop', %s, true)", [previous])
+        with planned:
+            cursor.execute(f"SELECT t.id, t.interval_start, "
+                           f"{', '.join(f't.{n}' for n in names)} "
+                           f"FROM {model._meta.db_table} t JOIN {KEYS_TABLE} k "
+                           f"ON {_key_match_sql(keys)} WHERE t.source_id = %s "
+                           f"AND t.interval_start >= %s AND t.interval_start <= %s{where}",
+                           [source.pk, *bounds])
+            rows = cursor.fetchall()
         cursor.execute(f"DROP TABLE {KEYS_TABLE}")
     frame = pd.DataFrame(rows, columns=["id", "interval_start", *names])
     starts = pd.to_datetime(frame["interval_start"], utc=True).dt.tz_localize(None)
@@ -695,13 +689,10 @@ def rollups_consolidate(source: DataSource, start: dt.datetime, end: dt.datetime
         span += " AND t.interval_start = ANY(%s)"
         params.append([dt.datetime.fromtimestamp(int(iv), tz=UTC) for iv in intervals])
     written = 0
-    with connection.cursor() as cursor:
-        # The grouping and the join read millions of rows written moments ago (no statistics
-        # yet): hashed, with the memory for it, never a nested loop.
-        cursor.execute("SELECT current_setting('work_mem'), current_setting('enable_nestloop'), "
-                       "set_config('work_mem', %s, true), "
-                       "set_config('enable_nestloop', 'off', true)", [ROLLUP_WORK_MEM])
-        work_mem, nestloop = cursor.fetchone()[:2]
+    # The grouping and the join read millions of rows written moments ago (no statistics
+    # yet): hashed, with the memory for it, never a nested loop.
+    with transaction_settings(work_mem=ROLLUP_WORK_MEM, enable_nestloop="off"), \
+            connection.cursor() as cursor:
         for model, keys, where, batch_id in (
                 (IntervalStat, ["interval_start", "queue_id", "channel", "contact_type",
                                 "customer_segment"], f"{span} AND t.step_id IS NULL",
@@ -709,6 +700,4 @@ def rollups_consolidate(source: DataSource, start: dt.datetime, end: dt.datetime
                 (AgentIntervalStat, ["interval_start", "agent_id", "queue_id"], span, None)):
             cursor.execute(_consolidate_sql(model, keys, where, batch_id), params + params)
             written += cursor.rowcount
-        cursor.execute("SELECT set_config('work_mem', %s, true), "
-                       "set_config('enable_nestloop', %s, true)", [work_mem, nestloop])
     return written
